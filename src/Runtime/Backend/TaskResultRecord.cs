@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace TypedTasks;
+
+/// <summary>An error stored for a failed task.</summary>
+/// <param name="Type">Full name of the exception type.</param>
+/// <param name="Message">The exception's message.</param>
+/// <param name="StackTrace">The stack trace on the worker.</param>
+public sealed record TaskError(string Type, string Message, string? StackTrace);
+
+/// <summary>What the result backend stores for one task. See <c>docs/protocol.md</c> for the JSON form.</summary>
+public sealed record TaskResultRecord
+{
+    /// <summary>The task id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The task name.</summary>
+    public required string TaskName { get; init; }
+
+    /// <summary>The state.</summary>
+    public required TaskState State { get; init; }
+
+    /// <summary>The JSON of the return value, when the task succeeded and returns one; else empty.</summary>
+    public ReadOnlyMemory<byte> ResultJson { get; init; }
+
+    /// <summary>The error, when the task failed.</summary>
+    public TaskError? Error { get; init; }
+
+    /// <summary>How many times the task was started (1 for the first run).</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>The worker that wrote the record (<c>host/pid</c>).</summary>
+    public string? Worker { get; init; }
+
+    /// <summary>When the attempt that wrote the record started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the record was written.</summary>
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>Reads the return value.</summary>
+    /// <typeparam name="T">The task's result type.</typeparam>
+    /// <param name="typeInfo">Source-generated JSON metadata of <typeparamref name="T"/>.</param>
+    /// <returns>The value.</returns>
+    public T GetResult<T>(JsonTypeInfo<T> typeInfo)
+    {
+        if (ResultJson.IsEmpty)
+        {
+            throw new InvalidOperationException($"Task '{TaskName}' ({Id}) has no stored result (state {State.ToWireName()}).");
+        }
+
+        return JsonSerializer.Deserialize(ResultJson.Span, typeInfo)!;
+    }
+
+    internal TaskFailedException ToException()
+        => new(Id, TaskName, Error?.Type ?? "System.Exception", Error?.Message ?? "The task failed.", Error?.StackTrace);
+}

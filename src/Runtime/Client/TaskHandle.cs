@@ -1,0 +1,108 @@
+using System.Text.Json;
+using TypedTasks.Backend;
+
+namespace TypedTasks;
+
+/// <summary>
+/// A sent task: its id, and its state in the result backend (Celery's <c>AsyncResult</c>).
+/// </summary>
+public class TaskHandle
+{
+    private protected readonly IResultStore? _store;
+    private protected readonly bool _local;
+
+    internal TaskHandle(IResultStore? store, string id, string taskName, bool local)
+    {
+        _store = store;
+        Id = id;
+        TaskName = taskName;
+        _local = local;
+    }
+
+    /// <summary>The task id. Keep it to ask for the task's state later, from any process.</summary>
+    public string Id { get; }
+
+    /// <summary>The task name.</summary>
+    public string TaskName { get; }
+
+    /// <summary>The task's state; <see cref="TaskState.Pending"/> when the backend has no record.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The state.</returns>
+    /// <exception cref="ResultBackendNotConfiguredException">No result backend is configured.</exception>
+    public async ValueTask<TaskState> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var record = await GetRecordAsync(cancellationToken).ConfigureAwait(false);
+        return record?.State ?? TaskState.Pending;
+    }
+
+    /// <summary>The task's record in the result backend: state, attempts, times, error; <see langword="null"/> when there is none.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The record or <see langword="null"/>.</returns>
+    /// <exception cref="ResultBackendNotConfiguredException">No result backend is configured.</exception>
+    public ValueTask<TaskResultRecord?> GetRecordAsync(CancellationToken cancellationToken = default)
+        => Store.GetAsync(Id, cancellationToken);
+
+    /// <summary>Waits until the task has succeeded. Wakes as soon as the result is stored; does not poll.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the task has succeeded.</returns>
+    /// <exception cref="TaskFailedException">The task failed; carries the remote exception.</exception>
+    /// <exception cref="TimeoutException">No final state within <paramref name="timeout"/>.</exception>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+        => await WaitForSuccessAsync(timeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Removes the task's record from the result backend.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the record is removed.</returns>
+    public ValueTask ForgetAsync(CancellationToken cancellationToken = default) => Store.ForgetAsync(Id, cancellationToken);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{TaskName}[{Id}]";
+
+    private protected IResultStore Store => _store ?? throw new ResultBackendNotConfiguredException();
+
+    private protected async Task<TaskResultRecord> WaitForSuccessAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var record = await Store.WaitForFinalAsync(Id, _local, timeout, cancellationToken).ConfigureAwait(false);
+        return record.State switch
+        {
+            TaskState.Success => record,
+            TaskState.Failure => throw record.ToException(),
+            _ => throw new TaskFailedException(Id, TaskName, "TypedTasks.TaskRevokedException", record.Error?.Message ?? "The task was revoked.", null),
+        };
+    }
+}
+
+/// <summary>A sent task that returns a <typeparamref name="TResult"/>.</summary>
+/// <typeparam name="TResult">The task's result type.</typeparam>
+public sealed class TaskHandle<TResult> : TaskHandle
+{
+    private readonly TaskDefinition<TResult> _task;
+
+    internal TaskHandle(IResultStore? store, string id, TaskDefinition<TResult> task, bool local)
+        : base(store, id, task.Name, local)
+    {
+        _task = task;
+    }
+
+    /// <summary>Waits for the task's result. Wakes as soon as the result is stored; does not poll.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The task's return value.</returns>
+    /// <exception cref="TaskFailedException">The task failed; carries the remote exception.</exception>
+    /// <exception cref="TimeoutException">No final state within <paramref name="timeout"/>.</exception>
+    public async Task<TResult> GetAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var record = await WaitForSuccessAsync(timeout, cancellationToken).ConfigureAwait(false);
+        return record.GetResult(_task.ResultTypeInfo);
+    }
+
+    /// <summary>The result if the task has succeeded; <see langword="default"/> and <see langword="false"/> otherwise.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>Whether the task succeeded, and its result.</returns>
+    public async ValueTask<(bool Succeeded, TResult? Result)> TryGetResultAsync(CancellationToken cancellationToken = default)
+    {
+        var record = await GetRecordAsync(cancellationToken).ConfigureAwait(false);
+        return record is { State: TaskState.Success } ? (true, record.GetResult(_task.ResultTypeInfo)) : (false, default);
+    }
+}

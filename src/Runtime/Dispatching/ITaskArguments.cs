@@ -1,0 +1,14 @@
+using System.Text.Json;
+
+namespace TypedTasks.Dispatching;
+
+/// <summary>
+/// The arguments of one task call, written as the JSON object that forms the body of a task message
+/// (one property per argument, named like the parameter). The generator implements it as a struct per task.
+/// </summary>
+public interface ITaskArguments
+{
+    /// <summary>Writes the arguments as one JSON object.</summary>
+    /// <param name="writer">The writer to write to.</param>
+    void WriteTo(Utf8JsonWriter writer);
+}

@@ -1,0 +1,81 @@
+using NATS.Client.Core;
+using NATS.Client.JetStream.Models;
+
+namespace TypedTasks;
+
+/// <summary>
+/// Settings shared by clients and workers, bound from the <c>TypedTasks</c> configuration section.
+/// </summary>
+public sealed class TypedTasksOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "TypedTasks";
+
+    /// <summary>The NATS server URL, or several separated by commas. Default <c>nats://127.0.0.1:4222</c>.</summary>
+    public string Url { get; set; } = "nats://127.0.0.1:4222";
+
+    /// <summary>The prefix of every stream, subject and bucket name. Default <c>tt</c>: stream <c>TT_TASKS</c>,
+    /// subjects <c>tt.tasks.&lt;queue&gt;</c>, bucket <c>TT_RESULTS</c>. Letters, digits and <c>_</c>.</summary>
+    public string Prefix { get; set; } = "tt";
+
+    /// <summary>The connection name shown in the server's monitoring. Default: the entry assembly's name.</summary>
+    public string? ConnectionName { get; set; }
+
+    /// <summary>Credentials passed to NATS.Net as they are (token, user/password, NKey, creds file). Never logged.</summary>
+    public NatsAuthOpts? Auth { get; set; }
+
+    /// <summary>TLS settings passed to NATS.Net as they are.</summary>
+    public NatsTlsOpts? Tls { get; set; }
+
+    /// <summary>A last hook over the NATS.Net options built from the settings above.</summary>
+    public Func<NatsOpts, NatsOpts>? ConfigureNats { get; set; }
+
+    /// <summary>Create streams, consumers and buckets at start-up when they are missing (idempotent).
+    /// Turn off on servers where the application has no permission to manage JetStream; then create them
+    /// ahead as <c>docs/protocol.md</c> describes. Default <see langword="true"/>.</summary>
+    public bool CreateInfrastructure { get; set; } = true;
+
+    /// <summary>How long to wait for the broker to acknowledge a sent task. Default 10 s.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The task stream: storage, replicas and limits.</summary>
+    public BrokerOptions Broker { get; set; } = new();
+
+    /// <summary>The result backend.</summary>
+    public ResultBackendOptions ResultBackend { get; set; } = new();
+}
+
+/// <summary>Settings of the task stream (the broker).</summary>
+public sealed class BrokerOptions
+{
+    /// <summary>File (default; survives restarts) or memory storage.</summary>
+    public StreamConfigStorage Storage { get; set; } = StreamConfigStorage.File;
+
+    /// <summary>Stream replicas on a cluster (1 or 3). Default 1.</summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>The most tasks the stream holds; past it, sending fails (never drops). Default unlimited (-1).</summary>
+    public long MaxMessages { get; set; } = -1;
+
+    /// <summary>The most bytes the stream holds; past it, sending fails (never drops). Default unlimited (-1).</summary>
+    public long MaxBytes { get; set; } = -1;
+
+    /// <summary>How long the broker remembers task ids to drop duplicate sends. Default 2 minutes.</summary>
+    public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>Settings of the result backend (a NATS KV bucket).</summary>
+public sealed class ResultBackendOptions
+{
+    /// <summary>Store task states and results. Default <see langword="true"/>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long results are kept (the bucket's MaxAge). Default 1 day.</summary>
+    public TimeSpan Expiry { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Bucket replicas on a cluster. Default 1.</summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>File (default) or memory storage for the bucket.</summary>
+    public StreamConfigStorage Storage { get; set; } = StreamConfigStorage.File;
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using TypedTasks;
+using TypedTasks.Internal;
+using TypedTasks.Worker;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers TypedTasks in a service collection.</summary>
+public static class TypedTasksServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the task client (<see cref="ITaskClient"/>) and the NATS connection it uses, with options bound from the
+    /// <c>TypedTasks</c> section of <paramref name="configuration"/> (and <c>TypedTasks:Worker</c> for a worker).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The application's configuration (the root or the <c>TypedTasks</c> section).</param>
+    /// <param name="configure">Changes applied after binding.</param>
+    /// <returns>A builder to register tasks and a worker.</returns>
+    public static TypedTasksBuilder AddTypedTasks(this IServiceCollection services, IConfiguration configuration, Action<TypedTasksOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(TypedTasksOptions.SectionName);
+        var root = section.Exists() ? section : configuration;
+        services.Configure<TypedTasksOptions>(root);
+        services.Configure<WorkerOptions>(root.GetSection("Worker"));
+        return services.AddTypedTasks(configure);
+    }
+
+    /// <summary>Adds the task client (<see cref="ITaskClient"/>) and the NATS connection it uses.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>A builder to register tasks and a worker.</returns>
+    public static TypedTasksBuilder AddTypedTasks(this IServiceCollection services, Action<TypedTasksOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<TypedTasksOptions>();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton<TypedTasksConnection>();
+        services.TryAddSingleton<TaskClient>();
+        services.TryAddSingleton<ITaskClient>(sp => sp.GetRequiredService<TaskClient>());
+        return new TypedTasksBuilder(services);
+    }
+
+    /// <summary>Adds a worker (a hosted service) that runs the registered tasks.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets the worker options.</param>
+    /// <returns>The builder.</returns>
+    public static TypedTasksBuilder AddWorker(this TypedTasksBuilder builder, Action<WorkerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<WorkerOptions>();
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
+        builder.Services.TryAddSingleton<TaskRegistry>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TaskWorker>());
+        return builder;
+    }
+}

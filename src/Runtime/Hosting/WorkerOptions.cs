@@ -1,0 +1,31 @@
+namespace TypedTasks;
+
+/// <summary>Settings of the worker, bound from the <c>TypedTasks:Worker</c> configuration section.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "TypedTasks:Worker";
+
+    /// <summary>How many tasks run at once. Default: <see cref="Environment.ProcessorCount"/>.</summary>
+    public int Concurrency { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>How many tasks the worker holds beyond the running ones, fetched ahead. Default: the
+    /// concurrency. A small prefetch keeps tasks available to other workers.</summary>
+    public int? Prefetch { get; set; }
+
+    /// <summary>The queues served. Default: every queue of the registered tasks.</summary>
+    public IList<string> Queues { get; set; } = new List<string>();
+
+    /// <summary>How long the broker waits for a sign of life before it hands a task to another worker.
+    /// Running and held tasks are kept alive by progress acks every third of it, so only a dead or stuck
+    /// worker loses its tasks. Default 3 s.</summary>
+    public TimeSpan AckWait { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>On shutdown, how long running tasks may finish before they are cancelled and handed back. Default 20 s.</summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How many outcomes may be in flight to the result backend at once. Default 256.</summary>
+    public int MaxPendingOutcomes { get; set; } = 256;
+
+    internal int EffectivePrefetch => Math.Max(1, Prefetch ?? Concurrency);
+}
