@@ -89,7 +89,12 @@ internal sealed class TaskClient : ITaskClient
                 new NatsJSPubOpts { MsgId = id },
                 headers,
                 cancellationToken).ConfigureAwait(false);
-            ack.EnsureSuccess();
+            // A duplicate (same id within the duplicate window) is stored already: that is success.
+            if (ack.Error is { } error)
+            {
+                throw new TaskEnqueueException(task.Name, id, $"The broker rejected task '{task.Name}' ({error.ErrCode}: {error.Description}); the task was not stored.");
+            }
+
             return id;
         }
         catch (NatsJSApiException ex) when (ex.Error.ErrCode is 10077 or 10078 or 10047)
