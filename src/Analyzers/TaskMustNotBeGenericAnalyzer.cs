@@ -58,7 +58,9 @@ public sealed class TaskMustNotBeGenericAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeType(SymbolAnalysisContext context, INamedTypeSymbol taskAttribute)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        if (!type.IsGenericType)
+        // Own type parameters only: IsGenericType is also true for a type nested in a generic one,
+        // which is reported on the outer type instead.
+        if (type.TypeParameters.IsEmpty)
         {
             return;
         }

@@ -145,4 +145,8 @@ public class TaskTypeMustBePartialAnalyzerTests
 
         await Verifier.VerifyAsync(source);
     }
+
+    [Fact]
+    public async Task ValidTasks_AllShapes_NoDiagnostic()
+        => await Verifier.VerifyAsync(ValidTasks.Source);
 }
