@@ -214,6 +214,8 @@ internal static class ProxyEmitter
             writer.WriteLine($"bool has{i} = false;");
         }
 
+        writer.WriteLine();
+
         writer.OpenBlock($"while ({Names.TaskArgumentReader}.ReadNextProperty(ref reader, Name))");
         for (var i = 0; i < arguments.Count; i++)
         {
@@ -237,6 +239,7 @@ internal static class ProxyEmitter
         writer.CloseBlock();
         for (var i = 0; i < arguments.Count; i++)
         {
+            writer.WriteLine();
             writer.OpenBlock($"if (!has{i})");
             writer.WriteLine(arguments[i].DefaultValue is { } defaultValue
                 ? $"arg{i} = {defaultValue};"
@@ -244,6 +247,7 @@ internal static class ProxyEmitter
             writer.CloseBlock();
         }
 
+        writer.WriteLine();
         writer.WriteLine(arguments.Count == 0 ? "return default;" : $"return new Arguments({string.Join(", ", arguments.Select((_, i) => $"arg{i}"))});");
         writer.CloseBlock();
         writer.CloseBlock();
