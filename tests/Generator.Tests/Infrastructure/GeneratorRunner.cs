@@ -54,9 +54,13 @@ internal static class GeneratorRunner
     }
 
     public static Result Run(string source, string assemblyName = "TestAssembly", params string[] extraSources)
+        => Run(source, assemblyName, checkInput: true, extraSources);
+
+    /// <summary>Runs the generator; <paramref name="checkInput"/> is false when the input uses generated code.</summary>
+    public static Result Run(string source, string assemblyName, bool checkInput, params string[] extraSources)
     {
         var compilation = CreateCompilation(source, assemblyName, extraSources);
-        var inputErrors = compilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        var inputErrors = !checkInput ? new List<Diagnostic>() : compilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(inputErrors.Count == 0, "The test source itself does not compile:\n" + string.Join("\n", inputErrors));
         var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics, TestContext.Current.CancellationToken);
         return new Result(driver.GetRunResult(), output, generatorDiagnostics, output.GetDiagnostics(TestContext.Current.CancellationToken));
@@ -75,6 +79,14 @@ internal static class GeneratorRunner
     {
         var problems = compilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(problems.Count == 0, "The generated code does not compile cleanly:\n" + string.Join("\n", problems.Select(p => $"{p} :: {Line(p)}")));
+    }
+
+    /// <summary>The source text a diagnostic points at (generator diagnostics carry a path, not a tree).</summary>
+    public static string TextAt(Compilation compilation, Diagnostic diagnostic)
+    {
+        var path = diagnostic.Location.GetLineSpan().Path;
+        var tree = compilation.SyntaxTrees.Single(t => t.FilePath == path);
+        return tree.GetText(TestContext.Current.CancellationToken).ToString(diagnostic.Location.SourceSpan);
     }
 
     private static string Line(Diagnostic diagnostic)
