@@ -521,31 +521,31 @@ namespace MyApp
         /// <summary>The typed proxy of task <c>MyApp.Kinds.AsyncTask</c>.</summary>
         /// <param name="client">The task client.</param>
         /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
-        public static global::MyApp.Kinds.AsyncTaskTask AsyncTask(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncTaskTask(client);
+        internal static global::MyApp.Kinds.AsyncTaskTask AsyncTask(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncTaskTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.AsyncTaskOfT</c>.</summary>
         /// <param name="client">The task client.</param>
         /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
-        public static global::MyApp.Kinds.AsyncTaskOfTTask AsyncTaskOfT(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncTaskOfTTask(client);
+        internal static global::MyApp.Kinds.AsyncTaskOfTTask AsyncTaskOfT(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncTaskOfTTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.AsyncValueTask</c>.</summary>
         /// <param name="client">The task client.</param>
         /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
-        public static global::MyApp.Kinds.AsyncValueTaskTask AsyncValueTask(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncValueTaskTask(client);
+        internal static global::MyApp.Kinds.AsyncValueTaskTask AsyncValueTask(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncValueTaskTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.AsyncValueTaskOfT</c>.</summary>
         /// <param name="client">The task client.</param>
         /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
-        public static global::MyApp.Kinds.AsyncValueTaskOfTTask AsyncValueTaskOfT(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncValueTaskOfTTask(client);
+        internal static global::MyApp.Kinds.AsyncValueTaskOfTTask AsyncValueTaskOfT(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncValueTaskOfTTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.SyncValue</c>.</summary>
         /// <param name="client">The task client.</param>
         /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
-        public static global::MyApp.Kinds.SyncValueTask SyncValue(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.SyncValueTask(client);
+        internal static global::MyApp.Kinds.SyncValueTask SyncValue(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.SyncValueTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.SyncVoid</c>.</summary>
         /// <param name="client">The task client.</param>
         /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
-        public static global::MyApp.Kinds.SyncVoidTask SyncVoid(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.SyncVoidTask(client);
+        internal static global::MyApp.Kinds.SyncVoidTask SyncVoid(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.SyncVoidTask(client);
     }
 }

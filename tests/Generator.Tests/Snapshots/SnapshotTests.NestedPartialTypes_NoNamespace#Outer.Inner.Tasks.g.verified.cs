@@ -108,5 +108,5 @@ internal static class OuterInnerTaskClientExtensions
     /// <summary>The typed proxy of task <c>Outer.Inner.Twice</c>.</summary>
     /// <param name="client">The task client.</param>
     /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
-    public static global::Outer.Inner.TwiceTask Twice(this global::TypedTasks.ITaskClient client) => new global::Outer.Inner.TwiceTask(client);
+    internal static global::Outer.Inner.TwiceTask Twice(this global::TypedTasks.ITaskClient client) => new global::Outer.Inner.TwiceTask(client);
 }
