@@ -10,21 +10,47 @@ namespace TypedTasks.Bench;
 /// </summary>
 public static class ChildWorker
 {
-    public sealed record Report(int Tasks, double Seconds, long RssAfterDrain, long RssAfterGc, long PeakRss, long ManagedHeapAfterGc, long AllocatedDuringDrain, long AllocatedTotal)
+    public sealed record Report(int Tasks, double Seconds, long RssAfterDrain, long RssAfterGc, long PeakRss, long ManagedHeapAfterGc, long GcCommittedAfterGc, long AllocatedDuringDrain, long AllocatedTotal)
     {
         public double AllocatedPerTask => (double)AllocatedDuringDrain / Tasks;
     }
 
-    public static async Task<int> RunAsync(string url, string prefix, int n)
+    /// <summary>The child: <c>--child-worker URL PREFIX N [--alloc-profile] [--concurrency C] [--prefetch P]</c>.</summary>
+    public static async Task<int> RunAsync(string[] args)
     {
+        var (url, prefix, n) = (args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
+        var allocProfile = args.Contains("--alloc-profile");
+        int? concurrency = args.SkipWhile(a => a != "--concurrency").Skip(1).Select(a => (int?)int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault();
+        int? prefetch = args.SkipWhile(a => a != "--prefetch").Skip(1).Select(a => (int?)int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault();
         var names = new BenchNames(prefix);
         await using var monitor = new QueueMonitor(url);
+        using var sampler = allocProfile ? new AllocationSampler() : null;
         var counter = new Countdown(n);
         BenchTasks.Counter = counter;
-        await using var side = await TypedSide.StartAsync(url, names, _ => { });
+        await using var side = await TypedSide.StartAsync(url, names, o =>
+        {
+            if (concurrency is { } c)
+            {
+                o.Concurrency = c;
+            }
+
+            o.Prefetch = prefetch;
+        });
+        sampler?.Start();
         await counter.Done.WaitAsync(TimeSpan.FromMinutes(10));
         await monitor.WaitEmptyAsync(names, TimeSpan.FromMinutes(1));
         var end = Stopwatch.GetTimestamp();
+        sampler?.Stop();
+        if (sampler is not null)
+        {
+            foreach (var (type, bytes) in sampler.Top(30))
+            {
+                Console.WriteLine($"ALLOC {(double)bytes / n:F0}\t{type}");
+            }
+
+            Console.WriteLine($"ALLOC-TOTAL {(double)sampler.Total / n:F0}");
+        }
+
         var allocatedTotal = GC.GetTotalAllocatedBytes(true);
         var allocated = allocatedTotal - counter.FirstAllocated;
         using var self = Process.GetCurrentProcess();
@@ -34,13 +60,18 @@ public static class ChildWorker
         GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         self.Refresh();
-        var report = new Report(n, Stopwatch.GetElapsedTime(counter.FirstTimestamp, end).TotalSeconds, rssAfterDrain, self.WorkingSet64, self.PeakWorkingSet64, GC.GetGCMemoryInfo().HeapSizeBytes, allocated, allocatedTotal);
+        var report = new Report(n, Stopwatch.GetElapsedTime(counter.FirstTimestamp, end).TotalSeconds, rssAfterDrain, self.WorkingSet64, self.PeakWorkingSet64, GC.GetGCMemoryInfo().HeapSizeBytes, GC.GetGCMemoryInfo().TotalCommittedBytes, allocated, allocatedTotal);
         Console.WriteLine("CHILD-REPORT " + JsonSerializer.Serialize(report, ChildJson.Default.Report));
         return 0;
     }
 
     /// <summary>Fills a queue with <paramref name="n"/> echo tasks, then runs a child worker process on it.</summary>
     public static async Task<Report> MeasureAsync(string url, int n, int window, QueueMonitor monitor)
+        => (await RunChildAsync(url, n, window, monitor, [], null)).Report;
+
+    /// <summary>Fills a queue, then runs a child worker on it with extra arguments, optionally under a wrapper command
+    /// (e.g. <c>dotnet-trace collect … --</c>); returns its report and its whole output.</summary>
+    public static async Task<(Report Report, string Output)> RunChildAsync(string url, int n, int window, QueueMonitor monitor, string[] extraArgs, string[]? wrapper)
     {
         var names = BenchNames.Fresh("m");
         try
@@ -52,17 +83,14 @@ public static class ChildWorker
 
             var self = Environment.ProcessPath!;
             var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var command = new List<string>(wrapper ?? []) { self };
             if (Path.GetFileNameWithoutExtension(self) == "dotnet")
             {
-                start.FileName = self;
-                start.ArgumentList.Add(typeof(ChildWorker).Assembly.Location);
-            }
-            else
-            {
-                start.FileName = self;
+                command.Add(typeof(ChildWorker).Assembly.Location);
             }
 
-            foreach (var arg in new[] { "--child-worker", url, names.Prefix, n.ToString(CultureInfo.InvariantCulture) })
+            start.FileName = command[0];
+            foreach (var arg in command.Skip(1).Concat(["--child-worker", url, names.Prefix, n.ToString(CultureInfo.InvariantCulture)]).Concat(extraArgs))
             {
                 start.ArgumentList.Add(arg);
             }
@@ -73,7 +101,7 @@ public static class ChildWorker
             await child.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
             var line = (await stdout).Split('\n').FirstOrDefault(l => l.StartsWith("CHILD-REPORT ", StringComparison.Ordinal))
                 ?? throw new InvalidOperationException($"The child worker reported nothing (exit {child.ExitCode}):\n{await stdout}\n{await stderr}");
-            return JsonSerializer.Deserialize(line["CHILD-REPORT ".Length..], ChildJson.Default.Report)!;
+            return (JsonSerializer.Deserialize(line["CHILD-REPORT ".Length..], ChildJson.Default.Report)!, await stdout);
         }
         finally
         {

@@ -2,15 +2,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using TypedTasks;
 using TypedTasks.Bench;
 
 // TypedTasks end-to-end bench: raw NATS.Net vs TypedTasks on a nats-server of its own. See bench/README.md.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-if (args.Length == 4 && args[0] == "--child-worker")
+if (args.Length >= 4 && args[0] == "--child-worker")
 {
-    return await ChildWorker.RunAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
+    return await ChildWorker.RunAsync(args);
 }
 
 var options = BenchOptions.Parse(args);
@@ -84,18 +85,26 @@ async Task<Measurement> RawDrainAsync(int n, bool withResult)
     }
 }
 
-async Task<Measurement> TypedDrainAsync(int n, bool withResult, int? concurrency)
+// The worker configurations of the drains: defaults; "64 in flight on both sides" (64 slots, at most 64 outcomes being
+// stored, like the raw baseline's 64 puts); and a diagnostic one: default slots with a 64-message fetch window.
+static void Defaults(WorkerOptions o)
+{
+}
+
+static void InFlight64(WorkerOptions o)
+{
+    o.Concurrency = 64;
+    o.MaxPendingOutcomes = 64;
+}
+
+static void Window64(WorkerOptions o) => o.Prefetch = 64 - o.Concurrency;
+
+async Task<Measurement> TypedDrainAsync(int n, bool withResult, Action<WorkerOptions> worker)
 {
     var names = BenchNames.Fresh("t");
     try
     {
-        return await TypedSide.DrainAsync(url, names, n, withResult, o =>
-        {
-            if (concurrency is { } c)
-            {
-                o.Concurrency = c;
-            }
-        }, monitor, options.Window);
+        return await TypedSide.DrainAsync(url, names, n, withResult, worker, monitor, options.Window);
     }
     finally
     {
@@ -110,6 +119,20 @@ async Task<double[]> RawRoundTripAsync(int count, int warmup)
     {
         await using var raw = await RawSide.StartAsync(url, names);
         return await raw.RoundTripAsync(count, warmup);
+    }
+    finally
+    {
+        await monitor.CleanupAsync(names);
+    }
+}
+
+async Task<double[]> RawKvGetAsync(int count, int warmup)
+{
+    var names = BenchNames.Fresh("r");
+    try
+    {
+        await using var raw = await RawSide.StartAsync(url, names);
+        return await raw.KvGetLatencyAsync(count, warmup);
     }
     finally
     {
@@ -145,9 +168,9 @@ if (options.Has("E1") || options.Has("E2"))
 if (options.Has("D1") || options.Has("D2"))
 {
     await RawDrainAsync(warm, withResult: true);
-    await TypedDrainAsync(warm, withResult: true, null);
+    await TypedDrainAsync(warm, withResult: true, Defaults);
     await RawDrainAsync(warm, withResult: false);
-    await TypedDrainAsync(warm, withResult: false, null);
+    await TypedDrainAsync(warm, withResult: false, Defaults);
 }
 
 if (options.Has("L"))
@@ -174,22 +197,30 @@ for (var run = 1; run <= options.Runs; run++)
     if (options.Has("D1"))
     {
         results.Add("D1", "raw", await RawDrainAsync(options.N, withResult: false));
-        results.Add("D1", "tt", await TypedDrainAsync(options.N, withResult: false, null));
-        results.Add("D1-64", "tt", await TypedDrainAsync(options.N, withResult: false, 64));
+        results.Add("D1", "tt", await TypedDrainAsync(options.N, withResult: false, Defaults));
+        results.Add("D1-64", "tt", await TypedDrainAsync(options.N, withResult: false, InFlight64));
+        results.Add("D1-w64", "tt", await TypedDrainAsync(options.N, withResult: false, Window64));
     }
 
     if (options.Has("D2"))
     {
         results.Add("D2", "raw", await RawDrainAsync(options.N, withResult: true));
-        results.Add("D2", "tt", await TypedDrainAsync(options.N, withResult: true, null));
-        results.Add("D2-64", "tt", await TypedDrainAsync(options.N, withResult: true, 64));
+        results.Add("D2", "tt", await TypedDrainAsync(options.N, withResult: true, Defaults));
+        results.Add("D2-64", "tt", await TypedDrainAsync(options.N, withResult: true, InFlight64));
+        results.Add("D2-w64", "tt", await TypedDrainAsync(options.N, withResult: true, Window64));
     }
 
     if (options.Has("L"))
     {
         results.AddLatencies("raw", await RawRoundTripAsync(options.RoundTrips, 100));
         results.AddLatencies("tt", await TypedRoundTripAsync(options.RoundTrips, 100));
+        results.AddLatencies("kvget", await RawKvGetAsync(options.RoundTrips, 100));
     }
+}
+
+if (options.Has("P"))
+{
+    await Profile.RunAsync(url, options, monitor, RepoRoot());
 }
 
 if (options.Has("M"))
@@ -229,9 +260,11 @@ static string RepoRoot()
     return Environment.CurrentDirectory;
 }
 
-internal sealed class BenchOptions
+public sealed class BenchOptions
 {
-    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M"];
+    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P"];
+
+    public static readonly string[] DefaultFigures = ["E1", "E2", "D1", "D2", "L", "M"];
 
     public int N { get; private set; } = 20_000;
 
@@ -247,7 +280,7 @@ internal sealed class BenchOptions
 
     public HashSet<string> Figures { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public bool IsFull => N == 20_000 && Runs >= 3 && Figures.Count == AllFigures.Length;
+    public bool IsFull => N == 20_000 && Runs >= 3 && DefaultFigures.All(Figures.Contains);
 
     public bool Has(string figure) => Figures.Contains(figure);
 
@@ -286,7 +319,8 @@ internal sealed class BenchOptions
                 case "-h" or "--help":
                     Console.WriteLine("""
                         usage: dotnet run -c Release --project bench/TypedTasks.Bench -- [options] [figures]
-                          figures      any of E1 E2 D1 D2 L M (default: all)
+                          figures      any of E1 E2 D1 D2 L M (default: all of them), and P: allocation by type
+                                       per task by type of a worker draining (-> bench/results/profile.md)
                           --quick      N = 2,000, 300 round trips, M at 2,000 and 10,000 tasks
                           -n N         tasks per enqueue/drain run (default 20,000)
                           --runs R     runs per figure (default 3; median and min-max are reported)
@@ -311,7 +345,7 @@ internal sealed class BenchOptions
 
         if (o.Figures.Count == 0)
         {
-            o.Figures.UnionWith(AllFigures);
+            o.Figures.UnionWith(DefaultFigures);
         }
 
         return o;
@@ -391,6 +425,8 @@ internal sealed class Results(BenchOptions options)
         Row(sb, "D1 drain, no result — Concurrency 64", "D1", "D1-64", 0.8);
         Row(sb, "D2 drain, with result — worker defaults", "D2", "D2", 0.7);
         Row(sb, "D2 drain, with result — Concurrency 64", "D2", "D2-64", 0.7);
+        Row(sb, "diagnostic: D1, default slots, Prefetch = 64 − slots", "D1", "D1-w64", double.NaN);
+        Row(sb, "diagnostic: D2, default slots, Prefetch = 64 − slots", "D2", "D2-w64", double.NaN);
         if (_latencies.TryGetValue("raw", out var rawL) && _latencies.TryGetValue("tt", out var ttL))
         {
             foreach (var (label, p, target) in new[] { ("L round trip p50", 0.50, 1.3), ("L round trip p99", 0.99, double.NaN) })
@@ -401,6 +437,11 @@ internal sealed class Results(BenchOptions options)
                 var met = double.IsNaN(target) ? "—" : ratio <= target ? "yes" : "**no**";
                 sb.AppendLine($"| {label} | {Ms(r)} | {Ms(t)} | {ratio:0.00} | {(double.IsNaN(target) ? "—" : $"≤ {target:0.0}")} | {met} | | |");
             }
+
+            if (_latencies.TryGetValue("kvget", out var get))
+            {
+                sb.AppendLine($"| diagnostic: one KV get of a missing key (what `GetAsync` reads before it waits), p50 | {Ms(Stats(get.Select(l => Percentile(l, 0.5))))} | | | | | | |");
+            }
         }
 
         if (Memory.Count == 2)
@@ -410,7 +451,7 @@ internal sealed class Results(BenchOptions options)
             sb.AppendLine($"| M allocated per executed task (worker process, marginal {small.Tasks:N0}→{large.Tasks:N0}) | — | {marginal:N0} B | | ≤ 2,048 B | {(marginal <= 2048 ? "yes" : "**no**")} | | |");
             var growth = (double)large.RssAfterDrain / small.RssAfterDrain;
             sb.AppendLine($"| M worker RSS after draining {small.Tasks:N0} / {large.Tasks:N0} tasks | — | {MiB(small.RssAfterDrain)} / {MiB(large.RssAfterDrain)} | ×{growth:0.00} | independent of queue length | {(growth <= 1.15 ? "yes" : "**no**")} | | |");
-            sb.AppendLine($"| M worker RSS after a full GC ({small.Tasks:N0} / {large.Tasks:N0}) | — | {MiB(small.RssAfterGc)} / {MiB(large.RssAfterGc)} (managed heap {MiB(small.ManagedHeapAfterGc)} / {MiB(large.ManagedHeapAfterGc)}) | | | | | |");
+            sb.AppendLine($"| M worker RSS after a full GC ({small.Tasks:N0} / {large.Tasks:N0}) | — | {MiB(small.RssAfterGc)} / {MiB(large.RssAfterGc)} (managed heap {MiB(small.ManagedHeapAfterGc)} / {MiB(large.ManagedHeapAfterGc)}, GC committed {MiB(small.GcCommittedAfterGc)} / {MiB(large.GcCommittedAfterGc)}) | | | | | |");
             sb.AppendLine($"| M worker peak RSS ({small.Tasks:N0} / {large.Tasks:N0}) | — | {MiB(small.PeakRss)} / {MiB(large.PeakRss)} | | | | | |");
             sb.AppendLine($"| M drain rate of the child worker ({small.Tasks:N0} / {large.Tasks:N0}) | — | {K(small.Tasks / small.Seconds)}/s / {K(large.Tasks / large.Seconds)}/s | | | | {small.AllocatedPerTask:N0} / {large.AllocatedPerTask:N0} | |");
         }
@@ -418,7 +459,7 @@ internal sealed class Results(BenchOptions options)
         sb.AppendLine();
         sb.AppendLine("How each row is measured (bench/README.md has more):");
         sb.AppendLine("- E1/E2: same subject, body `{\"value\":N}` and headers (TT-Protocol, TT-Task, TT-Id, TT-Reply, Nats-Msg-Id = a v7 GUID) on both sides; raw is `js.PublishAsync` + `EnsureSuccess`, TypedTasks is `ITaskClient.EnqueueAsync` of a task with a result.");
-        sb.AppendLine("- D1/D2: the queue is filled with N tasks first; timed from the first message handled to an empty consumer (NumPending + NumAckPending = 0, polled every ms once all N were handled). Raw consumes with `ConsumeAsync` (1,000 pulled ahead) and acks; for D2 it puts a result record of TypedTasks' size into the same KV bucket (64 puts in flight) and then acks. Both TypedTasks rows compare with that one raw baseline.");
+        sb.AppendLine("- D1/D2: the queue is filled with N tasks first; timed from the first message handled to an empty consumer (NumPending + NumAckPending = 0, polled every ms once all N were handled). Raw consumes with `ConsumeAsync` (1,000 pulled ahead) and acks; for D2 it puts a result record of TypedTasks' size into the same KV bucket (64 puts in flight) and then acks. Every TypedTasks row compares with that one raw baseline. \"Concurrency 64\" is 64 in flight on both sides: 64 slots and `MaxPendingOutcomes = 64`; \"defaults\" is `Concurrency = cores`, `Prefetch = Concurrency`, `MaxPendingOutcomes = 256`; the diagnostic rows keep the default slots and outcomes and only widen the fetch window to 64 messages.");
         sb.AppendLine("- L: raw is publish → consume → KV put → ack, a KV watch on `>` shared by all calls wakes the sender; TypedTasks is `EnqueueAsync` → `TaskHandle<int>.GetAsync` with a default worker in the same host.");
         sb.AppendLine("- M: a worker (defaults) in a child process drains a pre-filled queue; RSS right after the drain, after a full compacting GC, and peak; allocations from its first task to the empty queue.");
         sb.AppendLine("- alloc B/op: `GC.GetTotalAllocatedBytes(true)` over the timed part of the bench process / N (includes the driver, the NATS.Net client and, for TypedTasks drains, nothing of host start-up).");
@@ -435,7 +476,8 @@ internal sealed class Results(BenchOptions options)
         var r = Stats(raw.Select(m => m.Rate));
         var t = Stats(tt.Select(m => m.Rate));
         var ratio = t.Median / r.Median;
-        sb.AppendLine($"| {label} | {Rate(r)} | {Rate(t)} | {ratio:0.00} | ≥ {target:0.0} | {(ratio >= target ? "yes" : "**no**")} | {Stats(raw.Select(m => m.AllocatedPerOp)).Median:N0} | {Stats(tt.Select(m => m.AllocatedPerOp)).Median:N0} |");
+        var (targetText, met) = double.IsNaN(target) ? ("—", "—") : ($"≥ {target:0.0}", ratio >= target ? "yes" : "**no**");
+        sb.AppendLine($"| {label} | {Rate(r)} | {Rate(t)} | {ratio:0.00} | {targetText} | {met} | {Stats(raw.Select(m => m.AllocatedPerOp)).Median:N0} | {Stats(tt.Select(m => m.AllocatedPerOp)).Median:N0} |");
     }
 
     private static string MemTotal()

@@ -213,6 +213,31 @@ public sealed class RawSide : IAsyncDisposable
         return latencies;
     }
 
+    /// <summary>One KV get of a key that does not exist, one at a time: the read <c>NatsResultStore.WaitForNotificationAsync</c>
+    /// makes before it waits. Returns one latency (ms) per call.</summary>
+    public async Task<double[]> KvGetLatencyAsync(int count, int warmup)
+    {
+        var store = await _kv.GetStoreAsync(Names.ResultsBucket);
+        var latencies = new double[count];
+        for (var i = 0; i < warmup + count; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var entry = await store.TryGetEntryAsync<ReadOnlyMemory<byte>>(Guid.CreateVersion7().ToString("N"), serializer: RawSerializer);
+            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (entry.Success)
+            {
+                throw new InvalidOperationException("A random key exists.");
+            }
+
+            if (i >= warmup)
+            {
+                latencies[i - warmup] = elapsed;
+            }
+        }
+
+        return latencies;
+    }
+
     private static async Task StoreThenAckAsync(INatsKVStore store, INatsJSMsg<NatsMemoryOwner<byte>> msg, SemaphoreSlim gate, Countdown? counter)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(512);
