@@ -22,10 +22,13 @@ public static class ChildWorker
         var allocProfile = args.Contains("--alloc-profile");
         int? concurrency = args.SkipWhile(a => a != "--concurrency").Skip(1).Select(a => (int?)int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault();
         int? prefetch = args.SkipWhile(a => a != "--prefetch").Skip(1).Select(a => (int?)int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault();
+        int? stopAfter = args.SkipWhile(a => a != "--stop-after").Skip(1).Select(a => (int?)int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault();
         var names = new BenchNames(prefix);
         await using var monitor = new QueueMonitor(url);
         using var sampler = allocProfile ? new AllocationSampler() : null;
-        var counter = new Countdown(n);
+        // --stop-after K: measure after K executions while the rest of the queue is still waiting.
+        var counter = new Countdown(stopAfter ?? n);
+        n = stopAfter ?? n;
         BenchTasks.Counter = counter;
         await using var side = await TypedSide.StartAsync(url, names, o =>
         {
@@ -38,7 +41,11 @@ public static class ChildWorker
         });
         sampler?.Start();
         await counter.Done.WaitAsync(TimeSpan.FromMinutes(10));
-        await monitor.WaitEmptyAsync(names, TimeSpan.FromMinutes(1));
+        if (stopAfter is null)
+        {
+            await monitor.WaitEmptyAsync(names, TimeSpan.FromMinutes(1));
+        }
+
         var end = Stopwatch.GetTimestamp();
         sampler?.Stop();
         if (sampler is not null)
@@ -66,8 +73,8 @@ public static class ChildWorker
     }
 
     /// <summary>Fills a queue with <paramref name="n"/> echo tasks, then runs a child worker process on it.</summary>
-    public static async Task<Report> MeasureAsync(string url, int n, int window, QueueMonitor monitor)
-        => (await RunChildAsync(url, n, window, monitor, [], null)).Report;
+    public static async Task<Report> MeasureAsync(string url, int n, int window, QueueMonitor monitor, string[]? extraArgs = null)
+        => (await RunChildAsync(url, n, window, monitor, extraArgs ?? [], null)).Report;
 
     /// <summary>Fills a queue, then runs a child worker on it with extra arguments, optionally under a wrapper command
     /// (e.g. <c>dotnet-trace collect … --</c>); returns its report and its whole output.</summary>
