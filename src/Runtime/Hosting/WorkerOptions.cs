@@ -9,8 +9,10 @@ public sealed class WorkerOptions
     /// <summary>How many tasks run at once. Default: <see cref="Environment.ProcessorCount"/>.</summary>
     public int Concurrency { get; set; } = Environment.ProcessorCount;
 
-    /// <summary>How many tasks the worker holds beyond the running ones, fetched ahead. Default: the
-    /// concurrency. A small prefetch keeps tasks available to other workers.</summary>
+    /// <summary>How many tasks the worker holds beyond the running ones, fetched ahead (Celery's prefetch).
+    /// Default: auto — about as many as the slots finish in 100 ms, between the concurrency (long tasks: do not
+    /// hoard what other workers could start) and 256 (short tasks: do not wait a pull round trip per task).
+    /// Set it to fix the number, e.g. 1 for long tasks on many workers. Held tasks are kept alive by progress acks.</summary>
     public int? Prefetch { get; set; }
 
     /// <summary>The queues served. Default: every queue of the registered tasks.</summary>
@@ -32,5 +34,4 @@ public sealed class WorkerOptions
     /// <summary>How many outcomes may be in flight to the result backend at once. Default 256.</summary>
     public int MaxPendingOutcomes { get; set; } = 256;
 
-    internal int EffectivePrefetch => Math.Max(1, Prefetch ?? Concurrency);
 }

@@ -6,7 +6,7 @@ namespace TypedTasks.Worker;
 internal static partial class Log
 {
     [LoggerMessage(200, LogLevel.Information, "Worker {Worker} serving queues {Queues} with {Concurrency} slots, prefetch {Prefetch}")]
-    public static partial void Started(ILogger logger, string worker, string queues, int concurrency, int prefetch);
+    public static partial void Started(ILogger logger, string worker, string queues, int concurrency, string prefetch);
 
     [LoggerMessage(201, LogLevel.Warning, "Cannot reach NATS or set up JetStream yet; retrying")]
     public static partial void StartupRetry(ILogger logger, Exception exception);

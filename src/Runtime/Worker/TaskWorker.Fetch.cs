@@ -9,35 +9,35 @@ internal sealed partial class TaskWorker
     private static readonly NatsRawSerializer<NatsMemoryOwner<byte>> BodySerializer = NatsRawSerializer<NatsMemoryOwner<byte>>.Default;
 
     /// <summary>
-    /// Pulls as many messages as there are free permits; a permit returns when its task has run. A queue whose
-    /// last pull came back empty asks for one message only, so an idle queue's waiting pull holds one permit
-    /// and never starves the busy queues of the same worker (each queue has one permit of its own for that).
+    /// Pulls as many messages as the window has room for; a place returns when its task has run. A queue whose
+    /// last pull came back empty waits in one long pull for a single message, holding one place, so an idle queue
+    /// never starves the busy queues of the same worker (the window has one place per extra queue for that).
     /// </summary>
-    private async Task FetchLoopAsync(string queue, INatsJSConsumer consumer, int maxBatch, CancellationToken stoppingToken)
+    private async Task FetchLoopAsync(string queue, INatsJSConsumer consumer, CancellationToken stoppingToken)
     {
-        var idle = false;
+        const int maxBatch = 256;
+        var idle = true;
         while (!stoppingToken.IsCancellationRequested)
         {
+            int batch;
             try
             {
-                await _permits.WaitAsync(stoppingToken).ConfigureAwait(false);
+                batch = await _window.AcquireAsync(idle ? 1 : maxBatch, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
 
-            var batch = 1;
-            while (!idle && batch < maxBatch && _permits.Wait(0))
-            {
-                batch++;
-            }
-
             var received = 0;
             try
             {
-                var fetch = new NatsJSFetchOpts { MaxMsgs = batch, Expires = TimeSpan.FromSeconds(5) };
-                await foreach (var message in consumer.FetchAsync(fetch, BodySerializer, stoppingToken).ConfigureAwait(false))
+                // Idle: one long pull for a single message (holds one place). Busy: take what is there now,
+                // without waiting for a full batch while holding places that other queues could use.
+                var messages = idle
+                    ? consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = 1, Expires = TimeSpan.FromSeconds(5) }, BodySerializer, stoppingToken)
+                    : consumer.FetchNoWaitAsync(new NatsJSFetchOpts { MaxMsgs = batch }, BodySerializer, stoppingToken);
+                await foreach (var message in messages.ConfigureAwait(false))
                 {
                     received++;
                     var held = new HeldMessage(Interlocked.Increment(ref _nextKey), queue, message);
@@ -55,10 +55,7 @@ internal sealed partial class TaskWorker
             }
             finally
             {
-                if (batch > received)
-                {
-                    _permits.Release(batch - received);
-                }
+                _window.Release(batch - received);
             }
 
             idle = received == 0;

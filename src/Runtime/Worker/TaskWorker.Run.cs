@@ -20,6 +20,7 @@ internal sealed partial class TaskWorker
             else
             {
                 Interlocked.Increment(ref _running);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     outcome = await RunAsync(held).ConfigureAwait(false);
@@ -27,11 +28,12 @@ internal sealed partial class TaskWorker
                 finally
                 {
                     Interlocked.Decrement(ref _running);
+                    AdjustPrefetch(System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 }
             }
 
             // The slot is free now; the outcome is stored and acked beside the slots.
-            _permits.Release();
+            _window.Release();
             await _outcomes.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             _ = SettleAsync(held, outcome);
         }

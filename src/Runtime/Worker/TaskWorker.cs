@@ -33,13 +33,12 @@ internal sealed partial class TaskWorker : BackgroundService
     private readonly WorkerOptions _options;
     private readonly ConcurrentDictionary<long, HeldMessage> _held = new();
     private readonly Channel<HeldMessage> _pending = Channel.CreateUnbounded<HeldMessage>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-    private readonly SemaphoreSlim _permits;
+    private readonly FetchWindow _window;
     private readonly SemaphoreSlim _outcomes;
     private readonly CancellationTokenSource _executionCts = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _workerName = $"{Environment.MachineName}/{Environment.ProcessId}";
     private readonly List<string> _queues;
-    private readonly int _batchLimit;
     private long _nextKey;
     private int _running;
     private volatile bool _stopping;
@@ -58,9 +57,7 @@ internal sealed partial class TaskWorker : BackgroundService
         }
 
         _queues = ResolveQueues();
-        // Concurrency + prefetch for the work, plus one per extra queue for its idle pull (see FetchLoopAsync).
-        _batchLimit = _options.Concurrency + _options.EffectivePrefetch;
-        _permits = new SemaphoreSlim(_batchLimit + _queues.Count - 1);
+        _window = new FetchWindow(WindowFor(_options.Prefetch ?? AutoPrefetchStart));
         _outcomes = new SemaphoreSlim(Math.Max(1, _options.MaxPendingOutcomes));
     }
 
@@ -79,7 +76,7 @@ internal sealed partial class TaskWorker : BackgroundService
             return;
         }
 
-        Log.Started(_logger, _workerName, string.Join(", ", queues), _options.Concurrency, _options.EffectivePrefetch);
+        Log.Started(_logger, _workerName, string.Join(", ", queues), _options.Concurrency, _options.Prefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
         using var keepAliveCts = new CancellationTokenSource();
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
         var runners = new Task[_options.Concurrency];
@@ -92,7 +89,7 @@ internal sealed partial class TaskWorker : BackgroundService
         for (var i = 0; i < consumers.Count; i++)
         {
             var (queue, consumer) = consumers[i];
-            fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, _batchLimit, stoppingToken), CancellationToken.None);
+            fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, stoppingToken), CancellationToken.None);
         }
 
         _started.TrySetResult();
@@ -124,7 +121,6 @@ internal sealed partial class TaskWorker : BackgroundService
     public override void Dispose()
     {
         _executionCts.Dispose();
-        _permits.Dispose();
         _outcomes.Dispose();
         base.Dispose();
     }

@@ -1,0 +1,81 @@
+namespace TypedTasks.Worker;
+
+/// <summary>
+/// How many messages the worker may hold (fetched, not yet run to an outcome), with a limit that can change while
+/// the worker runs: the worker widens it for short tasks and narrows it for long ones (auto prefetch).
+/// </summary>
+internal sealed class FetchWindow
+{
+    private readonly object _gate = new();
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _held;
+    private int _limit;
+
+    public FetchWindow(int limit)
+    {
+        _limit = Math.Max(1, limit);
+    }
+
+    public int Limit
+    {
+        get => Volatile.Read(ref _limit);
+        set
+        {
+            lock (_gate)
+            {
+                var widened = value > _limit;
+                _limit = Math.Max(1, value);
+                if (widened)
+                {
+                    Signal();
+                }
+            }
+        }
+    }
+
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>Waits until the window has room, then takes up to <paramref name="max"/> places.</summary>
+    public async ValueTask<int> AcquireAsync(int max, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task released;
+            lock (_gate)
+            {
+                var free = _limit - _held;
+                if (free > 0)
+                {
+                    var taken = Math.Min(free, Math.Max(1, max));
+                    _held += taken;
+                    return taken;
+                }
+
+                released = _released.Task;
+            }
+
+            await released.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Release(int count = 1)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _held -= count;
+            Signal();
+        }
+    }
+
+    private void Signal()
+    {
+        var released = _released;
+        _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        released.TrySetResult();
+    }
+}
