@@ -116,6 +116,29 @@ public sealed class CrashTests(NatsServer server) : IClassFixture<NatsServer>
         Report($"SIGTERM -> child exited after {exited.TotalMilliseconds:F0} ms, task done on the survivor after {handedBack.TotalMilliseconds:F0} ms (AckWait {ackWait.TotalSeconds:F0} s)");
     }
 
+    [Fact]
+    public async Task SigTerm_HandBack_DoesNotCountTowardMaxDeliveries()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Needs POSIX signals.");
+
+        // WorkerOptions.MaxDeliveries: "A graceful hand-back on shutdown does not count." With MaxDeliveries = 1 the
+        // second delivery, after a hand-back and no crash, must run, not be dead-lettered as worker lost.
+        var prefix = TestApp.NewPrefix();
+        using var marker = new MarkerFile();
+        await using var client = await StartClientAsync(prefix);
+        await using var child = WorkerProcess.Start(server, prefix, AckWait, maxDeliveries: 1, shutdownGracePeriod: TimeSpan.FromMilliseconds(200));
+
+        var handle = await client.Client.Hang().DelayAsync(marker.Path, Ct);
+        await marker.WaitForRunsAsync(1, Timeout, Ct);
+        marker.Release();
+        await child.TerminateAsync(Ct);
+        await child.WaitForExitAsync(Timeout, Ct);
+        await using var survivor = await StartWorkerAsync(prefix, AckWait, maxDeliveries: 1);
+
+        Assert.StartsWith("released in ", await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(2, marker.Runs.Count);
+    }
+
     private Task<TestApp> StartClientAsync(string prefix)
         => TestApp.StartAsync(server, worker: false, prefix: prefix, tasks: b => b.AddTypedTasksWorkerHostTasks());
 
