@@ -73,6 +73,13 @@ internal static class Descriptors
         DeclarationCategory,
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor TaskOptionMustBeValid = Create(
+        "TT0008",
+        "Invalid task option",
+        "Option {0} of task '{1}' is invalid: {2}",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor ParameterMustNotBeService = Create(
         "TT0102",
         "Services cannot be task arguments",
