@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Runs the two stories of the samples end to end on this machine and says what happened:
+#   1. a feedback form is saved and the thank-you email is sent by the worker (an .eml file appears);
+#   2. a report is started, its status polled until SUCCESS, and the report file downloaded.
+# Starts its own nats-server, worker and web app on free 127.0.0.1 ports, and stops them on exit.
+# Exits non-zero when any step fails. Environment: SAMPLES_TIMEOUT (seconds per wait, default 60),
+# Samples__ReportSeconds (how long the report takes, default 3), KEEP_TEMP=1 keeps the logs.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
+
+configuration=Release
+timeout="${SAMPLES_TIMEOUT:-60}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/typedtasks-samples.XXXXXX")"
+pids=()
+failed=0
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n==> %s\n' "$*"; }
+fail() {
+  printf 'FAILED: %s\n' "$*"
+  failed=1
+  exit 1
+}
+
+# Stops what this script started (newest first), politely then firmly; prints logs when a step failed.
+cleanup() {
+  local rc=$? pid i
+  [ "$rc" -ne 0 ] && failed=1
+  for (( i=${#pids[@]}-1; i>=0; i-- )); do
+    pid=${pids[i]}
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$failed" -ne 0 ]; then
+    for log in "$work"/nats.log "$work"/worker.log "$work"/web.log; do
+      [ -f "$log" ] || continue
+      printf '\n--- last lines of %s ---\n' "$(basename "$log")" >&2
+      tail -n 25 "$log" >&2
+    done
+  fi
+  if [ "${KEEP_TEMP:-0}" = 1 ]; then
+    say "Logs and files kept in $work"
+  else
+    rm -rf "$work"
+  fi
+  if [ "$failed" -ne 0 ]; then
+    [ "$rc" -eq 0 ] && rc=1
+    say "Samples: FAILED (exit code $rc)"
+    exit "$rc"
+  fi
+  say "Samples: all steps passed"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_until DESCRIPTION PID COMMAND...: runs COMMAND every 0.2 s until it succeeds, for at most
+# $timeout seconds; gives up early when process PID (0: none) has exited.
+wait_until() {
+  local description=$1 pid=$2
+  shift 2
+  local deadline=$(( SECONDS + timeout ))
+  until "$@"; do
+    if [ "$pid" != 0 ] && ! kill -0 "$pid" 2>/dev/null; then
+      fail "$description: the process exited"
+    fi
+    [ "$SECONDS" -ge "$deadline" ] && fail "$description: not within ${timeout}s"
+    sleep 0.2
+  done
+}
+
+# json_field NAME: the value of a top-level string or number property of the JSON on stdin.
+json_field() {
+  sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" | head -n 1
+}
+
+step "Prerequisites"
+ensure_commands nats-server:nats-server curl:curl || fail "cannot install prerequisites"
+say "nats-server: $(command -v nats-server) ($(nats-server --version 2>&1))"
+say "dotnet: $(dotnet --version)"
+
+step "Build the samples ($configuration)"
+for project in samples/Samples.Worker/Samples.Worker.csproj samples/Samples.Web/Samples.Web.csproj; do
+  dotnet build "$project" -c "$configuration" -nologo -v quiet >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log" >&2; fail "dotnet build $project"; }
+done
+say "built Samples.Worker and Samples.Web"
+
+step "Start nats-server with JetStream"
+nats-server -js -a 127.0.0.1 -p -1 -sd "$work/nats" >"$work/nats.log" 2>&1 &
+nats_pid=$!
+pids+=("$nats_pid")
+wait_until "nats-server ready" "$nats_pid" grep -q 'Server is ready' "$work/nats.log"
+nats_port=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/nats.log" | head -n 1)
+[ -n "$nats_port" ] || fail "cannot read the nats-server port from its log"
+say "nats-server pid $nats_pid on nats://127.0.0.1:$nats_port (store $work/nats)"
+
+export TypedTasks__Url="nats://127.0.0.1:$nats_port"
+export Samples__PickupFolder="$work/mail"
+export Samples__AssetFolder="$work/assets"
+export Samples__ReportSeconds="${Samples__ReportSeconds:-3}"
+
+step "Start the worker"
+(cd "samples/Samples.Worker/bin/$configuration/net10.0" && exec dotnet Samples.Worker.dll) >"$work/worker.log" 2>&1 &
+worker_pid=$!
+pids+=("$worker_pid")
+wait_until "worker started" "$worker_pid" grep -q 'Application started' "$work/worker.log"
+say "worker pid $worker_pid started"
+
+step "Start the web app"
+# Port 0: the OS picks a free port; the app logs the address it got.
+(cd "samples/Samples.Web/bin/$configuration/net10.0" && exec dotnet Samples.Web.dll --urls "http://127.0.0.1:0") >"$work/web.log" 2>&1 &
+web_pid=$!
+pids+=("$web_pid")
+wait_until "web app listening" "$web_pid" grep -q 'Now listening on: http://127.0.0.1:' "$work/web.log"
+web="$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/web.log" | head -n 1)"
+wait_until "web app answering GET /" "$web_pid" curl -fsS -o /dev/null "$web/"
+say "web app pid $web_pid on $web"
+
+# poll_status URL FINAL: polls a status endpoint every 0.5 s until its "status" is FINAL (or FAILURE),
+# printing each state it sees once; leaves the last response in $status_body.
+poll_status() {
+  local url=$1 final=$2 state last="" deadline=$(( SECONDS + timeout ))
+  while :; do
+    status_body="$(curl -fsS "$url")" || fail "GET $url"
+    state="$(printf '%s' "$status_body" | json_field status)"
+    if [ "$state" != "$last" ]; then
+      say "  state: $state"
+      last=$state
+    fi
+    [ "$state" = "$final" ] && return 0
+    [ "$state" = FAILURE ] && fail "task failed: $status_body"
+    [ "$SECONDS" -ge "$deadline" ] && fail "still $state after ${timeout}s: $url"
+    sleep 0.5
+  done
+}
+
+step "Story 1: feedback form, thank-you email sent in the background"
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/feedback" \
+  --data-urlencode 'email=ada@example.com' --data-urlencode 'message=Love the typed proxies!')" \
+  || fail "POST /feedback"
+code="${response##*$'\n'}"
+body="${response%$'\n'*}"
+[ "$code" = 202 ] || fail "POST /feedback answered $code: $body"
+email_task="$(printf '%s' "$body" | json_field taskId)"
+say "POST /feedback -> $code, task id $email_task"
+poll_status "$web/feedback/$email_task/status" SUCCESS
+eml_written() { compgen -G "$work/mail/*.eml" >/dev/null; }
+wait_until "email file written" "$worker_pid" eml_written
+eml="$(ls "$work/mail"/*.eml | head -n 1)"
+say "email written: $eml ($(wc -c <"$eml") bytes)"
+grep -E '^(To|Subject):' "$eml" | sed 's/\r$//; s/^/  /'
+
+step "Story 2: a slow report, polled until done, then downloaded"
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/reports" -H 'Content-Type: application/json' -d '{"year":2024}')" \
+  || fail "POST /reports"
+code="${response##*$'\n'}"
+body="${response%$'\n'*}"
+[ "$code" = 202 ] || fail "POST /reports answered $code: $body"
+report_task="$(printf '%s' "$body" | json_field taskId)"
+say "POST /reports -> $code, task id $report_task (the report takes ${Samples__ReportSeconds}s)"
+poll_status "$web/reports/$report_task/status" SUCCESS
+asset_id="$(printf '%s' "$status_body" | json_field assetId)"
+say "  final status: $status_body"
+[ -n "$asset_id" ] && [ "$asset_id" != null ] || fail "SUCCESS without an asset id: $status_body"
+curl -fsS -o "$work/report.csv" "$web/reports/$report_task/asset" || fail "GET /reports/$report_task/asset"
+size=$(wc -c <"$work/report.csv")
+[ "$size" -gt 0 ] || fail "the downloaded report is empty"
+say "report asset $asset_id downloaded: $size bytes, $(wc -l <"$work/report.csv") lines"
+head -n 3 "$work/report.csv" | sed 's/^/  /'
+
+step "Stop everything"
