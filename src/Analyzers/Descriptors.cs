@@ -1,0 +1,98 @@
+using Microsoft.CodeAnalysis;
+
+namespace TypedTasks.Analyzers;
+
+/// <summary>
+/// The catalog of every diagnostic TypedTasks reports, from this project or from the generator.
+/// </summary>
+/// <remarks>
+/// IDs are never reused, not even after a rule is removed. Ranges:
+/// <list type="table">
+///   <item><term>TT0001–TT0099</term><description>Declarations: the shape of a <c>[Task]</c> method and its types.</description></item>
+///   <item><term>TT0101–TT0199</term><description>Serialization: task arguments and results as JSON (TT0101 is reported by the generator).</description></item>
+///   <item><term>TT0201–TT0299</term><description>Call sites: how generated proxies are used.</description></item>
+///   <item><term>TT0301–TT0399</term><description>Contracts: task names, queues and versions shared across services.</description></item>
+/// </list>
+/// Each ID has a page at <c>docs/diagnostics/{id}.md</c>; <see cref="Create"/> derives the help link from the ID.
+/// </remarks>
+internal static class Descriptors
+{
+    public const string HelpLinkPrefix = "https://github.com/typedtasks/typedtasks/blob/main/docs/diagnostics/";
+
+    public const string DeclarationCategory = "TypedTasks.Declaration";
+    public const string UsageCategory = "TypedTasks.Usage";
+
+    public static readonly DiagnosticDescriptor TypeMustBePartial = Create(
+        "TT0001",
+        "Types containing tasks must be partial",
+        "Type '{0}' contains [Task] methods but is not partial, so no proxy can be generated for them; add the partial modifier",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TaskMustNotBeGeneric = Create(
+        "TT0002",
+        "Tasks cannot be generic",
+        "{0} '{1}' is generic, so a worker cannot tell which type arguments to run it with; remove the type parameters or move the task to a non-generic type",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ParameterMustBeByValue = Create(
+        "TT0003",
+        "Task parameters must be plain values",
+        "Parameter '{0}' of task '{1}' is {2}, which cannot travel in a task message; take it by value as a JSON-serializable type",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TaskMustNotBeAsyncVoid = Create(
+        "TT0004",
+        "Tasks cannot be async void",
+        "Task '{0}' is async void, so the worker cannot await it or see its failure; return Task instead",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TaskNameMustBeUnique = Create(
+        "TT0005",
+        "Task names must be unique",
+        "Task name '{0}' is also used by {1}, so a worker cannot tell which method to run; set a distinct Name on one of them",
+        DeclarationCategory,
+        DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor TypeMustBeAccessible = Create(
+        "TT0006",
+        "Types containing tasks must be internal or public",
+        "Type '{0}' contains [Task] methods but is {1}, so the generated dispatcher cannot reach them; make it internal or public",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor AttributeValueMustBeValid = Create(
+        "TT0007",
+        "Task name and queue must be valid",
+        "{0} \"{1}\" is not valid for task '{2}'; {3}",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor HandleMustBeAwaited = Create(
+        "TT0201",
+        "Await the result of DelayAsync and ApplyAsync",
+        "The result of '{0}' is discarded without being awaited, so a failed publish goes unnoticed and the task may never be queued; await it",
+        UsageCategory,
+        DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Create(
+        string id,
+        string title,
+        string messageFormat,
+        string category,
+        DiagnosticSeverity severity,
+        params string[] customTags)
+        => new(
+            id,
+            title,
+            messageFormat,
+            category,
+            severity,
+            isEnabledByDefault: true,
+            helpLinkUri: HelpLinkPrefix + id + ".md",
+            customTags: customTags);
+}

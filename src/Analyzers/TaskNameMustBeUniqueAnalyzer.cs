@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace TypedTasks.Analyzers;
+
+/// <summary>
+/// TT0005: the task name is the key of the dispatcher table on the worker, so two tasks with one name
+/// would route each other's messages. Names are compared ordinally, as NATS subjects are.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class TaskNameMustBeUniqueAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.TaskNameMustBeUnique);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var taskAttribute = start.Compilation.GetTypeByMetadataName(TaskSymbols.TaskAttributeMetadataName);
+            if (taskAttribute is null)
+            {
+                return;
+            }
+
+            // Duplicates span types and files, so collect every task first and compare at the end.
+            var tasks = new ConcurrentBag<NamedTask>();
+            start.RegisterSymbolAction(
+                symbolContext =>
+                {
+                    var method = (IMethodSymbol)symbolContext.Symbol;
+                    if (TaskSymbols.GetTaskAttribute(method, taskAttribute) is { } attribute)
+                    {
+                        tasks.Add(new NamedTask(GetTaskName(method, attribute), method, GetAttributeLocation(attribute, symbolContext)));
+                    }
+                },
+                SymbolKind.Method);
+            start.RegisterCompilationEndAction(end => ReportDuplicates(end, tasks));
+        });
+    }
+
+    /// <summary>The explicit <c>Name</c>, else namespace, containing types and method joined by dots.</summary>
+    internal static string GetTaskName(IMethodSymbol method, AttributeData attribute)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == "Name" && argument.Value.Value is string name)
+            {
+                return name;
+            }
+        }
+
+        var builder = new StringBuilder(method.Name);
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            builder.Insert(0, type.Name + ".");
+        }
+
+        if (method.ContainingNamespace is { IsGlobalNamespace: false } ns)
+        {
+            builder.Insert(0, ns.ToDisplayString() + ".");
+        }
+
+        return builder.ToString();
+    }
+
+    private static Location GetAttributeLocation(AttributeData attribute, SymbolAnalysisContext context)
+        => attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()
+            ?? context.Symbol.Locations.FirstOrDefault()
+            ?? Location.None;
+
+    private static void ReportDuplicates(CompilationAnalysisContext context, ConcurrentBag<NamedTask> tasks)
+    {
+        var duplicates = tasks
+            .GroupBy(task => task.Name, StringComparer.Ordinal)
+            .Where(group => group.Count() > 1);
+        foreach (var group in duplicates)
+        {
+            var members = group.OrderBy(task => task.Display, StringComparer.Ordinal).ToList();
+            foreach (var task in members)
+            {
+                var others = string.Join(", ", members.Where(other => !ReferenceEquals(other, task)).Select(other => "'" + other.Display + "'"));
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.TaskNameMustBeUnique, task.Location, task.Name, others));
+            }
+        }
+    }
+
+    private sealed class NamedTask
+    {
+        public NamedTask(string name, IMethodSymbol method, Location location)
+        {
+            Name = name;
+            Display = method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+            Location = location;
+        }
+
+        public string Name { get; }
+
+        public string Display { get; }
+
+        public Location Location { get; }
+    }
+}

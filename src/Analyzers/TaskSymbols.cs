@@ -1,0 +1,85 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace TypedTasks.Analyzers;
+
+/// <summary>Symbol helpers shared by the declaration analyzers.</summary>
+internal static class TaskSymbols
+{
+    public const string TaskAttributeMetadataName = "TypedTasks.TaskAttribute";
+
+    /// <summary>The <c>[Task]</c> attribute data on <paramref name="method"/>, or <see langword="null"/>.</summary>
+    public static AttributeData? GetTaskAttribute(IMethodSymbol method, INamedTypeSymbol taskAttribute)
+    {
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, taskAttribute))
+            {
+                return attribute;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The <c>[Task]</c> methods declared in <paramref name="type"/> or in any type nested in it.</summary>
+    public static List<IMethodSymbol> GetTaskMethods(INamedTypeSymbol type, INamedTypeSymbol taskAttribute)
+    {
+        var methods = new List<IMethodSymbol>();
+        Collect(type, taskAttribute, methods);
+        return methods;
+
+        static void Collect(INamedTypeSymbol type, INamedTypeSymbol taskAttribute, List<IMethodSymbol> methods)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member is IMethodSymbol method && GetTaskAttribute(method, taskAttribute) is not null)
+                {
+                    methods.Add(method);
+                }
+            }
+
+            foreach (var nested in type.GetTypeMembers())
+            {
+                Collect(nested, taskAttribute, methods);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The declaration of <paramref name="type"/> to report on: for a partial type spread over several
+    /// files, the part that declares one of <paramref name="taskMethods"/>, so the squiggle lands next to the task.
+    /// </summary>
+    public static TypeDeclarationSyntax? GetReportedDeclaration(
+        INamedTypeSymbol type,
+        IReadOnlyList<IMethodSymbol> taskMethods,
+        CancellationToken cancellationToken)
+    {
+        TypeDeclarationSyntax? first = null;
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration)
+            {
+                continue;
+            }
+
+            first ??= declaration;
+            var declaresTask = taskMethods
+                .SelectMany(method => method.Locations)
+                .Any(location => location.SourceTree == reference.SyntaxTree && reference.Span.Contains(location.SourceSpan));
+            if (declaresTask)
+            {
+                return declaration;
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>Where the declaration analyzers point for a method: its name.</summary>
+    public static Location GetIdentifierLocation(IMethodSymbol method)
+        => method.Locations.FirstOrDefault() ?? Location.None;
+}

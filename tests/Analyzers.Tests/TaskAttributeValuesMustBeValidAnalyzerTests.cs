@@ -1,0 +1,102 @@
+using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskAttributeValuesMustBeValidAnalyzer>;
+
+namespace TypedTasks.Analyzers.Tests;
+
+public class TaskAttributeValuesMustBeValidAnalyzerTests
+{
+    private const string QueueFix = "use only letters, digits, '-' and '_'";
+    private const string NameFix = "use a non-empty name without whitespace, '*' or '>'";
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("reports.high")]
+    [InlineData("reports high")]
+    [InlineData("reports*")]
+    [InlineData("reports>")]
+    [InlineData("rapports-été")]
+    public async Task Queue_Invalid_ReportsOnArgument(string queue)
+    {
+        var source = $$"""
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task({|#0:Queue = "{{queue}}"|})]
+                public static void Run() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.AttributeValueMustBeValid).WithLocation(0).WithArguments("Queue", queue, "Jobs.Run()", QueueFix));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("reports generate")]
+    [InlineData("reports.*")]
+    [InlineData("reports.>")]
+    [InlineData("reports\\tgenerate")]
+    public async Task Name_Invalid_ReportsOnArgument(string name)
+    {
+        var source = $$"""
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task(Queue = "reports", {|#0:Name = "{{name}}"|})]
+                public static void Run() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.AttributeValueMustBeValid).WithLocation(0)
+                .WithArguments("Name", name.Replace("\\t", "\t", StringComparison.Ordinal), "Jobs.Run()", NameFix));
+    }
+
+    [Fact]
+    public async Task NameAndQueue_BothInvalidViaConstants_ReportsBoth()
+    {
+        const string source = """
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                private const string Prefix = "reports";
+
+                [Task({|#0:Name = Prefix + " run"|}, {|#1:Queue = Prefix + ".high"|})]
+                public static void Run() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.AttributeValueMustBeValid).WithLocation(0).WithArguments("Name", "reports run", "Jobs.Run()", NameFix),
+            Verifier.Diagnostic(Descriptors.AttributeValueMustBeValid).WithLocation(1).WithArguments("Queue", "reports.high", "Jobs.Run()", QueueFix));
+    }
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("reports-high_2")]
+    [InlineData("A")]
+    public async Task Queue_Valid_NoDiagnostic(string queue)
+    {
+        var source = $$"""
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task(Queue = "{{queue}}", Name = "MyApp.Jobs.Run/v2:é")]
+                public static void Run() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task ValidTasks_AllShapes_NoDiagnostic()
+        => await Verifier.VerifyAsync(ValidTasks.Source);
+}
