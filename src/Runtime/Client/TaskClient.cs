@@ -1,27 +1,130 @@
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using TypedTasks.Backend;
+using TypedTasks.Broker;
 using TypedTasks.Dispatching;
 using TypedTasks.Internal;
+using TypedTasks.Serialization;
 
 namespace TypedTasks;
 
-/// <summary>Sends tasks to the NATS JetStream broker.</summary>
+/// <summary>Sends tasks to the NATS JetStream broker and hands out handles backed by the KV result store.</summary>
 internal sealed class TaskClient : ITaskClient
 {
-    private readonly TypedTasksConnection _connection;
+    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
-    public TaskClient(TypedTasksConnection connection)
+    private readonly TypedTasksConnection _connection;
+    private readonly NatsResultStore? _results;
+
+    public TaskClient(TypedTasksConnection connection, NatsResultStore results)
     {
         _connection = connection;
+        _results = connection.Options.ResultBackend.Enabled ? results : null;
     }
 
-    public ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    public async ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
         where TArguments : ITaskArguments
-        => throw new NotImplementedException();
+    {
+        var id = await PublishAsync(task, arguments, options, cancellationToken).ConfigureAwait(false);
+        return new TaskHandle(_results, id, task.Name, local: true);
+    }
 
-    public ValueTask<TaskHandle<TResult>> EnqueueAsync<TArguments, TResult>(TaskDefinition<TResult> task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    public async ValueTask<TaskHandle<TResult>> EnqueueAsync<TArguments, TResult>(TaskDefinition<TResult> task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
         where TArguments : ITaskArguments
-        => throw new NotImplementedException();
+    {
+        var id = await PublishAsync(task, arguments, options, cancellationToken).ConfigureAwait(false);
+        return new TaskHandle<TResult>(_results, id, task, local: true);
+    }
 
-    public TaskHandle GetHandle(TaskDefinition task, string id) => new(null, id, task.Name, local: false);
+    public TaskHandle GetHandle(TaskDefinition task, string id)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return new TaskHandle(_results, id, task.Name, local: false);
+    }
 
-    public TaskHandle<TResult> GetHandle<TResult>(TaskDefinition<TResult> task, string id) => new(null, id, task, local: false);
+    public TaskHandle<TResult> GetHandle<TResult>(TaskDefinition<TResult> task, string id)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return new TaskHandle<TResult>(_results, id, task, local: false);
+    }
+
+    private async ValueTask<string> PublishAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
+        where TArguments : ITaskArguments
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var queue = options?.Queue ?? task.Queue;
+        if (!NatsNames.IsValidQueue(queue))
+        {
+            throw new ArgumentException($"The queue name '{queue}' is not valid: use letters, digits, '-' and '_'.", nameof(options));
+        }
+
+        var id = options?.TaskId ?? NewTaskId();
+        if (!NatsNames.IsValidTaskId(id))
+        {
+            throw new ArgumentException($"The task id '{id}' is not valid: use 1 to 128 letters, digits, '-' and '_'.", nameof(options));
+        }
+
+        var headers = new NatsHeaders
+        {
+            [TaskHeaders.Protocol] = TaskHeaders.ProtocolVersionText,
+            [TaskHeaders.Task] = task.Name,
+            [TaskHeaders.Id] = id,
+        };
+        if (_results is not null && !task.IgnoreResult)
+        {
+            headers[TaskHeaders.Reply] = _connection.ResultsSubject;
+        }
+
+        var buffer = ArgumentsBuffer.Rent();
+        try
+        {
+            buffer.Write(arguments);
+            await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+            var ack = await _connection.JetStream.PublishAsync(
+                _connection.Names.TaskSubject(queue),
+                buffer.WrittenMemory,
+                RawSerializer,
+                new NatsJSPubOpts { MsgId = id },
+                headers,
+                cancellationToken).ConfigureAwait(false);
+            ack.EnsureSuccess();
+            return id;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode is 10077 or 10078 or 10047)
+        {
+            throw new TaskEnqueueException(task.Name, id, $"Queue '{queue}' is full ({ex.Error.Description}); the task was not stored. Drain the queue or raise TypedTasks:Broker:MaxMessages / MaxBytes.", ex);
+        }
+        catch (NatsJSApiException ex)
+        {
+            throw new TaskEnqueueException(task.Name, id, $"The broker rejected task '{task.Name}' ({ex.Error.ErrCode}: {ex.Error.Description}); the task was not stored.", ex);
+        }
+        catch (NatsPayloadTooLargeException ex)
+        {
+            throw new TaskEnqueueException(task.Name, id, $"The arguments of task '{task.Name}' exceed the server's max payload; pass a reference (an id or a URL) instead of the data.", ex);
+        }
+        catch (NatsNoRespondersException ex)
+        {
+            throw new TaskEnqueueException(task.Name, id, $"No JetStream stream accepts subject '{_connection.Names.TaskSubject(queue)}': is nats-server running with JetStream (-js), and was the stream created (TypedTasks:CreateInfrastructure)?", ex);
+        }
+        catch (Exception ex) when (ex is NatsException or TimeoutException or NatsJSPublishNoResponseException)
+        {
+            throw new TaskEnqueueException(task.Name, id, $"Could not confirm that task '{task.Name}' was stored: the NATS server at {_connection.Options.Url} did not acknowledge it ({ex.Message}). It is safe to send again with the same TaskId ('{id}').", ex);
+        }
+        finally
+        {
+            ArgumentsBuffer.Return(buffer);
+        }
+    }
+
+    private static string NewTaskId()
+    {
+#if NET9_0_OR_GREATER
+        // Time-ordered ids keep KV keys and logs in send order.
+        return Guid.CreateVersion7().ToString("N");
+#else
+        return Guid.NewGuid().ToString("N");
+#endif
+    }
 }

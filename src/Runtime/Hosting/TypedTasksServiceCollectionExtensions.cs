@@ -42,6 +42,7 @@ public static class TypedTasksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<TypedTasksConnection>();
+        services.TryAddSingleton<TypedTasks.Backend.NatsResultStore>();
         services.TryAddSingleton<TaskClient>();
         services.TryAddSingleton<ITaskClient>(sp => sp.GetRequiredService<TaskClient>());
         return new TypedTasksBuilder(services);

@@ -1,16 +1,176 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using NATS.Client.KeyValueStore;
+using TypedTasks.Broker;
 
 namespace TypedTasks.Internal;
 
-/// <summary>Owns the NATS connection shared by the client and the worker of one process.</summary>
-internal sealed class TypedTasksConnection : IAsyncDisposable
+/// <summary>
+/// Owns the NATS connection shared by the client and the worker of one process, the JetStream and KV
+/// contexts on it, and the one-time creation of streams and buckets.
+/// </summary>
+internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposable
 {
-    public TypedTasksConnection(IOptions<TypedTasksOptions> options)
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private Task? _infrastructure;
+    private Task<INatsKVStore?>? _results;
+
+    public TypedTasksConnection(IOptions<TypedTasksOptions> options, ILoggerFactory? loggerFactory = null)
     {
         Options = options.Value;
+        Names = new NatsNames(Options.Prefix);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger("TypedTasks.Connection");
+
+        var natsOptions = NatsOpts.Default with
+        {
+            Url = Options.Url,
+            Name = Options.ConnectionName ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "TypedTasks",
+            LoggerFactory = loggerFactory,
+            AuthOpts = Options.Auth ?? NatsAuthOpts.Default,
+            TlsOpts = Options.Tls ?? NatsTlsOpts.Default,
+            RequestTimeout = Options.PublishTimeout,
+        };
+        if (Options.ConfigureNats is not null)
+        {
+            natsOptions = Options.ConfigureNats(natsOptions);
+        }
+
+        Nats = new NatsConnection(natsOptions);
+        JetStream = new NatsJSContext(Nats, new NatsJSOpts(natsOptions));
+        KeyValue = new NatsKVContext(JetStream);
+        InstanceId = Guid.NewGuid().ToString("N");
+        ResultsSubject = Names.ResultsSubjectPrefix + InstanceId;
     }
 
     public TypedTasksOptions Options { get; }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public NatsNames Names { get; }
+
+    public NatsConnection Nats { get; }
+
+    public NatsJSContext JetStream { get; }
+
+    public NatsKVContext KeyValue { get; }
+
+    /// <summary>Identifies this process's connection; waiting producers get results on <see cref="ResultsSubject"/>.</summary>
+    public string InstanceId { get; }
+
+    public string ResultsSubject { get; }
+
+    /// <summary>Creates the streams and the result bucket once per process (idempotent on the server).</summary>
+    public Task EnsureInfrastructureAsync(CancellationToken cancellationToken)
+    {
+        var task = _infrastructure;
+        if (task is { IsCompletedSuccessfully: true })
+        {
+            return task;
+        }
+
+        lock (_gate)
+        {
+            if (_infrastructure is null || _infrastructure.IsFaulted || _infrastructure.IsCanceled)
+            {
+                _infrastructure = CreateInfrastructureAsync(cancellationToken);
+            }
+
+            return _infrastructure;
+        }
+    }
+
+    /// <summary>The result bucket, or <see langword="null"/> when the result backend is off.</summary>
+    public Task<INatsKVStore?> GetResultStoreAsync(CancellationToken cancellationToken)
+    {
+        var task = _results;
+        if (task is { IsCompletedSuccessfully: true })
+        {
+            return task;
+        }
+
+        lock (_gate)
+        {
+            if (_results is null || _results.IsFaulted || _results.IsCanceled)
+            {
+                _results = OpenResultStoreAsync(cancellationToken);
+            }
+
+            return _results;
+        }
+    }
+
+    private async Task CreateInfrastructureAsync(CancellationToken cancellationToken)
+    {
+        if (!Options.CreateInfrastructure)
+        {
+            return;
+        }
+
+        var broker = Options.Broker;
+        var tasks = new StreamConfig(Names.TasksStream, [Names.TasksWildcard])
+        {
+            Retention = StreamConfigRetention.Workqueue,
+            Storage = broker.Storage,
+            NumReplicas = broker.Replicas,
+            // A full queue must fail the sender, never drop the oldest tasks (NATS-NOTES).
+            Discard = StreamConfigDiscard.New,
+            MaxMsgs = broker.MaxMessages,
+            MaxBytes = broker.MaxBytes,
+            DuplicateWindow = broker.DuplicateWindow,
+        };
+        await JetStream.CreateOrUpdateStreamAsync(tasks, cancellationToken).ConfigureAwait(false);
+
+        var dead = new StreamConfig(Names.DeadStream, [Names.DeadWildcard])
+        {
+            Retention = StreamConfigRetention.Limits,
+            Storage = broker.Storage,
+            NumReplicas = broker.Replicas,
+            Discard = StreamConfigDiscard.New,
+        };
+        await JetStream.CreateOrUpdateStreamAsync(dead, cancellationToken).ConfigureAwait(false);
+
+        if (Options.ResultBackend.Enabled)
+        {
+            var results = Options.ResultBackend;
+            await KeyValue.CreateOrUpdateStoreAsync(
+                new NatsKVConfig(Names.ResultsBucket)
+                {
+                    MaxAge = results.Expiry,
+                    History = 1,
+                    NumberOfReplicas = results.Replicas,
+                    Storage = results.Storage == StreamConfigStorage.Memory ? NatsKVStorageType.Memory : NatsKVStorageType.File,
+                    Description = "TypedTasks result records (key = task id)",
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.InfrastructureReady(_logger, Names.TasksStream, Names.DeadStream, Options.ResultBackend.Enabled ? Names.ResultsBucket : "(none)");
+    }
+
+    private async Task<INatsKVStore?> OpenResultStoreAsync(CancellationToken cancellationToken)
+    {
+        if (!Options.ResultBackend.Enabled)
+        {
+            return null;
+        }
+
+        await EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+        return await KeyValue.GetStoreAsync(Names.ResultsBucket, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => Nats.DisposeAsync();
+
+    // A host disposed synchronously must not throw for an async-only singleton.
+    public void Dispose() => Nats.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "JetStream ready: stream {TasksStream}, dead letters {DeadStream}, results {ResultsBucket}")]
+        public static partial void InfrastructureReady(ILogger logger, string tasksStream, string deadStream, string resultsBucket);
+    }
 }

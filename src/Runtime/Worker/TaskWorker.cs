@@ -1,9 +1,194 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using TypedTasks.Broker;
+using TypedTasks.Internal;
 
 namespace TypedTasks.Worker;
 
-/// <summary>Pulls tasks from the broker and runs them.</summary>
-internal sealed class TaskWorker : BackgroundService
+/// <summary>
+/// Pulls tasks from the broker and runs them (Celery's worker), as a hosted service.
+/// </summary>
+/// <remarks>
+/// Pipeline: one fetch loop per queue pulls only as many messages as there are free permits
+/// (concurrency + prefetch), so the worker never holds more than it can keep alive; <c>Concurrency</c>
+/// runner loops execute them; a slot is held only while user code runs. Storing the outcome and then
+/// acking (always in that order) happens beside the slots, up to <c>MaxPendingOutcomes</c> at once, so
+/// short tasks are not limited by concurrency × result-store round trip. Every held message gets a
+/// progress ack each third of AckWait, so a short AckWait redelivers a dead worker's tasks quickly while
+/// a live long task is never handed to a second worker.
+/// </remarks>
+internal sealed partial class TaskWorker : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+    private readonly TypedTasksConnection _connection;
+    private readonly TaskRegistry _registry;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger<TaskWorker> _logger;
+    private readonly WorkerOptions _options;
+    private readonly ConcurrentDictionary<long, HeldMessage> _held = new();
+    private readonly Channel<HeldMessage> _pending = Channel.CreateUnbounded<HeldMessage>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly SemaphoreSlim _permits;
+    private readonly SemaphoreSlim _outcomes;
+    private readonly CancellationTokenSource _executionCts = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _workerName = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private long _nextKey;
+    private int _running;
+    private volatile bool _stopping;
+
+    public TaskWorker(TypedTasksConnection connection, TaskRegistry registry, IServiceScopeFactory scopes, IOptions<WorkerOptions> options, ILogger<TaskWorker> logger)
+    {
+        _connection = connection;
+        _registry = registry;
+        _scopes = scopes;
+        _logger = logger;
+        _options = options.Value;
+        if (_options.Concurrency < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.Concurrency, "TypedTasks:Worker:Concurrency must be at least 1.");
+        }
+
+        _permits = new SemaphoreSlim(_options.Concurrency + _options.EffectivePrefetch);
+        _outcomes = new SemaphoreSlim(Math.Max(1, _options.MaxPendingOutcomes));
+    }
+
+    /// <summary>How many tasks are running right now.</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    /// <summary>Completes once the consumers exist and the worker is pulling tasks.</summary>
+    public Task Started => _started.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queues = ResolveQueues();
+        var consumers = await StartConsumersAsync(queues, stoppingToken).ConfigureAwait(false);
+        if (consumers is null)
+        {
+            return;
+        }
+
+        Log.Started(_logger, _workerName, string.Join(", ", queues), _options.Concurrency, _options.EffectivePrefetch);
+        using var keepAliveCts = new CancellationTokenSource();
+        var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
+        var runners = new Task[_options.Concurrency];
+        for (var i = 0; i < runners.Length; i++)
+        {
+            runners[i] = Task.Run(RunnerLoopAsync, CancellationToken.None);
+        }
+
+        var fetchers = new Task[consumers.Count];
+        for (var i = 0; i < consumers.Count; i++)
+        {
+            var (queue, consumer) = consumers[i];
+            fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, stoppingToken), CancellationToken.None);
+        }
+
+        _started.TrySetResult();
+        await Task.WhenAll(fetchers).ConfigureAwait(false);
+
+        // Shutdown: no more fetching; hand back what has not started; let running tasks finish within the grace period.
+        _stopping = true;
+        _pending.Writer.TryComplete();
+        Log.Stopping(_logger, _options.ShutdownGracePeriod, Running);
+        var allRunners = Task.WhenAll(runners);
+        if (await Task.WhenAny(allRunners, Task.Delay(_options.ShutdownGracePeriod, CancellationToken.None)).ConfigureAwait(false) != allRunners)
+        {
+            Log.CancellingRunning(_logger);
+            _executionCts.Cancel();
+            await allRunners.ConfigureAwait(false);
+        }
+
+        // Every outcome is stored and acked (or handed back) before the worker reports stopped.
+        for (var i = 0; i < Math.Max(1, _options.MaxPendingOutcomes); i++)
+        {
+            await _outcomes.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        keepAliveCts.Cancel();
+        await keepAlive.ConfigureAwait(false);
+        Log.Stopped(_logger);
+    }
+
+    public override void Dispose()
+    {
+        _executionCts.Dispose();
+        _permits.Dispose();
+        _outcomes.Dispose();
+        base.Dispose();
+    }
+
+    private List<string> ResolveQueues()
+    {
+        var queues = _options.Queues.Count > 0
+            ? _options.Queues.Distinct(StringComparer.Ordinal).ToList()
+            : _registry.All.Select(t => t.Queue).Distinct(StringComparer.Ordinal).OrderBy(q => q, StringComparer.Ordinal).ToList();
+        if (queues.Count == 0)
+        {
+            queues.Add("default");
+        }
+
+        foreach (var queue in queues)
+        {
+            if (!NatsNames.IsValidQueue(queue))
+            {
+                throw new InvalidOperationException($"The queue name '{queue}' in TypedTasks:Worker:Queues is not valid: use letters, digits, '-' and '_'.");
+            }
+        }
+
+        return queues;
+    }
+
+    private async Task<List<(string Queue, INatsJSConsumer Consumer)>?> StartConsumersAsync(List<string> queues, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
+                var consumers = new List<(string, INatsJSConsumer)>(queues.Count);
+                foreach (var queue in queues)
+                {
+                    var name = _connection.Names.ConsumerName(queue);
+                    var config = new ConsumerConfig(name)
+                    {
+                        DurableName = name,
+                        AckPolicy = ConsumerConfigAckPolicy.Explicit,
+                        DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+                        FilterSubject = _connection.Names.TaskSubject(queue),
+                        AckWait = _options.AckWait,
+                        MaxAckPending = 10_000,
+                    };
+
+                    // Create-or-update, never delete and re-create: a re-created durable consumer can redeliver acked tasks (NATS-NOTES).
+                    var consumer = _connection.Options.CreateInfrastructure
+                        ? await _connection.JetStream.CreateOrUpdateConsumerAsync(_connection.Names.TasksStream, config, stoppingToken).ConfigureAwait(false)
+                        : await _connection.JetStream.GetConsumerAsync(_connection.Names.TasksStream, name, stoppingToken).ConfigureAwait(false);
+                    consumers.Add((queue, consumer));
+                }
+
+                return consumers;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.StartupRetry(_logger, ex);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+using TypedTasks.Internal;
+using TypedTasks.Serialization;
+
+namespace TypedTasks.Backend;
+
+/// <summary>
+/// The result backend on a NATS KV bucket, as producers use it. Waiting does not poll and does not open a
+/// watch per call: workers publish each final record of a task sent by this process to this process's own
+/// subject (<c>tt.results.&lt;instance&gt;</c>), and one subscription per process completes the waiters.
+/// Handles of tasks sent by other processes fall back to a single-key KV watch.
+/// </summary>
+internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, IDisposable
+{
+    private readonly TypedTasksConnection _connection;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<TaskResultRecord>> _waiters = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _subscribeGate = new(1, 1);
+    private readonly CancellationTokenSource _disposed = new();
+    private Task? _listener;
+
+    public NatsResultStore(TypedTasksConnection connection, ILogger<NatsResultStore>? logger = null)
+    {
+        _connection = connection;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public async ValueTask<TaskResultRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var entry = await store.TryGetEntryAsync<ReadOnlyMemory<byte>>(id, serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!entry.Success)
+        {
+            if (entry.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+            {
+                return null;
+            }
+
+            throw entry.Error;
+        }
+
+        return entry.Value.Value.IsEmpty ? null : ResultRecordSerializer.Read(entry.Value.Value);
+    }
+
+    public async Task<TaskResultRecord> WaitForFinalAsync(string id, bool local, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutCts.CancelAfter(timeout);
+        try
+        {
+            return local
+                ? await WaitForNotificationAsync(id, timeoutCts.Token).ConfigureAwait(false)
+                : await WatchAsync(id, timeoutCts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Task {id} did not finish within {timeout}. It may still be queued or running; ask again later or wait longer.");
+        }
+    }
+
+    public async ValueTask ForgetAsync(string id, CancellationToken cancellationToken)
+    {
+        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        await store.PurgeAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposed.Cancel();
+        if (_listener is not null)
+        {
+            try
+            {
+                await _listener.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _disposed.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private async Task<TaskResultRecord> WaitForNotificationAsync(string id, CancellationToken cancellationToken)
+    {
+        var waiter = new TaskCompletionSource<TaskResultRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registered = _waiters.GetOrAdd(id, waiter);
+        try
+        {
+            // Subscribe first, then read: a record stored before the read is seen by the read,
+            // one stored after it is published to the live subscription (workers store, then notify).
+            await EnsureListeningAsync(cancellationToken).ConfigureAwait(false);
+            var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (current is { } record && record.State.IsFinal())
+            {
+                return record;
+            }
+
+            return await registered.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (ReferenceEquals(registered, waiter))
+            {
+                _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource<TaskResultRecord>>(id, waiter));
+            }
+        }
+    }
+
+    private async Task<TaskResultRecord> WatchAsync(string id, CancellationToken cancellationToken)
+    {
+        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (current is { } existing && existing.State.IsFinal())
+        {
+            return existing;
+        }
+
+        await foreach (var entry in store.WatchAsync<ReadOnlyMemory<byte>>(id, NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Operation == NatsKVOperation.Put && !entry.Value.IsEmpty)
+            {
+                var record = ResultRecordSerializer.Read(entry.Value);
+                if (record.State.IsFinal())
+                {
+                    return record;
+                }
+            }
+        }
+
+        throw new OperationCanceledException(cancellationToken);
+    }
+
+    private async ValueTask EnsureListeningAsync(CancellationToken cancellationToken)
+    {
+        if (_listener is not null)
+        {
+            return;
+        }
+
+        await _subscribeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_listener is null)
+            {
+                var subscription = await _connection.Nats.SubscribeCoreAsync(
+                    _connection.ResultsSubject,
+                    serializer: NatsRawSerializer<byte[]>.Default,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                _listener = ListenAsync(subscription, _disposed.Token);
+            }
+        }
+        finally
+        {
+            _subscribeGate.Release();
+        }
+    }
+
+    private async Task ListenAsync(INatsSub<byte[]> subscription, CancellationToken cancellationToken)
+    {
+        await using var _ = subscription.ConfigureAwait(false);
+        await foreach (var message in subscription.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (message.Data is not { Length: > 0 } data)
+            {
+                continue;
+            }
+
+            try
+            {
+                var record = ResultRecordSerializer.Read(data);
+                if (_waiters.TryGetValue(record.Id, out var waiter))
+                {
+                    waiter.TrySetResult(record);
+                }
+            }
+            catch (JsonException ex)
+            {
+                Log.MalformedNotification(_logger, ex);
+            }
+        }
+    }
+
+    private async ValueTask<INatsKVStore> GetStoreAsync(CancellationToken cancellationToken)
+        => await _connection.GetResultStoreAsync(cancellationToken).ConfigureAwait(false)
+           ?? throw new ResultBackendNotConfiguredException();
+
+    private static partial class Log
+    {
+        [LoggerMessage(100, LogLevel.Warning, "Ignored a malformed result notification")]
+        public static partial void MalformedNotification(ILogger logger, Exception exception);
+    }
+}

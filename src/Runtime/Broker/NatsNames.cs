@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+
+namespace TypedTasks.Broker;
+
+/// <summary>
+/// Every NATS name TypedTasks uses, derived from the configured prefix (see <c>docs/protocol.md</c>).
+/// Per-queue subjects are built once and cached, so the send path concatenates no strings.
+/// </summary>
+internal sealed class NatsNames
+{
+    private readonly ConcurrentDictionary<string, string> _taskSubjects = new(StringComparer.Ordinal);
+    private readonly string _taskSubjectPrefix;
+
+    public NatsNames(string prefix)
+    {
+        if (string.IsNullOrEmpty(prefix) || !prefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            throw new ArgumentException($"The prefix '{prefix}' is not valid: use letters, digits and '_' (TypedTasks:Prefix).", nameof(prefix));
+        }
+
+        Prefix = prefix.ToLowerInvariant();
+        var upper = prefix.ToUpperInvariant();
+        TasksStream = upper + "_TASKS";
+        DeadStream = upper + "_DEAD";
+        ResultsBucket = upper + "_RESULTS";
+        _taskSubjectPrefix = Prefix + ".tasks.";
+        TasksWildcard = Prefix + ".tasks.>";
+        DeadWildcard = Prefix + ".dead.>";
+        ResultsSubjectPrefix = Prefix + ".results.";
+    }
+
+    /// <summary>The lower-case prefix of subjects.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The work-queue stream holding sent tasks.</summary>
+    public string TasksStream { get; }
+
+    /// <summary>The stream holding dead letters.</summary>
+    public string DeadStream { get; }
+
+    /// <summary>The KV bucket holding result records.</summary>
+    public string ResultsBucket { get; }
+
+    public string TasksWildcard { get; }
+
+    public string DeadWildcard { get; }
+
+    /// <summary>Core-NATS subjects on which workers notify waiting producers: <c>tt.results.&lt;client&gt;</c>.</summary>
+    public string ResultsSubjectPrefix { get; }
+
+    public string TaskSubject(string queue) => _taskSubjects.GetOrAdd(queue, static (q, prefix) => prefix + q, _taskSubjectPrefix);
+
+    public string DeadSubject(string queue) => Prefix + ".dead." + queue;
+
+    /// <summary>The durable pull consumer shared by all workers of a queue.</summary>
+    public string ConsumerName(string queue) => Prefix + "_" + queue;
+
+    public static bool IsValidQueue(string queue)
+        => queue.Length > 0 && queue.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    public static bool IsValidTaskId(string id)
+        => id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}

@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace TypedTasks.Serialization;
+
+/// <summary>
+/// Writes and reads result records (<c>docs/protocol.md</c>) with <see cref="Utf8JsonWriter"/> and
+/// <see cref="Utf8JsonReader"/>: no reflection, and the task's result is copied as raw JSON.
+/// </summary>
+internal static class ResultRecordSerializer
+{
+    public const int Version = 1;
+
+    private static readonly JsonEncodedText V = JsonEncodedText.Encode("v");
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText TaskName = JsonEncodedText.Encode("task");
+    private static readonly JsonEncodedText StateName = JsonEncodedText.Encode("state");
+    private static readonly JsonEncodedText ResultName = JsonEncodedText.Encode("result");
+    private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("error");
+    private static readonly JsonEncodedText TypeName = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText MessageName = JsonEncodedText.Encode("message");
+    private static readonly JsonEncodedText StackTraceName = JsonEncodedText.Encode("stackTrace");
+    private static readonly JsonEncodedText AttemptsName = JsonEncodedText.Encode("attempts");
+    private static readonly JsonEncodedText WorkerName = JsonEncodedText.Encode("worker");
+    private static readonly JsonEncodedText StartedAtName = JsonEncodedText.Encode("startedAt");
+    private static readonly JsonEncodedText CompletedAtName = JsonEncodedText.Encode("completedAt");
+
+    public static void Write(IBufferWriter<byte> output, TaskResultRecord record)
+    {
+        using var writer = new Utf8JsonWriter(output);
+        writer.WriteStartObject();
+        writer.WriteNumber(V, Version);
+        writer.WriteString(IdName, record.Id);
+        writer.WriteString(TaskName, record.TaskName);
+        writer.WriteString(StateName, record.State.ToWireName());
+        if (!record.ResultJson.IsEmpty)
+        {
+            writer.WritePropertyName(ResultName);
+            writer.WriteRawValue(record.ResultJson.Span, skipInputValidation: true);
+        }
+
+        if (record.Error is { } error)
+        {
+            writer.WriteStartObject(ErrorName);
+            writer.WriteString(TypeName, error.Type);
+            writer.WriteString(MessageName, error.Message);
+            if (error.StackTrace is not null)
+            {
+                writer.WriteString(StackTraceName, error.StackTrace);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteNumber(AttemptsName, record.Attempts);
+        if (record.Worker is not null)
+        {
+            writer.WriteString(WorkerName, record.Worker);
+        }
+
+        if (record.StartedAt is { } started)
+        {
+            writer.WriteString(StartedAtName, started);
+        }
+
+        if (record.CompletedAt is { } completed)
+        {
+            writer.WriteString(CompletedAtName, completed);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static byte[] ToBytes(TaskResultRecord record)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Write(buffer, record);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a record; throws <see cref="JsonException"/> on a malformed one.</summary>
+    public static TaskResultRecord Read(ReadOnlyMemory<byte> json)
+    {
+        var reader = new Utf8JsonReader(json.Span);
+        string? id = null, task = null, worker = null;
+        TaskState? state = null;
+        ReadOnlyMemory<byte> result = default;
+        TaskError? error = null;
+        int attempts = 0;
+        DateTimeOffset? startedAt = null, completedAt = null;
+
+        Expect(ref reader, JsonTokenType.StartObject);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                id = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("task"u8))
+            {
+                task = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("state"u8))
+            {
+                state = ParseState(ReadString(ref reader));
+            }
+            else if (reader.ValueTextEquals("result"u8))
+            {
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                result = json.Slice(start, (int)reader.BytesConsumed - start);
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                error = ReadError(ref reader);
+            }
+            else if (reader.ValueTextEquals("attempts"u8))
+            {
+                reader.Read();
+                attempts = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("worker"u8))
+            {
+                worker = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("startedAt"u8))
+            {
+                reader.Read();
+                startedAt = reader.GetDateTimeOffset();
+            }
+            else if (reader.ValueTextEquals("completedAt"u8))
+            {
+                reader.Read();
+                completedAt = reader.GetDateTimeOffset();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new TaskResultRecord
+        {
+            Id = id ?? throw new JsonException("The result record has no 'id'."),
+            TaskName = task ?? string.Empty,
+            State = state ?? throw new JsonException("The result record has no 'state'."),
+            ResultJson = result,
+            Error = error,
+            Attempts = attempts,
+            Worker = worker,
+            StartedAt = startedAt,
+            CompletedAt = completedAt,
+        };
+    }
+
+    public static TaskState ParseState(string? wire) => wire switch
+    {
+        "PENDING" => TaskState.Pending,
+        "RECEIVED" => TaskState.Received,
+        "STARTED" => TaskState.Started,
+        "RETRY" => TaskState.Retry,
+        "SUCCESS" => TaskState.Success,
+        "FAILURE" => TaskState.Failure,
+        "REVOKED" => TaskState.Revoked,
+        _ => throw new JsonException($"Unknown task state '{wire}'."),
+    };
+
+    private static TaskError ReadError(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        string? type = null, message = null, stack = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                type = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("message"u8))
+            {
+                message = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("stackTrace"u8))
+            {
+                stack = ReadString(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new TaskError(type ?? "System.Exception", message ?? string.Empty, stack);
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.GetString();
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType token)
+    {
+        if (!reader.Read() || reader.TokenType != token)
+        {
+            throw new JsonException($"Expected {token} in the result record.");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace TypedTasks.Worker;
+
+/// <summary>A task message the worker holds: fetched, not yet acked. Kept alive with progress acks.</summary>
+internal sealed class HeldMessage
+{
+    public HeldMessage(long key, string queue, INatsJSMsg<NatsMemoryOwner<byte>> message)
+    {
+        Key = key;
+        Queue = queue;
+        Message = message;
+    }
+
+    public long Key { get; }
+
+    public string Queue { get; }
+
+    public INatsJSMsg<NatsMemoryOwner<byte>> Message { get; }
+
+    public ReadOnlyMemory<byte> Body => Message.Data.Memory;
+
+    public string? Header(string name)
+        => Message.Headers is { } headers && headers.TryGetValue(name, out var values) ? values.ToString() : null;
+}
+
+/// <summary>What became of one execution, decided inside the slot and settled outside it.</summary>
+internal enum OutcomeKind
+{
+    /// <summary>The task ran and returned.</summary>
+    Success,
+
+    /// <summary>The task ran and threw.</summary>
+    Failure,
+
+    /// <summary>The message cannot be run: unknown task, bad arguments, newer protocol.</summary>
+    DeadLetter,
+
+    /// <summary>The worker is shutting down and cancelled the task: hand it back to the broker.</summary>
+    Abandon,
+}
+
+internal sealed record Outcome(OutcomeKind Kind)
+{
+    public string? TaskId { get; init; }
+
+    public TaskDefinition? Task { get; init; }
+
+    public string? TaskName { get; init; }
+
+    public ReadOnlyMemory<byte> ResultJson { get; init; }
+
+    public TaskError? Error { get; init; }
+
+    public string? DeadLetterReason { get; init; }
+
+    public int Attempt { get; init; } = 1;
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public ulong? StartedRevision { get; init; }
+
+    public static TaskError ErrorFrom(Exception exception)
+        => new(exception.GetType().FullName ?? exception.GetType().Name, exception.Message, exception.StackTrace);
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace TypedTasks.Worker;
+
+/// <summary>The worker's log messages. Event ids 200–299.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(200, LogLevel.Information, "Worker {Worker} serving queues {Queues} with {Concurrency} slots, prefetch {Prefetch}")]
+    public static partial void Started(ILogger logger, string worker, string queues, int concurrency, int prefetch);
+
+    [LoggerMessage(201, LogLevel.Warning, "Cannot reach NATS or set up JetStream yet; retrying")]
+    public static partial void StartupRetry(ILogger logger, Exception exception);
+
+    [LoggerMessage(202, LogLevel.Information, "Worker stopping: waiting up to {Grace} for {Running} running tasks")]
+    public static partial void Stopping(ILogger logger, TimeSpan grace, int running);
+
+    [LoggerMessage(203, LogLevel.Warning, "Grace period over: cancelling running tasks; they go back to the queue")]
+    public static partial void CancellingRunning(ILogger logger);
+
+    [LoggerMessage(204, LogLevel.Information, "Worker stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(210, LogLevel.Debug, "Task {TaskName}[{TaskId}] succeeded")]
+    public static partial void Succeeded(ILogger logger, string taskName, string taskId);
+
+    [LoggerMessage(211, LogLevel.Warning, "Task {TaskName}[{TaskId}] failed")]
+    public static partial void Failed(ILogger logger, string taskName, string taskId, Exception exception);
+
+    [LoggerMessage(212, LogLevel.Error, "Dead-lettered a message on queue {Queue} (task {TaskName}[{TaskId}]): {Reason}")]
+    public static partial void DeadLettered(ILogger logger, string queue, string? taskName, string? taskId, string reason);
+
+    [LoggerMessage(213, LogLevel.Error, "Could not settle task {TaskName}[{TaskId}]; it stays unacked and will be redelivered")]
+    public static partial void SettleFailed(ILogger logger, string? taskName, string? taskId, Exception exception);
+
+    [LoggerMessage(214, LogLevel.Debug, "Task {TaskId} already has a final result; the duplicate delivery keeps it")]
+    public static partial void DuplicateOutcome(ILogger logger, string taskId);
+
+    [LoggerMessage(215, LogLevel.Warning, "Fetching from queue {Queue} failed; retrying")]
+    public static partial void FetchFailed(ILogger logger, string queue, Exception exception);
+
+    [LoggerMessage(216, LogLevel.Debug, "Progress ack failed for a held message")]
+    public static partial void ProgressAckFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(217, LogLevel.Information, "Task {TaskName}[{TaskId}] was cancelled by shutdown; handed back to the queue")]
+    public static partial void Abandoned(ILogger logger, string? taskName, string? taskId);
+}

@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.Globalization;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+using TypedTasks.Broker;
+using TypedTasks.Serialization;
+
+namespace TypedTasks.Worker;
+
+internal sealed partial class TaskWorker
+{
+    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+
+    /// <summary>Stores the outcome, then acks (never the other way round), then notifies a waiting producer.</summary>
+    private async Task SettleAsync(HeldMessage held, Outcome outcome)
+    {
+        try
+        {
+            switch (outcome.Kind)
+            {
+                case OutcomeKind.Abandon:
+                    Log.Abandoned(_logger, outcome.TaskName, outcome.TaskId);
+                    await held.Message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    break;
+
+                case OutcomeKind.DeadLetter:
+                    Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
+                    await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
+                    var failure = await StoreAsync(outcome, TaskState.Failure).ConfigureAwait(false);
+                    // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (NATS-NOTES).
+                    await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    await NotifyAsync(held, failure).ConfigureAwait(false);
+                    break;
+
+                default:
+                    var state = outcome.Kind == OutcomeKind.Success ? TaskState.Success : TaskState.Failure;
+                    if (state == TaskState.Success)
+                    {
+                        Log.Succeeded(_logger, outcome.TaskName!, outcome.TaskId!);
+                    }
+                    else
+                    {
+                        Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
+                    }
+
+                    var stored = await StoreAsync(outcome, state).ConfigureAwait(false);
+                    await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    await NotifyAsync(held, stored).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            // Never ack a task whose outcome could not be stored: it is redelivered (NATS-NOTES: a full bucket).
+            Log.SettleFailed(_logger, outcome.TaskName, outcome.TaskId, ex);
+            try
+            {
+                await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception nakError)
+            {
+                Log.ProgressAckFailed(_logger, nakError);
+            }
+        }
+        finally
+        {
+            Release(held);
+            _outcomes.Release();
+        }
+    }
+
+    /// <summary>Writes the final record, first writer wins; returns the bytes stored, or empty when nothing was stored.</summary>
+    private async Task<ReadOnlyMemory<byte>> StoreAsync(Outcome outcome, TaskState state)
+    {
+        if (outcome.Task is { IgnoreResult: true } || string.IsNullOrEmpty(outcome.TaskId))
+        {
+            return default;
+        }
+
+        var store = await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
+        if (store is null)
+        {
+            return default;
+        }
+
+        var record = new TaskResultRecord
+        {
+            Id = outcome.TaskId,
+            TaskName = outcome.TaskName ?? string.Empty,
+            State = state,
+            ResultJson = state == TaskState.Success ? outcome.ResultJson : default,
+            Error = state == TaskState.Failure ? outcome.Error : null,
+            Attempts = outcome.Attempt,
+            Worker = _workerName,
+            StartedAt = outcome.StartedAt,
+            CompletedAt = DateTimeOffset.UtcNow,
+        };
+        var buffer = new ArrayBufferWriter<byte>(256 + outcome.ResultJson.Length);
+        ResultRecordSerializer.Write(buffer, record);
+        var bytes = buffer.WrittenMemory;
+
+        if (outcome.StartedRevision is { } revision)
+        {
+            var updated = await store.TryUpdateAsync(record.Id, bytes, revision, RawSerializer).ConfigureAwait(false);
+            if (updated.Success)
+            {
+                return bytes;
+            }
+        }
+
+        var created = await store.TryCreateAsync(record.Id, bytes, RawSerializer).ConfigureAwait(false);
+        if (created.Success)
+        {
+            return bytes;
+        }
+
+        if (created.Error is not NatsKVCreateException)
+        {
+            throw created.Error;
+        }
+
+        // The key exists: a STARTED record (update it) or a final one from an earlier delivery (keep it).
+        var existing = await store.GetEntryAsync(record.Id, serializer: RawSerializer).ConfigureAwait(false);
+        if (ResultRecordSerializer.Read(existing.Value).State.IsFinal())
+        {
+            Log.DuplicateOutcome(_logger, record.Id);
+            return existing.Value;
+        }
+
+        await store.UpdateAsync(record.Id, bytes, existing.Revision, RawSerializer).ConfigureAwait(false);
+        return bytes;
+    }
+
+    private async Task<ulong?> TryRecordStartedAsync(string id, TaskDefinition task, int attempt, DateTimeOffset startedAt)
+    {
+        var store = await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
+        if (store is null)
+        {
+            return null;
+        }
+
+        var record = new TaskResultRecord { Id = id, TaskName = task.Name, State = TaskState.Started, Attempts = attempt, Worker = _workerName, StartedAt = startedAt };
+        try
+        {
+            return await store.PutAsync(id, (ReadOnlyMemory<byte>)ResultRecordSerializer.ToBytes(record), RawSerializer).ConfigureAwait(false);
+        }
+        catch (NatsKVException)
+        {
+            // STARTED is informational; the final write decides.
+            return null;
+        }
+    }
+
+    private async Task NotifyAsync(HeldMessage held, ReadOnlyMemory<byte> record)
+    {
+        if (!record.IsEmpty && held.Header(TaskHeaders.Reply) is { Length: > 0 } reply)
+        {
+            await _connection.Nats.PublishAsync(reply, record, serializer: RawSerializer, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishDeadLetterAsync(HeldMessage held, string reason)
+    {
+        var headers = new NatsHeaders();
+        if (held.Message.Headers is { } original)
+        {
+            foreach (var (key, value) in original)
+            {
+                // The original id must not dedupe the dead letter against the task itself.
+                if (!string.Equals(key, TaskHeaders.MsgId, StringComparison.OrdinalIgnoreCase))
+                {
+                    headers[key] = value;
+                }
+            }
+        }
+
+        headers[TaskHeaders.DeadReason] = reason;
+        headers[TaskHeaders.DeadAt] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        headers[TaskHeaders.DeadFromSubject] = held.Message.Subject;
+        var ack = await _connection.JetStream.PublishAsync(
+            _connection.Names.DeadSubject(held.Queue),
+            held.Body,
+            RawSerializer,
+            headers: headers,
+            cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        ack.EnsureSuccess();
+    }
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace TypedTasks.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// A real nats-server with JetStream on a free loopback port and a fresh store directory, started for a
+/// test class and killed at the end. Restartable on the same port and store, to test persistence.
+/// </summary>
+public sealed class NatsServer : IAsyncLifetime
+{
+    private readonly string _storeDir = Path.Combine(Path.GetTempPath(), "tt-nats-" + Guid.NewGuid().ToString("N"));
+    private Process? _process;
+
+    public int Port { get; } = FreePort();
+
+    public string Url => $"nats://127.0.0.1:{Port}";
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(_storeDir);
+        await StartAsync();
+    }
+
+    public async Task StartAsync()
+    {
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Text.StringBuilder();
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo(FindBinary(), $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}")
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            },
+            EnableRaisingEvents = true,
+        };
+        DataReceivedEventHandler onLine = (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data.Contains("Server is ready", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        };
+        process.ErrorDataReceived += onLine;
+        process.OutputDataReceived += onLine;
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("nats-server exited:\n" + output));
+        process.Start();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        _process = process;
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Kills the server (SIGKILL); the store directory stays for a restart.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        try
+        {
+            Directory.Delete(_storeDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string FindBinary()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("NATS_SERVER_BIN");
+        if (!string.IsNullOrEmpty(fromEnv))
+        {
+            return fromEnv;
+        }
+
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Append("/usr/sbin").Append("/usr/local/bin");
+        foreach (var dir in path)
+        {
+            var candidate = Path.Combine(dir, "nats-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("nats-server not found. Install it (apt-get install -y nats-server) or set NATS_SERVER_BIN.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

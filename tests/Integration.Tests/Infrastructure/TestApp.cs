@@ -1,0 +1,85 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TypedTasks.Internal;
+
+namespace TypedTasks.Integration.Tests.Infrastructure;
+
+/// <summary>A host with the TypedTasks client (and optionally a worker) on a test's own prefix.</summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    private static int s_counter;
+
+    private TestApp(IHost host, string prefix)
+    {
+        Host = host;
+        Prefix = prefix;
+    }
+
+    public IHost Host { get; }
+
+    public string Prefix { get; }
+
+    public ITaskClient Client => Host.Services.GetRequiredService<ITaskClient>();
+
+    public Probe Probe => Host.Services.GetRequiredService<Probe>();
+
+    internal TypedTasksConnection Connection => Host.Services.GetRequiredService<TypedTasksConnection>();
+
+    /// <summary>A prefix no other test uses, so streams and buckets do not collide on a shared server.</summary>
+    public static string NewPrefix() => "t" + Interlocked.Increment(ref s_counter) + "_" + Guid.NewGuid().ToString("N")[..6];
+
+    public static async Task<TestApp> StartAsync(
+        NatsServer server,
+        bool worker = true,
+        string? prefix = null,
+        Action<TypedTasksBuilder>? tasks = null,
+        Action<WorkerOptions>? workerOptions = null,
+        Action<TypedTasksOptions>? options = null,
+        Probe? probe = null)
+    {
+        prefix ??= NewPrefix();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(probe ?? new Probe());
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        var typedTasks = builder.Services.AddTypedTasks(o =>
+        {
+            o.Url = server.Url;
+            o.Prefix = prefix;
+            o.Broker.Storage = NATS.Client.JetStream.Models.StreamConfigStorage.File;
+            options?.Invoke(o);
+        });
+        (tasks ?? (b => b.AddHandWrittenTasks())).Invoke(typedTasks);
+        if (worker)
+        {
+            typedTasks.AddWorker(o =>
+            {
+                o.Concurrency = 2;
+                o.ShutdownGracePeriod = TimeSpan.FromSeconds(10);
+                workerOptions?.Invoke(o);
+            });
+        }
+
+        var host = builder.Build();
+        await host.StartAsync();
+        var app = new TestApp(host, prefix);
+        if (worker)
+        {
+            await app.WorkerStarted.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        return app;
+    }
+
+    internal Worker.TaskWorker WorkerService => Host.Services.GetServices<IHostedService>().OfType<Worker.TaskWorker>().Single();
+
+    public Task WorkerStarted => WorkerService.Started;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        await ((IAsyncDisposable)Host).DisposeAsync();
+    }
+}
