@@ -1,0 +1,68 @@
+namespace TypedTasks.Generator.Model;
+
+/// <summary>How a task method returns.</summary>
+internal enum ReturnKind
+{
+    Void,
+    Value,
+    Task,
+    TaskOfT,
+    ValueTask,
+    ValueTaskOfT,
+}
+
+/// <summary>Where a task method's parameter comes from on the worker.</summary>
+internal enum ParameterKind
+{
+    Argument,
+    CancellationToken,
+    Service,
+}
+
+/// <summary>One containing type declaration, outermost first, to re-open it as <c>partial</c>.</summary>
+/// <param name="Keyword">class, struct, record, record struct.</param>
+/// <param name="Name">The type name, escaped.</param>
+internal sealed record ContainingTypeModel(string Keyword, string Name);
+
+/// <summary>One parameter of a task method.</summary>
+/// <param name="Name">The parameter name as declared (no <c>@</c>); also its JSON property name.</param>
+/// <param name="TypeName">The fully qualified type, with nullable annotations.</param>
+/// <param name="JsonTypeName">The fully qualified type without nullable annotations (the JSON metadata key).</param>
+/// <param name="DefaultValue">The C# literal of the default value, or <see langword="null"/> when it has none.</param>
+internal sealed record ParameterModel(ParameterKind Kind, string Name, string TypeName, string JsonTypeName, string? DefaultValue);
+
+/// <summary>Everything the emitters need to know about one task; values only.</summary>
+internal sealed record TaskModel(
+    string TaskName,
+    string MethodName,
+    string? Namespace,
+    string ContainingTypeFullName,
+    EquatableArray<ContainingTypeModel> ContainingTypes,
+    bool IsPublic,
+    bool IsStatic,
+    ReturnKind ReturnKind,
+    string? ResultTypeName,
+    string? ResultJsonTypeName,
+    string? Queue,
+    bool IgnoreResult,
+    bool TrackStarted,
+    EquatableArray<ParameterModel> Parameters,
+    EquatableArray<JsonTypeSpec> JsonTypes)
+{
+    /// <summary>The name of the generated proxy struct.</summary>
+    public string ProxyName => MethodName.TrimStart('@') + "Task";
+
+    /// <summary>Whether the proxy carries a typed result (a result exists and is not ignored).</summary>
+    public bool HasTypedResult => ResultTypeName is not null && !IgnoreResult;
+}
+
+/// <summary>The tasks of one containing type: one generated file.</summary>
+internal sealed record TypeGroupModel(
+    string? Namespace,
+    string ContainingTypeFullName,
+    EquatableArray<ContainingTypeModel> ContainingTypes,
+    bool IsPublic,
+    EquatableArray<TaskModel> Tasks);
+
+/// <summary>The output of parsing one <c>[Task]</c> method: a model (when it can be emitted) and diagnostics.</summary>
+internal sealed record ParseResult(TaskModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
