@@ -111,8 +111,9 @@ step "Start the worker"
 (cd "samples/Samples.Worker/bin/$configuration/net10.0" && exec dotnet Samples.Worker.dll) >"$work/worker.log" 2>&1 &
 worker_pid=$!
 pids+=("$worker_pid")
-wait_until "worker started" "$worker_pid" grep -q 'Application started' "$work/worker.log"
-say "worker pid $worker_pid started"
+# The worker logs "Worker <host/pid> serving queues …" once its consumers are in place.
+wait_until "worker serving its queues" "$worker_pid" grep -q 'serving queues' "$work/worker.log"
+say "worker pid $worker_pid: $(grep -o 'serving queues.*' "$work/worker.log" | head -n 1)"
 
 step "Start the web app"
 # Port 0: the OS picks a free port; the app logs the address it got.
