@@ -39,9 +39,10 @@ if ! grep -q '^Test run summary:' "$log"; then
 fi
 
 echo
-echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$rc" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
   # Exit code 8 means a test module ran zero tests; MTP counts that as a failure of the run.
   echo "dotnet test exited with $rc (see https://aka.ms/testingplatform/exitcodes); log: $log"
 fi
+# The plain closing line, last on purpose.
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$rc"

@@ -4,7 +4,7 @@ namespace TypedTasks.Packaging.Tests;
 /// A console project outside the repository (no solution, no Directory.Build.props) that uses TypedTasks
 /// only as a NuGet package from the local feed, as an application would.
 /// </summary>
-internal sealed class ConsumerProject
+public sealed class ConsumerProject
 {
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
 

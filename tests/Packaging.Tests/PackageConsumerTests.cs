@@ -88,9 +88,8 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
     public async Task Build_ConsumerWithTask_GeneratorRunsWithoutLoadWarnings()
     {
         Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());
-        var consumer = ConsumerProject.Create(package, "PackageConsumer", GoodProgram);
 
-        var build = await consumer.BuildAsync(TestContext.Current.CancellationToken);
+        var (consumer, build) = await package.BuildConsumerOnceAsync("PackageConsumer", GoodProgram, TestContext.Current.CancellationToken);
 
         Assert.True(build.ExitCode == 0, build.ToString());
         // CS8032: an analyzer could not be loaded; CS9057: built against a newer compiler; AD0001: one crashed.
@@ -101,6 +100,21 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
             ? Directory.GetFiles(consumer.GeneratedDirectory, "*.g.cs", SearchOption.AllDirectories).Select(Path.GetFileName).ToArray()
             : [];
         Assert.Contains("TypedTasks.Dispatcher.g.cs", generated);
+    }
+
+    [Fact]
+    public async Task Run_ConsumerWithWorkerOnNatsServer_ReturnsTheTaskResult()
+    {
+        Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());
+        var (consumer, build) = await package.BuildConsumerOnceAsync("PackageConsumer", GoodProgram, TestContext.Current.CancellationToken);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        await using var nats = await NatsServer.StartAsync(TestContext.Current.CancellationToken);
+
+        var run = await DotNetCli.RunAsync(consumer.Directory, TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken,
+            Path.Combine("bin", "Release", "net10.0", consumer.Name + ".dll"), nats.Url);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Add(2, 3) = 5", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]

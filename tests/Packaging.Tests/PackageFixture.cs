@@ -9,6 +9,8 @@ public sealed class PackageFixture : IAsyncLifetime
 {
     private static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(5);
 
+    private readonly Dictionary<string, Task<(ConsumerProject, CommandResult)>> _consumers = new(StringComparer.Ordinal);
+
     /// <summary>The temp folder of this run: <c>src</c> (the copy), <c>feed</c>, and one folder per consumer.</summary>
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "typedtasks-packaging-" + Guid.NewGuid().ToString("N")[..12]);
 
@@ -40,6 +42,27 @@ public sealed class PackageFixture : IAsyncLifetime
         Directory.CreateDirectory(Feed);
         Pack = await DotNetCli.RunAsync(source, PackTimeout, TestContext.Current.CancellationToken,
             "pack", "src/Runtime/TypedTasks.csproj", "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
+    }
+
+    /// <summary>Writes and builds a consumer project once per run; later callers share the first build.</summary>
+    public Task<(ConsumerProject Consumer, CommandResult Build)> BuildConsumerOnceAsync(string name, string program, CancellationToken cancellationToken)
+    {
+        lock (_consumers)
+        {
+            if (!_consumers.TryGetValue(name, out var build))
+            {
+                build = BuildAsync();
+                _consumers[name] = build;
+            }
+
+            return build;
+        }
+
+        async Task<(ConsumerProject, CommandResult)> BuildAsync()
+        {
+            var consumer = ConsumerProject.Create(this, name, program);
+            return (consumer, await consumer.BuildAsync(cancellationToken));
+        }
     }
 
     public ValueTask DisposeAsync()
