@@ -11,6 +11,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=lib/common.sh
 source scripts/lib/common.sh
+# shellcheck source=lib/nats-raw.sh
+source scripts/lib/nats-raw.sh
 
 configuration=Release
 timeout="${SAMPLES_TIMEOUT:-60}"
@@ -176,5 +178,25 @@ size=$(wc -c <"$work/report.csv")
 [ "$size" -gt 0 ] || fail "the downloaded report is empty"
 say "report asset $asset_id downloaded: $size bytes, $(wc -l <"$work/report.csv") lines"
 head -n 3 "$work/report.csv" | sed 's/^/  /'
+
+step "Story 3: the same report task sent without TypedTasks (bash speaking the NATS protocol, docs/protocol.md)"
+raw_task="bash-$(date +%s)-$$"
+ack="$(nats_send_task "$nats_port" reports Samples.Tasks.ReportTasks.GenerateReport "$raw_task" '{"year":1999}')" \
+  || fail "publish to tt.tasks.reports: ${ack:-no answer}"
+say "published to tt.tasks.reports, task id $raw_task, JetStream ack $ack"
+poll_status "$web/reports/$raw_task/status" SUCCESS
+say "  final status: $status_body"
+
+# Messages a worker cannot run are dead-lettered (stream TT_DEAD) and recorded as FAILURE.
+for case in "unknown task|Samples.Tasks.NoSuchTask|1" "newer protocol|Samples.Tasks.ReportTasks.GenerateReport|2"; do
+  IFS='|' read -r what task protocol <<<"$case"
+  bad_task="bash-dead-$(date +%s%N)"
+  ack="$(nats_send_task "$nats_port" reports "$task" "$bad_task" '{"year":1999}' "$protocol")" \
+    || fail "publish ($what): ${ack:-no answer}"
+  say "published a message with $what (TT-Task $task, TT-Protocol $protocol), task id $bad_task"
+  poll_status "$web/reports/$bad_task/status" FAILURE
+  say "  final status: $status_body"
+done
+grep -q 'Dead-lettered' "$work/worker.log" && say "worker log: $(grep -c 'Dead-lettered' "$work/worker.log") message(s) dead-lettered"
 
 step "Stop everything"
