@@ -51,7 +51,7 @@ public sealed class TaskGenerator : IIncrementalGenerator
         var groups = table
             .SelectMany(static (tasks, _) => TaskTable.GroupByType(tasks))
             .WithTrackingName(TrackingNames.TypeGroups);
-        context.RegisterSourceOutput(groups, static (spc, group) => spc.AddSource(ProxyEmitter.HintName(group), ProxyEmitter.Emit(group)));
+        context.RegisterSourceOutput(groups, static (spc, group) => spc.AddSource(group.HintName, ProxyEmitter.Emit(group)));
 
         // The dispatcher: the table and the Add{Assembly}Tasks() registration method.
         var assemblyName = context.CompilationProvider

@@ -29,6 +29,29 @@ public class TaskParameterMustBeByValueAnalyzerTests
     }
 
     [Fact]
+    public async Task Parameter_ParamsSpan_ReportsOnParameter()
+    {
+        // The tests compile with Roslyn 4.8 (C# 12), which rejects params spans (CS0225) but still binds
+        // the parameter as params; the C# 13 compilers that accept them take the same path in the analyzer.
+        const string source = """
+            using System;
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Run({|#0:{|#1:params|} ReadOnlySpan<int> ids|}) { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Microsoft.CodeAnalysis.Testing.DiagnosticResult.CompilerError("CS0225").WithLocation(1),
+            Verifier.Diagnostic(Descriptors.ParameterMustBeByValue).WithLocation(0)
+                .WithArguments("ids", "Jobs.Run(params ReadOnlySpan<int>)", "a params span"));
+    }
+
+    [Fact]
     public async Task Parameters_SeveralInvalid_ReportsEach()
     {
         const string source = """

@@ -118,9 +118,9 @@ internal static class JsonMetadataEmitter
                 var typeArguments = type.Kind == JsonTypeKind.Collection
                     ? $"{type.FullName}, {type.ElementTypeName}"
                     : $"{type.FullName}, string, {type.ElementTypeName}";
-                var creator = type.CollectionCreator is null ? string.Empty : $" ObjectCreator = static () => new {type.CollectionCreator}() ";
+                var creator = type.CollectionCreator is null ? "()" : $" {{ ObjectCreator = static () => new {type.CollectionCreator}() }}";
                 writer.WriteLine(signature);
-                writer.WriteLine($"    => {Names.JsonMetadataServices}.{type.Converter}<{typeArguments}>(options, new {Names.Metadata}.JsonCollectionInfoValues<{type.FullName}> {{{creator}}});");
+                writer.WriteLine($"    => {Names.JsonMetadataServices}.{type.Converter}<{typeArguments}>(options, new {Names.Metadata}.JsonCollectionInfoValues<{type.FullName}>{creator});");
                 return;
             default:
                 EmitObject(writer, type, memberName, signature);

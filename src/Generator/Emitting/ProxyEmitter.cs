@@ -8,10 +8,6 @@ namespace TypedTasks.Generator.Emitting;
 /// <summary>Emits <c>{Namespace}.{Type}.Tasks.g.cs</c>: a proxy struct per task and the client extensions.</summary>
 internal static class ProxyEmitter
 {
-    public static string HintName(TypeGroupModel group)
-        => string.Join(".", (group.Namespace is null ? Enumerable.Empty<string>() : new[] { group.Namespace })
-            .Concat(group.ContainingTypes.Select(t => t.Name.TrimStart('@')))) + ".Tasks.g.cs";
-
     public static string Emit(TypeGroupModel group)
     {
         var writer = new SourceWriter();
@@ -73,7 +69,7 @@ internal static class ProxyEmitter
             writer.WriteLine($"/// <summary>The typed proxy of task <c>{Xml(task.TaskName)}</c>.</summary>");
             writer.WriteLine("/// <param name=\"client\">The task client.</param>");
             writer.WriteLine("/// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>");
-            writer.WriteLine($"public static {task.ContainingTypeFullName}.{task.ProxyName} {task.MethodName}(this {Names.ITaskClient} client) => new {task.ContainingTypeFullName}.{task.ProxyName}(client);");
+            writer.WriteLine($"{(task.IsPublic ? "public" : "internal")} static {task.ContainingTypeFullName}.{task.ProxyName} {task.MethodName}(this {Names.ITaskClient} client) => new {task.ContainingTypeFullName}.{task.ProxyName}(client);");
         }
 
         writer.CloseBlock();
@@ -214,6 +210,8 @@ internal static class ProxyEmitter
             writer.WriteLine($"bool has{i} = false;");
         }
 
+        writer.WriteLine();
+
         writer.OpenBlock($"while ({Names.TaskArgumentReader}.ReadNextProperty(ref reader, Name))");
         for (var i = 0; i < arguments.Count; i++)
         {
@@ -237,6 +235,7 @@ internal static class ProxyEmitter
         writer.CloseBlock();
         for (var i = 0; i < arguments.Count; i++)
         {
+            writer.WriteLine();
             writer.OpenBlock($"if (!has{i})");
             writer.WriteLine(arguments[i].DefaultValue is { } defaultValue
                 ? $"arg{i} = {defaultValue};"
@@ -244,6 +243,7 @@ internal static class ProxyEmitter
             writer.CloseBlock();
         }
 
+        writer.WriteLine();
         writer.WriteLine(arguments.Count == 0 ? "return default;" : $"return new Arguments({string.Join(", ", arguments.Select((_, i) => $"arg{i}"))});");
         writer.CloseBlock();
         writer.CloseBlock();

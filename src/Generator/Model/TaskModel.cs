@@ -58,6 +58,7 @@ internal sealed record TaskModel(
 
 /// <summary>The tasks of one containing type: one generated file.</summary>
 internal sealed record TypeGroupModel(
+    string HintName,
     string? Namespace,
     string ContainingTypeFullName,
     EquatableArray<ContainingTypeModel> ContainingTypes,

@@ -22,15 +22,34 @@ internal static class TaskTable
     }
 
     public static ImmutableArray<TypeGroupModel> GroupByType(EquatableArray<TaskModel> tasks)
-        => tasks
+    {
+        var hintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return tasks
             .GroupBy(t => t.ContainingTypeFullName, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g =>
             {
                 var first = g.First();
-                return new TypeGroupModel(first.Namespace, first.ContainingTypeFullName, first.ContainingTypes, first.IsPublic, g.OrderBy(t => t.MethodName, StringComparer.Ordinal).ToEquatableArray());
+
+                // `A.Outer.Inner` can be namespace A.Outer's Inner or A's Outer.Inner: keep hint names unique.
+                var baseName = string.Join(".", (first.Namespace is null ? Enumerable.Empty<string>() : new[] { first.Namespace })
+                    .Concat(first.ContainingTypes.Select(t => t.Name.TrimStart('@'))));
+                var hintName = baseName + ".Tasks.g.cs";
+                for (var i = 2; !hintNames.Add(hintName); i++)
+                {
+                    hintName = $"{baseName}.{i}.Tasks.g.cs";
+                }
+
+                return new TypeGroupModel(
+                    hintName,
+                    first.Namespace,
+                    first.ContainingTypeFullName,
+                    first.ContainingTypes,
+                    g.All(t => t.IsPublic),
+                    g.OrderBy(t => t.MethodName, StringComparer.Ordinal).ToEquatableArray());
             })
             .ToImmutableArray();
+    }
 
     public static EquatableArray<JsonTypeSpec> JsonTypes(EquatableArray<TaskModel> tasks)
     {

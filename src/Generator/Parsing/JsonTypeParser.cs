@@ -264,14 +264,14 @@ internal sealed class JsonTypeParser
             return "this kind of type is not supported";
         }
 
-        if (type.IsAbstract || type.IsStatic)
-        {
-            return "abstract and static types cannot be created";
-        }
-
         if (IsFrameworkType(type))
         {
             return "this framework type is not supported";
+        }
+
+        if (type.IsAbstract || type.IsStatic)
+        {
+            return "abstract and static types cannot be created";
         }
 
         if (type.IsTupleType)

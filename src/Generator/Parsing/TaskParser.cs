@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -15,6 +16,19 @@ internal static class TaskParser
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ParseCore(context, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Never fail the user's build from here: a method we cannot understand gets no proxy.
+            return Skip();
+        }
+    }
+
+    private static ParseResult ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
         {
@@ -138,7 +152,7 @@ internal static class TaskParser
             ns,
             containingType.ToDisplayString(TypeFormat),
             containingTypes.Select(t => new ContainingTypeModel(Keyword(t), Literals.Identifier(t.Name))).ToEquatableArray(),
-            containingTypes.All(t => t.DeclaredAccessibility == Accessibility.Public),
+            IsPublic(containingType) && method.Parameters.Where((p, i) => parameters[i].Kind == ParameterKind.Argument).All(p => IsPublic(p.Type)) && (resultType is null || ignoreResult || IsPublic(resultType)),
             method.IsStatic,
             returnKind,
             resultTypeName,
@@ -150,6 +164,16 @@ internal static class TaskParser
             jsonTypes.Specs.OrderBy(s => s.FullName, System.StringComparer.Ordinal).ToEquatableArray());
         return new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
     }
+
+    /// <summary>Whether a type can appear in a public signature: public, and so are its containers, elements and type arguments.</summary>
+    private static bool IsPublic(ITypeSymbol type) => type switch
+    {
+        IArrayTypeSymbol array => IsPublic(array.ElementType),
+        INamedTypeSymbol named => (named.ContainingType is null || IsPublic(named.ContainingType))
+            && named.DeclaredAccessibility == Accessibility.Public
+            && named.TypeArguments.All(IsPublic),
+        _ => true,
+    };
 
     private static ParseResult Skip() => new(null, EquatableArray<DiagnosticInfo>.Empty);
 

@@ -89,16 +89,17 @@ internal sealed class TaskClient : ITaskClient
                 new NatsJSPubOpts { MsgId = id },
                 headers,
                 cancellationToken).ConfigureAwait(false);
-            ack.EnsureSuccess();
+            // A duplicate (same id within the duplicate window) is stored already: that is success.
+            if (ack.Error is { } error)
+            {
+                throw Rejected(task, id, queue, error, null);
+            }
+
             return id;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode is 10077 or 10078 or 10047)
-        {
-            throw new TaskEnqueueException(task.Name, id, $"Queue '{queue}' is full ({ex.Error.Description}); the task was not stored. Drain the queue or raise TypedTasks:Broker:MaxMessages / MaxBytes.", ex);
         }
         catch (NatsJSApiException ex)
         {
-            throw new TaskEnqueueException(task.Name, id, $"The broker rejected task '{task.Name}' ({ex.Error.ErrCode}: {ex.Error.Description}); the task was not stored.", ex);
+            throw Rejected(task, id, queue, ex.Error, ex);
         }
         catch (NatsPayloadTooLargeException ex)
         {
@@ -117,6 +118,11 @@ internal sealed class TaskClient : ITaskClient
             ArgumentsBuffer.Return(buffer);
         }
     }
+
+    private static TaskEnqueueException Rejected(TaskDefinition task, string id, string queue, NATS.Client.JetStream.Models.ApiError error, Exception? inner)
+        => error.ErrCode is 10077 or 10078 or 10047
+            ? new TaskEnqueueException(task.Name, id, $"Queue '{queue}' is full ({error.Description}); the task was not stored. Drain the queue or raise TypedTasks:Broker:MaxMessages / MaxBytes.", inner)
+            : new TaskEnqueueException(task.Name, id, $"The broker rejected task '{task.Name}' ({error.ErrCode}: {error.Description}); the task was not stored.", inner);
 
     private static string NewTaskId()
     {

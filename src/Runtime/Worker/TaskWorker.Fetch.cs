@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
-using Microsoft.Extensions.Logging;
 
 namespace TypedTasks.Worker;
 

@@ -143,6 +143,28 @@ internal sealed partial class TaskWorker : BackgroundService
         return queues;
     }
 
+    /// <summary>Uses the existing consumer when its settings match: updating a consumer on 2.9 resets the
+    /// delivery counts of its pending messages, which would make redelivered tasks look like first attempts.</summary>
+    private async Task<INatsJSConsumer> GetOrCreateConsumerAsync(ConsumerConfig config, CancellationToken cancellationToken)
+    {
+        var stream = _connection.Names.TasksStream;
+        try
+        {
+            var existing = await _connection.JetStream.GetConsumerAsync(stream, config.Name!, cancellationToken).ConfigureAwait(false);
+            var current = existing.Info.Config;
+            if (!_connection.Options.CreateInfrastructure
+                || (current.AckWait == config.AckWait && current.FilterSubject == config.FilterSubject && current.MaxAckPending == config.MaxAckPending))
+            {
+                return existing;
+            }
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404 && _connection.Options.CreateInfrastructure)
+        {
+        }
+
+        return await _connection.JetStream.CreateOrUpdateConsumerAsync(stream, config, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<List<(string Queue, INatsJSConsumer Consumer)>?> StartConsumersAsync(List<string> queues, CancellationToken stoppingToken)
     {
         while (true)
@@ -165,9 +187,7 @@ internal sealed partial class TaskWorker : BackgroundService
                     };
 
                     // Create-or-update, never delete and re-create: a re-created durable consumer can redeliver acked tasks (NATS-NOTES).
-                    var consumer = _connection.Options.CreateInfrastructure
-                        ? await _connection.JetStream.CreateOrUpdateConsumerAsync(_connection.Names.TasksStream, config, stoppingToken).ConfigureAwait(false)
-                        : await _connection.JetStream.GetConsumerAsync(_connection.Names.TasksStream, name, stoppingToken).ConfigureAwait(false);
+                    var consumer = await GetOrCreateConsumerAsync(config, stoppingToken).ConfigureAwait(false);
                     consumers.Add((queue, consumer));
                 }
 

@@ -1,0 +1,173 @@
+using TypedTasks.Generator.Tests.Infrastructure;
+
+namespace TypedTasks.Generator.Tests;
+
+public sealed class SnapshotTests
+{
+    private const string Services = """
+        namespace Samples.Tasks;
+
+        public sealed class AssetStore { }
+        public interface IEmailSender { Task SendAsync(string to, string subject, CancellationToken ct); }
+        """;
+
+    [Fact]
+    public void StaticAsyncTaskWithResult_ServicesAndToken()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Samples.Tasks;
+
+            public static partial class ReportTasks
+            {
+                [Task(Queue = "reports")]
+                public static async Task<int> GenerateReport(int year, [FromServices] AssetStore assets, CancellationToken ct)
+                {
+                    await Task.Delay(1, ct);
+                    return year;
+                }
+            }
+            """, "Samples.Tasks", Services);
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
+    [Fact]
+    public void InstanceTask_WithoutResult()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Samples.Tasks;
+
+            public sealed partial class EmailTasks(IEmailSender sender)
+            {
+                [Task(Queue = "email")]
+                public Task SendThankYouEmail(string emailAddress, CancellationToken ct)
+                    => sender.SendAsync(emailAddress, "Thank you", ct);
+            }
+            """, "Samples.Tasks", Services);
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
+    [Fact]
+    public void EveryReturnKind()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace MyApp;
+
+            internal partial class Kinds
+            {
+                [Task] public static void SyncVoid(int a) { }
+                [Task] public static string SyncValue(string? text) => text ?? "";
+                [Task] public static Task AsyncTask() => Task.CompletedTask;
+                [Task] public static Task<long> AsyncTaskOfT(long value) => Task.FromResult(value);
+                [Task] public static ValueTask AsyncValueTask() => default;
+                [Task] public ValueTask<bool> AsyncValueTaskOfT(bool flag) => new(flag);
+            }
+            """, "MyApp");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
+    [Fact]
+    public void RecordsCollectionsEnumsNullables()
+    {
+        var result = GeneratorRunner.RunClean("""
+            using System.Text.Json.Serialization;
+
+            namespace Shop;
+
+            public enum Priority { Low, Normal, High }
+
+            public sealed record OrderLine(string Sku, int Quantity, decimal Price = 1.5m);
+
+            public sealed class Customer
+            {
+                public required string Name { get; init; }
+                [JsonPropertyName("mail")] public string? Email { get; set; }
+                [JsonIgnore] public int Secret { get; set; }
+                public List<string> Tags { get; set; } = new();
+                public Dictionary<string, int> Scores { get; } = new();
+            }
+
+            public struct Point { public int X { get; set; } public int Y { get; set; } }
+
+            public sealed record Order(Guid Id, DateTimeOffset PlacedAt, Customer Customer, IReadOnlyList<OrderLine> Lines, Priority Priority, int? Discount);
+
+            public static partial class OrderTasks
+            {
+                [Task(Name = "shop.place-order", TrackStarted = true)]
+                public static Task<Order> PlaceOrder(Order order, Point[] points, HashSet<Priority> priorities, IDictionary<string, Point?> named, IEnumerable<DateOnly> days, TimeSpan? timeout)
+                    => Task.FromResult(order);
+            }
+            """, "Shop");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
+    [Fact]
+    public void DefaultValues_KeywordsAndCollidingNames()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Defaults;
+
+            public enum Mode { A = 1, B = -2 }
+
+            public static partial class DefaultTasks
+            {
+                [Task]
+                public static void Everything(
+                    string @class,
+                    int cancellationToken,
+                    string options,
+                    string text = "a \"quoted\"\n line",
+                    char c = '\'',
+                    bool flag = true,
+                    Mode mode = Mode.B,
+                    Mode? maybe = null,
+                    float f = 1.5f,
+                    double d = -2.25,
+                    decimal m = 10.1m,
+                    long l = 5L,
+                    uint u = 7u,
+                    byte b = 255,
+                    DateTime when = default,
+                    string? none = null,
+                    int? number = 3)
+                {
+                }
+            }
+            """, "Defaults");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
+    [Fact]
+    public void IgnoreResult_UsesUntypedDefinition()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Ignored;
+
+            public static partial class FireAndForget
+            {
+                [Task(IgnoreResult = true, Queue = "default")]
+                public static Task<int> Count(int x) => Task.FromResult(x);
+            }
+            """, "Ignored");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
+    [Fact]
+    public void NestedPartialTypes_NoNamespace()
+    {
+        var result = GeneratorRunner.RunClean("""
+            public partial class Outer
+            {
+                internal partial record Inner
+                {
+                    [Task] public static int Twice(int x) => 2 * x;
+                }
+
+                public partial struct Values
+                {
+                    [Task] public static int Add(int a, int b) => a + b;
+                }
+            }
+            """, "My-App.Tasks");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.Core;
+using TypedTasks.Integration.Tests.Infrastructure;
+
+namespace TypedTasks.Integration.Tests;
+
+/// <summary>Progress acks, waiting without polling, and errors that say what to do.</summary>
+public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task LongTask_OutlivesAckWait_IsKeptAliveByProgressAcksAndNotRedelivered()
+    {
+        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.AckWait = TimeSpan.FromMilliseconds(600));
+        await using var acks = await WireCounter.StartAsync(app, $"$JS.ACK.{app.Connection.Names.TasksStream}.>", body => body == "+WPI");
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Block, HandWrittenTasks.Key("long"), cancellationToken: Ct);
+        await app.Probe.StartedSignal("long").Task.WaitAsync(Timeout, Ct);
+
+        // Six progress acks, one each AckWait/3: the task has outlived AckWait twice over.
+        await acks.AtLeast(6).WaitAsync(Timeout, Ct);
+        app.Probe.Gate("long").TrySetResult();
+        await handle.GetAsync(Timeout, Ct);
+
+        var consumer = await app.Connection.JetStream.GetConsumerAsync(app.Connection.Names.TasksStream, app.Connection.Names.ConsumerName("default"), Ct);
+        Assert.Equal(1ul, consumer.Info.Delivered.ConsumerSeq);
+        Assert.Equal(1, app.Probe.Executions("long"));
+    }
+
+    [Fact]
+    public async Task GetAsync_WaitsForTheNotification_WithoutPollingTheStore()
+    {
+        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.AckWait = TimeSpan.FromMilliseconds(600));
+        await using var reads = await WireCounter.StartAsync(app, "$JS.API.>", subject: s => s.Contains("GET", StringComparison.Ordinal) && s.Contains(app.Connection.Names.ResultsBucket, StringComparison.Ordinal));
+        await using var acks = await WireCounter.StartAsync(app, $"$JS.ACK.{app.Connection.Names.TasksStream}.>", body => body == "+WPI");
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Block, HandWrittenTasks.Key("notified"), cancellationToken: Ct);
+        var waiting = handle.GetAsync(Timeout, Ct);
+        await app.Probe.StartedSignal("notified").Task.WaitAsync(Timeout, Ct);
+        await acks.AtLeast(3).WaitAsync(Timeout, Ct);
+        var readsWhileWaiting = reads.Count;
+
+        var released = Stopwatch.StartNew();
+        app.Probe.Gate("notified").TrySetResult();
+        Assert.Equal("notified", await waiting);
+        released.Stop();
+
+        // One read when the wait began, none while it waited: the result arrived by notification.
+        Assert.Equal(1, readsWhileWaiting);
+        Assert.Equal(1, reads.Count);
+        // Generous on a shared 2-core machine; a poller with a one-second interval would miss it often.
+        Assert.True(released.Elapsed < TimeSpan.FromSeconds(1), $"GetAsync returned {released.Elapsed} after the task completed.");
+    }
+
+    [Fact]
+    public async Task Status_WithoutResultBackend_ThrowsClearException()
+    {
+        await using var app = await TestApp.StartAsync(server, worker: false, options: o => o.ResultBackend.Enabled = false);
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
+
+        var error = await Assert.ThrowsAsync<ResultBackendNotConfiguredException>(() => handle.GetStatusAsync(Ct).AsTask());
+        Assert.Contains("ResultBackend", error.Message);
+    }
+
+    [Fact]
+    public async Task Enqueue_QueueFull_ThrowsAndDoesNotDropOlderTasks()
+    {
+        await using var app = await TestApp.StartAsync(server, worker: false, options: o => o.Broker.MaxMessages = 2);
+
+        var first = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
+        await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), cancellationToken: Ct);
+        var error = await Assert.ThrowsAsync<TaskEnqueueException>(() => app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(3), cancellationToken: Ct).AsTask());
+
+        Assert.Contains("full", error.Message);
+        var stream = await app.Connection.JetStream.GetStreamAsync(app.Connection.Names.TasksStream, cancellationToken: Ct);
+        Assert.Equal(2L, (long)stream.Info.State.Messages);
+        Assert.Equal(1ul, (ulong)stream.Info.State.FirstSeq);
+        Assert.NotNull(first.Id);
+    }
+
+    [Fact]
+    public async Task Enqueue_ServerUnreachable_ThrowsTaskEnqueueExceptionNamingTheServer()
+    {
+        var services = new ServiceCollection();
+        services.AddTypedTasks(o =>
+        {
+            o.Url = "nats://127.0.0.1:1";
+            o.ConfigureNats = nats => nats with { ConnectTimeout = TimeSpan.FromSeconds(2) };
+        });
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<ITaskClient>();
+
+        var error = await Assert.ThrowsAsync<TaskEnqueueException>(() => client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct).AsTask());
+
+        Assert.Contains("nats://127.0.0.1:1", error.Message);
+        Assert.Equal("tests.echo", error.TaskName);
+    }
+
+    /// <summary>Counts core-NATS messages on a subject pattern, as the server sends them.</summary>
+    private sealed class WireCounter : IAsyncDisposable
+    {
+        private readonly INatsSub<string> _subscription;
+        private readonly Task _loop;
+        private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = new();
+        private int _count;
+
+        private WireCounter(INatsSub<string> subscription, Func<string, bool> body, Func<string, bool> subject)
+        {
+            _subscription = subscription;
+            _loop = Task.Run(async () =>
+            {
+                await foreach (var message in subscription.Msgs.ReadAllAsync())
+                {
+                    if (subject(message.Subject) && body(message.Data ?? string.Empty))
+                    {
+                        var now = Interlocked.Increment(ref _count);
+                        lock (_waiters)
+                        {
+                            foreach (var waiter in _waiters.Where(w => now >= w.Count).ToList())
+                            {
+                                waiter.Signal.TrySetResult();
+                                _waiters.Remove(waiter);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+
+        public int Count => Volatile.Read(ref _count);
+
+        public static async Task<WireCounter> StartAsync(TestApp app, string pattern, Func<string, bool>? body = null, Func<string, bool>? subject = null)
+        {
+            var subscription = await app.Connection.Nats.SubscribeCoreAsync<string>(pattern, cancellationToken: Ct);
+            await app.Connection.Nats.PingAsync(Ct);
+            return new WireCounter(subscription, body ?? (_ => true), subject ?? (_ => true));
+        }
+
+        public Task AtLeast(int count)
+        {
+            lock (_waiters)
+            {
+                if (Count >= count)
+                {
+                    return Task.CompletedTask;
+                }
+
+                var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((count, signal));
+                return signal.Task;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _subscription.UnsubscribeAsync();
+            await _loop;
+            await _subscription.DisposeAsync();
+        }
+    }
+}
