@@ -161,6 +161,18 @@ eml="$(ls "$work/mail"/*.eml | head -n 1)"
 say "email written: $eml ($(wc -c <"$eml") bytes)"
 grep -E '^(To|Subject):' "$eml" | sed 's/\r$//; s/^/  /'
 
+# The same endpoint takes JSON too.
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/feedback" -H 'Content-Type: application/json' \
+  -d '{"email":"grace@example.com","message":"Works with JSON as well."}')" || fail "POST /feedback (JSON)"
+code="${response##*$'\n'}"
+[ "$code" = 202 ] || fail "POST /feedback (JSON) answered $code: ${response%$'\n'*}"
+json_task="$(printf '%s' "${response%$'\n'*}" | json_field taskId)"
+say "POST /feedback (JSON) -> $code, task id $json_task"
+poll_status "$web/feedback/$json_task/status" SUCCESS
+two_emls() { [ "$(find "$work/mail" -name '*.eml' | wc -l)" -ge 2 ]; }
+wait_until "second email file written" "$worker_pid" two_emls
+say "emails in the pickup folder: $(find "$work/mail" -name '*.eml' | wc -l)"
+
 step "Story 2: a slow report, polled until done, then downloaded"
 response="$(curl -sS -w '\n%{http_code}' -X POST "$web/reports" -H 'Content-Type: application/json' -d '{"year":2024}')" \
   || fail "POST /reports"

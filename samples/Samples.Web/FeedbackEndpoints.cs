@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Samples.Tasks;
 using TypedTasks;
 
@@ -28,9 +29,20 @@ internal static class FeedbackEndpoints
             var fields = await request.ReadFormAsync(ct);
             form = new FeedbackForm(fields["email"], fields["message"]);
         }
+        else if (request.HasJsonContentType())
+        {
+            try
+            {
+                form = await request.ReadFromJsonAsync<FeedbackForm>(ct);
+            }
+            catch (JsonException)
+            {
+                return Results.BadRequest(new { error = "The body is not valid JSON." });
+            }
+        }
         else
         {
-            form = await request.ReadFromJsonAsync<FeedbackForm>(ct);
+            return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
         }
 
         if (string.IsNullOrWhiteSpace(form?.Email) || !form.Email.Contains('@'))
@@ -39,8 +51,16 @@ internal static class FeedbackEndpoints
         }
 
         store.Add(new Feedback(form.Email, form.Message ?? "", DateTimeOffset.UtcNow));
-        var handle = await tasks.SendThankYouEmail().DelayAsync(form.Email, ct);
-        return Results.Accepted($"/feedback/{handle.Id}/status", new { taskId = handle.Id });
+        try
+        {
+            var handle = await tasks.SendThankYouEmail().DelayAsync(form.Email, ct);
+            return Results.Accepted($"/feedback/{handle.Id}/status", new { taskId = handle.Id });
+        }
+        catch (TaskEnqueueException ex)
+        {
+            // The form is saved; only the email could not be queued. Say so rather than fail the page.
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 
     private static async Task<IResult> GetStatusAsync(string taskId, ITaskClient tasks, CancellationToken ct)

@@ -37,8 +37,15 @@ internal static class ReportEndpoints
             return Results.BadRequest(new { error = "The year must be between 1900 and 2100." });
         }
 
-        var handle = await tasks.GenerateReport().DelayAsync(request.Year, ct);
-        return Results.Accepted($"/reports/{handle.Id}/status", new { taskId = handle.Id });
+        try
+        {
+            var handle = await tasks.GenerateReport().DelayAsync(request.Year, ct);
+            return Results.Accepted($"/reports/{handle.Id}/status", new { taskId = handle.Id });
+        }
+        catch (TaskEnqueueException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 
     private static async Task<IResult> GetStatusAsync(string taskId, ITaskClient tasks, CancellationToken ct)
