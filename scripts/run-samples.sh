@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs the two stories of the samples end to end on this machine and says what happened:
-#   1. a feedback form is saved and the thank-you email is sent by the worker (an .eml file appears);
-#   2. a report is started, its status polled until SUCCESS, and the report file downloaded.
-# Starts its own nats-server, worker and web app on free 127.0.0.1 ports, and stops them on exit.
+# Runs the samples end to end on this machine and says what happened, in plain lines:
+#   1. a feedback form (form post, then JSON) is saved and the worker sends the thank-you email (.eml files);
+#   2. a report is started, its status polled until SUCCESS, and the report file downloaded;
+#   3. the report task is sent again from bash with the bare NATS protocol (docs/protocol.md), then an
+#      unknown task and a newer protocol version, which the worker dead-letters as FAILURE.
+# Builds the samples once, then starts nats-server, the worker and the web app from the build output
+# (no rebuild) on free 127.0.0.1 ports, and stops everything it started on exit.
 # Exits non-zero when any step fails. Environment: SAMPLES_TIMEOUT (seconds per wait, default 60),
-# Samples__ReportSeconds (how long the report takes, default 3), KEEP_TEMP=1 keeps the logs.
+# Samples__ReportSeconds (how long the report takes, default 3), KEEP_TEMP=1 keeps logs and files.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
