@@ -84,6 +84,15 @@ public sealed class CachingTests
         }
     }
 
+    [Fact]
+    public void Output_IsDeterministic()
+    {
+        var first = GeneratorRunner.RunClean(Source, "Cache").Sources;
+        var second = GeneratorRunner.RunClean(Source, "Cache").Sources;
+        Assert.Equal(first, second);
+        Assert.DoesNotContain(first.Values, text => text.Contains("/tmp", StringComparison.Ordinal) || text.Contains("Source1.cs", StringComparison.Ordinal));
+    }
+
     private static void AssertCachedOrUnchanged(GeneratorRunResult result)
     {
         foreach (var name in TrackedSteps)

@@ -116,3 +116,17 @@ public class HostingTests
         Assert.Equal("42", System.Text.Encoding.UTF8.GetString(invocation.ResultJson.Span));
     }
 }
+
+public class TaskHandleTests
+{
+    [Fact]
+    public async Task DetachedHandle_StatusThrowsClearException()
+    {
+        var handle = new TaskHandle<int>("id-1", new TaskDefinition<int>("t", _ => default, TestJson.Default.Int32));
+
+        Assert.Equal("id-1", handle.Id);
+        Assert.Equal("t", handle.TaskName);
+        await Assert.ThrowsAsync<ResultBackendNotConfiguredException>(() => handle.GetStatusAsync(TestContext.Current.CancellationToken).AsTask());
+        await Assert.ThrowsAsync<ResultBackendNotConfiguredException>(() => handle.GetAsync(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
+    }
+}

@@ -214,7 +214,7 @@ internal sealed class JsonTypeParser
             }
 
             var creator = collection.Creator is null ? null : $"{collection.Creator}<{Key(element)}>";
-            spec = Simple(key, MemberName(namedType), JsonTypeKind.Collection, collection.Factory, Key(element), false) with { CollectionCreator = creator };
+            spec = Simple(key, MemberName(namedType), JsonTypeKind.Collection, collection.Factory, Key(element), false, creator);
             return null;
         }
 
@@ -233,8 +233,8 @@ internal sealed class JsonTypeParser
                 return error;
             }
 
-            spec = Simple(key, MemberName(namedType), JsonTypeKind.Dictionary, dictionaryFactory, Key(valueType), false)
-                with { CollectionCreator = $"global::System.Collections.Generic.Dictionary<string, {Key(valueType)}>" };
+            var dictionaryCreator = $"global::System.Collections.Generic.Dictionary<string, {Key(valueType)}>";
+            spec = Simple(key, MemberName(namedType), JsonTypeKind.Dictionary, dictionaryFactory, Key(valueType), false, dictionaryCreator);
             return null;
         }
 
@@ -459,8 +459,8 @@ internal sealed class JsonTypeParser
         return type.TypeArguments.OfType<INamedTypeSymbol>().All(IsAccessible);
     }
 
-    private static JsonTypeSpec Simple(string key, string member, JsonTypeKind kind, string? converter, string? element, bool isValueType)
-        => new(key, member, kind, converter, element, null, isValueType, EquatableArray<JsonPropertySpec>.Empty, EquatableArray<JsonParameterSpec>.Empty, 0, false);
+    private static JsonTypeSpec Simple(string key, string member, JsonTypeKind kind, string? converter, string? element, bool isValueType, string? creator = null)
+        => new(key, member, kind, converter, element, creator, isValueType, EquatableArray<JsonPropertySpec>.Empty, EquatableArray<JsonParameterSpec>.Empty, 0, false);
 
     private string MemberName(ITypeSymbol type)
     {

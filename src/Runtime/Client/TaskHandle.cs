@@ -11,8 +11,21 @@ public class TaskHandle
     private protected readonly IResultStore? _store;
     private protected readonly bool _local;
 
+    /// <summary>
+    /// Creates a handle that is not connected to a result backend, e.g. for a fake <see cref="ITaskClient"/> in
+    /// unit tests. Its status and result methods throw <see cref="ResultBackendNotConfiguredException"/>.
+    /// </summary>
+    /// <param name="id">The task id.</param>
+    /// <param name="taskName">The task name.</param>
+    public TaskHandle(string id, string taskName)
+        : this(null, id, taskName, local: false)
+    {
+    }
+
     internal TaskHandle(IResultStore? store, string id, string taskName, bool local)
     {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(taskName);
         _store = store;
         Id = id;
         TaskName = taskName;
@@ -79,8 +92,19 @@ public sealed class TaskHandle<TResult> : TaskHandle
 {
     private readonly TaskDefinition<TResult> _task;
 
+    /// <summary>
+    /// Creates a handle that is not connected to a result backend, e.g. for a fake <see cref="ITaskClient"/> in
+    /// unit tests. Its status and result methods throw <see cref="ResultBackendNotConfiguredException"/>.
+    /// </summary>
+    /// <param name="id">The task id.</param>
+    /// <param name="task">The task.</param>
+    public TaskHandle(string id, TaskDefinition<TResult> task)
+        : this(null, id, task, local: false)
+    {
+    }
+
     internal TaskHandle(IResultStore? store, string id, TaskDefinition<TResult> task, bool local)
-        : base(store, id, task.Name, local)
+        : base(store, id, (task ?? throw new ArgumentNullException(nameof(task))).Name, local)
     {
         _task = task;
     }

@@ -8,10 +8,14 @@ internal sealed partial class TaskWorker
 {
     private static readonly NatsRawSerializer<NatsMemoryOwner<byte>> BodySerializer = NatsRawSerializer<NatsMemoryOwner<byte>>.Default;
 
-    /// <summary>Pulls as many messages as there are free permits; a permit returns when its task has run.</summary>
-    private async Task FetchLoopAsync(string queue, INatsJSConsumer consumer, CancellationToken stoppingToken)
+    /// <summary>
+    /// Pulls as many messages as there are free permits; a permit returns when its task has run. A queue whose
+    /// last pull came back empty asks for one message only, so an idle queue's waiting pull holds one permit
+    /// and never starves the busy queues of the same worker (each queue has one permit of its own for that).
+    /// </summary>
+    private async Task FetchLoopAsync(string queue, INatsJSConsumer consumer, int maxBatch, CancellationToken stoppingToken)
     {
-        var capacity = _options.Concurrency + _options.EffectivePrefetch;
+        var idle = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -24,7 +28,7 @@ internal sealed partial class TaskWorker
             }
 
             var batch = 1;
-            while (batch < capacity && _permits.Wait(0))
+            while (!idle && batch < maxBatch && _permits.Wait(0))
             {
                 batch++;
             }
@@ -56,6 +60,8 @@ internal sealed partial class TaskWorker
                     _permits.Release(batch - received);
                 }
             }
+
+            idle = received == 0;
         }
     }
 

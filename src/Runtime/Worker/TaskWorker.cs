@@ -37,6 +37,8 @@ internal sealed partial class TaskWorker : BackgroundService
     private readonly CancellationTokenSource _executionCts = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _workerName = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private readonly List<string> _queues;
+    private readonly int _batchLimit;
     private long _nextKey;
     private int _running;
     private volatile bool _stopping;
@@ -53,7 +55,10 @@ internal sealed partial class TaskWorker : BackgroundService
             throw new ArgumentOutOfRangeException(nameof(options), _options.Concurrency, "TypedTasks:Worker:Concurrency must be at least 1.");
         }
 
-        _permits = new SemaphoreSlim(_options.Concurrency + _options.EffectivePrefetch);
+        _queues = ResolveQueues();
+        // Concurrency + prefetch for the work, plus one per extra queue for its idle pull (see FetchLoopAsync).
+        _batchLimit = _options.Concurrency + _options.EffectivePrefetch;
+        _permits = new SemaphoreSlim(_batchLimit + _queues.Count - 1);
         _outcomes = new SemaphoreSlim(Math.Max(1, _options.MaxPendingOutcomes));
     }
 
@@ -65,7 +70,7 @@ internal sealed partial class TaskWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queues = ResolveQueues();
+        var queues = _queues;
         var consumers = await StartConsumersAsync(queues, stoppingToken).ConfigureAwait(false);
         if (consumers is null)
         {
@@ -85,7 +90,7 @@ internal sealed partial class TaskWorker : BackgroundService
         for (var i = 0; i < consumers.Count; i++)
         {
             var (queue, consumer) = consumers[i];
-            fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, stoppingToken), CancellationToken.None);
+            fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, _batchLimit, stoppingToken), CancellationToken.None);
         }
 
         _started.TrySetResult();
