@@ -20,6 +20,7 @@ internal static class Descriptors
     public const string HelpLinkPrefix = "https://github.com/typedtasks/typedtasks/blob/main/docs/diagnostics/";
 
     public const string DeclarationCategory = "TypedTasks.Declaration";
+    public const string SerializationCategory = "TypedTasks.Serialization";
     public const string UsageCategory = "TypedTasks.Usage";
 
     public static readonly DiagnosticDescriptor TypeMustBePartial = Create(
@@ -72,10 +73,31 @@ internal static class Descriptors
         DeclarationCategory,
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor ParameterMustNotBeService = Create(
+        "TT0102",
+        "Services cannot be task arguments",
+        "Parameter '{0}' of task '{1}' is a service ({2}), which cannot travel in a task message; mark it [FromServices] so the worker resolves it from DI",
+        SerializationCategory,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ParameterShouldNotBeEntity = Create(
+        "TT0103",
+        "Pass entity keys, not entities",
+        "Parameter '{0}' of task '{1}' is the entity type '{2}' (a DbSet in {3}), so the worker gets a detached copy that may be stale by the time it runs; {4}",
+        SerializationCategory,
+        DiagnosticSeverity.Info);
+
     public static readonly DiagnosticDescriptor HandleMustBeAwaited = Create(
         "TT0201",
         "Await the result of DelayAsync and ApplyAsync",
         "The result of '{0}' is discarded without being awaited, so a failed publish goes unnoticed and the task may never be queued; await it",
+        UsageCategory,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor TaskMustNotWaitForTask = Create(
+        "TT0202",
+        "Do not wait for a task's result inside a task",
+        "Task '{0}' waits for another task with '{1}', which holds a worker slot while the awaited task may be queued behind it; once every slot waits, the worker deadlocks; chain the work into a follow-up task or return the handle's Id instead",
         UsageCategory,
         DiagnosticSeverity.Warning);
 

@@ -10,6 +10,7 @@ namespace TypedTasks.Analyzers;
 internal static class TaskSymbols
 {
     public const string TaskAttributeMetadataName = "TypedTasks.TaskAttribute";
+    public const string FromServicesAttributeMetadataName = "TypedTasks.FromServicesAttribute";
 
     /// <summary>The <c>[Task]</c> attribute data on <paramref name="method"/>, or <see langword="null"/>.</summary>
     public static AttributeData? GetTaskAttribute(IMethodSymbol method, INamedTypeSymbol taskAttribute)
@@ -82,4 +83,44 @@ internal static class TaskSymbols
     /// <summary>Where the declaration analyzers point for a method: its name.</summary>
     public static Location GetIdentifierLocation(IMethodSymbol method)
         => method.Locations.FirstOrDefault() ?? Location.None;
+
+    /// <summary>
+    /// Whether <paramref name="parameter"/> travels in the task message: not the worker's
+    /// <see cref="System.Threading.CancellationToken"/>, not resolved from DI by <c>[FromServices]</c>.
+    /// </summary>
+    public static bool IsTaskArgument(IParameterSymbol parameter, INamedTypeSymbol? fromServices, INamedTypeSymbol? cancellationToken)
+    {
+        if (cancellationToken is not null && SymbolEqualityComparer.Default.Equals(parameter.Type, cancellationToken))
+        {
+            return false;
+        }
+
+        return fromServices is null
+            || !parameter.GetAttributes().Any(attribute => SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, fromServices));
+    }
+
+    /// <summary>Where the parameter analyzers point: the whole parameter declaration.</summary>
+    public static Location GetParameterLocation(IParameterSymbol parameter, CancellationToken cancellationToken)
+        => parameter.DeclaringSyntaxReferences.Length > 0
+            ? parameter.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).GetLocation()
+            : parameter.Locations.FirstOrDefault() ?? Location.None;
+
+    /// <summary>Whether <paramref name="type"/> is <paramref name="baseType"/> or derives from it.</summary>
+    public static bool IsOrDerivesFrom(ITypeSymbol type, INamedTypeSymbol baseType)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="type"/> is the interface <paramref name="interfaceType"/> or implements it.</summary>
+    public static bool IsOrImplements(ITypeSymbol type, INamedTypeSymbol interfaceType)
+        => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, interfaceType)
+            || type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, interfaceType));
 }

@@ -27,14 +27,7 @@ internal static class AnalyzerVerifier<TAnalyzer>
             test.TestState.Sources.Add(($"/0/Test{i}.cs", sources[i]));
         }
 
-        test.TestState.AdditionalReferences.AddRange(TestReferences.FrameworkReferences);
-        test.TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(TaskAttribute).Assembly.Location));
-        test.SolutionTransforms.Add((solution, projectId) =>
-        {
-            // Pointer parameters (TT0003) need unsafe code.
-            var options = (CSharpCompilationOptions)solution.GetProject(projectId)!.CompilationOptions!;
-            return solution.WithProjectCompilationOptions(projectId, options.WithAllowUnsafe(true));
-        });
+        TestReferences.Configure(test);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync(TestContext.Current.CancellationToken);
     }
@@ -50,6 +43,32 @@ internal static class TestReferences
     public static ReferenceAssemblies ReferenceAssemblies { get; } = new("net10.0");
 
     public static ImmutableArray<MetadataReference> FrameworkReferences { get; } = LoadFrameworkReferences();
+
+    /// <summary>The TypedTasks runtime and the Microsoft.Extensions abstractions task code typically takes.</summary>
+    public static ImmutableArray<MetadataReference> LibraryReferences { get; } =
+    [
+        .. new[]
+        {
+            typeof(TaskAttribute),
+            typeof(Microsoft.Extensions.Logging.ILogger),
+            typeof(Microsoft.Extensions.Options.IOptions<>),
+            typeof(Microsoft.Extensions.Configuration.IConfiguration),
+        }.Select(type => (MetadataReference)MetadataReference.CreateFromFile(type.Assembly.Location)),
+    ];
+
+    /// <summary>References and compilation options shared by analyzer and code fix tests.</summary>
+    public static void Configure<TVerifier>(AnalyzerTest<TVerifier> test)
+        where TVerifier : IVerifier, new()
+    {
+        test.TestState.AdditionalReferences.AddRange(FrameworkReferences);
+        test.TestState.AdditionalReferences.AddRange(LibraryReferences);
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            // Pointer parameters (TT0003) need unsafe code.
+            var options = (CSharpCompilationOptions)solution.GetProject(projectId)!.CompilationOptions!;
+            return solution.WithProjectCompilationOptions(projectId, options.WithAllowUnsafe(true));
+        });
+    }
 
     private static ImmutableArray<MetadataReference> LoadFrameworkReferences()
     {

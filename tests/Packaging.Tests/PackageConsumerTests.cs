@@ -66,7 +66,7 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
         """;
 
     [Fact]
-    public void Pack_Runtime_CarriesBothTargetsAndTheAnalyzers()
+    public void Pack_Runtime_CarriesBothTargetsTheGeneratorAnalyzersAndCodeFixes()
     {
         Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());
         Assert.True(File.Exists(package.PackagePath), $"No {package.PackagePath}.\n{package.Pack}");
@@ -77,11 +77,16 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
         Assert.Contains("lib/net10.0/TypedTasks.dll", entries);
         Assert.Contains("analyzers/dotnet/cs/TypedTasks.Generator.dll", entries);
         Assert.Contains("analyzers/dotnet/cs/TypedTasks.Analyzers.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/TypedTasks.CodeFixes.dll", entries);
 
-        // The generator and analyzers are build-time only: never a lib/ reference, never a package dependency.
-        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains(".Generator.", StringComparison.Ordinal));
+        // The generator, analyzers and code fixes are build-time only: never a lib/ reference, never a package dependency.
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal)
+            && (e.Contains(".Generator.", StringComparison.Ordinal) || e.Contains(".Analyzers.", StringComparison.Ordinal) || e.Contains(".CodeFixes.", StringComparison.Ordinal)));
         using var nuspec = new StreamReader(archive.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
-        Assert.DoesNotContain("TypedTasks.Generator", nuspec.ReadToEnd(), StringComparison.Ordinal);
+        var dependencies = nuspec.ReadToEnd();
+        Assert.DoesNotContain("TypedTasks.Generator", dependencies, StringComparison.Ordinal);
+        Assert.DoesNotContain("TypedTasks.Analyzers", dependencies, StringComparison.Ordinal);
+        Assert.DoesNotContain("TypedTasks.CodeFixes", dependencies, StringComparison.Ordinal);
     }
 
     [Fact]
