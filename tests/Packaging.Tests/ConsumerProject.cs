@@ -1,7 +1,7 @@
 namespace TypedTasks.Packaging.Tests;
 
 /// <summary>
-/// A console project outside the repository (no solution, no Directory.Build.props) that uses TypedTasks
+/// A console project (net8.0 and net10.0) outside the repository (no solution, no Directory.Build.props) that uses TypedTasks
 /// only as a NuGet package from the local feed, as an application would.
 /// </summary>
 public sealed class ConsumerProject
@@ -20,7 +20,7 @@ public sealed class ConsumerProject
     /// <summary>The project (and assembly) name.</summary>
     public string Name { get; }
 
-    /// <summary>Where the compiler writes generated sources (<c>EmitCompilerGeneratedFiles</c>).</summary>
+    /// <summary>Where the compiler writes generated sources (<c>EmitCompilerGeneratedFiles</c>), one folder per target framework.</summary>
     public string GeneratedDirectory => Path.Combine(Directory, "obj", "generated");
 
     /// <summary>Writes a project named <paramref name="name"/> whose only source file is <paramref name="program"/>.</summary>
@@ -46,11 +46,12 @@ public sealed class ConsumerProject
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
+                <!-- net8.0 too: the generated code must compile against the package's net8.0 runtime with C# 12. -->
+                <TargetFrameworks>net8.0;net10.0</TargetFrameworks>
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>
-                <CompilerGeneratedFilesOutputPath>obj/generated</CompilerGeneratedFilesOutputPath>
+                <CompilerGeneratedFilesOutputPath>obj/generated/$(TargetFramework)</CompilerGeneratedFilesOutputPath>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="TypedTasks" Version="{package.Version}" />

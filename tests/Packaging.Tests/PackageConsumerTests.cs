@@ -97,6 +97,8 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
         var (consumer, build) = await package.BuildConsumerOnceAsync("PackageConsumer", GoodProgram, TestContext.Current.CancellationToken);
 
         Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.True(File.Exists(Path.Combine(consumer.Directory, "bin", "Release", "net8.0", consumer.Name + ".dll")), "No net8.0 build.\n" + build);
+        Assert.True(File.Exists(Path.Combine(consumer.Directory, "bin", "Release", "net10.0", consumer.Name + ".dll")), "No net10.0 build.\n" + build);
         // CS8032: an analyzer could not be loaded; CS9057: built against a newer compiler; AD0001: one crashed.
         Assert.DoesNotContain("CS8032", build.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("CS9057", build.Output, StringComparison.Ordinal);
