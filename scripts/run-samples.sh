@@ -3,7 +3,8 @@
 #   1. a feedback form (form post, then JSON) is saved and the worker sends the thank-you email (.eml files);
 #   2. a report is started, its status polled until SUCCESS, and the report file downloaded;
 #   3. the report task is sent again from bash with the bare NATS protocol (docs/protocol.md), then an
-#      unknown task and a newer protocol version, which the worker dead-letters as FAILURE.
+#      unknown task and a newer protocol version, which the worker dead-letters as FAILURE;
+#   4. a worker stopped in the middle of a report cancels it and hands it back; a new worker finishes it.
 # Builds the samples once, then starts nats-server, the worker and the web app from the build output
 # (no rebuild) on free 127.0.0.1 ports, and stops everything it started on exit.
 # Exits non-zero when any step fails. Environment: SAMPLES_TIMEOUT (seconds per wait, default 60),
@@ -45,7 +46,7 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   if [ "$failed" -ne 0 ]; then
-    for log in "$work"/nats.log "$work"/worker.log "$work"/web.log; do
+    for log in "$work"/nats.log "$work"/worker.log "$work"/worker2.log "$work"/web.log; do
       [ -f "$log" ] || continue
       printf '\n--- last lines of %s ---\n' "$(basename "$log")" >&2
       tail -n 25 "$log" >&2
@@ -112,13 +113,21 @@ export Samples__PickupFolder="$work/mail"
 export Samples__AssetFolder="$work/assets"
 export Samples__ReportSeconds="${Samples__ReportSeconds:-3}"
 
+# start_worker LOG: starts a worker from the build output and waits until it serves its queues
+# (it logs "Worker <host/pid> serving queues …" once its consumers are in place); sets $worker_pid.
+start_worker() {
+  local log=$1
+  (cd "samples/Samples.Worker/bin/$configuration/net10.0" && exec dotnet Samples.Worker.dll) >"$log" 2>&1 &
+  worker_pid=$!
+  pids+=("$worker_pid")
+  wait_until "worker serving its queues" "$worker_pid" grep -q 'serving queues' "$log"
+  say "worker pid $worker_pid: $(grep -o 'serving queues.*' "$log" | head -n 1)"
+}
+
 step "Start the worker"
-(cd "samples/Samples.Worker/bin/$configuration/net10.0" && exec dotnet Samples.Worker.dll) >"$work/worker.log" 2>&1 &
-worker_pid=$!
-pids+=("$worker_pid")
-# The worker logs "Worker <host/pid> serving queues …" once its consumers are in place.
-wait_until "worker serving its queues" "$worker_pid" grep -q 'serving queues' "$work/worker.log"
-say "worker pid $worker_pid: $(grep -o 'serving queues.*' "$work/worker.log" | head -n 1)"
+# A short shutdown grace period, so that story 4 can stop a worker in the middle of a report.
+export TypedTasks__Worker__ShutdownGracePeriod="00:00:01"
+start_worker "$work/worker.log"
 
 step "Start the web app"
 # Port 0: the OS picks a free port; the app logs the address it got.
@@ -213,5 +222,23 @@ for case in "unknown task|Samples.Tasks.NoSuchTask|1" "newer protocol|Samples.Ta
   say "  final status: $status_body"
 done
 grep -q 'Dead-lettered' "$work/worker.log" && say "worker log: $(grep -c 'Dead-lettered' "$work/worker.log") message(s) dead-lettered"
+
+step "Story 4: a worker stopped in the middle of a report hands it back; another one finishes it"
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/reports" -H 'Content-Type: application/json' -d '{"year":2023}')" \
+  || fail "POST /reports"
+code="${response##*$'\n'}"
+[ "$code" = 202 ] || fail "POST /reports answered $code: ${response%$'\n'*}"
+report_task="$(printf '%s' "${response%$'\n'*}" | json_field taskId)"
+say "POST /reports -> $code, task id $report_task"
+poll_status "$web/reports/$report_task/status" STARTED
+stop_started=$SECONDS
+kill -TERM "$worker_pid"
+wait "$worker_pid" 2>/dev/null
+say "worker pid $worker_pid stopped after $(( SECONDS - stop_started ))s (grace period 1s; the report honours its CancellationToken)"
+grep -q "$report_task.*handed back" "$work/worker.log" || fail "the worker did not hand the report back"
+say "  worker log: $(grep -o "was cancelled by shutdown.*" "$work/worker.log" | head -n 1)"
+start_worker "$work/worker2.log"
+poll_status "$web/reports/$report_task/status" SUCCESS
+say "  final status: $status_body"
 
 step "Stop everything"
