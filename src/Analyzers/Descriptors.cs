@@ -87,6 +87,13 @@ internal static class Descriptors
         SerializationCategory,
         DiagnosticSeverity.Info);
 
+    public static readonly DiagnosticDescriptor TypeMustBeSerializable = Create(
+        "TT0104",
+        "Task arguments and results must be serializable",
+        "{0} of task '{1}' can never be serialized: {2}; pass plain data instead, such as an id, a path or a record of values",
+        SerializationCategory,
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor HandleMustBeAwaited = Create(
         "TT0201",
         "Await the result of DelayAsync and ApplyAsync",

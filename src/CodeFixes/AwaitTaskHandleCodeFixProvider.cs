@@ -67,6 +67,9 @@ public sealed class AwaitTaskHandleCodeFixProvider : CodeFixProvider
                     return localFunction.Modifiers.Any(SyntaxKind.AsyncKeyword);
                 case BaseMethodDeclarationSyntax method:
                     return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case GlobalStatementSyntax:
+                    // Top-level statements may await.
+                    return true;
                 case AccessorDeclarationSyntax or MemberDeclarationSyntax:
                     return false;
             }

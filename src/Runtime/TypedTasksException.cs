@@ -10,6 +10,10 @@ namespace TypedTasks;
 /// ├── TaskArgumentException         a message's arguments cannot be decoded (dead-lettered by the worker)
 /// ├── TaskFailedException           the task ran and failed; carries the remote type, message and stack
 /// ├── UnknownTaskException          a message names a task this worker does not have (dead-lettered)
+/// ├── TaskRetryException            thrown by TaskContext.Retry to end an attempt and schedule another
+/// ├── TaskTimeLimitExceededException   the task outran its TimeLimit (stored as the FAILURE error type)
+/// ├── TaskRevokedException          the task was revoked, expired or terminated (stored as the REVOKED error type)
+/// ├── WorkerLostException           the task was delivered MaxDeliveries times without an outcome (dead-lettered)
 /// └── ResultBackendNotConfiguredException   a status or result was asked for without a result backend
 /// </code>
 /// Waiting longer than the given timeout throws the standard <see cref="TimeoutException"/>.
@@ -129,4 +133,27 @@ public sealed class TaskFailedException : TypedTasksException
 
     /// <summary>The stack trace on the worker.</summary>
     public string? RemoteStackTrace { get; }
+}
+
+/// <summary>The task was revoked, expired before it started, or was terminated while it ran.</summary>
+public sealed class TaskRevokedException : TypedTasksException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Why the task was revoked.</param>
+    public TaskRevokedException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>A task was delivered more than <see cref="WorkerOptions.MaxDeliveries"/> times without an outcome:
+/// it keeps crashing or hanging its workers (Celery's <c>WorkerLostError</c>).</summary>
+public sealed class WorkerLostException : TypedTasksException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What happened.</param>
+    public WorkerLostException(string message)
+        : base(message)
+    {
+    }
 }

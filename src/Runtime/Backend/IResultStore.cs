@@ -10,4 +10,7 @@ internal interface IResultStore
     Task<TaskResultRecord> WaitForFinalAsync(string id, bool local, TimeSpan timeout, CancellationToken cancellationToken);
 
     ValueTask ForgetAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Records a revocation every worker sees, and REVOKED in the result backend unless the task finished.</summary>
+    ValueTask RevokeAsync(string id, string taskName, bool terminate, CancellationToken cancellationToken);
 }

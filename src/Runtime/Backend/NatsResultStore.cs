@@ -69,6 +69,41 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
         await store.PurgeAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    public async ValueTask RevokeAsync(string id, string taskName, bool terminate, CancellationToken cancellationToken)
+    {
+        await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+        var revoked = await _connection.KeyValue.GetStoreAsync(_connection.Names.RevokedBucket, cancellationToken).ConfigureAwait(false);
+        var at = DateTimeOffset.UtcNow;
+        var value = System.Text.Encoding.UTF8.GetBytes($"{{\"terminate\":{(terminate ? "true" : "false")},\"at\":\"{at:O}\"}}");
+        await revoked.PutAsync(id, value, NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false);
+
+        if (await _connection.GetResultStoreAsync(cancellationToken).ConfigureAwait(false) is not { } store)
+        {
+            return;
+        }
+
+        // REVOKED now, so that waiters and status pages see it before any worker does; a final result stays.
+        var record = ResultRecordSerializer.ToBytes(new TaskResultRecord
+        {
+            Id = id,
+            TaskName = taskName,
+            State = TaskState.Revoked,
+            Error = new TaskError(typeof(TaskRevokedException).FullName!, terminate ? "The task was revoked (terminate)." : "The task was revoked.", null),
+            CompletedAt = at,
+        });
+        var created = await store.TryCreateAsync(id, (ReadOnlyMemory<byte>)record, NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken).ConfigureAwait(false);
+        if (created.Success)
+        {
+            return;
+        }
+
+        var existing = await store.GetEntryAsync(id, serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!ResultRecordSerializer.Read(existing.Value).State.IsFinal())
+        {
+            await store.TryUpdateAsync(id, (ReadOnlyMemory<byte>)record, existing.Revision, NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _disposed.Cancel();

@@ -39,6 +39,9 @@ public sealed record TaskResultRecord
     /// <summary>When the record was written.</summary>
     public DateTimeOffset? CompletedAt { get; init; }
 
+    /// <summary>For <see cref="TaskState.Retry"/>: when the next attempt may start.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
     /// <summary>Reads the return value.</summary>
     /// <typeparam name="T">The task's result type.</typeparam>
     /// <param name="typeInfo">Source-generated JSON metadata of <typeparamref name="T"/>.</param>

@@ -23,6 +23,10 @@ internal sealed class NatsNames
         TasksStream = upper + "_TASKS";
         DeadStream = upper + "_DEAD";
         ResultsBucket = upper + "_RESULTS";
+        ScheduleStream = upper + "_SCHEDULED";
+        RevokedBucket = upper + "_REVOKED";
+        LocksBucket = upper + "_LOCKS";
+        ScheduleWildcard = Prefix + ".scheduled.>";
         _taskSubjectPrefix = Prefix + ".tasks.";
         TasksWildcard = Prefix + ".tasks.>";
         DeadWildcard = Prefix + ".dead.>";
@@ -41,6 +45,17 @@ internal sealed class NatsNames
     /// <summary>The KV bucket holding result records.</summary>
     public string ResultsBucket { get; }
 
+    /// <summary>The stream where tasks with an ETA (countdowns, retries) wait until they are due.</summary>
+    public string ScheduleStream { get; }
+
+    /// <summary>The KV bucket of revoked task ids, watched by every worker.</summary>
+    public string RevokedBucket { get; }
+
+    /// <summary>The KV bucket of leases (the schedule mover's leadership).</summary>
+    public string LocksBucket { get; }
+
+    public string ScheduleWildcard { get; }
+
     public string TasksWildcard { get; }
 
     public string DeadWildcard { get; }
@@ -51,6 +66,8 @@ internal sealed class NatsNames
     public string TaskSubject(string queue) => _taskSubjects.GetOrAdd(queue, static (q, prefix) => prefix + q, _taskSubjectPrefix);
 
     public string DeadSubject(string queue) => Prefix + ".dead." + queue;
+
+    public string ScheduleSubject(string queue) => Prefix + ".scheduled." + queue;
 
     /// <summary>The durable pull consumer shared by all workers of a queue.</summary>
     public string ConsumerName(string queue) => Prefix + "_" + queue;

@@ -12,6 +12,21 @@ internal static class TaskHeaders
     public const string Task = "TT-Task";
     public const string Id = "TT-Id";
     public const string Reply = "TT-Reply";
+
+    /// <summary>The attempt this message is (1 for the first run); absent means 1.</summary>
+    public const string Attempt = "TT-Attempt";
+
+    /// <summary>Not before: the message waits in the schedule stream until then (ISO-8601).</summary>
+    public const string Eta = "TT-Eta";
+
+    /// <summary>Not after: a worker that receives the message later revokes it as expired (ISO-8601).</summary>
+    public const string Expires = "TT-Expires";
+
+    /// <summary>A per-call override of the task's MaxRetries.</summary>
+    public const string MaxRetries = "TT-Max-Retries";
+
+    /// <summary>The queue a scheduled message goes to when it is due.</summary>
+    public const string Queue = "TT-Queue";
     public const string DeadReason = "TT-Dead-Reason";
     public const string DeadAt = "TT-Dead-At";
     public const string DeadFromSubject = "TT-Dead-Subject";

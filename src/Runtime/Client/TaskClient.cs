@@ -1,3 +1,4 @@
+using System.Globalization;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using TypedTasks.Backend;
@@ -14,12 +15,12 @@ internal sealed class TaskClient : ITaskClient
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
     private readonly TypedTasksConnection _connection;
-    private readonly NatsResultStore? _results;
+    private readonly NatsResultStore _results;
 
     public TaskClient(TypedTasksConnection connection, NatsResultStore results)
     {
         _connection = connection;
-        _results = connection.Options.ResultBackend.Enabled ? results : null;
+        _results = results;
     }
 
     public async ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
@@ -72,9 +73,31 @@ internal sealed class TaskClient : ITaskClient
             [TaskHeaders.Task] = task.Name,
             [TaskHeaders.Id] = id,
         };
-        if (_results is not null && !task.IgnoreResult)
+        if (_connection.Options.ResultBackend.Enabled && !task.IgnoreResult)
         {
             headers[TaskHeaders.Reply] = _connection.ResultsSubject;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var eta = options?.Countdown is { } countdown ? now + countdown : options?.Eta;
+        var expires = options?.Expires ?? (task.Expires is { } expiresAfter ? now + expiresAfter : null);
+        if (expires is { } notAfter)
+        {
+            headers[TaskHeaders.Expires] = notAfter.ToString("O", CultureInfo.InvariantCulture);
+        }
+
+        if (options?.MaxRetries is { } maxRetries)
+        {
+            headers[TaskHeaders.MaxRetries] = maxRetries.ToString(CultureInfo.InvariantCulture);
+        }
+
+        // A task due later waits in the schedule stream, not in a queue (docs/scheduling.md).
+        var subject = _connection.Names.TaskSubject(queue);
+        if (eta is { } due && due > now)
+        {
+            headers[TaskHeaders.Eta] = due.ToString("O", CultureInfo.InvariantCulture);
+            headers[TaskHeaders.Queue] = queue;
+            subject = _connection.Names.ScheduleSubject(queue);
         }
 
         var buffer = ArgumentsBuffer.Rent();
@@ -83,7 +106,7 @@ internal sealed class TaskClient : ITaskClient
             buffer.Write(arguments);
             await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
             var ack = await _connection.JetStream.PublishAsync(
-                _connection.Names.TaskSubject(queue),
+                subject,
                 buffer.WrittenMemory,
                 RawSerializer,
                 new NatsJSPubOpts { MsgId = id },

@@ -69,6 +69,17 @@ public class TaskHandle
     /// <returns>A task that completes when the record is removed.</returns>
     public ValueTask ForgetAsync(CancellationToken cancellationToken = default) => Store.ForgetAsync(Id, cancellationToken);
 
+    /// <summary>
+    /// Revokes the task (Celery's <c>revoke</c>): a worker that receives it does not run it, on every worker and
+    /// after restarts, for <see cref="TypedTasksOptions.RevocationExpiry"/>. With <paramref name="terminate"/>, a
+    /// running attempt's cancellation token is cancelled too. The state becomes REVOKED unless the task finished.
+    /// </summary>
+    /// <param name="terminate">Also cancel the task if it is running.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the revocation is stored.</returns>
+    public ValueTask RevokeAsync(bool terminate = false, CancellationToken cancellationToken = default)
+        => (_store ?? throw new InvalidOperationException("This handle is not connected to a task client.")).RevokeAsync(Id, TaskName, terminate, cancellationToken);
+
     /// <inheritdoc/>
     public override string ToString() => $"{TaskName}[{Id}]";
 
@@ -81,7 +92,7 @@ public class TaskHandle
         {
             TaskState.Success => record,
             TaskState.Failure => throw record.ToException(),
-            _ => throw new TaskFailedException(Id, TaskName, "TypedTasks.TaskRevokedException", record.Error?.Message ?? "The task was revoked.", null),
+            _ => throw new TaskRevokedException(record.Error?.Message ?? "The task was revoked."),
         };
     }
 }

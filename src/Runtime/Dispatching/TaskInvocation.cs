@@ -15,8 +15,10 @@ public sealed class TaskInvocation
     /// <param name="arguments">The UTF-8 JSON object of named arguments.</param>
     /// <param name="services">The DI scope of this execution.</param>
     /// <param name="cancellationToken">Cancelled when the worker shuts down or the task is cancelled.</param>
-    public TaskInvocation(string taskId, string taskName, ReadOnlyMemory<byte> arguments, IServiceProvider services, CancellationToken cancellationToken)
+    /// <param name="context">The task's view of itself; default: a first attempt on queue <c>default</c>.</param>
+    public TaskInvocation(string taskId, string taskName, ReadOnlyMemory<byte> arguments, IServiceProvider services, CancellationToken cancellationToken, TaskContext? context = null)
     {
+        Context = context ?? new TaskContext(taskId, taskName, "default", 1, 0);
         TaskId = taskId;
         TaskName = taskName;
         Arguments = arguments;
@@ -32,6 +34,10 @@ public sealed class TaskInvocation
 
     /// <summary>The UTF-8 JSON object of named arguments.</summary>
     public ReadOnlyMemory<byte> Arguments { get; }
+
+    /// <summary>The task's view of itself: id, attempt, queue, retry. Generated invokers pass it to
+    /// <see cref="TaskContext"/> parameters.</summary>
+    public TaskContext Context { get; }
 
     /// <summary>The DI scope of this execution.</summary>
     public IServiceProvider Services { get; }

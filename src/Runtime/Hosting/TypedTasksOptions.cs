@@ -38,6 +38,10 @@ public sealed class TypedTasksOptions
     /// <summary>How long to wait for the broker to acknowledge a sent task. Default 10 s.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long revocations are remembered (the revocation bucket's MaxAge): a revoked task that reaches
+    /// a worker later than this runs. Default 1 day.</summary>
+    public TimeSpan RevocationExpiry { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>The task stream: storage, replicas and limits.</summary>
     public BrokerOptions Broker { get; set; } = new();
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using TypedTasks;
+using TypedTasks.Broker;
 using TypedTasks.Internal;
 using TypedTasks.Worker;
 
@@ -62,6 +63,10 @@ public static class TypedTasksServiceCollectionExtensions
         }
 
         builder.Services.TryAddSingleton<TaskRegistry>();
+        builder.Services.TryAddSingleton<RevocationRegistry>();
+        builder.Services.TryAddScoped<TaskContextSlot>();
+        builder.Services.TryAddScoped(sp => sp.GetRequiredService<TaskContextSlot>().Context);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleMover>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TaskWorker>());
         return builder;
     }

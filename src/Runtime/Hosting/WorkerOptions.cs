@@ -24,6 +24,11 @@ public sealed class WorkerOptions
     /// <summary>On shutdown, how long running tasks may finish before they are cancelled and handed back. Default 20 s.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>How many times a task may be delivered without an outcome (its worker died or hung each time) before it is
+    /// dead-lettered with reason "worker lost" instead of being run again. A graceful hand-back on shutdown does not
+    /// count. Default 5.</summary>
+    public int MaxDeliveries { get; set; } = 5;
+
     /// <summary>How many outcomes may be in flight to the result backend at once. Default 256.</summary>
     public int MaxPendingOutcomes { get; set; } = 256;
 

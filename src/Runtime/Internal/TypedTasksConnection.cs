@@ -134,6 +134,41 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         };
         await JetStream.CreateOrUpdateStreamAsync(dead, cancellationToken).ConfigureAwait(false);
 
+        var schedule = new StreamConfig(Names.ScheduleStream, [Names.ScheduleWildcard])
+        {
+            Retention = StreamConfigRetention.Limits,
+            Storage = broker.Storage,
+            NumReplicas = broker.Replicas,
+            Discard = StreamConfigDiscard.New,
+            DuplicateWindow = broker.DuplicateWindow,
+            // The schedule mover reads due messages by sequence.
+            AllowDirect = true,
+        };
+        await JetStream.CreateOrUpdateStreamAsync(schedule, cancellationToken).ConfigureAwait(false);
+
+        var kvStorage = broker.Storage == StreamConfigStorage.Memory ? NatsKVStorageType.Memory : NatsKVStorageType.File;
+        await KeyValue.CreateOrUpdateStoreAsync(
+            new NatsKVConfig(Names.RevokedBucket)
+            {
+                MaxAge = Options.RevocationExpiry,
+                History = 1,
+                NumberOfReplicas = broker.Replicas,
+                Storage = kvStorage,
+                Description = "TypedTasks revoked task ids (watched by every worker)",
+            },
+            cancellationToken).ConfigureAwait(false);
+        await KeyValue.CreateOrUpdateStoreAsync(
+            new NatsKVConfig(Names.LocksBucket)
+            {
+                // A lease lapses this long after its holder's last renewal.
+                MaxAge = Broker.ScheduleMover.LeaseTime,
+                History = 1,
+                NumberOfReplicas = broker.Replicas,
+                Storage = kvStorage,
+                Description = "TypedTasks leases (the schedule mover)",
+            },
+            cancellationToken).ConfigureAwait(false);
+
         if (Options.ResultBackend.Enabled)
         {
             var results = Options.ResultBackend;

@@ -24,6 +24,7 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText WorkerName = JsonEncodedText.Encode("worker");
     private static readonly JsonEncodedText StartedAtName = JsonEncodedText.Encode("startedAt");
     private static readonly JsonEncodedText CompletedAtName = JsonEncodedText.Encode("completedAt");
+    private static readonly JsonEncodedText NextAttemptAtName = JsonEncodedText.Encode("nextAttemptAt");
 
     public static void Write(IBufferWriter<byte> output, TaskResultRecord record)
     {
@@ -68,6 +69,11 @@ internal static class ResultRecordSerializer
             writer.WriteString(CompletedAtName, completed);
         }
 
+        if (record.NextAttemptAt is { } next)
+        {
+            writer.WriteString(NextAttemptAtName, next);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -87,7 +93,7 @@ internal static class ResultRecordSerializer
         ReadOnlyMemory<byte> result = default;
         TaskError? error = null;
         int attempts = 0;
-        DateTimeOffset? startedAt = null, completedAt = null;
+        DateTimeOffset? startedAt = null, completedAt = null, nextAttemptAt = null;
 
         Expect(ref reader, JsonTokenType.StartObject);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -134,6 +140,11 @@ internal static class ResultRecordSerializer
                 reader.Read();
                 completedAt = reader.GetDateTimeOffset();
             }
+            else if (reader.ValueTextEquals("nextAttemptAt"u8))
+            {
+                reader.Read();
+                nextAttemptAt = reader.GetDateTimeOffset();
+            }
             else
             {
                 reader.Read();
@@ -152,6 +163,7 @@ internal static class ResultRecordSerializer
             Worker = worker,
             StartedAt = startedAt,
             CompletedAt = completedAt,
+            NextAttemptAt = nextAttemptAt,
         };
     }
 

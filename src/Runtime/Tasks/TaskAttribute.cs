@@ -33,4 +33,41 @@ public sealed class TaskAttribute : Attribute
     /// <summary>When <see langword="true"/>, the worker records <see cref="TaskState.Started"/> before
     /// running the task (Celery's <c>track_started</c>). Costs one extra result-store write per task.</summary>
     public bool TrackStarted { get; set; }
+
+    /// <summary>How many times a failed task is retried (Celery's <c>max_retries</c>). Default 3; 0 never retries.
+    /// Retries happen for exceptions in <see cref="AutoRetryFor"/> and when the task calls <see cref="TaskContext.Retry"/>.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>The delay before a retry when neither backoff nor the task gives one, as a <see cref="TimeSpan"/>
+    /// string (<c>"00:03:00"</c>). Default 3 minutes (Celery's <c>default_retry_delay</c>).</summary>
+    public string? DefaultRetryDelay { get; set; }
+
+    /// <summary>Exponential backoff between automatic retries (Celery's <c>retry_backoff</c>): the n-th retry waits
+    /// <see cref="RetryBackoffBase"/> × 2^(n-1), capped at <see cref="RetryBackoffMax"/>.</summary>
+    public bool RetryBackoff { get; set; }
+
+    /// <summary>The first backoff delay, as a <see cref="TimeSpan"/> string. Default <c>"00:00:01"</c>.</summary>
+    public string? RetryBackoffBase { get; set; }
+
+    /// <summary>The longest backoff delay, as a <see cref="TimeSpan"/> string. Default <c>"00:10:00"</c> (Celery's <c>retry_backoff_max</c>).</summary>
+    public string? RetryBackoffMax { get; set; }
+
+    /// <summary>Full jitter: the backoff delay is drawn uniformly from [0, delay] (Celery's <c>retry_jitter</c>). Default <see langword="true"/>.</summary>
+    public bool RetryJitter { get; set; } = true;
+
+    /// <summary>Exception types that trigger an automatic retry (Celery's <c>autoretry_for</c>), e.g.
+    /// <c>AutoRetryFor = [typeof(HttpRequestException)]</c>. Derived types match too.</summary>
+    public Type[]? AutoRetryFor { get; set; }
+
+    /// <summary>After this long the task's <see cref="System.Threading.CancellationToken"/> is cancelled (Celery's
+    /// <c>soft_time_limit</c>), as a <see cref="TimeSpan"/> string.</summary>
+    public string? SoftTimeLimit { get; set; }
+
+    /// <summary>After this long the worker gives up on the task: FAILURE with <see cref="TaskTimeLimitExceededException"/>,
+    /// and the slot is freed (Celery's <c>time_limit</c>), as a <see cref="TimeSpan"/> string.</summary>
+    public string? TimeLimit { get; set; }
+
+    /// <summary>A task that reaches a worker later than this after it was sent is not run: REVOKED (expired).
+    /// A <see cref="TimeSpan"/> string; a call's <see cref="TaskOptions.Expires"/> overrides it.</summary>
+    public string? Expires { get; set; }
 }

@@ -35,6 +35,37 @@ public class TaskDefinition
     /// <summary>Decodes the arguments and calls the method on a worker.</summary>
     public TaskInvoker Invoker { get; }
 
+    /// <summary>How many times a failed task is retried. Default 3.</summary>
+    public int MaxRetries { get; init; } = 3;
+
+    /// <summary>The delay before a retry when neither backoff nor the task gives one. Default 3 minutes.</summary>
+    public TimeSpan DefaultRetryDelay { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Exponential backoff between automatic retries.</summary>
+    public bool RetryBackoff { get; init; }
+
+    /// <summary>The first backoff delay. Default 1 second.</summary>
+    public TimeSpan RetryBackoffBase { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest backoff delay. Default 10 minutes.</summary>
+    public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Full jitter on backoff delays. Default <see langword="true"/>.</summary>
+    public bool RetryJitter { get; init; } = true;
+
+    /// <summary>Which exceptions trigger an automatic retry; <see langword="null"/> for none. The generator emits
+    /// a type test (<c>ex is HttpRequestException</c>), so no reflection is involved.</summary>
+    public Func<Exception, bool>? AutoRetryFor { get; init; }
+
+    /// <summary>After this long the task's cancellation token is cancelled.</summary>
+    public TimeSpan? SoftTimeLimit { get; init; }
+
+    /// <summary>After this long the worker abandons the task with <see cref="TaskTimeLimitExceededException"/>.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>How long after sending the task may still start; older tasks are REVOKED (expired).</summary>
+    public TimeSpan? Expires { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -39,6 +39,15 @@ internal enum OutcomeKind
 
     /// <summary>The worker is shutting down and cancelled the task: hand it back to the broker.</summary>
     Abandon,
+
+    /// <summary>The attempt failed and another is scheduled.</summary>
+    Retry,
+
+    /// <summary>The task was revoked or expired before it ran, or terminated while running.</summary>
+    Revoked,
+
+    /// <summary>A duplicate delivery of a task whose final result is stored: ack, do not run.</summary>
+    AlreadyDone,
 }
 
 internal sealed record Outcome(OutcomeKind Kind)
@@ -60,6 +69,9 @@ internal sealed record Outcome(OutcomeKind Kind)
     public DateTimeOffset StartedAt { get; init; }
 
     public ulong? StartedRevision { get; init; }
+
+    /// <summary>For <see cref="OutcomeKind.Retry"/>: when the next attempt may start.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
 
     public static TaskError ErrorFrom(Exception exception)
         => new(exception.GetType().FullName ?? exception.GetType().Name, exception.Message, exception.StackTrace);

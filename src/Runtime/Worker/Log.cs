@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(217, LogLevel.Information, "Task {TaskName}[{TaskId}] was cancelled by shutdown; handed back to the queue")]
     public static partial void Abandoned(ILogger logger, string? taskName, string? taskId);
+
+    [LoggerMessage(218, LogLevel.Information, "Task {TaskName}[{TaskId}] failed ({Error}); attempt {NextAttempt} at {NextAttemptAt:O}")]
+    public static partial void Retrying(ILogger logger, string taskName, string taskId, int nextAttempt, DateTimeOffset nextAttemptAt, string error);
 }

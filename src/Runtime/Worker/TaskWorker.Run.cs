@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using TypedTasks.Broker;
 using TypedTasks.Dispatching;
+using TypedTasks.Internal;
 
 namespace TypedTasks.Worker;
 
@@ -40,8 +41,9 @@ internal sealed partial class TaskWorker
     {
         var protocol = held.Header(TaskHeaders.Protocol);
         var name = held.Header(TaskHeaders.Task);
-        var id = held.Header(TaskHeaders.Id) ?? held.Header(TaskHeaders.MsgId);
-        var attempt = (int)Math.Min(int.MaxValue, held.Message.Metadata?.NumDelivered ?? 1);
+        var id = held.Header(TaskHeaders.Id) ?? held.Header(TaskHeaders.MsgId) ?? string.Empty;
+        var attempt = int.TryParse(held.Header(TaskHeaders.Attempt), out var a) && a > 0 ? a : 1;
+        var deliveries = held.Message.Metadata?.NumDelivered ?? 1;
 
         if (!int.TryParse(protocol, out var version) || version < 1)
         {
@@ -63,20 +65,73 @@ internal sealed partial class TaskWorker
             return DeadLetter(new UnknownTaskException(name).Message, typeof(UnknownTaskException));
         }
 
-        var startedAt = DateTimeOffset.UtcNow;
-        id ??= string.Empty;
+        // Redelivered this often without an outcome: the task keeps killing or hanging its workers (Celery's WorkerLostError).
+        if (deliveries > (ulong)Math.Max(1, _options.MaxDeliveries))
+        {
+            return DeadLetter(
+                $"Worker lost: the task was delivered {deliveries} times without finishing (TypedTasks:Worker:MaxDeliveries = {_options.MaxDeliveries}); it may crash or hang its worker.",
+                typeof(WorkerLostException)) with
+            { Task = task };
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        if (ParseTime(held.Header(TaskHeaders.Expires)) is { } expires && now > expires)
+        {
+            return Revoked($"The task expired at {expires:O} before a worker could start it.");
+        }
+
+        if (_revocations.IsRevoked(id))
+        {
+            return Revoked("The task was revoked before it started.");
+        }
+
+        // At-least-once: a redelivered task whose final result is stored already is acked, not run again.
+        if (deliveries > 1 && !task.IgnoreResult && await HasFinalRecordAsync(id).ConfigureAwait(false))
+        {
+            return new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, TaskName = name, Task = task };
+        }
+
+        var maxRetries = int.TryParse(held.Header(TaskHeaders.MaxRetries), out var m) && m >= 0 ? m : task.MaxRetries;
         ulong? startedRevision = null;
         if (task.TrackStarted && !task.IgnoreResult && id.Length > 0)
         {
-            startedRevision = await TryRecordStartedAsync(id, task, attempt, startedAt).ConfigureAwait(false);
+            startedRevision = await TryRecordStartedAsync(id, task, attempt, now).ConfigureAwait(false);
         }
 
+        var context = new TaskContext(id, name, held.Queue, attempt, maxRetries);
+        using var execution = CancellationTokenSource.CreateLinkedTokenSource(_executionCts.Token);
+        if (task.SoftTimeLimit is { } soft)
+        {
+            execution.CancelAfter(soft);
+        }
+
+        using var running = _revocations.Track(id, execution);
         var scope = _scopes.CreateAsyncScope();
         try
         {
-            var invocation = new TaskInvocation(id, name, held.Body, scope.ServiceProvider, _executionCts.Token);
-            await task.Invoker(invocation).ConfigureAwait(false);
-            return new Outcome(OutcomeKind.Success) { TaskId = id, Task = task, TaskName = name, ResultJson = invocation.ResultJson, Attempt = attempt, StartedAt = startedAt, StartedRevision = startedRevision };
+            scope.ServiceProvider.GetService<TaskContextSlot>()?.Set(context);
+            var invocation = new TaskInvocation(id, name, held.Body, scope.ServiceProvider, execution.Token, context);
+            var invoked = task.Invoker(invocation).AsTask();
+            if (task.TimeLimit is { } limit)
+            {
+                try
+                {
+                    await invoked.WaitAsync(limit).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // .NET cannot stop a running method: cancel it, stop waiting, free the slot.
+                    execution.Cancel();
+                    _ = invoked.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    return Completed(OutcomeKind.Failure) with { Error = Outcome.ErrorFrom(new TaskTimeLimitExceededException(limit)) };
+                }
+            }
+            else
+            {
+                await invoked.ConfigureAwait(false);
+            }
+
+            return Completed(OutcomeKind.Success) with { ResultJson = invocation.ResultJson };
         }
         catch (TaskArgumentException ex)
         {
@@ -86,14 +141,45 @@ internal sealed partial class TaskWorker
         {
             return new Outcome(OutcomeKind.Abandon) { TaskId = id, TaskName = name };
         }
+        catch (OperationCanceledException) when (running.Terminated)
+        {
+            return Revoked("The task was revoked and terminated while it ran.");
+        }
         catch (Exception ex)
         {
-            return new Outcome(OutcomeKind.Failure) { TaskId = id, Task = task, TaskName = name, Error = Outcome.ErrorFrom(ex), Attempt = attempt, StartedAt = startedAt, StartedRevision = startedRevision };
+            var cause = ex is TaskRetryException { InnerException: { } inner } ? inner : ex;
+            if (RetryPolicy.WantsRetry(task, ex) && context.Retries < maxRetries)
+            {
+                var delay = RetryPolicy.Delay(task, attempt, (ex as TaskRetryException)?.Countdown, Random.Shared);
+                return Completed(OutcomeKind.Retry) with { Error = Outcome.ErrorFrom(cause), NextAttemptAt = DateTimeOffset.UtcNow + delay };
+            }
+
+            return Completed(OutcomeKind.Failure) with { Error = Outcome.ErrorFrom(cause) };
         }
         finally
         {
             await scope.DisposeAsync().ConfigureAwait(false);
         }
+
+        Outcome Completed(OutcomeKind kind) => new(kind)
+        {
+            TaskId = id,
+            Task = task,
+            TaskName = name,
+            Attempt = attempt,
+            StartedAt = now,
+            StartedRevision = startedRevision,
+        };
+
+        Outcome Revoked(string reason) => new(OutcomeKind.Revoked)
+        {
+            TaskId = id,
+            Task = task,
+            TaskName = name,
+            Attempt = attempt,
+            StartedAt = DateTimeOffset.UtcNow,
+            Error = new TaskError(typeof(TaskRevokedException).FullName!, reason, null),
+        };
 
         Outcome DeadLetter(string reason, Type? errorType = null) => new(OutcomeKind.DeadLetter)
         {
@@ -104,5 +190,19 @@ internal sealed partial class TaskWorker
             Attempt = attempt,
             StartedAt = DateTimeOffset.UtcNow,
         };
+    }
+
+    private static DateTimeOffset? ParseTime(string? value)
+        => DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var time) ? time : null;
+
+    private async Task<bool> HasFinalRecordAsync(string id)
+    {
+        if (id.Length == 0 || await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false) is not { } store)
+        {
+            return false;
+        }
+
+        var entry = await store.TryGetEntryAsync(id, serializer: RawSerializer).ConfigureAwait(false);
+        return entry.Success && !entry.Value.Value.IsEmpty && Serialization.ResultRecordSerializer.Read(entry.Value.Value).State.IsFinal();
     }
 }

@@ -33,6 +33,25 @@ internal sealed partial class TaskWorker
                     await NotifyAsync(held, failure).ConfigureAwait(false);
                     break;
 
+                case OutcomeKind.AlreadyDone:
+                    Log.DuplicateOutcome(_logger, outcome.TaskId!);
+                    await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    break;
+
+                case OutcomeKind.Retry:
+                    Log.Retrying(_logger, outcome.TaskName!, outcome.TaskId!, outcome.Attempt + 1, outcome.NextAttemptAt!.Value, outcome.Error!.Message);
+                    // Schedule the next attempt first: once it is stored, the current message may go.
+                    await ScheduleRetryAsync(held, outcome).ConfigureAwait(false);
+                    await StoreAsync(outcome, TaskState.Retry).ConfigureAwait(false);
+                    await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    break;
+
+                case OutcomeKind.Revoked:
+                    var revoked = await StoreAsync(outcome, TaskState.Revoked).ConfigureAwait(false);
+                    await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    await NotifyAsync(held, revoked).ConfigureAwait(false);
+                    break;
+
                 default:
                     var state = outcome.Kind == OutcomeKind.Success ? TaskState.Success : TaskState.Failure;
                     if (state == TaskState.Success)
@@ -90,7 +109,8 @@ internal sealed partial class TaskWorker
             TaskName = outcome.TaskName ?? string.Empty,
             State = state,
             ResultJson = state == TaskState.Success ? outcome.ResultJson : default,
-            Error = state == TaskState.Failure ? outcome.Error : null,
+            Error = state == TaskState.Success ? null : outcome.Error,
+            NextAttemptAt = state == TaskState.Retry ? outcome.NextAttemptAt : null,
             Attempts = outcome.Attempt,
             Worker = _workerName,
             StartedAt = outcome.StartedAt,
@@ -130,6 +150,38 @@ internal sealed partial class TaskWorker
 
         await store.UpdateAsync(record.Id, bytes, existing.Revision, RawSerializer).ConfigureAwait(false);
         return bytes;
+    }
+
+    /// <summary>Publishes the next attempt to the schedule stream (same id, attempt + 1, due at NextAttemptAt).</summary>
+    private async Task ScheduleRetryAsync(HeldMessage held, Outcome outcome)
+    {
+        var headers = new NatsHeaders();
+        if (held.Message.Headers is { } original)
+        {
+            foreach (var (key, value) in original)
+            {
+                if (!key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase))
+                {
+                    headers[key] = value;
+                }
+            }
+        }
+
+        var next = (outcome.Attempt + 1).ToString(CultureInfo.InvariantCulture);
+        headers[TaskHeaders.Attempt] = next;
+        headers[TaskHeaders.Eta] = outcome.NextAttemptAt!.Value.ToString("O", CultureInfo.InvariantCulture);
+        headers[TaskHeaders.Queue] = held.Queue;
+        var ack = await _connection.JetStream.PublishAsync(
+            _connection.Names.ScheduleSubject(held.Queue),
+            held.Body,
+            RawSerializer,
+            new NatsJSPubOpts { MsgId = outcome.TaskId + ":" + next },
+            headers,
+            CancellationToken.None).ConfigureAwait(false);
+        if (ack.Error is { } error)
+        {
+            throw new TypedTasksException($"Could not schedule attempt {next} of task {outcome.TaskId}: {error.ErrCode} {error.Description}.");
+        }
     }
 
     private async Task<ulong?> TryRecordStartedAsync(string id, TaskDefinition task, int attempt, DateTimeOffset startedAt)

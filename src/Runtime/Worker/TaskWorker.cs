@@ -27,6 +27,7 @@ internal sealed partial class TaskWorker : BackgroundService
 {
     private readonly TypedTasksConnection _connection;
     private readonly TaskRegistry _registry;
+    private readonly RevocationRegistry _revocations;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<TaskWorker> _logger;
     private readonly WorkerOptions _options;
@@ -43,9 +44,10 @@ internal sealed partial class TaskWorker : BackgroundService
     private int _running;
     private volatile bool _stopping;
 
-    public TaskWorker(TypedTasksConnection connection, TaskRegistry registry, IServiceScopeFactory scopes, IOptions<WorkerOptions> options, ILogger<TaskWorker> logger)
+    public TaskWorker(TypedTasksConnection connection, TaskRegistry registry, RevocationRegistry revocations, IServiceScopeFactory scopes, IOptions<WorkerOptions> options, ILogger<TaskWorker> logger)
     {
         _connection = connection;
+        _revocations = revocations;
         _registry = registry;
         _scopes = scopes;
         _logger = logger;
@@ -177,6 +179,7 @@ internal sealed partial class TaskWorker : BackgroundService
             try
             {
                 await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
+                await _revocations.StartAsync(stoppingToken).ConfigureAwait(false);
                 var consumers = new List<(string, INatsJSConsumer)>(queues.Count);
                 foreach (var queue in queues)
                 {

@@ -127,6 +127,23 @@ public class AwaitTaskHandleCodeFixProviderTests
     }
 
     [Fact]
+    public async Task DelayAsync_TopLevelStatement_AddsAwait()
+    {
+        const string source = """
+            {|#0:new GenerateReportProxy().DelayAsync(2024)|};
+            """;
+        const string fixedSource = """
+            await new GenerateReportProxy().DelayAsync(2024);
+            """;
+
+        await Verifier.VerifyAsync(
+            [source, Proxy],
+            [fixedSource, Proxy],
+            [Verifier.Diagnostic(Descriptors.HandleMustBeAwaited).WithLocation(0).WithArguments("GenerateReportProxy.DelayAsync")],
+            test => test.TestState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
+    }
+
+    [Fact]
     public async Task DelayAsync_InSyncMethodOrSyncLambda_NoFix()
     {
         const string source = """

@@ -1,0 +1,267 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using NATS.Client.KeyValueStore;
+using TypedTasks.Internal;
+
+namespace TypedTasks.Broker;
+
+/// <summary>
+/// Moves due tasks from the schedule stream to their queues. Tasks with a countdown or ETA and retries wait in the
+/// schedule stream, not in a worker: they hold no slot, no prefetch and no worker memory beyond a 16-byte index
+/// entry in the one elected mover, and they survive restarts of workers and servers.
+/// </summary>
+/// <remarks>
+/// Every worker runs a mover; one holds the lease (a KV key created with create-new-key semantics in the locks
+/// bucket, whose MaxAge is the lease time and which the holder renews by compare-and-set; its revision is the
+/// fencing epoch). The leader reads the schedule stream into an index of (due time, sequence), and for each due
+/// entry publishes the message to its queue with <c>Nats-Msg-Id = id:attempt</c> (so a move repeated after a crash
+/// or by a deposed leader within the duplicate window is dropped by the broker), then deletes it from the schedule
+/// stream. See <c>docs/scheduling.md</c>.
+/// </remarks>
+internal sealed partial class ScheduleMover : BackgroundService
+{
+    internal static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(6);
+    private const string LeaseKey = "schedule-mover";
+
+    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+
+    private readonly TypedTasksConnection _connection;
+    private readonly ILogger<ScheduleMover> _logger;
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
+    public ScheduleMover(TypedTasksConnection connection, ILogger<ScheduleMover> logger)
+    {
+        _connection = connection;
+        _logger = logger;
+    }
+
+    /// <summary>How many tasks this mover has moved (for tests and metrics).</summary>
+    public long Moved => Interlocked.Read(ref _moved);
+
+    private long _moved;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
+                var locks = await _connection.KeyValue.GetStoreAsync(_connection.Names.LocksBucket, stoppingToken).ConfigureAwait(false);
+                var acquired = await locks.TryCreateAsync(LeaseKey, Encode(_owner), RawSerializer, stoppingToken).ConfigureAwait(false);
+                if (!acquired.Success)
+                {
+                    // Someone holds the lease; it lapses LeaseTime after its holder's last renewal.
+                    await Task.Delay(LeaseTime / 3, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                Log.Leading(_logger, _owner, acquired.Value);
+                using var leadership = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var renewing = RenewAsync(locks, acquired.Value, leadership);
+                try
+                {
+                    await MoveAsync(leadership.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (leadership.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+                {
+                    Log.LeaseLost(_logger, _owner);
+                }
+                finally
+                {
+                    leadership.Cancel();
+                    var revision = await renewing.ConfigureAwait(false);
+                    if (stoppingToken.IsCancellationRequested && revision is { } last)
+                    {
+                        // Hand the lease over at once on a clean stop.
+                        await locks.TryDeleteAsync(LeaseKey, new NatsKVDeleteOpts { Revision = last }, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.MoverFailed(_logger, ex);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Renews the lease every third of its time; cancels the leadership when a renewal fails.</summary>
+    private async Task<ulong?> RenewAsync(INatsKVStore locks, ulong revision, CancellationTokenSource leadership)
+    {
+        ulong? current = revision;
+        try
+        {
+            while (!leadership.IsCancellationRequested)
+            {
+                await Task.Delay(LeaseTime / 3, leadership.Token).ConfigureAwait(false);
+                var renewed = await locks.TryUpdateAsync(LeaseKey, Encode(_owner), current.Value, RawSerializer, leadership.Token).ConfigureAwait(false);
+                if (!renewed.Success)
+                {
+                    current = null;
+                    leadership.Cancel();
+                    break;
+                }
+
+                current = renewed.Value;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            Log.MoverFailed(_logger, ex);
+            current = null;
+            leadership.Cancel();
+        }
+
+        return current;
+    }
+
+    private async Task MoveAsync(CancellationToken cancellationToken)
+    {
+        var js = _connection.JetStream;
+        var stream = await js.GetStreamAsync(_connection.Names.ScheduleStream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var index = new PriorityQueue<ulong, DateTimeOffset>();
+        var wake = new SemaphoreSlim(0);
+        var gate = new object();
+
+        // Read the whole schedule (headers only matter), then keep following it.
+        var consumer = await js.CreateOrderedConsumerAsync(_connection.Names.ScheduleStream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var reading = Task.Run(
+            async () =>
+            {
+                await foreach (var message in consumer.ConsumeAsync(RawSerializer, cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    var due = ParseEta(message.Headers) ?? DateTimeOffset.MinValue;
+                    lock (gate)
+                    {
+                        index.Enqueue(message.Metadata!.Value.Sequence.Stream, due);
+                    }
+
+                    wake.Release();
+                }
+            },
+            cancellationToken);
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            ulong sequence;
+            TimeSpan wait;
+            lock (gate)
+            {
+                if (!index.TryPeek(out sequence, out var due))
+                {
+                    wait = Timeout.InfiniteTimeSpan;
+                }
+                else
+                {
+                    wait = due - DateTimeOffset.UtcNow;
+                    if (wait <= TimeSpan.Zero)
+                    {
+                        index.Dequeue();
+                    }
+                }
+            }
+
+            if (wait > TimeSpan.Zero || wait == Timeout.InfiniteTimeSpan)
+            {
+                // Sleep until the earliest entry is due, or until a new entry arrives (it may be earlier).
+                var sleep = wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : wait;
+                await wake.WaitAsync(sleep, cancellationToken).ConfigureAwait(false);
+                if (reading.IsFaulted)
+                {
+                    await reading.ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            await MoveOneAsync(stream, sequence, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task MoveOneAsync(INatsJSStream stream, ulong sequence, CancellationToken cancellationToken)
+    {
+        NatsMsg<ReadOnlyMemory<byte>> message;
+        try
+        {
+            message = await stream.GetDirectAsync(new StreamMsgGetRequest { Seq = sequence }, RawSerializer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return; // moved already (by an earlier leader) and deleted
+        }
+
+        if (message.Headers is not { } headers || message.Headers.Code == 404)
+        {
+            return;
+        }
+
+        var queue = headers.TryGetValue(TaskHeaders.Queue, out var q) ? q.ToString() : message.Subject[(_connection.Names.Prefix.Length + ".scheduled.".Length)..];
+        var id = headers.TryGetValue(TaskHeaders.Id, out var i) ? i.ToString() : sequence.ToString(CultureInfo.InvariantCulture);
+        var attempt = headers.TryGetValue(TaskHeaders.Attempt, out var a) ? a.ToString() : "1";
+        var forward = new NatsHeaders();
+        foreach (var (key, value) in headers)
+        {
+            if (!IsStreamHeader(key) && key != TaskHeaders.Eta)
+            {
+                forward[key] = value;
+            }
+        }
+
+        var ack = await _connection.JetStream.PublishAsync(
+            _connection.Names.TaskSubject(queue),
+            message.Data,
+            RawSerializer,
+            new NatsJSPubOpts { MsgId = id + ":" + attempt },
+            forward,
+            cancellationToken).ConfigureAwait(false);
+        if (ack.Error is { } error)
+        {
+            throw new TypedTasksException($"Moving scheduled task {id} to queue '{queue}' failed: {error.ErrCode} {error.Description}.");
+        }
+
+        await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _moved);
+    }
+
+    internal static DateTimeOffset? ParseEta(NatsHeaders? headers)
+        => headers is not null && headers.TryGetValue(TaskHeaders.Eta, out var value)
+           && DateTimeOffset.TryParse(value.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var eta)
+            ? eta
+            : null;
+
+    private static bool IsStreamHeader(string key)
+        => key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase);
+
+    private static ReadOnlyMemory<byte> Encode(string value) => System.Text.Encoding.UTF8.GetBytes(value);
+
+    private static partial class Log
+    {
+        [LoggerMessage(300, LogLevel.Information, "Schedule mover {Owner} holds the lease (epoch {Epoch})")]
+        public static partial void Leading(ILogger logger, string owner, ulong epoch);
+
+        [LoggerMessage(301, LogLevel.Warning, "Schedule mover {Owner} lost its lease")]
+        public static partial void LeaseLost(ILogger logger, string owner);
+
+        [LoggerMessage(302, LogLevel.Warning, "Schedule mover failed; retrying")]
+        public static partial void MoverFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+using TypedTasks.Internal;
+
+namespace TypedTasks.Worker;
+
+/// <summary>
+/// The revoked task ids a worker knows, kept current by one watch on the revocation bucket, and the running
+/// tasks it can terminate. A revocation is a key in the bucket; the bucket's MaxAge makes it expire.
+/// </summary>
+internal sealed partial class RevocationRegistry : IAsyncDisposable
+{
+    private readonly TypedTasksConnection _connection;
+    private readonly ILogger<RevocationRegistry> _logger;
+    private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _watch;
+
+    public RevocationRegistry(TypedTasksConnection connection, ILogger<RevocationRegistry> logger)
+    {
+        _connection = connection;
+        _logger = logger;
+    }
+
+    /// <summary>Starts watching; completes once the revocations that exist now are loaded.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var store = await _connection.KeyValue.GetStoreAsync(_connection.Names.RevokedBucket, cancellationToken).ConfigureAwait(false);
+        var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _watch = Task.Run(() => WatchAsync(store, loaded, _stop.Token), CancellationToken.None);
+        await loaded.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+    }
+
+    public bool IsRevoked(string id) => id.Length > 0 && _revoked.ContainsKey(id);
+
+    /// <summary>Registers a running task so that a revocation with terminate cancels it.</summary>
+    public RunningTask Track(string id, CancellationTokenSource execution)
+    {
+        var running = new RunningTask(this, id, execution);
+        if (id.Length > 0)
+        {
+            _running[id] = running;
+        }
+
+        return running;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_watch is not null)
+        {
+            try
+            {
+                await _watch.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task WatchAsync(INatsKVStore store, TaskCompletionSource loaded, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var options = new NatsKVWatchOpts
+                {
+                    OnNoData = _ =>
+                    {
+                        loaded.TrySetResult();
+                        return ValueTask.FromResult(true);
+                    },
+                };
+                await foreach (var entry in store.WatchAsync(">", NatsRawSerializer<byte[]>.Default, options, cancellationToken).ConfigureAwait(false))
+                {
+                    if (entry.Operation == NatsKVOperation.Put)
+                    {
+                        var terminate = entry.Value is { Length: > 0 } value && value.AsSpan().IndexOf("\"terminate\":true"u8) >= 0;
+                        _revoked[entry.Key] = terminate;
+                        if (terminate && _running.TryGetValue(entry.Key, out var running))
+                        {
+                            running.Terminate();
+                        }
+                    }
+                    else
+                    {
+                        _revoked.TryRemove(entry.Key, out _);
+                    }
+
+                    if (entry.Delta == 0)
+                    {
+                        loaded.TrySetResult();
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.WatchFailed(_logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A running task that a revocation may terminate.</summary>
+    internal sealed class RunningTask(RevocationRegistry owner, string id, CancellationTokenSource execution) : IDisposable
+    {
+        private int _terminated;
+
+        public bool Terminated => Volatile.Read(ref _terminated) == 1;
+
+        public void Terminate()
+        {
+            if (Interlocked.Exchange(ref _terminated, 1) == 0)
+            {
+                try
+                {
+                    execution.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
+        }
+
+        public void Dispose() => owner._running.TryRemove(new KeyValuePair<string, RunningTask>(id, this));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(250, LogLevel.Warning, "Watching revocations failed; retrying")]
+        public static partial void WatchFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,275 @@
+using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskTypeMustBeSerializableAnalyzer>;
+
+namespace TypedTasks.Analyzers.Tests;
+
+public class TaskTypeMustBeSerializableAnalyzerTests
+{
+    private const string Stream = "a stream, readable once and only in this process";
+
+    [Fact]
+    public async Task StreamParameterAndResult_ReportsParameterAndReturnType()
+    {
+        const string source = """
+            using System.IO;
+            using System.Threading.Tasks;
+            using TypedTasks;
+
+            public partial class ImportTasks
+            {
+                [Task]
+                public static {|#1:Task<MemoryStream>|} Import({|#0:Stream input|}) => Task.FromResult(new MemoryStream());
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0)
+                .WithArguments("Parameter 'input'", "ImportTasks.Import(Stream)", "Stream is " + Stream),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1)
+                .WithArguments("The result", "ImportTasks.Import(Stream)", "MemoryStream is " + Stream));
+    }
+
+    [Fact]
+    public async Task NeverSerializableParameters_ReportEach()
+    {
+        const string source = """
+            using System;
+            using System.Linq.Expressions;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using TypedTasks;
+
+            public delegate void Callback(int value);
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Run(
+                    {|#0:Func<int> factory|},
+                    {|#1:Action done|},
+                    {|#2:Callback callback|},
+                    {|#3:Expression<Func<int, bool>> filter|},
+                    {|#4:Task<int> pending|},
+                    {|#5:CancellationTokenSource cts|},
+                    {|#6:IntPtr handle|},
+                    {|#7:Type type|},
+                    {|#8:object payload|},
+                    {|#9:dynamic anything|})
+                { }
+            }
+            """;
+
+        const string method = "Jobs.Run(Func<int>, Action, Callback, Expression<Func<int, bool>>, Task<int>, CancellationTokenSource, nint, Type, object, dynamic)";
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("Parameter 'factory'", method, "Func<int> is a delegate, code rather than data"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'done'", method, "Action is a delegate, code rather than data"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'callback'", method, "Callback is a delegate, code rather than data"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'filter'", method, "Expression<Func<int, bool>> is an expression tree"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(4).WithArguments("Parameter 'pending'", method, "Task<int> is a Task, a running operation rather than a value"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(5).WithArguments("Parameter 'cts'", method, "CancellationTokenSource is a CancellationTokenSource, which exists only in this process"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(6).WithArguments("Parameter 'handle'", method, "nint is a native handle or address"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(7).WithArguments("Parameter 'type'", method, "Type is reflection metadata"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(8).WithArguments("Parameter 'payload'", method, "object is untyped, so the worker cannot tell what to rebuild"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(9).WithArguments("Parameter 'anything'", method, "dynamic is untyped, so the worker cannot tell what to rebuild"));
+    }
+
+    [Fact]
+    public async Task SpanParameterAndValueTaskArgument_Report()
+    {
+        const string source = """
+            using System;
+            using System.Threading.Tasks;
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Run({|#0:ReadOnlySpan<byte> bytes|}, {|#1:ValueTask pending|}) { }
+            }
+            """;
+
+        const string method = "Jobs.Run(ReadOnlySpan<byte>, ValueTask)";
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("Parameter 'bytes'", method, "ReadOnlySpan<byte> is a ref struct, which cannot leave the stack"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'pending'", method, "ValueTask is a ValueTask, a running operation rather than a value"));
+    }
+
+    [Fact]
+    public async Task NestedProperty_ReportsMemberPath()
+    {
+        const string source = """
+            using System.IO;
+            using TypedTasks;
+
+            public sealed class Order
+            {
+                public int Id { get; set; }
+                public Customer Customer { get; set; } = new();
+            }
+
+            public sealed class Customer
+            {
+                public string Name { get; set; } = "";
+                public Stream? Logo { get; set; }
+            }
+
+            public sealed record Upload(string Name, Stream Content);
+
+            public partial class OrderTasks
+            {
+                [Task]
+                public static {|#0:Upload|} Ship({|#1:Order order|}) => null!;
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0)
+                .WithArguments("The result", "OrderTasks.Ship(Order)", "Upload.Content: Stream is " + Stream),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1)
+                .WithArguments("Parameter 'order'", "OrderTasks.Ship(Order)", "Order.Customer.Logo: Stream is " + Stream));
+    }
+
+    [Fact]
+    public async Task TypeArgumentsAndArrays_ReportElement()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.IO;
+            using TypedTasks;
+
+            public sealed class Envelope<T>
+            {
+                public T Body { get; set; } = default!;
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Run(
+                    {|#0:List<Func<int>> callbacks|},
+                    {|#1:Stream[] files|},
+                    {|#2:Dictionary<string, object> bag|},
+                    {|#3:Envelope<Action> envelope|})
+                { }
+            }
+            """;
+
+        const string method = "Jobs.Run(List<Func<int>>, Stream[], Dictionary<string, object>, Envelope<Action>)";
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("Parameter 'callbacks'", method, "List<Func<int>>: Func<int> is a delegate, code rather than data"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'files'", method, "Stream[]: Stream is " + Stream),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'bag'", method, "Dictionary<string, object>: object is untyped, so the worker cannot tell what to rebuild"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'envelope'", method, "Envelope<Action>: Action is a delegate, code rather than data"));
+    }
+
+    [Fact]
+    public async Task CyclicAndDeepTypes_Terminate()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using System.IO;
+            using TypedTasks;
+
+            public sealed class Node
+            {
+                public int Value { get; set; }
+                public Node? Next { get; set; }
+                public List<Node> Children { get; set; } = [];
+            }
+
+            public sealed class L1 { public L2 Next { get; set; } = new(); }
+            public sealed class L2 { public L3 Next { get; set; } = new(); }
+            public sealed class L3 { public L4 Next { get; set; } = new(); }
+            public sealed class L4 { public L5 Next { get; set; } = new(); }
+            public sealed class L5 { public Stream? TooDeep { get; set; } }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static Node Walk(Node tree, L1 deep) => tree;
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task AllowedShapes_NoDiagnostic()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Text.Json.Serialization;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using TypedTasks;
+
+            public interface IShape { }
+
+            public abstract class Animal { }
+
+            public sealed class Report
+            {
+                public int Year { get; set; }
+                [JsonIgnore] public Stream? Cache { get; set; }
+                public object? Extra { get; set; }
+                public Dictionary<string, object?> Tags { get; } = new();
+                internal Action? Callback { get; set; }
+                public static Func<int>? Factory { get; set; }
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static async Task<Report> Run(
+                    Report report,
+                    IShape shape,
+                    Animal animal,
+                    int? maybe,
+                    DateTimeOffset when,
+                    Uri location,
+                    (int A, string B) pair,
+                    [FromServices] Stream output,
+                    CancellationToken cancellationToken)
+                {
+                    await Task.Yield();
+                    return report;
+                }
+
+                [Task]
+                public static ValueTask Plain() => default;
+
+                [Task]
+                public static unsafe void Pointers(int* p, void* q) { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task NeverSerializable_NotATask_NoDiagnostic()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+
+            public class Helpers
+            {
+                public static Stream Run(Func<int> factory, Stream input) => input;
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task ValidTasks_AllShapes_NoDiagnostic()
+        => await Verifier.VerifyAsync(ValidTasks.Source);
+}
