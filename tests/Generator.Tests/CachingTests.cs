@@ -16,8 +16,8 @@ public sealed class CachingTests
 
         public static partial class CacheTasks
         {
-            [Task(Queue = "q")]
-            public static async Task<Payload> Run(Payload payload, int count, CancellationToken ct)
+            [Task(Queue = "q", MaxRetries = 5, RetryBackoff = true, AutoRetryFor = [typeof(TimeoutException)], TimeLimit = "00:01:00")]
+            public static async Task<Payload> Run(Payload payload, int count, TaskContext context, CancellationToken ct)
             {
                 await Task.Delay(1, ct);
                 return payload;

@@ -170,4 +170,36 @@ public sealed class SnapshotTests
             """, "My-App.Tasks");
         Snapshot.Verify(result, nameof(SnapshotTests));
     }
+
+    [Fact]
+    public void LifecycleOptions_EveryOption_AndTaskContext()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Lifecycle;
+
+            public sealed class RateLimitedException(string message) : Exception(message) { }
+
+            public static partial class MailTasks
+            {
+                [Task(
+                    Queue = "email",
+                    MaxRetries = 5,
+                    DefaultRetryDelay = "00:00:30",
+                    RetryBackoff = true,
+                    RetryBackoffBase = "00:00:02",
+                    RetryBackoffMax = "00:10:00",
+                    RetryJitter = false,
+                    AutoRetryFor = [typeof(System.Net.Http.HttpRequestException), typeof(TimeoutException), typeof(RateLimitedException)],
+                    SoftTimeLimit = "00:01:00",
+                    TimeLimit = "00:01:30",
+                    Expires = "1.00:00:00")]
+                public static Task<bool> Send(string to, TaskContext context, CancellationToken ct) => Task.FromResult(context.Attempt > 1);
+
+                // Set to the runtime's defaults: only MaxRetries is emitted (it was set); false backoff and true jitter are not.
+                [Task(MaxRetries = 3, RetryBackoff = false, RetryJitter = true, AutoRetryFor = new Type[0], Expires = null)]
+                public static void Defaults(TaskContext? context, int x) { }
+            }
+            """, "Lifecycle");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
 }

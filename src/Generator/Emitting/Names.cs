@@ -13,6 +13,7 @@ internal static class Names
     public const string TypedTasksBuilder = "global::TypedTasks.TypedTasksBuilder";
     public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
     public const string CancellationToken = "global::System.Threading.CancellationToken";
+    public const string TimeSpan = "global::System.TimeSpan";
     public const string Utf8JsonWriter = "global::System.Text.Json.Utf8JsonWriter";
     public const string Utf8JsonReader = "global::System.Text.Json.Utf8JsonReader";
     public const string JsonSerializer = "global::System.Text.Json.JsonSerializer";

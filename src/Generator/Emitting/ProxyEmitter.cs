@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using TypedTasks.Generator.Model;
 using TypedTasks.Generator.Parsing;
@@ -110,6 +111,8 @@ internal static class ProxyEmitter
             initializers.Add("TrackStarted = true");
         }
 
+        AddLifecycleInitializers(initializers, task.Lifecycle);
+
         var constructorArguments = task.HasTypedResult ? $"Name, Invoke, {Names.TypeInfoOf(task.ResultJsonTypeName!)}" : "Name, Invoke";
         var initializer = initializers.Count == 0 ? string.Empty : " { " + string.Join(", ", initializers) + " }";
         writer.WriteLine("/// <summary>What the runtime knows about the task: name, queue, invoker.</summary>");
@@ -158,6 +161,46 @@ internal static class ProxyEmitter
         writer.WriteLine();
         EmitInvoke(writer, task);
         writer.CloseBlock();
+    }
+
+    /// <summary>Only the options set on <c>[Task]</c>, so the runtime's defaults stay in one place.</summary>
+    private static void AddLifecycleInitializers(List<string> initializers, LifecycleModel lifecycle)
+    {
+        if (lifecycle.MaxRetries is { } maxRetries)
+        {
+            initializers.Add($"MaxRetries = {maxRetries.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        AddTimeSpan(initializers, "DefaultRetryDelay", lifecycle.DefaultRetryDelay);
+        if (lifecycle.RetryBackoff)
+        {
+            initializers.Add("RetryBackoff = true");
+        }
+
+        AddTimeSpan(initializers, "RetryBackoffBase", lifecycle.RetryBackoffBase);
+        AddTimeSpan(initializers, "RetryBackoffMax", lifecycle.RetryBackoffMax);
+        if (!lifecycle.RetryJitter)
+        {
+            initializers.Add("RetryJitter = false");
+        }
+
+        if (lifecycle.AutoRetryFor.Count > 0)
+        {
+            // A type test, not Type.IsAssignableFrom: no reflection, trimming- and AOT-safe.
+            initializers.Add($"AutoRetryFor = static ex => ex is {string.Join(" or ", lifecycle.AutoRetryFor)}");
+        }
+
+        AddTimeSpan(initializers, "SoftTimeLimit", lifecycle.SoftTimeLimit);
+        AddTimeSpan(initializers, "TimeLimit", lifecycle.TimeLimit);
+        AddTimeSpan(initializers, "Expires", lifecycle.Expires);
+    }
+
+    private static void AddTimeSpan(List<string> initializers, string property, long? ticks)
+    {
+        if (ticks is { } value)
+        {
+            initializers.Add($"{property} = {Names.TimeSpan}.FromTicks({value.ToString(CultureInfo.InvariantCulture)})");
+        }
     }
 
     private static void WriteParamDocs(SourceWriter writer, List<ParameterModel> arguments)
@@ -272,6 +315,7 @@ internal static class ProxyEmitter
             callArguments.Add(parameter.Kind switch
             {
                 ParameterKind.CancellationToken => "invocation.CancellationToken",
+                ParameterKind.Context => "invocation.Context",
                 ParameterKind.Service => $"{Names.GetRequiredService}<{parameter.JsonTypeName}>(invocation.Services)",
                 _ => $"arguments.Arg{argumentIndex++}",
             });

@@ -17,6 +17,7 @@ internal enum ParameterKind
     Argument,
     CancellationToken,
     Service,
+    Context,
 }
 
 /// <summary>One containing type declaration, outermost first, to re-open it as <c>partial</c>.</summary>
@@ -46,6 +47,7 @@ internal sealed record TaskModel(
     string? Queue,
     bool IgnoreResult,
     bool TrackStarted,
+    LifecycleModel Lifecycle,
     EquatableArray<ParameterModel> Parameters,
     EquatableArray<JsonTypeSpec> JsonTypes)
 {

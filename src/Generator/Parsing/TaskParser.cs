@@ -66,6 +66,13 @@ internal static class TaskParser
             }
         }
 
+        // Unusable retry, time-limit or expiry values are the analyzer's to report (TT0008); the generator only skips.
+        var lifecycle = LifecycleParser.Parse(attribute, compilation);
+        if (lifecycle is null)
+        {
+            return Skip();
+        }
+
         var ns = containingType.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var containingTypes = new List<INamedTypeSymbol>();
         for (var t = containingType; t is not null; t = t.ContainingType)
@@ -81,6 +88,7 @@ internal static class TaskParser
         var jsonTypes = new JsonTypeParser(compilation, cancellationToken);
         var diagnostics = new List<DiagnosticInfo>();
         var cancellationTokenType = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
+        var taskContextType = compilation.GetTypeByMetadataName("TypedTasks.TaskContext");
 
         var parameters = new List<ParameterModel>();
         for (var i = 0; i < method.Parameters.Length; i++)
@@ -91,6 +99,12 @@ internal static class TaskParser
             if (SymbolEqualityComparer.Default.Equals(parameter.Type, cancellationTokenType))
             {
                 parameters.Add(new ParameterModel(ParameterKind.CancellationToken, parameter.Name, typeName, jsonTypeName, null));
+                continue;
+            }
+
+            if (taskContextType is not null && SymbolEqualityComparer.Default.Equals(parameter.Type, taskContextType))
+            {
+                parameters.Add(new ParameterModel(ParameterKind.Context, parameter.Name, typeName, jsonTypeName, null));
                 continue;
             }
 
@@ -160,6 +174,7 @@ internal static class TaskParser
             string.IsNullOrEmpty(queue) || queue == "default" ? null : queue,
             ignoreResult,
             trackStarted,
+            lifecycle,
             parameters.ToEquatableArray(),
             jsonTypes.Specs.OrderBy(s => s.FullName, System.StringComparer.Ordinal).ToEquatableArray());
         return new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
