@@ -44,8 +44,9 @@ public sealed class TaskAttributeValuesMustBeValidAnalyzer : DiagnosticAnalyzer
 
         foreach (var argument in attribute.NamedArguments)
         {
-            // null means "use the default", which is always valid.
-            if (argument.Value.Value is not string value)
+            // null means "use the default", which is always valid. Array options (AutoRetryFor) have no
+            // Value: reading it throws, so only Name and Queue are read.
+            if (argument.Key is not ("Queue" or "Name") || argument.Value.Value is not string value)
             {
                 continue;
             }

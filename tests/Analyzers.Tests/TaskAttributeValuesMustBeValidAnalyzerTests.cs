@@ -97,6 +97,25 @@ public class TaskAttributeValuesMustBeValidAnalyzerTests
     }
 
     [Fact]
+    public async Task ArrayOption_NextToInvalidQueue_ReportsQueueWithoutCrashing()
+    {
+        const string source = """
+            using System;
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task(AutoRetryFor = [typeof(TimeoutException)], {|#0:Queue = "a.b"|}, TimeLimit = "00:01:00")]
+                public static void Run() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.AttributeValueMustBeValid).WithLocation(0).WithArguments("Queue", "a.b", "Jobs.Run()", QueueFix));
+    }
+
+    [Fact]
     public async Task ValidTasks_AllShapes_NoDiagnostic()
         => await Verifier.VerifyAsync(ValidTasks.Source);
 }
