@@ -4,7 +4,8 @@
 #   2. a report is started, its status polled until SUCCESS, and the report file downloaded;
 #   3. the report task is sent again from bash with the bare NATS protocol (docs/protocol.md), then an
 #      unknown task and a newer protocol version, which the worker dead-letters as FAILURE;
-#   4. a worker stopped in the middle of a report cancels it and hands it back; a new worker finishes it.
+#   4. a worker stopped in the middle of a report cancels it and hands it back; a new worker finishes it;
+#   5. from bash again: a task with a countdown (schedule stream) runs when due; a revoked one never runs.
 # Builds the samples once, then starts nats-server, the worker and the web app from the build output
 # (no rebuild) on free 127.0.0.1 ports, and stops everything it started on exit.
 # Exits non-zero when any step fails. Environment: SAMPLES_TIMEOUT (seconds per wait, default 60),
@@ -205,7 +206,7 @@ head -n 3 "$work/report.csv" | sed 's/^/  /'
 
 step "Story 3: the same report task sent without TypedTasks (bash speaking the NATS protocol, docs/protocol.md)"
 raw_task="bash-$(date +%s)-$$"
-ack="$(nats_send_task "$nats_port" reports Samples.Tasks.ReportTasks.GenerateReport "$raw_task" '{"year":1999}')" \
+ack="$(nats_send_task "$nats_port" tt.tasks.reports Samples.Tasks.ReportTasks.GenerateReport "$raw_task" '{"year":1999}')" \
   || fail "publish to tt.tasks.reports: ${ack:-no answer}"
 say "published to tt.tasks.reports, task id $raw_task, JetStream ack $ack"
 poll_status "$web/reports/$raw_task/status" SUCCESS
@@ -215,7 +216,7 @@ say "  final status: $status_body"
 for case in "unknown task|Samples.Tasks.NoSuchTask|1" "newer protocol|Samples.Tasks.ReportTasks.GenerateReport|2"; do
   IFS='|' read -r what task protocol <<<"$case"
   bad_task="bash-dead-$(date +%s%N)"
-  ack="$(nats_send_task "$nats_port" reports "$task" "$bad_task" '{"year":1999}' "$protocol")" \
+  ack="$(nats_send_task "$nats_port" tt.tasks.reports "$task" "$bad_task" '{"year":1999}' "$protocol")" \
     || fail "publish ($what): ${ack:-no answer}"
   say "published a message with $what (TT-Task $task, TT-Protocol $protocol), task id $bad_task"
   poll_status "$web/reports/$bad_task/status" FAILURE
@@ -239,6 +240,28 @@ grep -q "$report_task.*handed back" "$work/worker.log" || fail "the worker did n
 say "  worker log: $(grep -o "was cancelled by shutdown.*" "$work/worker.log" | head -n 1)"
 start_worker "$work/worker2.log"
 poll_status "$web/reports/$report_task/status" SUCCESS
+say "  final status: $status_body"
+
+step "Story 5: a countdown and a revocation, from bash (schedule stream and revocation bucket, docs/protocol.md)"
+due="$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%3NZ)"
+later_task="bash-eta-$(date +%s%N)"
+ack="$(nats_send_task "$nats_port" tt.scheduled.reports Samples.Tasks.ReportTasks.GenerateReport "$later_task" '{"year":2000}' 1 \
+  "TT-Eta: $due" "TT-Queue: reports")" || fail "publish to tt.scheduled.reports: ${ack:-no answer}"
+sent_at=$SECONDS
+say "published to tt.scheduled.reports, task id $later_task, due $due, JetStream ack $ack"
+poll_status "$web/reports/$later_task/status" SUCCESS
+say "  done $(( SECONDS - sent_at ))s after sending (due after 3s)"
+[ $(( SECONDS - sent_at )) -ge 2 ] || fail "the task ran before it was due"
+
+revoked_task="bash-revoke-$(date +%s%N)"
+due="$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%3NZ)"
+ack="$(nats_send_task "$nats_port" tt.scheduled.reports Samples.Tasks.ReportTasks.GenerateReport "$revoked_task" '{"year":2001}' 1 \
+  "TT-Eta: $due" "TT-Queue: reports")" || fail "publish to tt.scheduled.reports: ${ack:-no answer}"
+say "published to tt.scheduled.reports, task id $revoked_task, due $due"
+ack="$(nats_kv_put "$nats_port" TT_REVOKED "$revoked_task" "{\"terminate\":false,\"at\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}")" \
+  || fail "put in TT_REVOKED: ${ack:-no answer}"
+say "revoked it: put key $revoked_task in KV TT_REVOKED, ack $ack"
+poll_status "$web/reports/$revoked_task/status" REVOKED
 say "  final status: $status_body"
 
 step "Stop everything"
