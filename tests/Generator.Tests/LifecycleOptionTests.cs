@@ -102,6 +102,22 @@ public sealed class LifecycleOptionTests
     }
 
     [Fact]
+    public void AutoRetryFor_Exception_SubsumesTheRest_AndCompilesCleanly()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Options;
+
+            public static partial class OptionTasks
+            {
+                [Task(AutoRetryFor = [typeof(TimeoutException), typeof(Exception)])]
+                public static void Run() { }
+            }
+            """, "Options");
+
+        Assert.Contains("AutoRetryFor = static ex => ex is global::System.Exception }", result.Sources["Options.OptionTasks.Tasks.g.cs"]);
+    }
+
+    [Fact]
     public void ZeroValues_AndSoftLimitAlone_AreEmitted()
     {
         var result = GeneratorRunner.RunClean("""

@@ -33,8 +33,30 @@ public static class HandWrittenTasks
 
     public static readonly TaskDefinition<int> NotRegistered = new("tests.not-registered", InvokeEcho, TestJson.Default.Int32);
 
+    /// <summary>Fails with IOException until its attempt exceeds the "failures" argument; backoff 200 ms, 400 ms, … without jitter.</summary>
+    public static readonly TaskDefinition<int> Flaky = new("tests.flaky", InvokeFlaky, TestJson.Default.Int32)
+    {
+        MaxRetries = 3,
+        RetryBackoff = true,
+        RetryBackoffBase = TimeSpan.FromMilliseconds(200),
+        RetryJitter = false,
+        AutoRetryFor = static ex => ex is IOException,
+    };
+
+    /// <summary>Asks for one retry with a 300 ms countdown through its TaskContext, then succeeds.</summary>
+    public static readonly TaskDefinition<int> RetryOnce = new("tests.retry-once", InvokeRetryOnce, TestJson.Default.Int32);
+
+    /// <summary>Blocks until its gate opens, with a 300 ms soft time limit (its token is cancelled).</summary>
+    public static readonly TaskDefinition<string> SoftLimited = new("tests.soft-limited", InvokeBlock, TestJson.Default.String) { SoftTimeLimit = TimeSpan.FromMilliseconds(300), MaxRetries = 0 };
+
+    /// <summary>Ignores its token and blocks until its gate opens, with a 300 ms hard time limit.</summary>
+    public static readonly TaskDefinition<string> HardLimited = new("tests.hard-limited", InvokeBlockIgnoringToken, TestJson.Default.String) { TimeLimit = TimeSpan.FromMilliseconds(300) };
+
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
-        => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count);
+        => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
+            .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited);
+
+    public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
     public static JsonArguments Value(int value) => new($$"""{"value":{{value}}}""");
 
@@ -63,6 +85,43 @@ public static class HandWrittenTasks
             await probe.Gate(key).Task.WaitAsync(invocation.CancellationToken);
         }
 
+        probe.Executed(key);
+        invocation.SetResult(key, TestJson.Default.String);
+    }
+
+    private static ValueTask InvokeFlaky(TaskInvocation invocation)
+    {
+        var key = Read(invocation, "key", TestJson.Default.String);
+        var failures = Read(invocation, "failures", TestJson.Default.Int32);
+        invocation.Services.GetRequiredService<Probe>().Attempted(key, invocation.Context.Attempt);
+        if (invocation.Context.Attempt <= failures)
+        {
+            throw new IOException($"attempt {invocation.Context.Attempt} fails");
+        }
+
+        invocation.SetResult(invocation.Context.Attempt, TestJson.Default.Int32);
+        return default;
+    }
+
+    private static ValueTask InvokeRetryOnce(TaskInvocation invocation)
+    {
+        var key = Read(invocation, "key", TestJson.Default.String);
+        invocation.Services.GetRequiredService<Probe>().Attempted(key, invocation.Context.Attempt);
+        if (invocation.Context.Retries == 0)
+        {
+            throw invocation.Context.Retry(TimeSpan.FromMilliseconds(300), new TimeoutException("the mail server did not answer"));
+        }
+
+        invocation.SetResult(invocation.Context.Attempt, TestJson.Default.Int32);
+        return default;
+    }
+
+    private static async ValueTask InvokeBlockIgnoringToken(TaskInvocation invocation)
+    {
+        var key = Read(invocation, "key", TestJson.Default.String);
+        var probe = invocation.Services.GetRequiredService<Probe>();
+        probe.StartedSignal(key).TrySetResult();
+        await probe.Gate(key).Task;
         probe.Executed(key);
         invocation.SetResult(key, TestJson.Default.String);
     }

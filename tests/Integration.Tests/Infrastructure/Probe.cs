@@ -13,7 +13,14 @@ public sealed class Probe
     private readonly object _gate = new();
     private readonly List<(int Running, TaskCompletionSource Signal)> _runningWaiters = new();
 
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<(int Attempt, DateTimeOffset At)>> _attempts = new();
+
     public int MaxRunning => Volatile.Read(ref _maxRunning);
+
+    /// <summary>Records that an attempt of the task keyed <paramref name="key"/> started now.</summary>
+    public void Attempted(string key, int attempt) => _attempts.GetOrAdd(key, _ => new()).Enqueue((attempt, DateTimeOffset.UtcNow));
+
+    public IReadOnlyList<(int Attempt, DateTimeOffset At)> Attempts(string key) => _attempts.TryGetValue(key, out var q) ? q.ToArray() : [];
 
     public int Executions(string key) => _executions.TryGetValue(key, out var n) ? n : 0;
 

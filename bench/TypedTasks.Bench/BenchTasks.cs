@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using TypedTasks.Dispatching;
+
+namespace TypedTasks.Bench;
+
+[JsonSerializable(typeof(int))]
+internal sealed partial class BenchJson : JsonSerializerContext;
+
+/// <summary>The generated arguments struct of <c>echo(int value)</c>: writes <c>{"value":N}</c>.</summary>
+public readonly struct EchoArguments(int value) : ITaskArguments
+{
+    private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
+
+    public int Value { get; } = value;
+
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber(ValueName, Value);
+        writer.WriteEndObject();
+    }
+}
+
+/// <summary>
+/// The bench's tasks, written by hand in the shape the generator emits (see
+/// <c>tests/Integration.Tests/Infrastructure/HandWrittenTasks.cs</c>): a definition, an invoker that reads the
+/// named JSON arguments with <see cref="TaskArgumentReader"/>, calls the method and reports the result.
+/// </summary>
+public static class BenchTasks
+{
+    public const string Queue = "bench";
+
+    /// <summary><c>[Task] static int Echo(int value) => value;</c></summary>
+    public static readonly TaskDefinition<int> Echo = new("bench.echo", InvokeEcho, BenchJson.Default.Int32) { Queue = Queue };
+
+    /// <summary><c>[Task(IgnoreResult = true)] static void Noop(int value) { }</c></summary>
+    public static readonly TaskDefinition Noop = new("bench.noop", InvokeNoop) { Queue = Queue, IgnoreResult = true };
+
+    private static readonly byte[] ValueUtf8 = "value"u8.ToArray();
+
+    private static Countdown? s_counter;
+
+    /// <summary>Counts executions for the run in progress: the bench's only hook into the worker.</summary>
+    public static Countdown? Counter
+    {
+        get => Volatile.Read(ref s_counter);
+        set => Volatile.Write(ref s_counter, value);
+    }
+
+    public static void CountExecution() => Volatile.Read(ref s_counter)?.Signal();
+
+    public static int EchoMethod(int value) => value;
+
+    public static void NoopMethod(int value)
+    {
+        _ = value;
+    }
+
+    internal static ValueTask InvokeEcho(TaskInvocation invocation)
+    {
+        var value = ReadValue(invocation);
+        var result = EchoMethod(value);
+        CountExecution();
+        invocation.SetResult(result, BenchJson.Default.Int32);
+        return default;
+    }
+
+    internal static ValueTask InvokeNoop(TaskInvocation invocation)
+    {
+        var value = ReadValue(invocation);
+        NoopMethod(value);
+        CountExecution();
+        return default;
+    }
+
+    private static int ReadValue(TaskInvocation invocation)
+    {
+        var reader = new Utf8JsonReader(invocation.Arguments.Span);
+        TaskArgumentReader.ReadStartObject(ref reader, invocation.TaskName);
+        int? value = null;
+        while (TaskArgumentReader.ReadNextProperty(ref reader, invocation.TaskName))
+        {
+            if (reader.ValueTextEquals(ValueUtf8))
+            {
+                value = TaskArgumentReader.ReadValue(ref reader, BenchJson.Default.Int32, invocation.TaskName, "value");
+            }
+            else
+            {
+                TaskArgumentReader.SkipValue(ref reader, invocation.TaskName);
+            }
+        }
+
+        return value ?? throw TaskArgumentReader.MissingArgument(invocation.TaskName, "value");
+    }
+
+    /// <summary>The task types the bench's JSON metadata covers, for the micro benchmarks.</summary>
+    public static JsonTypeInfo<int> IntInfo => BenchJson.Default.Int32;
+}

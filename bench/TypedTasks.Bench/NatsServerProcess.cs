@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace TypedTasks.Bench;
+
+/// <summary>A nats-server with JetStream on a free loopback port and a fresh temp store, killed at the end.</summary>
+public sealed class NatsServerProcess : IAsyncDisposable
+{
+    private readonly string _storeDir = Path.Combine(Path.GetTempPath(), "tt-bench-" + Guid.NewGuid().ToString("N"));
+    private Process? _process;
+
+    public int Port { get; } = FreePort();
+
+    public string Url => $"nats://127.0.0.1:{Port}";
+
+    public string Version { get; private set; } = "?";
+
+    public static string FindBinary()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("NATS_SERVER_BIN");
+        if (!string.IsNullOrEmpty(fromEnv))
+        {
+            return fromEnv;
+        }
+
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Append("/usr/sbin").Append("/usr/local/bin");
+        foreach (var dir in path)
+        {
+            var candidate = Path.Combine(dir, "nats-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("nats-server not found. Install it (apt-get install -y nats-server) or set NATS_SERVER_BIN.");
+    }
+
+    public async Task StartAsync()
+    {
+        Directory.CreateDirectory(_storeDir);
+        var binary = FindBinary();
+        Version = (await RunAsync(binary, "--version")).Trim().Replace("nats-server: ", string.Empty, StringComparison.Ordinal);
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new StringBuilder();
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo(binary, $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}")
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            },
+            EnableRaisingEvents = true,
+        };
+        DataReceivedEventHandler onLine = (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data.Contains("Server is ready", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        };
+        process.ErrorDataReceived += onLine;
+        process.OutputDataReceived += onLine;
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("nats-server exited:\n" + output));
+        process.Start();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        _process = process;
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_storeDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static async Task<string> RunAsync(string file, string args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+        var stdout = await p.StandardOutput.ReadToEndAsync();
+        var stderr = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return string.IsNullOrWhiteSpace(stdout) ? stderr : stdout;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# TypedTasks end-to-end bench: raw NATS.Net vs TypedTasks on a nats-server the bench starts itself.
+#   ./bench/run.sh              full run (N = 20,000, 3 runs per figure) -> bench/results/latest.md
+#   ./bench/run.sh --quick      N = 2,000 for a quick look              -> bench/results/partial.md
+#   ./bench/run.sh E2 L         only some figures (E1 E2 D1 D2 L M)      -> bench/results/partial.md
+#   ./bench/run.sh --micro      the BenchmarkDotNet micro benchmarks     -> bench/results/micro.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ] && [ -z "${NATS_SERVER_BIN:-}" ]; then
+  echo "nats-server not found; installing Debian's (apt-get install -y nats-server)" >&2
+  apt-get update -qq && apt-get install -y -qq nats-server >/dev/null
+fi
+if [ "${1:-}" = "--micro" ]; then
+  shift
+  exec dotnet run -c Release --project bench/TypedTasks.Bench.Micro -- "$@"
+fi
+exec dotnet run -c Release --project bench/TypedTasks.Bench -- "$@"
