@@ -73,6 +73,20 @@ internal static class Descriptors
         DeclarationCategory,
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor TaskOptionMustBeValid = Create(
+        "TT0008",
+        "Invalid task option",
+        "Option {0} of task '{1}' is invalid: {2}",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor RetryOptionsNeedRetries = Create(
+        "TT0009",
+        "Retry options have no effect without retries",
+        "Task '{0}' sets {1}, but MaxRetries = 0 means it is never retried, so {1} cannot take effect; set MaxRetries above 0 or remove {1}",
+        DeclarationCategory,
+        DiagnosticSeverity.Warning);
+
     public static readonly DiagnosticDescriptor ParameterMustNotBeService = Create(
         "TT0102",
         "Services cannot be task arguments",

@@ -26,6 +26,26 @@ internal static class TaskSymbols
         return null;
     }
 
+    /// <summary>
+    /// The syntax of the named argument <paramref name="name"/> (<c>Name = value</c>) of <paramref name="attribute"/>,
+    /// or <see langword="null"/> when it is not written in source.
+    /// </summary>
+    public static AttributeArgumentSyntax? GetNamedArgumentSyntax(AttributeData attribute, string name, CancellationToken cancellationToken)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax { ArgumentList: { } arguments })
+        {
+            foreach (var argument in arguments.Arguments)
+            {
+                if (argument.NameEquals?.Name.Identifier.ValueText == name)
+                {
+                    return argument;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The <c>[Task]</c> methods declared in <paramref name="type"/> or in any type nested in it.</summary>
     public static List<IMethodSymbol> GetTaskMethods(INamedTypeSymbol type, INamedTypeSymbol taskAttribute)
     {

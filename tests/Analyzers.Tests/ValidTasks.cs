@@ -79,6 +79,27 @@ internal static class ValidTasks
             public static void Run() { }
         }
 
+        public partial class RetryingTasks
+        {
+            private const string Hard = "00:05:00";
+
+            [Task(
+                MaxRetries = 5,
+                DefaultRetryDelay = "00:00:30",
+                RetryBackoff = true,
+                RetryBackoffBase = "00:00:00.100",
+                RetryBackoffMax = "1.00:00:00",
+                RetryJitter = false,
+                AutoRetryFor = [typeof(System.Net.Http.HttpRequestException), typeof(TimeoutException)],
+                SoftTimeLimit = "00:04:00",
+                TimeLimit = Hard,
+                Expires = "1.00:00:00")]
+            public static Task FetchAsync(string url, CancellationToken cancellationToken) => Task.CompletedTask;
+
+            [Task(MaxRetries = 0, AutoRetryFor = null, DefaultRetryDelay = null, Expires = "00:00:00")]
+            public void Once() { }
+        }
+
         public partial class SplitTasks
         {
             [Task]
