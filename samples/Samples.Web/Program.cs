@@ -1,1 +1,15 @@
-System.Console.WriteLine("web placeholder");
+// The web app of the samples: saves feedback and hands the thank-you email to a worker; starts reports
+// and lets the browser poll their status. It only sends tasks; Samples.Worker runs them.
+// Configuration: appsettings.json, then environment variables (TypedTasks__Url=nats://…).
+using Samples.Web;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddSampleServices(builder.Configuration);
+builder.Services.AddSingleton<FeedbackStore>();
+builder.Services.AddTypedTasks(builder.Configuration);
+
+var app = builder.Build();
+app.MapGet("/", () => Results.Content(IndexPage.Html, "text/html; charset=utf-8"));
+app.MapFeedbackEndpoints();
+app.MapReportEndpoints();
+await app.RunAsync();

@@ -1,0 +1,86 @@
+namespace Samples.Web;
+
+/// <summary>The sample's only page: a feedback form, and a report button that polls the status every 500 ms.</summary>
+internal static class IndexPage
+{
+    /// <summary>The HTML, with its script inline.</summary>
+    public const string Html = """
+<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>TypedTasks samples</title>
+  <style>
+    body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; line-height: 1.5; }
+    section { border: 1px solid #ccc; border-radius: 6px; padding: 1rem; margin-bottom: 1rem; }
+    output { display: block; margin-top: .5rem; font-family: monospace; }
+  </style>
+</head>
+<body>
+  <h1>TypedTasks samples</h1>
+
+  <section>
+    <h2>Feedback</h2>
+    <form id="feedback">
+      <input name="email" type="email" placeholder="you@example.com" required>
+      <input name="message" placeholder="Your feedback">
+      <button>Send</button>
+    </form>
+    <output id="feedback-out"></output>
+  </section>
+
+  <section>
+    <h2>Yearly report</h2>
+    <form id="report">
+      <input name="year" type="number" value="2024" min="1900" max="2100" required>
+      <button>Generate</button>
+    </form>
+    <output id="report-out"></output>
+  </section>
+
+  <script>
+    const feedbackOut = document.getElementById('feedback-out');
+    document.getElementById('feedback').addEventListener('submit', async event => {
+      event.preventDefault();
+      const response = await fetch('/feedback', { method: 'POST', body: new FormData(event.target) });
+      const body = await response.json();
+      feedbackOut.textContent = response.ok
+        ? `Thanks! The email is on its way (task ${body.taskId}).`
+        : `Error: ${body.error}`;
+    });
+
+    const reportOut = document.getElementById('report-out');
+    document.getElementById('report').addEventListener('submit', async event => {
+      event.preventDefault();
+      const year = Number(new FormData(event.target).get('year'));
+      const response = await fetch('/reports', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ year })
+      });
+      const body = await response.json();
+      if (!response.ok) { reportOut.textContent = `Error: ${body.error}`; return; }
+      poll(body.taskId);
+    });
+
+    async function poll(taskId) {
+      const response = await fetch(`/reports/${taskId}/status`);
+      const status = await response.json();
+      if (status.status === 'SUCCESS') {
+        reportOut.innerHTML = '';
+        const link = document.createElement('a');
+        link.href = `/reports/${taskId}/asset`;
+        link.textContent = `Download report (asset ${status.assetId})`;
+        reportOut.append(link);
+      } else if (status.status === 'FAILURE' || status.status === 'REVOKED') {
+        reportOut.textContent = `${status.status}: ${status.error ? status.error.message : ''}`;
+      } else {
+        reportOut.textContent = `${status.status}… (task ${taskId})`;
+        setTimeout(() => poll(taskId), 500);
+      }
+    }
+  </script>
+</body>
+</html>
+""";
+}

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Runs the samples end to end on this machine and says what happened, in plain lines:
+#   1. a feedback form (form post, then JSON) is saved and the worker sends the thank-you email (.eml files);
+#   2. a report is started, its status polled until SUCCESS, and the report file downloaded;
+#   3. the report task is sent again from bash with the bare NATS protocol (docs/protocol.md), then an
+#      unknown task and a newer protocol version, which the worker dead-letters as FAILURE;
+#   4. a worker stopped in the middle of a report cancels it and hands it back; a new worker finishes it;
+#   5. from bash again: a task with a countdown (schedule stream) runs when due; a revoked one never runs.
+# Builds the samples once, then starts nats-server, the worker and the web app from the build output
+# (no rebuild) on free 127.0.0.1 ports, and stops everything it started on exit.
+# Exits non-zero when any step fails. Environment: SAMPLES_TIMEOUT (seconds per wait, default 60),
+# Samples__ReportSeconds (how long the report takes, default 3), KEEP_TEMP=1 keeps logs and files.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
+# shellcheck source=lib/nats-raw.sh
+source scripts/lib/nats-raw.sh
+
+configuration=Release
+timeout="${SAMPLES_TIMEOUT:-60}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/typedtasks-samples.XXXXXX")"
+pids=()
+failed=0
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n==> %s\n' "$*"; }
+fail() {
+  printf 'FAILED: %s\n' "$*"
+  failed=1
+  exit 1
+}
+
+# Stops what this script started (newest first), politely then firmly; prints logs when a step failed.
+cleanup() {
+  local rc=$? pid i
+  [ "$rc" -ne 0 ] && failed=1
+  for (( i=${#pids[@]}-1; i>=0; i-- )); do
+    pid=${pids[i]}
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$failed" -ne 0 ]; then
+    for log in "$work"/nats.log "$work"/worker.log "$work"/worker2.log "$work"/web.log; do
+      [ -f "$log" ] || continue
+      printf '\n--- last lines of %s ---\n' "$(basename "$log")" >&2
+      tail -n 25 "$log" >&2
+    done
+  fi
+  if [ "${KEEP_TEMP:-0}" = 1 ]; then
+    say "Logs and files kept in $work"
+  else
+    rm -rf "$work"
+  fi
+  if [ "$failed" -ne 0 ]; then
+    [ "$rc" -eq 0 ] && rc=1
+    say "Samples: FAILED (exit code $rc)"
+    exit "$rc"
+  fi
+  say "Samples: all steps passed"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_until DESCRIPTION PID COMMAND...: runs COMMAND every 0.2 s until it succeeds, for at most
+# $timeout seconds; gives up early when process PID (0: none) has exited.
+wait_until() {
+  local description=$1 pid=$2
+  shift 2
+  local deadline=$(( SECONDS + timeout ))
+  until "$@"; do
+    if [ "$pid" != 0 ] && ! kill -0 "$pid" 2>/dev/null; then
+      fail "$description: the process exited"
+    fi
+    [ "$SECONDS" -ge "$deadline" ] && fail "$description: not within ${timeout}s"
+    sleep 0.2
+  done
+}
+
+# json_field NAME: the value of a top-level string or number property of the JSON on stdin.
+json_field() {
+  sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" | head -n 1
+}
+
+step "Prerequisites"
+ensure_commands nats-server:nats-server curl:curl || fail "cannot install prerequisites"
+say "nats-server: $(command -v nats-server) ($(nats-server --version 2>&1))"
+say "dotnet: $(dotnet --version)"
+
+step "Build the samples ($configuration)"
+for project in samples/Samples.Worker/Samples.Worker.csproj samples/Samples.Web/Samples.Web.csproj; do
+  dotnet build "$project" -c "$configuration" -nologo -v quiet >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log" >&2; fail "dotnet build $project"; }
+done
+say "built Samples.Worker and Samples.Web"
+
+step "Start nats-server with JetStream"
+nats-server -js -a 127.0.0.1 -p -1 -sd "$work/nats" >"$work/nats.log" 2>&1 &
+nats_pid=$!
+pids+=("$nats_pid")
+wait_until "nats-server ready" "$nats_pid" grep -q 'Server is ready' "$work/nats.log"
+nats_port=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/nats.log" | head -n 1)
+[ -n "$nats_port" ] || fail "cannot read the nats-server port from its log"
+say "nats-server pid $nats_pid on nats://127.0.0.1:$nats_port (store $work/nats)"
+
+export TypedTasks__Url="nats://127.0.0.1:$nats_port"
+export Samples__PickupFolder="$work/mail"
+export Samples__AssetFolder="$work/assets"
+export Samples__ReportSeconds="${Samples__ReportSeconds:-3}"
+
+# start_worker LOG: starts a worker from the build output and waits until it serves its queues
+# (it logs "Worker <host/pid> serving queues …" once its consumers are in place); sets $worker_pid.
+start_worker() {
+  local log=$1
+  (cd "samples/Samples.Worker/bin/$configuration/net10.0" && exec dotnet Samples.Worker.dll) >"$log" 2>&1 &
+  worker_pid=$!
+  pids+=("$worker_pid")
+  wait_until "worker serving its queues" "$worker_pid" grep -q 'serving queues' "$log"
+  say "worker pid $worker_pid: $(grep -o 'serving queues.*' "$log" | head -n 1)"
+}
+
+step "Start the worker"
+# A short shutdown grace period, so that story 4 can stop a worker in the middle of a report.
+export TypedTasks__Worker__ShutdownGracePeriod="00:00:01"
+start_worker "$work/worker.log"
+
+step "Start the web app"
+# Port 0: the OS picks a free port; the app logs the address it got.
+(cd "samples/Samples.Web/bin/$configuration/net10.0" && exec dotnet Samples.Web.dll --urls "http://127.0.0.1:0") >"$work/web.log" 2>&1 &
+web_pid=$!
+pids+=("$web_pid")
+wait_until "web app listening" "$web_pid" grep -q 'Now listening on: http://127.0.0.1:' "$work/web.log"
+web="$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/web.log" | head -n 1)"
+wait_until "web app answering GET /" "$web_pid" curl -fsS -o /dev/null "$web/"
+say "web app pid $web_pid on $web"
+
+# poll_status URL FINAL: polls a status endpoint every 0.5 s until its "status" is FINAL (or FAILURE),
+# printing each state it sees once; leaves the last response in $status_body.
+poll_status() {
+  local url=$1 final=$2 state last="" deadline=$(( SECONDS + timeout ))
+  while :; do
+    status_body="$(curl -fsS "$url")" || fail "GET $url"
+    state="$(printf '%s' "$status_body" | json_field status)"
+    if [ "$state" != "$last" ]; then
+      say "  state: $state"
+      last=$state
+    fi
+    [ "$state" = "$final" ] && return 0
+    [ "$state" = FAILURE ] && fail "task failed: $status_body"
+    [ "$SECONDS" -ge "$deadline" ] && fail "still $state after ${timeout}s: $url"
+    sleep 0.5
+  done
+}
+
+step "Story 1: feedback form, thank-you email sent in the background"
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/feedback" \
+  --data-urlencode 'email=ada@example.com' --data-urlencode 'message=Love the typed proxies!')" \
+  || fail "POST /feedback"
+code="${response##*$'\n'}"
+body="${response%$'\n'*}"
+[ "$code" = 202 ] || fail "POST /feedback answered $code: $body"
+email_task="$(printf '%s' "$body" | json_field taskId)"
+say "POST /feedback -> $code, task id $email_task"
+poll_status "$web/feedback/$email_task/status" SUCCESS
+eml_written() { compgen -G "$work/mail/*.eml" >/dev/null; }
+wait_until "email file written" "$worker_pid" eml_written
+eml="$(ls "$work/mail"/*.eml | head -n 1)"
+say "email written: $eml ($(wc -c <"$eml") bytes)"
+grep -E '^(To|Subject):' "$eml" | sed 's/\r$//; s/^/  /'
+
+# The same endpoint takes JSON too.
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/feedback" -H 'Content-Type: application/json' \
+  -d '{"email":"grace@example.com","message":"Works with JSON as well."}')" || fail "POST /feedback (JSON)"
+code="${response##*$'\n'}"
+[ "$code" = 202 ] || fail "POST /feedback (JSON) answered $code: ${response%$'\n'*}"
+json_task="$(printf '%s' "${response%$'\n'*}" | json_field taskId)"
+say "POST /feedback (JSON) -> $code, task id $json_task"
+poll_status "$web/feedback/$json_task/status" SUCCESS
+two_emls() { [ "$(find "$work/mail" -name '*.eml' | wc -l)" -ge 2 ]; }
+wait_until "second email file written" "$worker_pid" two_emls
+say "emails in the pickup folder: $(find "$work/mail" -name '*.eml' | wc -l)"
+
+step "Story 2: a slow report, polled until done, then downloaded"
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/reports" -H 'Content-Type: application/json' -d '{"year":2024}')" \
+  || fail "POST /reports"
+code="${response##*$'\n'}"
+body="${response%$'\n'*}"
+[ "$code" = 202 ] || fail "POST /reports answered $code: $body"
+report_task="$(printf '%s' "$body" | json_field taskId)"
+say "POST /reports -> $code, task id $report_task (the report takes ${Samples__ReportSeconds}s)"
+poll_status "$web/reports/$report_task/status" SUCCESS
+asset_id="$(printf '%s' "$status_body" | json_field assetId)"
+say "  final status: $status_body"
+[ -n "$asset_id" ] && [ "$asset_id" != null ] || fail "SUCCESS without an asset id: $status_body"
+curl -fsS -o "$work/report.csv" "$web/reports/$report_task/asset" || fail "GET /reports/$report_task/asset"
+size=$(wc -c <"$work/report.csv")
+[ "$size" -gt 0 ] || fail "the downloaded report is empty"
+say "report asset $asset_id downloaded: $size bytes, $(wc -l <"$work/report.csv") lines"
+head -n 3 "$work/report.csv" | sed 's/^/  /'
+
+step "Story 3: the same report task sent without TypedTasks (bash speaking the NATS protocol, docs/protocol.md)"
+raw_task="bash-$(date +%s)-$$"
+ack="$(nats_send_task "$nats_port" tt.tasks.reports Samples.Tasks.ReportTasks.GenerateReport "$raw_task" '{"year":1999}')" \
+  || fail "publish to tt.tasks.reports: ${ack:-no answer}"
+say "published to tt.tasks.reports, task id $raw_task, JetStream ack $ack"
+poll_status "$web/reports/$raw_task/status" SUCCESS
+say "  final status: $status_body"
+
+# Messages a worker cannot run are dead-lettered (stream TT_DEAD) and recorded as FAILURE.
+for case in "unknown task|Samples.Tasks.NoSuchTask|1" "newer protocol|Samples.Tasks.ReportTasks.GenerateReport|2"; do
+  IFS='|' read -r what task protocol <<<"$case"
+  bad_task="bash-dead-$(date +%s%N)"
+  ack="$(nats_send_task "$nats_port" tt.tasks.reports "$task" "$bad_task" '{"year":1999}' "$protocol")" \
+    || fail "publish ($what): ${ack:-no answer}"
+  say "published a message with $what (TT-Task $task, TT-Protocol $protocol), task id $bad_task"
+  poll_status "$web/reports/$bad_task/status" FAILURE
+  say "  final status: $status_body"
+done
+grep -q 'Dead-lettered' "$work/worker.log" && say "worker log: $(grep -c 'Dead-lettered' "$work/worker.log") message(s) dead-lettered"
+
+step "Story 4: a worker stopped in the middle of a report hands it back; another one finishes it"
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/reports" -H 'Content-Type: application/json' -d '{"year":2023}')" \
+  || fail "POST /reports"
+code="${response##*$'\n'}"
+[ "$code" = 202 ] || fail "POST /reports answered $code: ${response%$'\n'*}"
+report_task="$(printf '%s' "${response%$'\n'*}" | json_field taskId)"
+say "POST /reports -> $code, task id $report_task"
+poll_status "$web/reports/$report_task/status" STARTED
+stop_started=$SECONDS
+kill -TERM "$worker_pid"
+wait "$worker_pid" 2>/dev/null
+say "worker pid $worker_pid stopped after $(( SECONDS - stop_started ))s (grace period 1s; the report honours its CancellationToken)"
+grep -q "$report_task.*handed back" "$work/worker.log" || fail "the worker did not hand the report back"
+say "  worker log: $(grep -o "was cancelled by shutdown.*" "$work/worker.log" | head -n 1)"
+start_worker "$work/worker2.log"
+poll_status "$web/reports/$report_task/status" SUCCESS
+say "  final status: $status_body"
+
+step "Story 5: a countdown and a revocation, from bash (schedule stream and revocation bucket, docs/protocol.md)"
+due="$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%3NZ)"
+later_task="bash-eta-$(date +%s%N)"
+ack="$(nats_send_task "$nats_port" tt.scheduled.reports Samples.Tasks.ReportTasks.GenerateReport "$later_task" '{"year":2000}' 1 \
+  "TT-Eta: $due" "TT-Queue: reports")" || fail "publish to tt.scheduled.reports: ${ack:-no answer}"
+sent_at=$SECONDS
+say "published to tt.scheduled.reports, task id $later_task, due $due, JetStream ack $ack"
+poll_status "$web/reports/$later_task/status" SUCCESS
+say "  done $(( SECONDS - sent_at ))s after sending (due after 3s)"
+[ $(( SECONDS - sent_at )) -ge 2 ] || fail "the task ran before it was due"
+
+revoked_task="bash-revoke-$(date +%s%N)"
+due="$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%3NZ)"
+ack="$(nats_send_task "$nats_port" tt.scheduled.reports Samples.Tasks.ReportTasks.GenerateReport "$revoked_task" '{"year":2001}' 1 \
+  "TT-Eta: $due" "TT-Queue: reports")" || fail "publish to tt.scheduled.reports: ${ack:-no answer}"
+say "published to tt.scheduled.reports, task id $revoked_task, due $due"
+ack="$(nats_kv_put "$nats_port" TT_REVOKED "$revoked_task" "{\"terminate\":false,\"at\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}")" \
+  || fail "put in TT_REVOKED: ${ack:-no answer}"
+say "revoked it: put key $revoked_task in KV TT_REVOKED, ack $ack"
+poll_status "$web/reports/$revoked_task/status" REVOKED
+say "  final status: $status_body"
+
+step "Stop everything"

@@ -1,0 +1,139 @@
+using System.IO.Compression;
+
+namespace TypedTasks.Packaging.Tests;
+
+/// <summary>
+/// The TypedTasks package as an application gets it: runtime for net8.0 and net10.0, and the generator and
+/// analyzers running in the consumer's build.
+/// </summary>
+public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture<PackageFixture>
+{
+    /// <summary>A task and a typed call of its generated proxy: this only compiles when the generator ran.</summary>
+    private const string GoodProgram = """
+        using Microsoft.Extensions.DependencyInjection;
+        using Microsoft.Extensions.Hosting;
+        using TypedTasks;
+
+        namespace PackageConsumer;
+
+        public static partial class MathTasks
+        {
+            [Task(Queue = "math")]
+            public static int Add(int a, int b) => a + b;
+        }
+
+        public static class Program
+        {
+            // No argument: only proves it built. With a NATS URL: runs a worker in-process and sends one task.
+            public static async Task<int> Main(string[] args)
+            {
+                if (args.Length == 0)
+                {
+                    Console.WriteLine("built");
+                    return 0;
+                }
+
+                var builder = Host.CreateApplicationBuilder();
+                builder.Services.AddTypedTasks(options => options.Url = args[0]).AddPackageConsumerTasks().AddWorker();
+                using var host = builder.Build();
+                await host.StartAsync();
+                var client = host.Services.GetRequiredService<ITaskClient>();
+                TaskHandle<int> handle = await client.Add().DelayAsync(2, 3);
+                int sum = await handle.GetAsync(TimeSpan.FromSeconds(30));
+                Console.WriteLine($"Add(2, 3) = {sum}");
+                await host.StopAsync();
+                return sum == 5 ? 0 : 1;
+            }
+        }
+        """;
+
+    /// <summary>A task in a type that is not partial: TT0001.</summary>
+    private const string NonPartialProgram = """
+        using TypedTasks;
+
+        namespace BadConsumer;
+
+        public static class MathTasks
+        {
+            [Task]
+            public static int Add(int a, int b) => a + b;
+        }
+
+        public static class Program
+        {
+            public static void Main() => Console.WriteLine(MathTasks.Add(2, 3));
+        }
+        """;
+
+    [Fact]
+    public void Pack_Runtime_CarriesBothTargetsTheGeneratorAnalyzersAndCodeFixes()
+    {
+        Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());
+        Assert.True(File.Exists(package.PackagePath), $"No {package.PackagePath}.\n{package.Pack}");
+
+        using var archive = ZipFile.OpenRead(package.PackagePath);
+        var entries = archive.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("lib/net8.0/TypedTasks.dll", entries);
+        Assert.Contains("lib/net10.0/TypedTasks.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/TypedTasks.Generator.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/TypedTasks.Analyzers.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/TypedTasks.CodeFixes.dll", entries);
+
+        // The generator, analyzers and code fixes are build-time only: never a lib/ reference, never a package dependency.
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal)
+            && (e.Contains(".Generator.", StringComparison.Ordinal) || e.Contains(".Analyzers.", StringComparison.Ordinal) || e.Contains(".CodeFixes.", StringComparison.Ordinal)));
+        using var nuspec = new StreamReader(archive.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        var dependencies = nuspec.ReadToEnd();
+        Assert.DoesNotContain("TypedTasks.Generator", dependencies, StringComparison.Ordinal);
+        Assert.DoesNotContain("TypedTasks.Analyzers", dependencies, StringComparison.Ordinal);
+        Assert.DoesNotContain("TypedTasks.CodeFixes", dependencies, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_ConsumerWithTask_GeneratorRunsWithoutLoadWarnings()
+    {
+        Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());
+
+        var (consumer, build) = await package.BuildConsumerOnceAsync("PackageConsumer", GoodProgram, TestContext.Current.CancellationToken);
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.True(File.Exists(Path.Combine(consumer.Directory, "bin", "Release", "net8.0", consumer.Name + ".dll")), "No net8.0 build.\n" + build);
+        Assert.True(File.Exists(Path.Combine(consumer.Directory, "bin", "Release", "net10.0", consumer.Name + ".dll")), "No net10.0 build.\n" + build);
+        // CS8032: an analyzer could not be loaded; CS9057: built against a newer compiler; AD0001: one crashed.
+        Assert.DoesNotContain("CS8032", build.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("CS9057", build.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AD0001", build.Output, StringComparison.Ordinal);
+        var generated = Directory.Exists(consumer.GeneratedDirectory)
+            ? Directory.GetFiles(consumer.GeneratedDirectory, "*.g.cs", SearchOption.AllDirectories).Select(Path.GetFileName).ToArray()
+            : [];
+        Assert.Contains("TypedTasks.Dispatcher.g.cs", generated);
+    }
+
+    [Fact]
+    public async Task Run_ConsumerWithWorkerOnNatsServer_ReturnsTheTaskResult()
+    {
+        Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());
+        var (consumer, build) = await package.BuildConsumerOnceAsync("PackageConsumer", GoodProgram, TestContext.Current.CancellationToken);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        await using var nats = await NatsServer.StartAsync(TestContext.Current.CancellationToken);
+
+        var run = await DotNetCli.RunAsync(consumer.Directory, TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken,
+            Path.Combine("bin", "Release", "net10.0", consumer.Name + ".dll"), nats.Url);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Add(2, 3) = 5", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_TaskInNonPartialType_FailsWithTT0001()
+    {
+        Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());
+        var consumer = ConsumerProject.Create(package, "BadConsumer", NonPartialProgram);
+
+        var build = await consumer.BuildAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(build.ExitCode != 0, "The build succeeded; TT0001 expected.\n" + build);
+        Assert.Contains("error TT0001", build.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("CS8032", build.Output, StringComparison.Ordinal);
+    }
+}
