@@ -25,6 +25,7 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText StartedAtName = JsonEncodedText.Encode("startedAt");
     private static readonly JsonEncodedText CompletedAtName = JsonEncodedText.Encode("completedAt");
     private static readonly JsonEncodedText NextAttemptAtName = JsonEncodedText.Encode("nextAttemptAt");
+    private static readonly JsonEncodedText RerunsName = JsonEncodedText.Encode("reruns");
 
     public static void Write(IBufferWriter<byte> output, TaskResultRecord record)
     {
@@ -54,6 +55,11 @@ internal static class ResultRecordSerializer
         }
 
         writer.WriteNumber(AttemptsName, record.Attempts);
+        if (record.Reruns > 0)
+        {
+            writer.WriteNumber(RerunsName, record.Reruns);
+        }
+
         if (record.Worker is not null)
         {
             writer.WriteString(WorkerName, record.Worker);
@@ -92,7 +98,7 @@ internal static class ResultRecordSerializer
         TaskState? state = null;
         ReadOnlyMemory<byte> result = default;
         TaskError? error = null;
-        int attempts = 0;
+        int attempts = 0, reruns = 0;
         DateTimeOffset? startedAt = null, completedAt = null, nextAttemptAt = null;
 
         Expect(ref reader, JsonTokenType.StartObject);
@@ -125,6 +131,11 @@ internal static class ResultRecordSerializer
             {
                 reader.Read();
                 attempts = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("reruns"u8))
+            {
+                reader.Read();
+                reruns = reader.GetInt32();
             }
             else if (reader.ValueTextEquals("worker"u8))
             {
@@ -160,6 +171,7 @@ internal static class ResultRecordSerializer
             ResultJson = result,
             Error = error,
             Attempts = attempts,
+            Reruns = reruns,
             Worker = worker,
             StartedAt = startedAt,
             CompletedAt = completedAt,

@@ -67,15 +67,6 @@ internal sealed partial class TaskWorker
             return DeadLetter(new UnknownTaskException(name).Message, typeof(UnknownTaskException));
         }
 
-        // Redelivered this often without an outcome: the task keeps killing or hanging its workers (Celery's WorkerLostError).
-        if (deliveries > (ulong)Math.Max(1, _options.MaxDeliveries))
-        {
-            return DeadLetter(
-                $"Worker lost: the task was delivered {deliveries} times without finishing (TypedTasks:Worker:MaxDeliveries = {_options.MaxDeliveries}); it may crash or hang its worker.",
-                typeof(WorkerLostException)) with
-            { Task = task };
-        }
-
         var now = DateTimeOffset.UtcNow;
         if (ParseTime(held.Header(TaskHeaders.Expires)) is { } expires && now > expires)
         {
@@ -87,17 +78,23 @@ internal sealed partial class TaskWorker
             return Revoked("The task was revoked before it started.");
         }
 
-        // At-least-once: a redelivered task whose final result is stored already is acked, not run again.
-        if (deliveries > 1 && !task.IgnoreResult && await HasFinalRecordAsync(id).ConfigureAwait(false))
-        {
-            return new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, TaskName = name, Task = task };
-        }
-
         var maxRetries = int.TryParse(held.Header(TaskHeaders.MaxRetries), out var m) && m >= 0 ? m : task.MaxRetries;
         ulong? startedRevision = null;
-        if (task.TrackStarted && !task.IgnoreResult && id.Length > 0)
+        if (deliveries > 1)
         {
-            startedRevision = await TryRecordStartedAsync(id, task, attempt, now).ConfigureAwait(false);
+            // A redelivery: its worker died, hung or lost its connection. Decide from the result store, not from the
+            // broker's delivery count, which also counts deliveries that were only prefetched when the worker died.
+            var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now).ConfigureAwait(false);
+            if (rerun.Outcome is { } settled)
+            {
+                return settled with { TaskName = name, Attempt = attempt };
+            }
+
+            startedRevision = rerun.StartedRevision;
+        }
+        else if (task.TrackStarted && !task.IgnoreResult && id.Length > 0)
+        {
+            startedRevision = await TryRecordStartedAsync(id, task, attempt, now, reruns: 0, revision: null).ConfigureAwait(false);
         }
 
         var context = new TaskContext(id, name, held.Queue, attempt, maxRetries);
@@ -197,14 +194,47 @@ internal sealed partial class TaskWorker
     private static DateTimeOffset? ParseTime(string? value)
         => DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var time) ? time : null;
 
-    private async Task<bool> HasFinalRecordAsync(string id)
+    /// <summary>
+    /// For a redelivered message: a stored final result means a duplicate (ack, do not run: effectively once); past
+    /// <see cref="WorkerOptions.MaxDeliveries"/> runs it is dead-lettered as worker lost; otherwise the rerun is
+    /// recorded (STARTED, reruns + 1) before the task runs again. Runs are counted in the result store because the
+    /// broker's delivery count also counts deliveries that were only prefetched when a worker died. The first
+    /// delivery is counted as a run, so a prefetched task may be miscounted by one. Without a result backend the
+    /// broker's count is used.
+    /// </summary>
+    private async Task<(Outcome? Outcome, ulong? StartedRevision)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now)
     {
-        if (id.Length == 0 || await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false) is not { } store)
+        var limit = Math.Max(1, _options.MaxDeliveries);
+        var store = id.Length == 0 || task.IgnoreResult ? null : await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
+        if (store is null)
         {
-            return false;
+            return deliveries > (ulong)limit ? (WorkerLost(deliveries), null) : (null, null);
         }
 
         var entry = await store.TryGetEntryAsync(id, serializer: RawSerializer).ConfigureAwait(false);
-        return entry.Success && !entry.Value.Value.IsEmpty && Serialization.ResultRecordSerializer.Read(entry.Value.Value).State.IsFinal();
+        var existing = entry.Success && !entry.Value.Value.IsEmpty ? Serialization.ResultRecordSerializer.Read(entry.Value.Value) : null;
+        if (existing is { } record && record.State.IsFinal())
+        {
+            return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null);
+        }
+
+        // Reruns of the same attempt; a record from an earlier attempt (RETRY) does not count.
+        var reruns = existing is { } same && same.Attempts == attempt ? same.Reruns : 0;
+        if (reruns + 1 >= limit)
+        {
+            return (WorkerLost((ulong)(reruns + 1)), null);
+        }
+
+        var revision = await TryRecordStartedAsync(id, task, attempt, now, reruns + 1, existing is null ? 0 : entry.Value.Revision).ConfigureAwait(false);
+        return (null, revision);
+
+        Outcome WorkerLost(ulong runs) => new(OutcomeKind.DeadLetter)
+        {
+            TaskId = id,
+            Task = task,
+            DeadLetterReason = $"Worker lost: the task ran {runs} times without finishing (TypedTasks:Worker:MaxDeliveries = {_options.MaxDeliveries}); it may crash or hang its worker.",
+            Error = new TaskError(typeof(WorkerLostException).FullName!, $"Worker lost: the task ran {runs} times without finishing; it may crash or hang its worker.", null),
+            StartedAt = now,
+        };
     }
 }

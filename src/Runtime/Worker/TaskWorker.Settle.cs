@@ -184,7 +184,8 @@ internal sealed partial class TaskWorker
         }
     }
 
-    private async Task<ulong?> TryRecordStartedAsync(string id, TaskDefinition task, int attempt, DateTimeOffset startedAt)
+    /// <summary>Records STARTED; <paramref name="revision"/> 0 creates the key, a revision updates it, null puts.</summary>
+    private async Task<ulong?> TryRecordStartedAsync(string id, TaskDefinition task, int attempt, DateTimeOffset startedAt, int reruns, ulong? revision)
     {
         var store = await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
         if (store is null)
@@ -192,14 +193,21 @@ internal sealed partial class TaskWorker
             return null;
         }
 
-        var record = new TaskResultRecord { Id = id, TaskName = task.Name, State = TaskState.Started, Attempts = attempt, Worker = _workerName, StartedAt = startedAt };
+        var record = new TaskResultRecord { Id = id, TaskName = task.Name, State = TaskState.Started, Attempts = attempt, Reruns = reruns, Worker = _workerName, StartedAt = startedAt };
+        ReadOnlyMemory<byte> bytes = ResultRecordSerializer.ToBytes(record);
         try
         {
-            return await store.PutAsync(id, (ReadOnlyMemory<byte>)ResultRecordSerializer.ToBytes(record), RawSerializer).ConfigureAwait(false);
+            // STARTED is informational and never overwrites a final record; the final write decides.
+            var written = revision switch
+            {
+                null => await store.TryPutAsync(id, bytes, RawSerializer).ConfigureAwait(false),
+                0 => await store.TryCreateAsync(id, bytes, RawSerializer).ConfigureAwait(false),
+                { } expected => await store.TryUpdateAsync(id, bytes, expected, RawSerializer).ConfigureAwait(false),
+            };
+            return written.Success ? written.Value : null;
         }
         catch (NatsKVException)
         {
-            // STARTED is informational; the final write decides.
             return null;
         }
     }
