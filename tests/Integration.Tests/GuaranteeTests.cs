@@ -35,7 +35,9 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     public async Task GetAsync_WaitsForTheNotification_WithoutPollingTheStore()
     {
         await using var app = await TestApp.StartAsync(server, workerOptions: o => o.AckWait = TimeSpan.FromMilliseconds(600));
-        await using var reads = await WireCounter.StartAsync(app, "$JS.API.>", subject: s => s.Contains("GET", StringComparison.Ordinal) && s.Contains(app.Connection.Names.ResultsBucket, StringComparison.Ordinal));
+        // No safety read within this test: only the notification can complete the wait.
+        app.Host.Services.GetRequiredService<Backend.NatsResultStore>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        await using var reads = await ResultReadsAsync(app);
         await using var acks = await WireCounter.StartAsync(app, $"$JS.ACK.{app.Connection.Names.TasksStream}.>", body => body == "+WPI");
 
         var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Block, HandWrittenTasks.Key("notified"), cancellationToken: Ct);
@@ -49,11 +51,56 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
         Assert.Equal("notified", await waiting);
         released.Stop();
 
-        // One read when the wait began, none while it waited: the result arrived by notification.
-        Assert.Equal(1, readsWhileWaiting);
-        Assert.Equal(1, reads.Count);
+        // No read when the wait began (the task was expected before it was sent), none while it waited: the result
+        // arrived by notification.
+        Assert.Equal(0, readsWhileWaiting);
+        Assert.Equal(0, reads.Count);
         // Generous on a shared 2-core machine; a poller with a one-second interval would miss it often.
         Assert.True(released.Elapsed < TimeSpan.FromSeconds(1), $"GetAsync returned {released.Elapsed} after the task completed.");
+    }
+
+    [Fact]
+    public async Task GetAsync_ResultNotifiedBeforeTheWaitBegan_ReturnsItWithoutReadingTheStore()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        app.Host.Services.GetRequiredService<Backend.NatsResultStore>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        await using var reads = await ResultReadsAsync(app);
+        await using var notifications = await WireCounter.StartAsync(app, app.Connection.ResultsSubject);
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(7), cancellationToken: Ct);
+        await notifications.AtLeast(1).WaitAsync(Timeout, Ct);
+
+        Assert.Equal(14, await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(0, reads.Count);
+    }
+
+    [Fact]
+    public async Task GetAsync_NotificationLost_CompletesFromTheStoreAfterTheSafetyRead()
+    {
+        await using var app = await TestApp.StartAsync(server, worker: false);
+        app.Host.Services.GetRequiredService<Backend.NatsResultStore>().SafetyReadAfter = TimeSpan.FromMilliseconds(200);
+        await using var reads = await ResultReadsAsync(app);
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(5), cancellationToken: Ct);
+        var waiting = handle.GetAsync(Timeout, Ct);
+
+        // A worker that stored the result but whose notification never arrived (e.g. lost in a reconnect).
+        var store = await app.Connection.GetResultStoreAsync(Ct);
+        var record = Serialization.ResultRecordSerializer.ToBytes(new TaskResultRecord
+        {
+            Id = handle.Id,
+            TaskName = HandWrittenTasks.Echo.Name,
+            State = TaskState.Success,
+            ResultJson = "5"u8.ToArray(),
+            Attempts = 1,
+            CompletedAt = DateTimeOffset.UtcNow,
+        });
+        await store!.PutAsync(handle.Id, record, NatsRawSerializer<byte[]>.Default, Ct);
+
+        var waited = Stopwatch.StartNew();
+        Assert.Equal(5, await waiting);
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), $"GetAsync returned {waited.Elapsed} after the record was stored.");
+        await reads.AtLeast(1).WaitAsync(Timeout, Ct);
     }
 
     [Fact]
@@ -102,6 +149,10 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     /// <summary>Counts core-NATS messages on a subject pattern, as the server sends them.</summary>
+    /// <summary>Counts KV reads of the results bucket on the wire.</summary>
+    private static Task<WireCounter> ResultReadsAsync(TestApp app)
+        => WireCounter.StartAsync(app, "$JS.API.>", subject: s => s.Contains("GET", StringComparison.Ordinal) && s.Contains(app.Connection.Names.ResultsBucket, StringComparison.Ordinal));
+
     private sealed class WireCounter : IAsyncDisposable
     {
         private readonly INatsSub<string> _subscription;

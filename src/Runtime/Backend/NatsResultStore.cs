@@ -14,12 +14,26 @@ namespace TypedTasks.Backend;
 /// watch per call: workers publish each final record of a task sent by this process to this process's own
 /// subject (<c>tt.results.&lt;instance&gt;</c>), and one subscription per process completes the waiters.
 /// Handles of tasks sent by other processes fall back to a single-key KV watch.
+/// <para>
+/// A task sent by this process with a reply subject is expected before it is published: a notification that arrives
+/// before anyone waits is kept with it, so a local wait needs no KV read. The expectations are bounded
+/// (<see cref="ExpectedCapacity"/>, oldest dropped first); a wait whose expectation was dropped reads the store first,
+/// as a handle from another process does. A core NATS notification can be lost (a reconnect): a wait that hears
+/// nothing reads the store after <see cref="SafetyReadAfter"/>, then at doubling intervals up to 30 s.
+/// </para>
 /// </summary>
 internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, IDisposable
 {
     private readonly TypedTasksConnection _connection;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<TaskResultRecord>> _waiters = new(StringComparer.Ordinal);
+    /// <summary>How many sent tasks are remembered for a later local wait.</summary>
+    internal const int ExpectedCapacity = 4096;
+
+    private static readonly TimeSpan MaxSafetyRead = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<string, Waiter> _waiters = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _expectedOrder = new();
+    private int _expectedCount;
     private readonly SemaphoreSlim _subscribeGate = new(1, 1);
     private readonly CancellationTokenSource _disposed = new();
     private Task? _listener;
@@ -47,8 +61,50 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
         return entry.Value.Value.IsEmpty ? null : ResultRecordSerializer.Read(entry.Value.Value);
     }
 
+    /// <summary>How long a local wait trusts the notification before it reads the store (a lost notification).</summary>
+    internal TimeSpan SafetyReadAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Called before a task with this process's reply subject is published: subscribes if needed and registers a
+    /// waiter, so that a notification arriving before anyone waits is kept and a later local wait needs no read.
+    /// </summary>
+    internal async ValueTask ExpectAsync(string id, CancellationToken cancellationToken)
+    {
+        await EnsureListeningAsync(cancellationToken).ConfigureAwait(false);
+        if (_waiters.TryAdd(id, new Waiter(expected: true)))
+        {
+            _expectedOrder.Enqueue(id);
+            if (Interlocked.Increment(ref _expectedCount) > ExpectedCapacity)
+            {
+                TrimExpected();
+            }
+        }
+    }
+
+    /// <summary>The publish of an expected task failed: forget it.</summary>
+    internal void Unexpect(string id)
+    {
+        if (_waiters.TryGetValue(id, out var waiter) && waiter.TryEvict())
+        {
+            _waiters.TryRemove(new KeyValuePair<string, Waiter>(id, waiter));
+        }
+    }
+
     public async Task<TaskResultRecord> WaitForFinalAsync(string id, bool local, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (local && _waiters.TryGetValue(id, out var expected) && expected.TryClaim())
+        {
+            // Expected before it was sent, with the subscription up: the notification is kept or still to come.
+            try
+            {
+                return await WaitForNotificationAsync(id, expected, timeout, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _waiters.TryRemove(new KeyValuePair<string, Waiter>(id, expected));
+            }
+        }
+
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutCts.CancelAfter(timeout);
         try
@@ -59,7 +115,7 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"Task {id} did not finish within {timeout}. It may still be queued or running; ask again later or wait longer.");
+            throw TimedOut(id, timeout);
         }
     }
 
@@ -123,9 +179,62 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>Waits for the notification of an expected task; reads the store only if none comes for a while.</summary>
+    private async Task<TaskResultRecord> WaitForNotificationAsync(string id, Waiter waiter, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var quiet = SafetyReadAfter;
+        while (true)
+        {
+            var wait = quiet;
+            if (timeout != Timeout.InfiniteTimeSpan)
+            {
+                var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    throw TimedOut(id, timeout);
+                }
+
+                wait = quiet < left ? quiet : left;
+            }
+
+            try
+            {
+                return await waiter.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+
+            // No notification for a while: it may have been lost (a reconnect). Read the store once, then wait again, longer.
+            var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (current is { } record && record.State.IsFinal())
+            {
+                return record;
+            }
+
+            quiet = quiet * 2 < MaxSafetyRead ? quiet * 2 : MaxSafetyRead;
+        }
+    }
+
+    private void TrimExpected()
+    {
+        while (Volatile.Read(ref _expectedCount) > ExpectedCapacity && _expectedOrder.TryDequeue(out var oldest))
+        {
+            Interlocked.Decrement(ref _expectedCount);
+            if (_waiters.TryGetValue(oldest, out var waiter) && waiter.TryEvict())
+            {
+                _waiters.TryRemove(new KeyValuePair<string, Waiter>(oldest, waiter));
+            }
+        }
+    }
+
+    private static TimeoutException TimedOut(string id, TimeSpan timeout)
+        => new($"Task {id} did not finish within {timeout}. It may still be queued or running; ask again later or wait longer.");
+
     private async Task<TaskResultRecord> WaitForNotificationAsync(string id, CancellationToken cancellationToken)
     {
-        var waiter = new TaskCompletionSource<TaskResultRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiter = new Waiter(expected: false);
         var registered = _waiters.GetOrAdd(id, waiter);
         try
         {
@@ -138,13 +247,13 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
                 return record;
             }
 
-            return await registered.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await WaitForNotificationAsync(id, registered, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             if (ReferenceEquals(registered, waiter))
             {
-                _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource<TaskResultRecord>>(id, waiter));
+                _waiters.TryRemove(new KeyValuePair<string, Waiter>(id, waiter));
             }
         }
     }
@@ -221,6 +330,26 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
                 Log.MalformedNotification(_logger, ex);
             }
         }
+    }
+
+    /// <summary>A waiter for one task's final record; an expected one was registered before the task was sent.</summary>
+    private sealed class Waiter : TaskCompletionSource<TaskResultRecord>
+    {
+        private int _claimed;
+
+        public Waiter(bool expected)
+            : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        {
+            Expected = expected;
+        }
+
+        public bool Expected { get; }
+
+        /// <summary>A wait takes an expected waiter (once); an evicted one cannot be taken.</summary>
+        public bool TryClaim() => Expected && Interlocked.CompareExchange(ref _claimed, 1, 0) == 0;
+
+        /// <summary>The bound (or a failed publish) drops an expected waiter that no wait has taken.</summary>
+        public bool TryEvict() => Expected && Interlocked.CompareExchange(ref _claimed, 2, 0) == 0;
     }
 
     private async ValueTask<INatsKVStore> GetStoreAsync(CancellationToken cancellationToken)

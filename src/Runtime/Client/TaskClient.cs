@@ -73,7 +73,8 @@ internal sealed class TaskClient : ITaskClient
             [TaskHeaders.Task] = task.Name,
             [TaskHeaders.Id] = id,
         };
-        if (_connection.Options.ResultBackend.Enabled && !task.IgnoreResult)
+        var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult;
+        if (expected)
         {
             headers[TaskHeaders.Reply] = _connection.ResultsSubject;
         }
@@ -105,6 +106,12 @@ internal sealed class TaskClient : ITaskClient
         {
             buffer.Write(arguments);
             await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+            if (expected)
+            {
+                // Before the publish: the result may be back before this method returns.
+                await _results.ExpectAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+
             var ack = await _connection.JetStream.PublishAsync(
                 subject,
                 buffer.WrittenMemory,
@@ -118,6 +125,7 @@ internal sealed class TaskClient : ITaskClient
                 throw Rejected(task, id, queue, error, null);
             }
 
+            expected = false;
             return id;
         }
         catch (NatsJSApiException ex)
@@ -139,6 +147,10 @@ internal sealed class TaskClient : ITaskClient
         finally
         {
             ArgumentsBuffer.Return(buffer);
+            if (expected)
+            {
+                _results.Unexpect(id);
+            }
         }
     }
 

@@ -36,7 +36,11 @@ internal sealed class FetchWindow
     public int Held => Volatile.Read(ref _held);
 
     /// <summary>Waits until the window has room, then takes up to <paramref name="max"/> places.</summary>
-    public async ValueTask<int> AcquireAsync(int max, CancellationToken cancellationToken)
+    public ValueTask<int> AcquireAsync(int max, CancellationToken cancellationToken) => AcquireAsync(1, max, cancellationToken);
+
+    /// <summary>Waits until the window has <paramref name="min"/> free places (at most its limit), then takes up to
+    /// <paramref name="max"/>.</summary>
+    public async ValueTask<int> AcquireAsync(int min, int max, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -44,7 +48,7 @@ internal sealed class FetchWindow
             lock (_gate)
             {
                 var free = _limit - _held;
-                if (free > 0)
+                if (free > 0 && free >= Math.Min(Math.Max(1, min), _limit))
                 {
                     var taken = Math.Min(free, Math.Max(1, max));
                     _held += taken;

@@ -11,7 +11,23 @@ internal sealed class HeldMessage
         Key = key;
         Queue = queue;
         Message = message;
+        if (AckSubject.TryParse(message.ReplyTo, out var delivered, out var pending))
+        {
+            Deliveries = delivered;
+            Pending = pending;
+        }
+        else
+        {
+            Deliveries = message.Metadata?.NumDelivered ?? 1;
+            Pending = message.Metadata?.NumPending ?? 1;
+        }
     }
+
+    /// <summary>How many times the broker delivered this message (1 = first delivery).</summary>
+    public ulong Deliveries { get; }
+
+    /// <summary>How many messages the consumer had left to deliver after this one.</summary>
+    public ulong Pending { get; }
 
     public long Key { get; }
 

@@ -6,23 +6,40 @@ namespace TypedTasks.Worker;
 
 internal sealed partial class TaskWorker
 {
+    /// <summary>How long a pull waits for messages before it is renewed.</summary>
+    private static readonly TimeSpan PullExpires = TimeSpan.FromSeconds(5);
+
     private static readonly NatsRawSerializer<NatsMemoryOwner<byte>> BodySerializer = NatsRawSerializer<NatsMemoryOwner<byte>>.Default;
 
     /// <summary>
-    /// Pulls as many messages as the window has room for; a place returns when its task has run. A queue whose
-    /// last pull came back empty waits in one long pull for a single message, holding one place, so an idle queue
-    /// never starves the busy queues of the same worker (the window has one place per extra queue for that).
+    /// Pulls as many messages as the window has room for; a place returns when its task has run.
+    /// <para>
+    /// One queue: every pull is a long pull (expires after <see cref="PullExpires"/>) for all the free places, and
+    /// messages are handed on as they arrive, so an idle worker keeps one pull open that new tasks flow into without
+    /// a pull request per task, and a busy one pulls again when half of the window is free (or sooner when the last
+    /// pull ended short: the queue ran dry). The places of a pull are taken before it is sent, so the worker never
+    /// holds more than the window, and every message received is held and kept alive at once.
+    /// </para>
+    /// <para>
+    /// Several queues: a queue whose last pull came back empty, or whose last message said nothing is left, waits in
+    /// one long pull for a single message, holding one place, so an idle queue never starves the busy queues of the
+    /// same worker (the window has one place per extra queue for that); a busy queue takes what is there now
+    /// (no-wait pulls).
+    /// </para>
     /// </summary>
     private async Task FetchLoopAsync(string queue, INatsJSConsumer consumer, CancellationToken stoppingToken)
     {
         const int maxBatch = 256;
+        var streaming = _queues.Count == 1;
         var idle = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             int batch;
             try
             {
-                batch = await _window.AcquireAsync(idle ? 1 : maxBatch, stoppingToken).ConfigureAwait(false);
+                batch = streaming
+                    ? await _window.AcquireAsync(idle ? 1 : _window.Limit / 2, maxBatch, stoppingToken).ConfigureAwait(false)
+                    : await _window.AcquireAsync(idle ? 1 : maxBatch, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -30,18 +47,18 @@ internal sealed partial class TaskWorker
             }
 
             var received = 0;
+            var pending = 1UL;
             try
             {
-                // Idle: one long pull for a single message (holds one place). Busy: take what is there now,
-                // without waiting for a full batch while holding places that other queues could use.
-                var messages = idle
-                    ? consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = 1, Expires = TimeSpan.FromSeconds(5) }, BodySerializer, stoppingToken)
+                var messages = streaming || idle
+                    ? consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = batch, Expires = PullExpires }, BodySerializer, stoppingToken)
                     : consumer.FetchNoWaitAsync(new NatsJSFetchOpts { MaxMsgs = batch }, BodySerializer, stoppingToken);
                 await foreach (var message in messages.ConfigureAwait(false))
                 {
                     received++;
                     var held = new HeldMessage(Interlocked.Increment(ref _nextKey), queue, message);
                     _held[held.Key] = held;
+                    pending = held.Pending;
                     _pending.Writer.TryWrite(held);
                 }
             }
@@ -58,7 +75,11 @@ internal sealed partial class TaskWorker
                 _window.Release(batch - received);
             }
 
-            idle = received == 0;
+            // Streaming: a full pull means more may be queued (wait for half a window to pull a big batch); a short
+            // one means the queue ran dry (pull again at once, for whatever is free). Several queues: nothing came, or
+            // the last message said the queue is empty now: wait in one long pull rather than pay a no-wait pull
+            // that would come back empty.
+            idle = streaming ? received < batch : received == 0 || pending == 0;
         }
     }
 

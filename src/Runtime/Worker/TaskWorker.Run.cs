@@ -34,6 +34,13 @@ internal sealed partial class TaskWorker
 
             // The slot is free now; the outcome is stored and acked beside the slots.
             _window.Release();
+            if (NeedsNoStore(outcome))
+            {
+                // Nothing to store and nobody to notify: ack from the slot (a buffered write, no round trip).
+                await AckWithoutStoreAsync(held, outcome).ConfigureAwait(false);
+                continue;
+            }
+
             await _outcomes.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             _ = SettleAsync(held, outcome);
         }
@@ -45,7 +52,7 @@ internal sealed partial class TaskWorker
         var name = held.Header(TaskHeaders.Task);
         var id = held.Header(TaskHeaders.Id) ?? held.Header(TaskHeaders.MsgId) ?? string.Empty;
         var attempt = int.TryParse(held.Header(TaskHeaders.Attempt), out var a) && a > 0 ? a : 1;
-        var deliveries = held.Message.Metadata?.NumDelivered ?? 1;
+        var deliveries = held.Deliveries;
 
         if (!int.TryParse(protocol, out var version) || version < 1)
         {

@@ -89,6 +89,37 @@ internal sealed partial class TaskWorker
         }
     }
 
+    /// <summary>A success that stores nothing (IgnoreResult, no result backend, no id) needs no store and no notification.</summary>
+    private bool NeedsNoStore(Outcome outcome)
+        => outcome.Kind == OutcomeKind.Success
+           && (outcome.Task is { IgnoreResult: true } || string.IsNullOrEmpty(outcome.TaskId) || !_connection.Options.ResultBackend.Enabled);
+
+    /// <summary>The settle of <see cref="NeedsNoStore"/> outcomes, run in the slot: ack and release.</summary>
+    private async ValueTask AckWithoutStoreAsync(HeldMessage held, Outcome outcome)
+    {
+        try
+        {
+            Log.Succeeded(_logger, outcome.TaskName!, outcome.TaskId!);
+            await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.SettleFailed(_logger, outcome.TaskName, outcome.TaskId, ex);
+            try
+            {
+                await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception nakError)
+            {
+                Log.ProgressAckFailed(_logger, nakError);
+            }
+        }
+        finally
+        {
+            Release(held);
+        }
+    }
+
     /// <summary>Writes the final record, first writer wins; returns the bytes stored, or empty when nothing was stored.</summary>
     private async Task<ReadOnlyMemory<byte>> StoreAsync(Outcome outcome, TaskState state)
     {
