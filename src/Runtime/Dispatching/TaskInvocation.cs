@@ -7,7 +7,13 @@ namespace TypedTasks.Dispatching;
 /// <summary>One execution of a task on a worker, as seen by a generated <see cref="TaskInvoker"/>.</summary>
 public sealed class TaskInvocation
 {
-    private readonly ArrayBufferWriter<byte> _result = new(256);
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    private ReadOnlyMemory<byte> _resultJson;
 
     /// <summary>Creates an invocation. The worker creates these; tests may too.</summary>
     /// <param name="taskId">The task id.</param>
@@ -49,7 +55,7 @@ public sealed class TaskInvocation
     public bool HasResult { get; private set; }
 
     /// <summary>The JSON of the result, empty until <see cref="SetResult{T}"/> is called.</summary>
-    public ReadOnlyMemory<byte> ResultJson => _result.WrittenMemory;
+    public ReadOnlyMemory<byte> ResultJson => _resultJson;
 
     /// <summary>Records the task's return value.</summary>
     /// <typeparam name="T">The result type.</typeparam>
@@ -57,9 +63,29 @@ public sealed class TaskInvocation
     /// <param name="typeInfo">Source-generated JSON metadata of <typeparamref name="T"/>.</param>
     public void SetResult<T>(T value, JsonTypeInfo<T> typeInfo)
     {
-        _result.Clear();
-        using var writer = new Utf8JsonWriter(_result);
-        JsonSerializer.Serialize(writer, value, typeInfo);
-        HasResult = true;
+        // Serialized with a buffer and writer cached per thread; the invocation keeps an exact-size copy (the worker
+        // stores it after the slot is free, possibly on another thread).
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        t_buffer = null;
+        t_writer = null;
+        try
+        {
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            JsonSerializer.Serialize(writer, value, typeInfo);
+            writer.Flush();
+            _resultJson = buffer.WrittenSpan.ToArray();
+            HasResult = true;
+        }
+        finally
+        {
+            // Not kept when it grew for an unusually large result.
+            if (buffer.Capacity <= 64 * 1024)
+            {
+                t_buffer = buffer;
+                t_writer = writer;
+            }
+        }
     }
 }

@@ -27,9 +27,27 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText NextAttemptAtName = JsonEncodedText.Encode("nextAttemptAt");
     private static readonly JsonEncodedText RerunsName = JsonEncodedText.Encode("reruns");
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     public static void Write(IBufferWriter<byte> output, TaskResultRecord record)
     {
-        using var writer = new Utf8JsonWriter(output);
+        // One writer per thread, reset for each record: Write is synchronous and not re-entered.
+        var writer = t_writer ??= new Utf8JsonWriter(output);
+        writer.Reset(output);
+        try
+        {
+            WriteRecord(writer, record);
+            writer.Flush();
+        }
+        finally
+        {
+            writer.Reset(NullBufferWriter.Instance);
+        }
+    }
+
+    private static void WriteRecord(Utf8JsonWriter writer, TaskResultRecord record)
+    {
         writer.WriteStartObject();
         writer.WriteNumber(V, Version);
         writer.WriteString(IdName, record.Id);
@@ -81,6 +99,18 @@ internal static class ResultRecordSerializer
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>Where an idle cached writer points, so that it keeps no caller's buffer alive.</summary>
+    private sealed class NullBufferWriter : IBufferWriter<byte>
+    {
+        public static readonly NullBufferWriter Instance = new();
+
+        public void Advance(int count) => throw new InvalidOperationException();
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new InvalidOperationException();
+
+        public Span<byte> GetSpan(int sizeHint = 0) => throw new InvalidOperationException();
     }
 
     public static byte[] ToBytes(TaskResultRecord record)

@@ -129,7 +129,7 @@ internal sealed partial class TaskWorker
                     // .NET cannot stop a running method: cancel it, stop waiting, free the slot.
                     execution.Cancel();
                     _ = invoked.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                    return Completed(OutcomeKind.Failure) with { Error = Outcome.ErrorFrom(new TaskTimeLimitExceededException(limit)) };
+                    return Completed(OutcomeKind.Failure, error: Outcome.ErrorFrom(new TaskTimeLimitExceededException(limit)));
                 }
             }
             else
@@ -137,7 +137,7 @@ internal sealed partial class TaskWorker
                 await invoked.ConfigureAwait(false);
             }
 
-            return Completed(OutcomeKind.Success) with { ResultJson = invocation.ResultJson };
+            return Completed(OutcomeKind.Success, invocation.ResultJson);
         }
         catch (TaskArgumentException ex)
         {
@@ -157,17 +157,18 @@ internal sealed partial class TaskWorker
             if (RetryPolicy.WantsRetry(task, ex) && context.Retries < maxRetries)
             {
                 var delay = RetryPolicy.Delay(task, attempt, (ex as TaskRetryException)?.Countdown, Random.Shared);
-                return Completed(OutcomeKind.Retry) with { Error = Outcome.ErrorFrom(cause), NextAttemptAt = DateTimeOffset.UtcNow + delay };
+                return Completed(OutcomeKind.Retry, error: Outcome.ErrorFrom(cause), next: DateTimeOffset.UtcNow + delay);
             }
 
-            return Completed(OutcomeKind.Failure) with { Error = Outcome.ErrorFrom(cause) };
+            return Completed(OutcomeKind.Failure, error: Outcome.ErrorFrom(cause));
         }
         finally
         {
             await scope.DisposeAsync().ConfigureAwait(false);
         }
 
-        Outcome Completed(OutcomeKind kind) => new(kind)
+        // One allocation per outcome (a `with` copy would be a second).
+        Outcome Completed(OutcomeKind kind, ReadOnlyMemory<byte> result = default, TaskError? error = null, DateTimeOffset? next = null) => new(kind)
         {
             TaskId = id,
             Task = task,
@@ -175,6 +176,9 @@ internal sealed partial class TaskWorker
             Attempt = attempt,
             StartedAt = now,
             StartedRevision = startedRevision,
+            ResultJson = result,
+            Error = error,
+            NextAttemptAt = next,
         };
 
         Outcome Revoked(string reason) => new(OutcomeKind.Revoked)

@@ -15,6 +15,8 @@ internal sealed partial class TaskWorker
     /// <summary>Stores the outcome, then acks (never the other way round), then notifies a waiting producer.</summary>
     private async Task SettleAsync(HeldMessage held, Outcome outcome)
     {
+        // The record's bytes live until the store and the notification have been sent (NATS.Net copies them then).
+        var buffer = outcome.Kind is OutcomeKind.Abandon or OutcomeKind.AlreadyDone ? null : RentRecordBuffer();
         try
         {
             switch (outcome.Kind)
@@ -27,7 +29,7 @@ internal sealed partial class TaskWorker
                 case OutcomeKind.DeadLetter:
                     Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
                     await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
-                    var failure = await StoreAsync(outcome, TaskState.Failure).ConfigureAwait(false);
+                    var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
                     // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (NATS-NOTES).
                     await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                     await NotifyAsync(held, failure).ConfigureAwait(false);
@@ -42,12 +44,12 @@ internal sealed partial class TaskWorker
                     Log.Retrying(_logger, outcome.TaskName!, outcome.TaskId!, outcome.Attempt + 1, outcome.NextAttemptAt!.Value, outcome.Error!.Message);
                     // Schedule the next attempt first: once it is stored, the current message may go.
                     await ScheduleRetryAsync(held, outcome).ConfigureAwait(false);
-                    await StoreAsync(outcome, TaskState.Retry).ConfigureAwait(false);
+                    await StoreAsync(outcome, TaskState.Retry, buffer!).ConfigureAwait(false);
                     await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                     break;
 
                 case OutcomeKind.Revoked:
-                    var revoked = await StoreAsync(outcome, TaskState.Revoked).ConfigureAwait(false);
+                    var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
                     await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                     await NotifyAsync(held, revoked).ConfigureAwait(false);
                     break;
@@ -63,7 +65,7 @@ internal sealed partial class TaskWorker
                         Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
                     }
 
-                    var stored = await StoreAsync(outcome, state).ConfigureAwait(false);
+                    var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
                     await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                     await NotifyAsync(held, stored).ConfigureAwait(false);
                     break;
@@ -85,7 +87,25 @@ internal sealed partial class TaskWorker
         finally
         {
             Release(held);
+            if (buffer is not null)
+            {
+                ReturnRecordBuffer(buffer);
+            }
+
             _outcomes.Release();
+        }
+    }
+
+    private ArrayBufferWriter<byte> RentRecordBuffer()
+        => _recordBuffers.TryDequeue(out var buffer) ? buffer : new ArrayBufferWriter<byte>(512);
+
+    private void ReturnRecordBuffer(ArrayBufferWriter<byte> buffer)
+    {
+        // At most MaxPendingOutcomes are out at once; one that grew for an unusually large result is dropped.
+        if (buffer.Capacity <= 64 * 1024)
+        {
+            buffer.ResetWrittenCount();
+            _recordBuffers.Enqueue(buffer);
         }
     }
 
@@ -121,7 +141,8 @@ internal sealed partial class TaskWorker
     }
 
     /// <summary>Writes the final record, first writer wins; returns the bytes stored, or empty when nothing was stored.</summary>
-    private async Task<ReadOnlyMemory<byte>> StoreAsync(Outcome outcome, TaskState state)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadOnlyMemory<byte>> StoreAsync(Outcome outcome, TaskState state, ArrayBufferWriter<byte> buffer)
     {
         if (outcome.Task is { IgnoreResult: true } || string.IsNullOrEmpty(outcome.TaskId))
         {
@@ -147,7 +168,6 @@ internal sealed partial class TaskWorker
             StartedAt = outcome.StartedAt,
             CompletedAt = DateTimeOffset.UtcNow,
         };
-        var buffer = new ArrayBufferWriter<byte>(256 + outcome.ResultJson.Length);
         ResultRecordSerializer.Write(buffer, record);
         var bytes = buffer.WrittenMemory;
 

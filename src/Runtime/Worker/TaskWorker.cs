@@ -34,6 +34,7 @@ internal sealed partial class TaskWorker : BackgroundService
     private readonly ConcurrentDictionary<long, HeldMessage> _held = new();
     private readonly Channel<HeldMessage> _pending = Channel.CreateUnbounded<HeldMessage>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly FetchWindow _window;
+    private readonly ConcurrentQueue<System.Buffers.ArrayBufferWriter<byte>> _recordBuffers = new();
     private readonly SemaphoreSlim _outcomes;
     private readonly CancellationTokenSource _executionCts = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
