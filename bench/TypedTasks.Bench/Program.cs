@@ -213,7 +213,9 @@ for (var run = 1; run <= options.Runs; run++)
     if (options.Has("L"))
     {
         results.AddLatencies("raw", await RawRoundTripAsync(options.RoundTrips, 100));
+        results.AddLatencies("cpu-raw", [RawSide.LastCpuPerRoundTrip]);
         results.AddLatencies("tt", await TypedRoundTripAsync(options.RoundTrips, 100));
+        results.AddLatencies("cpu-tt", [TypedSide.LastCpuPerRoundTrip]);
         results.AddLatencies("kvget", await RawKvGetAsync(options.RoundTrips, 100));
     }
 }
@@ -440,9 +442,16 @@ internal sealed class Results(BenchOptions options)
                 sb.AppendLine($"| {label} | {Ms(r)} | {Ms(t)} | {ratio:0.00} | {(double.IsNaN(target) ? "—" : $"≤ {target:0.0}")} | {met} | | |");
             }
 
+            if (_latencies.TryGetValue("cpu-raw", out var cpuRaw) && _latencies.TryGetValue("cpu-tt", out var cpuTt))
+            {
+                var r = Stats(cpuRaw.Select(l => l[0]));
+                var t = Stats(cpuTt.Select(l => l[0]));
+                sb.AppendLine($"| diagnostic: L, CPU of the bench process per round trip (all threads) | {Ms(r)} | {Ms(t)} | {t.Median / r.Median:F2} | — | — | | |");
+            }
+
             if (_latencies.TryGetValue("kvget", out var get))
             {
-                sb.AppendLine($"| diagnostic: one KV get of a missing key (what `GetAsync` reads before it waits), p50 | {Ms(Stats(get.Select(l => Percentile(l, 0.5))))} | | | | | | |");
+                sb.AppendLine($"| diagnostic: one KV get of a missing key (what a wait for a task sent by another process reads first), p50 | {Ms(Stats(get.Select(l => Percentile(l, 0.5))))} | | | | | | |");
             }
         }
 
@@ -467,7 +476,7 @@ internal sealed class Results(BenchOptions options)
         sb.AppendLine();
         sb.AppendLine("How each row is measured (bench/README.md has more):");
         sb.AppendLine("- E1/E2: same subject, body `{\"value\":N}` and headers (TT-Protocol, TT-Task, TT-Id, TT-Reply, Nats-Msg-Id = a v7 GUID) on both sides; raw is `js.PublishAsync` + `EnsureSuccess`, TypedTasks is `ITaskClient.EnqueueAsync` of a task with a result.");
-        sb.AppendLine("- D1/D2: the queue is filled with N tasks first; timed from the first message handled to an empty consumer (NumPending + NumAckPending = 0, polled every ms once all N were handled). Raw consumes with `ConsumeAsync` (1,000 pulled ahead) and acks; for D2 it puts a result record of TypedTasks' size into the same KV bucket (64 puts in flight) and then acks. Every TypedTasks row compares with that one raw baseline. \"Concurrency 64\" is 64 in flight on both sides: 64 slots and `MaxPendingOutcomes = 64`; \"defaults\" is `Concurrency = cores`, `Prefetch = Concurrency`, `MaxPendingOutcomes = 256`; the diagnostic rows keep the default slots and outcomes and only widen the fetch window to 64 messages.");
+        sb.AppendLine("- D1/D2: the queue is filled with N tasks first; timed from the first message handled to an empty consumer (NumPending + NumAckPending = 0, polled every ms once all N were handled). Raw consumes with `ConsumeAsync` (1,000 pulled ahead) and acks; for D2 it puts a result record of TypedTasks' size into the same KV bucket (64 puts in flight) and then acks. Every TypedTasks row compares with that one raw baseline. \"Concurrency 64\" is 64 in flight on both sides: 64 slots and `MaxPendingOutcomes = 64`; \"defaults\" is `Concurrency = cores`, auto prefetch (up to 256 held for short tasks), `MaxPendingOutcomes = 256`; the diagnostic rows keep the default slots and outcomes and fix the fetch window at 64 messages.");
         sb.AppendLine("- L: raw is publish → consume → KV put → ack, a KV watch on `>` shared by all calls wakes the sender; TypedTasks is `EnqueueAsync` → `TaskHandle<int>.GetAsync` with a default worker in the same host.");
         sb.AppendLine("- M: a worker (defaults) in a child process drains a pre-filled queue; RSS right after the drain, after a full compacting GC, and peak; allocations from its first task to the empty queue. \"Independent of queue length\" compares the same number of executions with a small and a 5× longer queue (the child stops counting after N with the rest still queued); threshold ×1.10.");
         sb.AppendLine("- alloc B/op: `GC.GetTotalAllocatedBytes(true)` over the timed part of the bench process / N (includes the driver, the NATS.Net client and, for TypedTasks drains, nothing of host start-up).");

@@ -145,6 +145,9 @@ public sealed class RawSide : IAsyncDisposable
         return new Measurement(n, Stopwatch.GetElapsedTime(counter.FirstTimestamp, end).TotalSeconds, allocated);
     }
 
+    /// <summary>CPU time of this process (all threads) per measured round trip of the last <see cref="RoundTripAsync"/>, in ms.</summary>
+    public static double LastCpuPerRoundTrip { get; private set; }
+
     /// <summary>L: publish → consume → KV put → a shared KV watcher wakes the sender. Returns one latency (ms) per call.</summary>
     public async Task<double[]> RoundTripAsync(int count, int warmup)
     {
@@ -193,8 +196,14 @@ public sealed class RawSide : IAsyncDisposable
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         var latencies = new double[count];
+        var cpuStart = TimeSpan.Zero;
         for (var i = 0; i < warmup + count; i++)
         {
+            if (i == warmup)
+            {
+                cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+            }
+
             var id = Guid.CreateVersion7().ToString("N");
             var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var start = Stopwatch.GetTimestamp();
@@ -210,6 +219,7 @@ public sealed class RawSide : IAsyncDisposable
 
         await cts.CancelAsync();
         await Task.WhenAll(watcher, worker);
+        LastCpuPerRoundTrip = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMilliseconds / count;
         return latencies;
     }
 

@@ -135,12 +135,21 @@ public sealed class TypedSide : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time of this process (all threads) per measured round trip of the last <see cref="RoundTripAsync"/>, in ms.</summary>
+    public static double LastCpuPerRoundTrip { get; private set; }
+
     /// <summary>L: <c>EnqueueAsync</c> → <c>GetAsync</c>, one at a time, with a worker (defaults) in the same host.</summary>
     public async Task<double[]> RoundTripAsync(int count, int warmup)
     {
         var latencies = new double[count];
+        var cpuStart = TimeSpan.Zero;
         for (var i = 0; i < warmup + count; i++)
         {
+            if (i == warmup)
+            {
+                cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+            }
+
             var start = Stopwatch.GetTimestamp();
             var handle = await Client.EnqueueAsync<EchoArguments, int>(BenchTasks.Echo, new EchoArguments(i));
             var result = await handle.GetAsync(TimeSpan.FromSeconds(30));
@@ -156,6 +165,7 @@ public sealed class TypedSide : IAsyncDisposable
             }
         }
 
+        LastCpuPerRoundTrip = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMilliseconds / count;
         return latencies;
     }
 

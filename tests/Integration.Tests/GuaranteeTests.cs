@@ -104,6 +104,20 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
+    public async Task Worker_WithNoRevocations_WatchesThemWithOneConsumer_NotAWatchPerLoop()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var revoked = "KV_" + app.Connection.Names.RevokedBucket;
+        await using var creates = await WireCounter.StartAsync(app, "$JS.API.CONSUMER.>", subject: s => s.Contains(".CREATE.", StringComparison.Ordinal) && s.Contains(revoked, StringComparison.Ordinal));
+
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+
+        // The watch of an empty revocation bucket stays open: no consumer is re-created while nothing happens.
+        Assert.Equal(0, creates.Count);
+        Assert.Equal(42, await (await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct)).GetAsync(Timeout, Ct));
+    }
+
+    [Fact]
     public async Task Status_WithoutResultBackend_ThrowsClearException()
     {
         await using var app = await TestApp.StartAsync(server, worker: false, options: o => o.ResultBackend.Enabled = false);

@@ -73,10 +73,12 @@ internal sealed partial class RevocationRegistry : IAsyncDisposable
             {
                 var options = new NatsKVWatchOpts
                 {
+                    // An empty bucket: loaded, and keep watching. (Returning true would end the watch, and this loop would
+                    // re-create it at once, for ever: an ordered consumer created and deleted in a tight loop.)
                     OnNoData = _ =>
                     {
                         loaded.TrySetResult();
-                        return ValueTask.FromResult(true);
+                        return ValueTask.FromResult(false);
                     },
                 };
                 await foreach (var entry in store.WatchAsync(">", NatsRawSerializer<byte[]>.Default, options, cancellationToken).ConfigureAwait(false))
