@@ -10,6 +10,7 @@ internal sealed class FetchWindow
     private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _held;
     private int _limit;
+    private int _wanted;
 
     public FetchWindow(int limit)
     {
@@ -48,13 +49,16 @@ internal sealed class FetchWindow
             lock (_gate)
             {
                 var free = _limit - _held;
-                if (free > 0 && free >= Math.Min(Math.Max(1, min), _limit))
+                var wanted = Math.Min(Math.Max(1, min), _limit);
+                if (free > 0 && free >= wanted)
                 {
                     var taken = Math.Min(free, Math.Max(1, max));
                     _held += taken;
                     return taken;
                 }
 
+                // Several waiters (one per queue): wake them when the most modest can go on.
+                _wanted = _wanted == 0 ? wanted : Math.Min(_wanted, wanted);
                 released = _released.Task;
             }
 
@@ -78,6 +82,14 @@ internal sealed class FetchWindow
 
     private void Signal()
     {
+        // Wake the waiter only when it can go on: most releases find nobody waiting (the fetch loop is inside a
+        // pull) or too little free, and cost no completion source and no thread hop then.
+        if (_wanted == 0 || _limit - _held < Math.Min(_wanted, _limit))
+        {
+            return;
+        }
+
+        _wanted = 0;
         var released = _released;
         _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         released.TrySetResult();
