@@ -46,7 +46,7 @@ internal sealed partial class TaskWorker
         }
     }
 
-    private async Task<Outcome> RunAsync(HeldMessage held)
+    private async ValueTask<Outcome> RunAsync(HeldMessage held)
     {
         var protocol = held.Header(TaskHeaders.Protocol);
         var name = held.Header(TaskHeaders.Task);
