@@ -131,6 +131,8 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
             Storage = broker.Storage,
             NumReplicas = broker.Replicas,
             Discard = StreamConfigDiscard.New,
+            // The dead-letter API reads single messages by sequence to requeue them.
+            AllowDirect = true,
         };
         await JetStream.CreateOrUpdateStreamAsync(dead, cancellationToken).ConfigureAwait(false);
 
