@@ -171,6 +171,18 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
             },
             cancellationToken).ConfigureAwait(false);
 
+        await KeyValue.CreateOrUpdateStoreAsync(
+            new NatsKVConfig(Names.LimitsBucket)
+            {
+                // Counters of fixed windows of up to an hour; older windows expire.
+                MaxAge = TimeSpan.FromHours(2),
+                History = 1,
+                NumberOfReplicas = broker.Replicas,
+                Storage = kvStorage,
+                Description = "TypedTasks rate-limit counters (task type and window)",
+            },
+            cancellationToken).ConfigureAwait(false);
+
         if (Options.ResultBackend.Enabled)
         {
             var results = Options.ResultBackend;

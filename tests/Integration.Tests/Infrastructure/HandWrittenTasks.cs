@@ -52,9 +52,12 @@ public static class HandWrittenTasks
     /// <summary>Ignores its token and blocks until its gate opens, with a 300 ms hard time limit.</summary>
     public static readonly TaskDefinition<string> HardLimited = new("tests.hard-limited", InvokeBlockIgnoringToken, TestJson.Default.String) { TimeLimit = TimeSpan.FromMilliseconds(300) };
 
+    /// <summary>Records its start; at most 5 starts per second across the cluster.</summary>
+    public static readonly TaskDefinition Limited = new("tests.limited", InvokeLimited) { RateLimit = TypedTasks.RateLimit.Parse("5/s") };
+
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
         => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
-            .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited);
+            .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited);
 
     public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
@@ -124,6 +127,13 @@ public static class HandWrittenTasks
         await probe.Gate(key).Task;
         probe.Executed(key);
         invocation.SetResult(key, TestJson.Default.String);
+    }
+
+    private static ValueTask InvokeLimited(TaskInvocation invocation)
+    {
+        var key = Read(invocation, "key", TestJson.Default.String);
+        invocation.Services.GetRequiredService<Probe>().Attempted(key, invocation.Context.Attempt);
+        return default;
     }
 
     private static ValueTask InvokeCount(TaskInvocation invocation)
