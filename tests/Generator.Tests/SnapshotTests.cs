@@ -192,11 +192,12 @@ public sealed class SnapshotTests
                     AutoRetryFor = [typeof(System.Net.Http.HttpRequestException), typeof(TimeoutException), typeof(RateLimitedException)],
                     SoftTimeLimit = "00:01:00",
                     TimeLimit = "00:01:30",
-                    Expires = "1.00:00:00")]
+                    Expires = "1.00:00:00",
+                    RateLimit = "10/s")]
                 public static Task<bool> Send(string to, TaskContext context, CancellationToken ct) => Task.FromResult(context.Attempt > 1);
 
                 // Set to the runtime's defaults: only MaxRetries is emitted (it was set); false backoff and true jitter are not.
-                [Task(MaxRetries = 3, RetryBackoff = false, RetryJitter = true, AutoRetryFor = new Type[0], Expires = null)]
+                [Task(MaxRetries = 3, RetryBackoff = false, RetryJitter = true, AutoRetryFor = new Type[0], Expires = null, RateLimit = null)]
                 public static void Defaults(TaskContext? context, int x) { }
             }
             """, "Lifecycle");

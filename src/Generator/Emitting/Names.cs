@@ -6,6 +6,7 @@ internal static class Names
     public const string TaskDefinition = "global::TypedTasks.TaskDefinition";
     public const string TaskHandle = "global::TypedTasks.TaskHandle";
     public const string TaskOptions = "global::TypedTasks.TaskOptions";
+    public const string RateLimit = "global::TypedTasks.RateLimit";
     public const string ITaskClient = "global::TypedTasks.ITaskClient";
     public const string ITaskArguments = "global::TypedTasks.Dispatching.ITaskArguments";
     public const string TaskInvocation = "global::TypedTasks.Dispatching.TaskInvocation";
