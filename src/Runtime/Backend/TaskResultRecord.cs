@@ -39,8 +39,8 @@ public sealed record TaskResultRecord
     /// <summary>When the record was written.</summary>
     public DateTimeOffset? CompletedAt { get; init; }
 
-    /// <summary>How many times workers started this attempt again after a redelivery (its worker died or hung).
-    /// Drives <see cref="WorkerOptions.MaxDeliveries"/>; 0 when the attempt ran once.</summary>
+    /// <summary>For <see cref="TaskState.Started"/>: how many earlier runs of this attempt there were (their workers
+    /// died or hung). Drives <see cref="WorkerOptions.MaxDeliveries"/>; 0 for the first run.</summary>
     public int Reruns { get; init; }
 
     /// <summary>For <see cref="TaskState.Retry"/>: when the next attempt may start.</summary>

@@ -40,6 +40,9 @@ internal enum OutcomeKind
     /// <summary>The worker is shutting down and cancelled the task: hand it back to the broker.</summary>
     Abandon,
 
+    /// <summary>The worker could not prepare the task (e.g. the result store is unreachable): hand it back after a pause.</summary>
+    HandBack,
+
     /// <summary>The attempt failed and another is scheduled.</summary>
     Retry,
 

@@ -25,6 +25,13 @@ internal sealed partial class TaskWorker
                 {
                     outcome = await RunAsync(held).ConfigureAwait(false);
                 }
+                catch (Exception ex)
+                {
+                    // The worker's own bookkeeping failed (e.g. the result store is unreachable): hand the task back.
+                    // A runner never dies: that would lose a slot for good.
+                    Log.RunFailed(_logger, ex);
+                    outcome = new Outcome(OutcomeKind.HandBack);
+                }
                 finally
                 {
                     Interlocked.Decrement(ref _running);
@@ -84,7 +91,7 @@ internal sealed partial class TaskWorker
         {
             // A redelivery: its worker died, hung or lost its connection. Decide from the result store, not from the
             // broker's delivery count, which also counts deliveries that were only prefetched when the worker died.
-            var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now).ConfigureAwait(false);
+            var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: true).ConfigureAwait(false);
             if (rerun.Outcome is { } settled)
             {
                 return settled with { TaskName = name, Attempt = attempt };
@@ -94,7 +101,19 @@ internal sealed partial class TaskWorker
         }
         else if (task.TrackStarted && !task.IgnoreResult && id.Length > 0)
         {
-            startedRevision = await TryRecordStartedAsync(id, task, attempt, now, reruns: 0, revision: null).ConfigureAwait(false);
+            // STARTED as a new key: if it exists, an earlier delivery started this task, whatever the broker's
+            // delivery count says (nats-server 2.9 sometimes reports a redelivery as the first delivery).
+            startedRevision = await TryRecordStartedAsync(id, task, attempt, now, reruns: 0, revision: 0).ConfigureAwait(false);
+            if (startedRevision is null)
+            {
+                var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: false).ConfigureAwait(false);
+                if (rerun.Outcome is { } settled)
+                {
+                    return settled with { TaskName = name, Attempt = attempt };
+                }
+
+                startedRevision = rerun.StartedRevision;
+            }
         }
 
         var context = new TaskContext(id, name, held.Queue, attempt, maxRetries);
@@ -202,7 +221,7 @@ internal sealed partial class TaskWorker
     /// delivery is counted as a run, so a prefetched task may be miscounted by one. Without a result backend the
     /// broker's count is used.
     /// </summary>
-    private async Task<(Outcome? Outcome, ulong? StartedRevision)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now)
+    private async Task<(Outcome? Outcome, ulong? StartedRevision)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now, bool assumeEarlierRun)
     {
         var limit = Math.Max(1, _options.MaxDeliveries);
         var store = id.Length == 0 || task.IgnoreResult ? null : await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
@@ -218,14 +237,17 @@ internal sealed partial class TaskWorker
             return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null);
         }
 
-        // Reruns of the same attempt; a record from an earlier attempt (RETRY) does not count.
-        var reruns = existing is { } same && same.Attempts == attempt ? same.Reruns : 0;
-        if (reruns + 1 >= limit)
+        // Earlier runs of this attempt: a STARTED record of this attempt says how many (its reruns + 1); without one,
+        // a redelivery means the first delivery ran (a prefetched task may be counted once too often).
+        var previousRuns = existing is { State: TaskState.Started } same && same.Attempts == attempt
+            ? same.Reruns + 1
+            : assumeEarlierRun ? 1 : 0;
+        if (previousRuns >= limit)
         {
-            return (WorkerLost((ulong)(reruns + 1)), null);
+            return (WorkerLost((ulong)previousRuns), null);
         }
 
-        var revision = await TryRecordStartedAsync(id, task, attempt, now, reruns + 1, existing is null ? 0 : entry.Value.Revision).ConfigureAwait(false);
+        var revision = await TryRecordStartedAsync(id, task, attempt, now, previousRuns, existing is null ? 0 : entry.Value.Revision).ConfigureAwait(false);
         return (null, revision);
 
         Outcome WorkerLost(ulong runs) => new(OutcomeKind.DeadLetter)

@@ -33,6 +33,10 @@ internal sealed partial class TaskWorker
                     await NotifyAsync(held, failure).ConfigureAwait(false);
                     break;
 
+                case OutcomeKind.HandBack:
+                    await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    break;
+
                 case OutcomeKind.AlreadyDone:
                     Log.DuplicateOutcome(_logger, outcome.TaskId!);
                     await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
