@@ -33,6 +33,9 @@ public sealed record TaskResultRecord
     /// <summary>The worker that wrote the record (<c>host/pid</c>).</summary>
     public string? Worker { get; init; }
 
+    /// <summary>When the producer sent the task (PENDING records, with <see cref="ResultBackendOptions.RecordPending"/>).</summary>
+    public DateTimeOffset? SentAt { get; init; }
+
     /// <summary>When the attempt that wrote the record started.</summary>
     public DateTimeOffset? StartedAt { get; init; }
 

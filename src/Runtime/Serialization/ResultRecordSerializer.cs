@@ -22,6 +22,7 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText StackTraceName = JsonEncodedText.Encode("stackTrace");
     private static readonly JsonEncodedText AttemptsName = JsonEncodedText.Encode("attempts");
     private static readonly JsonEncodedText WorkerName = JsonEncodedText.Encode("worker");
+    private static readonly JsonEncodedText SentAtName = JsonEncodedText.Encode("sentAt");
     private static readonly JsonEncodedText StartedAtName = JsonEncodedText.Encode("startedAt");
     private static readonly JsonEncodedText CompletedAtName = JsonEncodedText.Encode("completedAt");
     private static readonly JsonEncodedText NextAttemptAtName = JsonEncodedText.Encode("nextAttemptAt");
@@ -65,6 +66,11 @@ internal static class ResultRecordSerializer
             writer.WriteString(WorkerName, record.Worker);
         }
 
+        if (record.SentAt is { } sent)
+        {
+            writer.WriteString(SentAtName, sent);
+        }
+
         if (record.StartedAt is { } started)
         {
             writer.WriteString(StartedAtName, started);
@@ -99,7 +105,7 @@ internal static class ResultRecordSerializer
         ReadOnlyMemory<byte> result = default;
         TaskError? error = null;
         int attempts = 0, reruns = 0;
-        DateTimeOffset? startedAt = null, completedAt = null, nextAttemptAt = null;
+        DateTimeOffset? sentAt = null, startedAt = null, completedAt = null, nextAttemptAt = null;
 
         Expect(ref reader, JsonTokenType.StartObject);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -141,6 +147,11 @@ internal static class ResultRecordSerializer
             {
                 worker = ReadString(ref reader);
             }
+            else if (reader.ValueTextEquals("sentAt"u8))
+            {
+                reader.Read();
+                sentAt = reader.GetDateTimeOffset();
+            }
             else if (reader.ValueTextEquals("startedAt"u8))
             {
                 reader.Read();
@@ -173,6 +184,7 @@ internal static class ResultRecordSerializer
             Attempts = attempts,
             Reruns = reruns,
             Worker = worker,
+            SentAt = sentAt,
             StartedAt = startedAt,
             CompletedAt = completedAt,
             NextAttemptAt = nextAttemptAt,

@@ -86,7 +86,8 @@ internal sealed partial class TaskWorker
         }
 
         var maxRetries = int.TryParse(held.Header(TaskHeaders.MaxRetries), out var m) && m >= 0 ? m : task.MaxRetries;
-        ulong? startedRevision = null;
+        // The producer's PENDING record (RecordPending), replaced by the first write with one compare-and-set.
+        ulong? startedRevision = ulong.TryParse(held.Header(TaskHeaders.RecordRevision), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pending) ? pending : null;
         if (deliveries > 1)
         {
             // A redelivery: its worker died, hung or lost its connection. Decide from the result store, not from the

@@ -164,7 +164,8 @@ internal sealed partial class TaskWorker
         {
             foreach (var (key, value) in original)
             {
-                if (!key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase))
+                // The next attempt finds the RETRY record itself; the PENDING record's revision is stale by then.
+                if (!key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase) && key != TaskHeaders.RecordRevision)
                 {
                     headers[key] = value;
                 }
