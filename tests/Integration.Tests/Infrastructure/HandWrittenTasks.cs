@@ -7,7 +7,7 @@ namespace TypedTasks.Integration.Tests.Infrastructure;
 
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(string))]
-internal sealed partial class TestJson : JsonSerializerContext;
+public sealed partial class TestJson : JsonSerializerContext;
 
 /// <summary>Arguments given as a ready JSON object (what a producer in another language would send).</summary>
 public readonly struct JsonArguments(string json) : ITaskArguments
@@ -55,9 +55,16 @@ public static class HandWrittenTasks
     /// <summary>Records its start; at most 5 starts per second across the cluster.</summary>
     public static readonly TaskDefinition Limited = new("tests.limited", InvokeLimited) { RateLimit = TypedTasks.RateLimit.Parse("5/s") };
 
+    /// <summary>Echo with TrackStarted: every run records STARTED as a new key first.</summary>
+    public static readonly TaskDefinition<int> EchoTracked = new("tests.echo-tracked", InvokeEchoCounted, TestJson.Default.Int32) { TrackStarted = true };
+
+    /// <summary>Echo that also counts its runs in the probe (key "echo-counted").</summary>
+    public static readonly TaskDefinition<int> EchoCounted = new("tests.echo-counted", InvokeEchoCounted, TestJson.Default.Int32);
+
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
         => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
-            .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited);
+            .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited)
+            .AddTask(EchoTracked).AddTask(EchoCounted);
 
     public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
@@ -127,6 +134,14 @@ public static class HandWrittenTasks
         await probe.Gate(key).Task;
         probe.Executed(key);
         invocation.SetResult(key, TestJson.Default.String);
+    }
+
+    private static ValueTask InvokeEchoCounted(TaskInvocation invocation)
+    {
+        var value = Read(invocation, "value", TestJson.Default.Int32);
+        invocation.Services.GetRequiredService<Probe>().Executed(invocation.TaskName);
+        invocation.SetResult(value * 2, TestJson.Default.Int32);
+        return default;
     }
 
     private static ValueTask InvokeLimited(TaskInvocation invocation)
