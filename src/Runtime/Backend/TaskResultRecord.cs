@@ -46,6 +46,9 @@ public sealed record TaskResultRecord
     /// died or hung). Drives <see cref="WorkerOptions.MaxDeliveries"/>; 0 for the first run.</summary>
     public int Reruns { get; init; }
 
+    /// <summary>For <see cref="TaskState.Started"/>: the progress the task last reported (<see cref="TaskContext.ReportProgressAsync"/>).</summary>
+    public TaskProgress? Progress { get; init; }
+
     /// <summary>For <see cref="TaskState.Retry"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
 

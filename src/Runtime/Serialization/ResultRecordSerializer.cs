@@ -27,6 +27,9 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText CompletedAtName = JsonEncodedText.Encode("completedAt");
     private static readonly JsonEncodedText NextAttemptAtName = JsonEncodedText.Encode("nextAttemptAt");
     private static readonly JsonEncodedText RerunsName = JsonEncodedText.Encode("reruns");
+    private static readonly JsonEncodedText ProgressName = JsonEncodedText.Encode("progress");
+    private static readonly JsonEncodedText FractionName = JsonEncodedText.Encode("fraction");
+    private static readonly JsonEncodedText NoteName = JsonEncodedText.Encode("note");
 
     public static void Write(IBufferWriter<byte> output, TaskResultRecord record)
     {
@@ -81,6 +84,18 @@ internal static class ResultRecordSerializer
             writer.WriteString(CompletedAtName, completed);
         }
 
+        if (record.Progress is { } progress)
+        {
+            writer.WriteStartObject(ProgressName);
+            writer.WriteNumber(FractionName, progress.Fraction);
+            if (progress.Note is not null)
+            {
+                writer.WriteString(NoteName, progress.Note);
+            }
+
+            writer.WriteEndObject();
+        }
+
         if (record.NextAttemptAt is { } next)
         {
             writer.WriteString(NextAttemptAtName, next);
@@ -104,6 +119,7 @@ internal static class ResultRecordSerializer
         TaskState? state = null;
         ReadOnlyMemory<byte> result = default;
         TaskError? error = null;
+        TaskProgress? progress = null;
         int attempts = 0, reruns = 0;
         DateTimeOffset? sentAt = null, startedAt = null, completedAt = null, nextAttemptAt = null;
 
@@ -137,6 +153,10 @@ internal static class ResultRecordSerializer
             {
                 reader.Read();
                 attempts = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("progress"u8))
+            {
+                progress = ReadProgress(ref reader);
             }
             else if (reader.ValueTextEquals("reruns"u8))
             {
@@ -188,6 +208,7 @@ internal static class ResultRecordSerializer
             StartedAt = startedAt,
             CompletedAt = completedAt,
             NextAttemptAt = nextAttemptAt,
+            Progress = progress,
         };
     }
 
@@ -202,6 +223,32 @@ internal static class ResultRecordSerializer
         "REVOKED" => TaskState.Revoked,
         _ => throw new JsonException($"Unknown task state '{wire}'."),
     };
+
+    private static TaskProgress ReadProgress(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        double fraction = 0;
+        string? note = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("fraction"u8))
+            {
+                reader.Read();
+                fraction = reader.GetDouble();
+            }
+            else if (reader.ValueTextEquals("note"u8))
+            {
+                note = ReadString(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new TaskProgress(fraction, note);
+    }
 
     private static TaskError ReadError(ref Utf8JsonReader reader)
     {
