@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
@@ -56,95 +55,111 @@ public sealed class TaskContractsAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var shipped = new List<AdditionalText>();
-            var unshipped = new List<AdditionalText>();
+            var shippedFiles = new List<AdditionalText>();
+            var unshippedFiles = new List<AdditionalText>();
             foreach (var file in start.Options.AdditionalFiles)
             {
-                var fileName = Path.GetFileName(file.Path);
-                if (string.Equals(fileName, ShippedFileName, StringComparison.OrdinalIgnoreCase))
+                if (IsShippedFile(file))
                 {
-                    shipped.Add(file);
+                    shippedFiles.Add(file);
                 }
-                else if (string.Equals(fileName, UnshippedFileName, StringComparison.OrdinalIgnoreCase))
+                else if (IsUnshippedFile(file))
                 {
-                    unshipped.Add(file);
+                    unshippedFiles.Add(file);
                 }
             }
 
             // Projects that do not opt in see nothing.
-            if (shipped.Count == 0 && unshipped.Count == 0)
+            if (shippedFiles.Count == 0 && unshippedFiles.Count == 0)
             {
                 return;
             }
 
-            var symbols = new ContractSymbols(start.Compilation);
-            var tasks = new ConcurrentBag<SourceTask>();
-            start.RegisterSymbolAction(
-                symbolContext =>
-                {
-                    var method = (IMethodSymbol)symbolContext.Symbol;
-                    if (TaskSymbols.GetTaskAttribute(method, taskAttribute) is { } attribute)
-                    {
-                        tasks.Add(new SourceTask(method, TaskContract.FromMethod(method, attribute, symbols)));
-                    }
-                },
-                SymbolKind.Method);
-            start.RegisterCompilationEndAction(end =>
-            {
-                var shippedEntries = shipped.SelectMany(file => ContractFile.Read(file, end.CancellationToken)).ToList();
-                var unshippedEntries = unshipped.SelectMany(file => ContractFile.Read(file, end.CancellationToken)).ToList();
-                Analyze(end, tasks.OrderBy(t => t.Contract.Name, StringComparer.Ordinal).ToList(), shippedEntries, unshippedEntries);
-            });
+            var shipped = shippedFiles.SelectMany(file => ContractFile.Read(file, start.CancellationToken)).ToList();
+            var unshipped = unshippedFiles.SelectMany(file => ContractFile.Read(file, start.CancellationToken)).ToList();
+            var state = new ContractState(start.Compilation, taskAttribute, new ContractSymbols(start.Compilation), shipped, unshipped);
+
+            // Both kinds of diagnostics are local, so that the fix is offered while editing: those of a task on the
+            // task, found by a symbol action; those of a line that has no task (a shipped task gone, a stale unshipped
+            // line) on that line, found by an additional file action.
+            start.RegisterSymbolAction(state.AnalyzeTask, SymbolKind.Method);
+            start.RegisterAdditionalFileAction(state.AnalyzeFile);
         });
     }
 
-    private static void Analyze(
-        CompilationAnalysisContext context,
-        IReadOnlyList<SourceTask> tasks,
-        IReadOnlyList<ContractEntry> shippedEntries,
-        IReadOnlyList<ContractEntry> unshippedEntries)
+    private static bool IsShippedFile(AdditionalText file)
+        => string.Equals(Path.GetFileName(file.Path), ShippedFileName, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsUnshippedFile(AdditionalText file)
+        => string.Equals(Path.GetFileName(file.Path), UnshippedFileName, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The recorded contracts of one compilation, and, computed only when needed, every task in it.</summary>
+    private sealed class ContractState
     {
-        var shipped = FirstByName(shippedEntries.Where(e => !e.IsRemoved));
-        var unshipped = FirstByName(unshippedEntries.Where(e => !e.IsRemoved));
-        var removed = new HashSet<string>(unshippedEntries.Where(e => e.IsRemoved).Select(e => e.Name), StringComparer.Ordinal);
-        var sourceNames = new HashSet<string>(tasks.Select(t => t.Contract.Name), StringComparer.Ordinal);
+        private readonly Compilation _compilation;
+        private readonly INamedTypeSymbol _taskAttribute;
+        private readonly ContractSymbols _symbols;
+        private readonly Dictionary<string, ContractEntry> _shipped;
+        private readonly Dictionary<string, ContractEntry> _unshipped;
+        private readonly HashSet<string> _removed;
+        private readonly object _gate = new();
+        private SourceTasks? _sourceTasks;
 
-        // Shipped tasks that are gone from source without a *REMOVED* line, and source tasks recorded nowhere.
-        var missing = shipped.Values.Where(e => !sourceNames.Contains(e.Name) && !removed.Contains(e.Name)).ToList();
-        var unrecorded = tasks.Where(t => !shipped.ContainsKey(t.Contract.Name) && !unshipped.ContainsKey(t.Contract.Name)).ToList();
-        var renames = MatchRenames(missing, unrecorded);
-
-        foreach (var task in tasks)
+        public ContractState(
+            Compilation compilation,
+            INamedTypeSymbol taskAttribute,
+            ContractSymbols symbols,
+            IReadOnlyList<ContractEntry> shipped,
+            IReadOnlyList<ContractEntry> unshipped)
         {
-            var current = task.Contract;
-            var line = current.Format();
-            shipped.TryGetValue(current.Name, out var shippedEntry);
-            unshipped.TryGetValue(current.Name, out var unshippedEntry);
+            _compilation = compilation;
+            _taskAttribute = taskAttribute;
+            _symbols = symbols;
+            _shipped = FirstByName(shipped.Where(e => !e.IsRemoved));
+            _unshipped = FirstByName(unshipped.Where(e => !e.IsRemoved));
+            _removed = new HashSet<string>(unshipped.Where(e => e.IsRemoved).Select(e => e.Name), StringComparer.Ordinal);
+        }
 
-            if (renames.TryGetValue(task, out var renamedFrom))
+        public void AnalyzeTask(SymbolAnalysisContext context)
+        {
+            var method = (IMethodSymbol)context.Symbol;
+            if (TaskSymbols.GetTaskAttribute(method, _taskAttribute) is not { } attribute)
             {
-                var reasons = new List<string>
-                {
-                    $"it was renamed from '{renamedFrom.Name}' (messages queued under '{renamedFrom.Name}' find no task and are dead-lettered; " +
-                    $"keep the old name with [Task(Name = \"{renamedFrom.Name}\")])",
-                };
-                reasons.AddRange(TaskContractComparer.Compare(renamedFrom.Contract!, current).Breaking);
-                Report(context, Descriptors.ShippedContractBroken, task.Location, line, current.Name, renamedFrom.Line, current.Name, string.Join("; ", reasons));
-                continue;
+                return;
             }
+
+            var current = TaskContract.FromMethod(method, attribute, _symbols);
+            var location = TaskSymbols.GetIdentifierLocation(method);
+            var line = current.Format();
+            _shipped.TryGetValue(current.Name, out var shippedEntry);
+            _unshipped.TryGetValue(current.Name, out var unshippedEntry);
+            void Report(DiagnosticDescriptor descriptor, string? contract, string? removedLine, params object[] arguments)
+                => context.ReportDiagnostic(CreateDiagnostic(descriptor, location, contract, current.Name, removedLine, arguments));
 
             if (unshippedEntry is not null && unshippedEntry.Line == line)
             {
-                continue;
+                return;
             }
 
             if (shippedEntry is null)
             {
+                if (unshippedEntry is null && MayBeRename(current) && GetSourceTasks(context.CancellationToken).Renames.TryGetValue(current.Name, out var renamedFrom))
+                {
+                    var reasons = new List<string>
+                    {
+                        $"it was renamed from '{renamedFrom.Name}' (messages queued under '{renamedFrom.Name}' find no task and are dead-lettered; " +
+                        $"keep the old name with [Task(Name = \"{renamedFrom.Name}\")])",
+                    };
+                    reasons.AddRange(TaskContractComparer.Compare(renamedFrom.Contract!, current).Breaking);
+                    Report(Descriptors.ShippedContractBroken, line, renamedFrom.Line, current.Name, string.Join("; ", reasons));
+                    return;
+                }
+
                 var reason = unshippedEntry is null
                     ? $"has no recorded contract; record it in {UnshippedFileName}"
                     : $"does not match its contract in {UnshippedFileName}; record the new one";
-                Report(context, Descriptors.ContractMustBeRecorded, task.Location, line, current.Name, null, current.Name, reason);
-                continue;
+                Report(Descriptors.ContractMustBeRecorded, line, null, current.Name, reason);
+                return;
             }
 
             if (shippedEntry.Line == line)
@@ -153,90 +168,152 @@ public sealed class TaskContractsAnalyzer : DiagnosticAnalyzer
                 {
                     // Back to the shipped contract: the Unshipped line is stale, and the fix removes it.
                     Report(
-                        context,
                         Descriptors.ContractMustBeRecorded,
-                        task.Location,
                         null,
-                        current.Name,
                         null,
                         current.Name,
                         $"matches its shipped contract again, but {UnshippedFileName} records another; remove that line");
                 }
 
-                continue;
+                return;
             }
 
             if (shippedEntry.Contract is null)
             {
                 Report(
-                    context,
                     Descriptors.ShippedContractBroken,
-                    task.Location,
                     line,
-                    current.Name,
                     null,
                     current.Name,
                     $"its line in {ShippedFileName} cannot be read, so the change cannot be checked (write it as '{line}' if that is what shipped)");
-                continue;
+                return;
             }
 
             var comparison = TaskContractComparer.Compare(shippedEntry.Contract, current);
             if (comparison.Breaking.Count > 0)
             {
-                Report(context, Descriptors.ShippedContractBroken, task.Location, line, current.Name, null, current.Name, string.Join("; ", comparison.Breaking));
+                Report(Descriptors.ShippedContractBroken, line, null, current.Name, string.Join("; ", comparison.Breaking));
             }
             else if (comparison.Compatible.Count > 0)
             {
-                Report(context, Descriptors.ShippedContractExtended, task.Location, line, current.Name, null, current.Name, string.Join("; ", comparison.Compatible));
+                Report(Descriptors.ShippedContractExtended, line, null, current.Name, string.Join("; ", comparison.Compatible));
             }
 
             if (comparison.QueueChanged)
             {
-                Report(context, Descriptors.ShippedContractQueueChanged, task.Location, line, current.Name, null, current.Name, shippedEntry.Contract.Queue, current.Queue);
+                Report(Descriptors.ShippedContractQueueChanged, line, null, current.Name, shippedEntry.Contract.Queue, current.Queue);
             }
         }
 
-        foreach (var gone in missing)
+        public void AnalyzeFile(AdditionalFileAnalysisContext context)
         {
-            if (renames.Values.Contains(gone))
+            var isShipped = IsShippedFile(context.AdditionalFile);
+            if (!isShipped && !IsUnshippedFile(context.AdditionalFile))
             {
-                continue;
+                return;
             }
 
-            Report(
-                context,
-                Descriptors.ShippedContractBroken,
-                gone.Location,
-                null,
-                gone.Name,
-                gone.Line,
-                gone.Name,
-                $"it no longer exists (messages queued under '{gone.Name}' find no task and are dead-lettered; keep a task with that name until they are drained)");
+            var tasks = GetSourceTasks(context.CancellationToken);
+            if (isShipped)
+            {
+                // Shipped tasks gone from source without a *REMOVED* line; a rename is reported on the renamed task.
+                foreach (var gone in tasks.Missing)
+                {
+                    if (gone.Location.GetLineSpan().Path != context.AdditionalFile.Path || tasks.Renames.Values.Contains(gone))
+                    {
+                        continue;
+                    }
+
+                    context.ReportDiagnostic(CreateDiagnostic(
+                        Descriptors.ShippedContractBroken,
+                        gone.Location,
+                        null,
+                        gone.Name,
+                        gone.Line,
+                        gone.Name,
+                        $"it no longer exists (messages queued under '{gone.Name}' find no task and are dead-lettered; keep a task with that name until they are drained)"));
+                }
+
+                return;
+            }
+
+            // Unshipped lines of tasks that no longer exist and never shipped: the record is stale.
+            foreach (var stale in _unshipped.Values)
+            {
+                if (stale.Location.GetLineSpan().Path != context.AdditionalFile.Path || tasks.Names.Contains(stale.Name) || _shipped.ContainsKey(stale.Name))
+                {
+                    continue;
+                }
+
+                context.ReportDiagnostic(CreateDiagnostic(
+                    Descriptors.ContractMustBeRecorded,
+                    stale.Location,
+                    null,
+                    stale.Name,
+                    null,
+                    stale.Name,
+                    $"is recorded in {UnshippedFileName} but no longer exists; remove the line"));
+            }
         }
 
-        // Unshipped lines of tasks that no longer exist (and never shipped): the record is stale.
-        foreach (var stale in unshipped.Values.Where(e => !sourceNames.Contains(e.Name) && !shipped.ContainsKey(e.Name)))
+        /// <summary>Whether a shipped task has the same arguments as <paramref name="current"/>, so that it may have been renamed to it.</summary>
+        private bool MayBeRename(TaskContract current)
         {
-            Report(
-                context,
-                Descriptors.ContractMustBeRecorded,
-                stale.Location,
-                null,
-                stale.Name,
-                null,
-                stale.Name,
-                $"is recorded in {UnshippedFileName} but no longer exists; remove the line");
+            var arguments = FormatArguments(current);
+            return _shipped.Values.Any(e => e.Contract is not null && !_removed.Contains(e.Name) && FormatArguments(e.Contract) == arguments);
+        }
+
+        /// <summary>Every task of the compilation, found once by walking its symbols.</summary>
+        private SourceTasks GetSourceTasks(CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                return _sourceTasks ??= FindSourceTasks(cancellationToken);
+            }
+        }
+
+        private SourceTasks FindSourceTasks(CancellationToken cancellationToken)
+        {
+            var tasks = new List<(IMethodSymbol Method, TaskContract Contract)>();
+            var namespaces = new Stack<INamespaceSymbol>();
+            namespaces.Push(_compilation.Assembly.GlobalNamespace);
+            while (namespaces.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var ns = namespaces.Pop();
+                foreach (var member in ns.GetMembers())
+                {
+                    if (member is INamespaceSymbol child)
+                    {
+                        namespaces.Push(child);
+                    }
+                    else if (member is INamedTypeSymbol type)
+                    {
+                        foreach (var method in TaskSymbols.GetTaskMethods(type, _taskAttribute))
+                        {
+                            tasks.Add((method, TaskContract.FromMethod(method, TaskSymbols.GetTaskAttribute(method, _taskAttribute)!, _symbols)));
+                        }
+                    }
+                }
+            }
+
+            var names = new HashSet<string>(tasks.Select(t => t.Contract.Name), StringComparer.Ordinal);
+            var missing = _shipped.Values.Where(e => !names.Contains(e.Name) && !_removed.Contains(e.Name)).ToList();
+            var unrecorded = tasks.Where(t => !_shipped.ContainsKey(t.Contract.Name) && !_unshipped.ContainsKey(t.Contract.Name)).ToList();
+            return new SourceTasks(names, missing, MatchRenames(missing, unrecorded));
         }
     }
 
     /// <summary>
     /// Pairs a missing shipped task with the one unrecorded source task that looks like it renamed: the same
     /// arguments, and the same method name, the same containing type, or a <c>Name</c> that moved away from the default.
-    /// Only unambiguous pairs count.
+    /// Only unambiguous pairs count. Keyed by the new task name.
     /// </summary>
-    private static Dictionary<SourceTask, ContractEntry> MatchRenames(IReadOnlyList<ContractEntry> missing, IReadOnlyList<SourceTask> unrecorded)
+    private static Dictionary<string, ContractEntry> MatchRenames(
+        IReadOnlyList<ContractEntry> missing,
+        IReadOnlyList<(IMethodSymbol Method, TaskContract Contract)> unrecorded)
     {
-        var candidates = new List<(ContractEntry Entry, SourceTask Task)>();
+        var candidates = new List<(ContractEntry Entry, string Task)>();
         foreach (var entry in missing)
         {
             if (entry.Contract is null)
@@ -245,37 +322,37 @@ public sealed class TaskContractsAnalyzer : DiagnosticAnalyzer
             }
 
             var arguments = FormatArguments(entry.Contract);
-            foreach (var task in unrecorded)
+            foreach (var (method, contract) in unrecorded)
             {
-                if (FormatArguments(task.Contract) == arguments && LooksLikeRename(entry.Name, task))
+                if (FormatArguments(contract) == arguments && LooksLikeRename(entry.Name, method))
                 {
-                    candidates.Add((entry, task));
+                    candidates.Add((entry, contract.Name));
                 }
             }
         }
 
-        var renames = new Dictionary<SourceTask, ContractEntry>();
+        var renames = new Dictionary<string, ContractEntry>(StringComparer.Ordinal);
         foreach (var (entry, task) in candidates)
         {
             if (candidates.Count(c => c.Entry == entry) == 1 && candidates.Count(c => c.Task == task) == 1)
             {
-                renames.Add(task, entry);
+                renames[task] = entry;
             }
         }
 
         return renames;
-
-        static string FormatArguments(TaskContract contract) => string.Join(", ", contract.Parameters.Select(p => p.Format()));
     }
 
-    private static bool LooksLikeRename(string oldName, SourceTask task)
+    private static string FormatArguments(TaskContract contract) => string.Join(", ", contract.Parameters.Select(p => p.Format()));
+
+    private static bool LooksLikeRename(string oldName, IMethodSymbol method)
     {
-        var defaultName = TaskContract.GetDefaultName(task.Method);
+        var defaultName = TaskContract.GetDefaultName(method);
         var lastDot = oldName.LastIndexOf('.');
         var oldMethod = lastDot < 0 ? oldName : oldName.Substring(lastDot + 1);
         var oldType = lastDot < 0 ? string.Empty : oldName.Substring(0, lastDot);
-        var typeName = defaultName.Substring(0, defaultName.Length - task.Method.Name.Length).TrimEnd('.');
-        return oldName == defaultName || oldMethod == task.Method.Name || (oldType.Length > 0 && oldType == typeName);
+        var typeName = defaultName.Substring(0, defaultName.Length - method.Name.Length).TrimEnd('.');
+        return oldName == defaultName || oldMethod == method.Name || (oldType.Length > 0 && oldType == typeName);
     }
 
     private static Dictionary<string, ContractEntry> FirstByName(IEnumerable<ContractEntry> entries)
@@ -292,8 +369,7 @@ public sealed class TaskContractsAnalyzer : DiagnosticAnalyzer
         return byName;
     }
 
-    private static void Report(
-        CompilationAnalysisContext context,
+    private static Diagnostic CreateDiagnostic(
         DiagnosticDescriptor descriptor,
         Location location,
         string? contract,
@@ -317,25 +393,28 @@ public sealed class TaskContractsAnalyzer : DiagnosticAnalyzer
             properties = properties.Add(RemovedLineProperty, removedLine);
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(descriptor, location, properties, arguments));
+        return Diagnostic.Create(descriptor, location, properties, arguments);
     }
 
-    private sealed class SourceTask
+    private sealed class SourceTasks
     {
-        public SourceTask(IMethodSymbol method, TaskContract contract)
+        public SourceTasks(HashSet<string> names, IReadOnlyList<ContractEntry> missing, Dictionary<string, ContractEntry> renames)
         {
-            Method = method;
-            Contract = contract;
+            Names = names;
+            Missing = missing;
+            Renames = renames;
         }
 
-        public IMethodSymbol Method { get; }
+        /// <summary>The names of all tasks in source.</summary>
+        public HashSet<string> Names { get; }
 
-        public TaskContract Contract { get; }
+        /// <summary>Shipped tasks that are gone from source without a <c>*REMOVED*</c> line.</summary>
+        public IReadOnlyList<ContractEntry> Missing { get; }
 
-        public Location Location => TaskSymbols.GetIdentifierLocation(Method);
+        /// <summary>Renamed tasks: new name to the shipped entry they replace.</summary>
+        public Dictionary<string, ContractEntry> Renames { get; }
     }
 }
-
 /// <summary>One line of a contract file that is not blank and not a <c>#</c> comment.</summary>
 internal sealed class ContractEntry
 {

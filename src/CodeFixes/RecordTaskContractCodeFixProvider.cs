@@ -71,7 +71,7 @@ public sealed class RecordTaskContractCodeFixProvider : CodeFixProvider
         {
             var text = await unshipped.GetTextAsync(cancellationToken).ConfigureAwait(false);
             var updated = Rewrite(text.ToString(), edit);
-            return solution.WithAdditionalDocumentText(unshipped.Id, SourceText.From(updated, text.Encoding ?? System.Text.Encoding.UTF8));
+            return solution.WithAdditionalDocumentText(unshipped.Id, SourceText.From(updated, text.Encoding, text.ChecksumAlgorithm));
         }
 
         // No Unshipped file yet: create it next to the Shipped one.
