@@ -226,6 +226,86 @@ public class TaskContractsAnalyzerTests
     }
 
     [Fact]
+    public async Task NewSiblingWithSameArguments_ShippedTaskStillThere_OnlyTT0301()
+    {
+        const string source = """
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Send(string to) { }
+
+                [Task]
+                public static void {|#0:SendLater|}(string to) { }
+            }
+            """;
+
+        await VerifyAsync(
+            source,
+            shipped: "Jobs.Send queue=default (string to) -> void",
+            unshipped: null,
+            Diagnostic(Descriptors.ContractMustBeRecorded, 0, "Jobs.SendLater", "has no recorded contract; record it in TaskContracts.Unshipped.txt"));
+    }
+
+    [Fact]
+    public async Task ShippedTask_RenameAmbiguous_ReportsRemovalOnLineAndTT0301OnEachCandidate()
+    {
+        const string source = """
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void {|#0:SendNow|}(string to) { }
+
+                [Task]
+                public static void {|#1:SendLater|}(string to) { }
+            }
+            """;
+
+        await VerifyAsync(
+            source,
+            shipped: "{|#2:Jobs.Send queue=default (string to) -> void|}",
+            unshipped: null,
+            Diagnostic(Descriptors.ContractMustBeRecorded, 0, "Jobs.SendNow", "has no recorded contract; record it in TaskContracts.Unshipped.txt"),
+            Diagnostic(Descriptors.ContractMustBeRecorded, 1, "Jobs.SendLater", "has no recorded contract; record it in TaskContracts.Unshipped.txt"),
+            Diagnostic(
+                Descriptors.ShippedContractBroken,
+                2,
+                "Jobs.Send",
+                "it no longer exists (messages queued under 'Jobs.Send' find no task and are dead-lettered; keep a task with that name until they are drained)"));
+    }
+
+    [Fact]
+    public async Task ShippedTask_MovedToAnotherType_ReportsRenameWithQueueAndResultChecked()
+    {
+        const string source = """
+            using TypedTasks;
+
+            namespace Mail.V2;
+
+            public partial class MailTasks
+            {
+                [Task(Queue = "email")]
+                public static bool {|#0:SendWelcome|}(string address) => true;
+            }
+            """;
+
+        await VerifyAsync(
+            source,
+            shipped: "Mail.MailTasks.SendWelcome queue=email (string address) -> void",
+            unshipped: null,
+            Diagnostic(
+                Descriptors.ShippedContractBroken,
+                0,
+                "Mail.V2.MailTasks.SendWelcome",
+                "it was renamed from 'Mail.MailTasks.SendWelcome' (messages queued under 'Mail.MailTasks.SendWelcome' find no task and are dead-lettered; "
+                + "keep the old name with [Task(Name = \"Mail.MailTasks.SendWelcome\")]); "
+                + "its result changed from 'void' to 'bool' (callers holding handles of tasks already queued read a result stored as 'bool' as 'void'; keep the result type, or add a new task)"));
+    }
+
+    [Fact]
     public async Task ShippedTask_RenamedMethodKeepsName_NothingReported()
     {
         const string source = """
