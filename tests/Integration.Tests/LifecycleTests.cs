@@ -150,6 +150,24 @@ public sealed class LifecycleTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
+    public async Task ReportProgress_StatusPageSeesStartedWithProgress_ThenSuccess()
+    {
+        await using var app = await TestApp.StartAsync(server);
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Progressing, HandWrittenTasks.Key("progress"), cancellationToken: Ct);
+        await app.Probe.StartedSignal("progress").Task.WaitAsync(Timeout, Ct);
+
+        var running = await handle.GetRecordAsync(Ct);
+        Assert.Equal(TaskState.Started, running!.State);
+        Assert.Equal(new TaskProgress(0.5, "page 5 of 10"), running.Progress);
+        app.Probe.Gate("progress").TrySetResult();
+        Assert.Equal("progress", await handle.GetAsync(Timeout, Ct));
+        var done = await handle.GetRecordAsync(Ct);
+        Assert.Equal(TaskState.Success, done!.State);
+        Assert.Null(done.Progress);
+    }
+
+    [Fact]
     public async Task RecordPending_QueuedAndUnknownIdsAreToldApart()
     {
         var prefix = TestApp.NewPrefix();

@@ -13,12 +13,14 @@ public static partial class CrashTasks
     /// that registers these tasks in-process.</summary>
     public static bool MayKillProcess { get; set; }
 
-    /// <summary>Marks the run, then returns at once if <c>{marker}.release</c> exists, else blocks until cancelled.</summary>
+    /// <summary>Marks the run; the first run blocks until cancelled, later runs return at once (so do runs that
+    /// find <c>{marker}.release</c>). Deciding by the run count, not by a file the test writes, leaves no race
+    /// between the test releasing and the first run checking.</summary>
     [Task(Name = "crash.hang")]
     public static async Task<string> Hang(string marker, CancellationToken ct)
     {
         Mark(marker);
-        if (!File.Exists(ReleasePath(marker)))
+        if (ReadRuns(marker).Count < 2 && !File.Exists(ReleasePath(marker)))
         {
             await Task.Delay(Timeout.Infinite, ct);
         }

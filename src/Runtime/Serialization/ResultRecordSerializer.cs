@@ -59,7 +59,7 @@ internal static class ResultRecordSerializer
         }
 
         writer.WriteNumber(AttemptsName, record.Attempts);
-        if (record.Reruns > 0)
+        if (record.Reruns != 0)
         {
             writer.WriteNumber(RerunsName, record.Reruns);
         }

@@ -73,6 +73,9 @@ internal sealed record Outcome(OutcomeKind Kind)
 
     public ulong? StartedRevision { get; init; }
 
+    /// <summary>Earlier runs of this attempt (their workers died or hung).</summary>
+    public int Reruns { get; init; }
+
     /// <summary>For <see cref="OutcomeKind.Retry"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
 

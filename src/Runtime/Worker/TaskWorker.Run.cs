@@ -88,6 +88,7 @@ internal sealed partial class TaskWorker
         var maxRetries = int.TryParse(held.Header(TaskHeaders.MaxRetries), out var m) && m >= 0 ? m : task.MaxRetries;
         // The producer's PENDING record (RecordPending), replaced by the first write with one compare-and-set.
         ulong? startedRevision = ulong.TryParse(held.Header(TaskHeaders.RecordRevision), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pending) ? pending : null;
+        var reruns = 0;
         if (deliveries > 1)
         {
             // A redelivery: its worker died, hung or lost its connection. Decide from the result store, not from the
@@ -99,6 +100,7 @@ internal sealed partial class TaskWorker
             }
 
             startedRevision = rerun.StartedRevision;
+            reruns = rerun.Reruns;
         }
         else if (task.TrackStarted && !task.IgnoreResult && id.Length > 0)
         {
@@ -114,10 +116,17 @@ internal sealed partial class TaskWorker
                 }
 
                 startedRevision = rerun.StartedRevision;
+                reruns = rerun.Reruns;
             }
         }
 
         var context = new TaskContext(id, name, held.Queue, attempt, maxRetries);
+        if (!task.IgnoreResult && id.Length > 0)
+        {
+            context.ProgressSink = async (progress, cancellationToken) =>
+                startedRevision = await WriteProgressAsync(id, task, attempt, now, reruns, progress, startedRevision, cancellationToken).ConfigureAwait(false) ?? startedRevision;
+        }
+
         using var execution = CancellationTokenSource.CreateLinkedTokenSource(_executionCts.Token);
         if (task.SoftTimeLimit is { } soft)
         {
@@ -158,7 +167,7 @@ internal sealed partial class TaskWorker
         }
         catch (OperationCanceledException) when (_executionCts.IsCancellationRequested)
         {
-            return new Outcome(OutcomeKind.Abandon) { TaskId = id, TaskName = name };
+            return new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision };
         }
         catch (OperationCanceledException) when (running.Terminated)
         {
@@ -222,34 +231,39 @@ internal sealed partial class TaskWorker
     /// delivery is counted as a run, so a prefetched task may be miscounted by one. Without a result backend the
     /// broker's count is used.
     /// </summary>
-    private async Task<(Outcome? Outcome, ulong? StartedRevision)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now, bool assumeEarlierRun)
+    private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now, bool assumeEarlierRun)
     {
         var limit = Math.Max(1, _options.MaxDeliveries);
         var store = id.Length == 0 || task.IgnoreResult ? null : await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
         if (store is null)
         {
-            return deliveries > (ulong)limit ? (WorkerLost(deliveries), null) : (null, null);
+            return deliveries > (ulong)limit ? (WorkerLost(deliveries), null, 0) : (null, null, 0);
         }
 
         var entry = await store.TryGetEntryAsync(id, serializer: RawSerializer).ConfigureAwait(false);
         var existing = entry.Success && !entry.Value.Value.IsEmpty ? Serialization.ResultRecordSerializer.Read(entry.Value.Value) : null;
         if (existing is { } record && record.State.IsFinal())
         {
-            return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null);
+            return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null, 0);
         }
 
-        // Earlier runs of this attempt: a STARTED record of this attempt says how many (its reruns + 1); without one,
-        // a redelivery means the first delivery ran (a prefetched task may be counted once too often).
-        var previousRuns = existing is { State: TaskState.Started } same && same.Attempts == attempt
-            ? same.Reruns + 1
-            : assumeEarlierRun ? 1 : 0;
+        // Earlier runs of this attempt: a STARTED record of this attempt says how many (its reruns + 1), a PENDING one
+        // written by a graceful hand-back says how many before it; without either, a redelivery means the first
+        // delivery ran (a prefetched task may be counted once too often).
+        var previousRuns = existing switch
+        {
+            { State: TaskState.Started } same when same.Attempts == attempt => same.Reruns + 1,
+            // Handed back on a worker's shutdown: not a run (the record keeps the runs before it).
+            { State: TaskState.Pending } handedBack when handedBack.Attempts == attempt => handedBack.Reruns,
+            _ => assumeEarlierRun ? 1 : 0,
+        };
         if (previousRuns >= limit)
         {
-            return (WorkerLost((ulong)previousRuns), null);
+            return (WorkerLost((ulong)previousRuns), null, previousRuns);
         }
 
         var revision = await TryRecordStartedAsync(id, task, attempt, now, previousRuns, existing is null ? 0 : entry.Value.Revision).ConfigureAwait(false);
-        return (null, revision);
+        return (null, revision, previousRuns);
 
         Outcome WorkerLost(ulong runs) => new(OutcomeKind.DeadLetter)
         {

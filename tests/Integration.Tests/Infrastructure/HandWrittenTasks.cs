@@ -61,10 +61,13 @@ public static class HandWrittenTasks
     /// <summary>Echo that also counts its runs in the probe (key "echo-counted").</summary>
     public static readonly TaskDefinition<int> EchoCounted = new("tests.echo-counted", InvokeEchoCounted, TestJson.Default.Int32);
 
+    /// <summary>Reports half done, then blocks until its gate opens.</summary>
+    public static readonly TaskDefinition<string> Progressing = new("tests.progressing", InvokeProgressing, TestJson.Default.String);
+
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
         => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
             .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited)
-            .AddTask(EchoTracked).AddTask(EchoCounted);
+            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing);
 
     public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
@@ -142,6 +145,16 @@ public static class HandWrittenTasks
         invocation.Services.GetRequiredService<Probe>().Executed(invocation.TaskName);
         invocation.SetResult(value * 2, TestJson.Default.Int32);
         return default;
+    }
+
+    private static async ValueTask InvokeProgressing(TaskInvocation invocation)
+    {
+        var key = Read(invocation, "key", TestJson.Default.String);
+        var probe = invocation.Services.GetRequiredService<Probe>();
+        await invocation.Context.ReportProgressAsync(0.5, "page 5 of 10", invocation.CancellationToken);
+        probe.StartedSignal(key).TrySetResult();
+        await probe.Gate(key).Task.WaitAsync(invocation.CancellationToken);
+        invocation.SetResult(key, TestJson.Default.String);
     }
 
     private static ValueTask InvokeLimited(TaskInvocation invocation)
