@@ -203,4 +203,47 @@ public sealed class SnapshotTests
             """, "Lifecycle");
         Snapshot.Verify(result, nameof(SnapshotTests));
     }
+
+    [Fact]
+    public void Polymorphism_AbstractClass_Interface_ConcreteBase()
+    {
+        var result = GeneratorRunner.RunClean("""
+            using System.Text.Json.Serialization;
+
+            namespace Zoo;
+
+            [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FallBackToNearestAncestor, IgnoreUnrecognizedTypeDiscriminators = true)]
+            [JsonDerivedType(typeof(Circle), "circle")]
+            [JsonDerivedType(typeof(Square), "square")]
+            public abstract record Shape(string Name);
+
+            public sealed record Circle(string Name, double Radius) : Shape(Name);
+
+            public sealed record Square(string Name, double Side) : Shape(Name);
+
+            public interface INamed { string Name { get; } }
+
+            [JsonDerivedType(typeof(Dog), 1)]
+            [JsonDerivedType(typeof(Cat), 2)]
+            public interface IAnimal : INamed { int Legs { get; } }
+
+            public sealed class Dog : IAnimal { public string Name { get; set; } = ""; public int Legs { get; set; } public bool Barks { get; set; } }
+
+            public sealed class Cat : IAnimal { public string Name { get; set; } = ""; public int Legs { get; set; } public List<Shape> Toys { get; set; } = new(); }
+
+            [JsonDerivedType(typeof(Vehicle), "vehicle")]
+            [JsonDerivedType(typeof(Car))]
+            public class Vehicle { public int Wheels { get; set; } }
+
+            public sealed class Car : Vehicle { public string Model { get; set; } = ""; }
+
+            public static partial class ZooTasks
+            {
+                [Task]
+                public static Task<IReadOnlyList<Shape>> Draw(Shape shape, IAnimal animal, Dictionary<string, Vehicle> vehicles)
+                    => Task.FromResult<IReadOnlyList<Shape>>([shape]);
+            }
+            """, "Zoo");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
 }

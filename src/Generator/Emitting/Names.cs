@@ -22,6 +22,7 @@ internal static class Names
     public const string JsonTypeInfo = "global::System.Text.Json.Serialization.Metadata.JsonTypeInfo";
     public const string JsonMetadataServices = "global::System.Text.Json.Serialization.Metadata.JsonMetadataServices";
     public const string Metadata = "global::System.Text.Json.Serialization.Metadata";
+    public const string JsonUnknownDerivedTypeHandling = "global::System.Text.Json.Serialization.JsonUnknownDerivedTypeHandling";
     public const string JsonMetadataClass = "global::TypedTasks.Generated.TypedTasksJsonMetadata";
     public const string GetRequiredService = "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService";
 
