@@ -75,7 +75,8 @@ internal static class IndexPage
       } else if (status.status === 'FAILURE' || status.status === 'REVOKED') {
         reportOut.textContent = `${status.status}: ${status.error ? status.error.message : ''}`;
       } else {
-        reportOut.textContent = `${status.status}… (task ${taskId})`;
+        const progress = status.progress != null ? ` ${Math.round(status.progress * 100)}% (${status.progressNote})` : '';
+        reportOut.textContent = `${status.status}${progress}… (task ${taskId})`;
         setTimeout(() => poll(taskId), 500);
       }
     }

@@ -14,7 +14,7 @@ internal static class ReportEndpoints
     /// <param name="Status">The Celery state name: PENDING, STARTED, SUCCESS, FAILURE, ….</param>
     /// <param name="AssetId">The report's asset id once the task succeeded.</param>
     /// <param name="Error">Why the task failed, when it did.</param>
-    public sealed record ReportStatus(string Status, int? AssetId, ReportError? Error);
+    public sealed record ReportStatus(string Status, int? AssetId, ReportError? Error, double? Progress = null, string? ProgressNote = null);
 
     /// <summary>Why a report failed: the exception type and message from the worker (not its stack trace).</summary>
     /// <param name="Type">Full name of the exception type.</param>
@@ -66,7 +66,7 @@ internal static class ReportEndpoints
         }
 
         var error = record?.Error is { } e ? new ReportError(e.Type, e.Message) : null;
-        return Results.Ok(new ReportStatus(state.ToWireName(), assetId, error));
+        return Results.Ok(new ReportStatus(state.ToWireName(), assetId, error, record?.Progress?.Fraction, record?.Progress?.Note));
     }
 
     private static async Task<IResult> GetAssetAsync(string taskId, ITaskClient tasks, AssetStore assets, CancellationToken ct)

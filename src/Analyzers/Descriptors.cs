@@ -22,6 +22,7 @@ internal static class Descriptors
     public const string DeclarationCategory = "TypedTasks.Declaration";
     public const string SerializationCategory = "TypedTasks.Serialization";
     public const string UsageCategory = "TypedTasks.Usage";
+    public const string ContractsCategory = "TypedTasks.Contracts";
 
     public static readonly DiagnosticDescriptor TypeMustBePartial = Create(
         "TT0001",
@@ -121,6 +122,34 @@ internal static class Descriptors
         "Task '{0}' waits for another task with '{1}', which holds a worker slot while the awaited task may be queued behind it; once every slot waits, the worker deadlocks; chain the work into a follow-up task or return the handle's Id instead",
         UsageCategory,
         DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ContractMustBeRecorded = Create(
+        "TT0301",
+        "Record the contract of every task",
+        "Task '{0}' {1}",
+        ContractsCategory,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ShippedContractBroken = Create(
+        "TT0302",
+        "Do not break the contract of a shipped task",
+        "Task '{0}' breaks messages already queued under its shipped contract: {1}; if the break is intended, drain the queues first and record the new contract",
+        ContractsCategory,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ShippedContractExtended = Create(
+        "TT0303",
+        "Compatible change to a shipped task contract",
+        "Task '{0}' changed compatibly with its shipped contract: {1}; queued messages still decode; record the new contract",
+        ContractsCategory,
+        DiagnosticSeverity.Info);
+
+    public static readonly DiagnosticDescriptor ShippedContractQueueChanged = Create(
+        "TT0304",
+        "A shipped task moved to another queue",
+        "Task '{0}' moved from queue '{1}' to '{2}'; messages already queued stay in '{1}' until a worker drains them, so keep a worker serving '{1}' until it is empty; record the new contract",
+        ContractsCategory,
+        DiagnosticSeverity.Info);
 
     private static DiagnosticDescriptor Create(
         string id,

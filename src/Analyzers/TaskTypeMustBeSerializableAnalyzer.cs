@@ -11,8 +11,10 @@ namespace TypedTasks.Analyzers;
 /// <summary>
 /// TT0104: a task argument or result whose type can never round-trip through JSON (a delegate, a
 /// stream, a ref struct, a Task…), directly or in a type argument, array element or public property
-/// of the application's own types. Only "never" is reported, as in xunit.analyzers'
-/// SerializabilityAnalyzer: interfaces and abstract types may have serializable implementations.
+/// of the application's own types. Also, for the application's own types in a data position (the
+/// argument or result itself, a property, an array or collection element): an interface or abstract
+/// class without <c>[JsonDerivedType]</c>, and a class without a constructor System.Text.Json can use.
+/// Framework types are judged only by the "never" list, as in xunit.analyzers' SerializabilityAnalyzer.
 /// The generator's TT0101 says the same without the member path; this is the precise version.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -20,6 +22,9 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
 {
     /// <summary>How many properties deep into the application's types the walk goes.</summary>
     private const int MaxMemberDepth = 4;
+
+    private const string NoConstructor =
+        "has no constructor System.Text.Json can use; add a public parameterless constructor or [JsonConstructor]";
 
     private static readonly (string MetadataName, string Reason)[] NeverSerializableBases =
     [
@@ -55,6 +60,9 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
                 compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1"),
                 compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute"),
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonDerivedTypeAttribute"),
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonConstructorAttribute"),
+                compilation.Assembly,
                 NeverSerializableBases
                     .Select(entry => (Type: compilation.GetTypeByMetadataName(entry.MetadataName), entry.Reason))
                     .Where(entry => entry.Type is not null)
@@ -68,7 +76,7 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol taskAttribute, Symbols known)
     {
         var method = (IMethodSymbol)context.Symbol;
-        if (TaskSymbols.GetTaskAttribute(method, taskAttribute) is null)
+        if (TaskSymbols.GetTaskAttribute(method, taskAttribute) is not { } attribute)
         {
             return;
         }
@@ -93,7 +101,9 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
                 problem));
         }
 
-        if (GetResultType(method, known) is { } result
+        // As in the generator: the result of an IgnoreResult task is never serialized.
+        if (!IgnoresResult(attribute)
+            && GetResultType(method, known) is { } result
             && Find(result, known, context.CancellationToken) is { } resultProblem)
         {
             context.ReportDiagnostic(Diagnostic.Create(
@@ -104,6 +114,9 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
                 resultProblem));
         }
     }
+
+    private static bool IgnoresResult(AttributeData attribute)
+        => attribute.NamedArguments.Any(argument => argument is { Key: "IgnoreResult", Value.Value: true });
 
     /// <summary>The task's result: the return type, unwrapping <c>Task&lt;T&gt;</c> and <c>ValueTask&lt;T&gt;</c>; none for void, Task, ValueTask.</summary>
     private static ITypeSymbol? GetResultType(IMethodSymbol method, Symbols known)
@@ -142,20 +155,29 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
         return TaskSymbols.GetIdentifierLocation(method);
     }
 
-    /// <summary>The first part of <paramref name="root"/> that can never be serialized, as "path: type is reason", or <see langword="null"/>.</summary>
+    /// <summary>
+    /// The first part of <paramref name="root"/> that can never be serialized, as "path: type is reason"
+    /// (or "path: type has no constructor…"), or <see langword="null"/>.
+    /// </summary>
     private static string? Find(ITypeSymbol root, Symbols known, CancellationToken cancellationToken)
     {
         var rootName = Display(root);
         var onPath = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-        return Walk(root, rootName, depth: 0, topLevel: true);
+        return Walk(root, rootName, depth: 0, topLevel: true, data: true);
 
-        string? Walk(ITypeSymbol type, string path, int depth, bool topLevel)
+        // data: the type's own shape is what JSON reads and writes (the argument or result, a property, an
+        // element, a framework type's type argument), not a type argument of an application type, which may
+        // be a marker (TypedId<TEntity>): those are walked through the properties that use them.
+        string? Walk(ITypeSymbol type, string path, int depth, bool topLevel, bool data)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (Classify(type, known, topLevel) is { } reason)
+            var problem = Classify(type, known, topLevel) is { } reason
+                ? "is " + reason
+                : data ? ClassifyShape(type, known, cancellationToken) : null;
+            if (problem is not null)
             {
                 var culprit = Display(type);
-                return (path == culprit ? culprit : path + ": " + culprit) + " is " + reason;
+                return (path == culprit ? culprit : path + ": " + culprit) + " " + problem;
             }
 
             if (!onPath.Add(type))
@@ -169,13 +191,26 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
                 {
                     case IArrayTypeSymbol array:
                         // `object[]` or `dynamic[]` is as untyped as `object`.
-                        return Walk(array.ElementType, path, depth, topLevel);
+                        return Walk(array.ElementType, path, depth, topLevel, data);
                     case INamedTypeSymbol named:
+                        var argumentsAreData = data && !IsApplicationNamespace(named);
                         foreach (var argument in named.TypeArguments)
                         {
-                            if (Walk(argument, path, depth, topLevel: topLevel && IsCollection(named)) is { } found)
+                            if (Walk(argument, path, depth, topLevel: topLevel && IsCollection(named), argumentsAreData) is { } found)
                             {
                                 return found;
+                            }
+                        }
+
+                        if (data)
+                        {
+                            // The worker may create any of the listed types: each must serialize.
+                            foreach (var derived in GetDerivedTypes(named, known))
+                            {
+                                if (Walk(derived, path + " (" + Display(derived) + ")", depth, topLevel: false, data: true) is { } found)
+                                {
+                                    return found;
+                                }
                             }
                         }
 
@@ -183,7 +218,7 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
                         {
                             foreach (var property in GetSerializedProperties(named, known))
                             {
-                                if (Walk(property.Type, path + "." + property.Name, depth + 1, topLevel: false) is { } found)
+                                if (Walk(property.Type, path + "." + property.Name, depth + 1, topLevel: false, data: true) is { } found)
                                 {
                                     return found;
                                 }
@@ -201,6 +236,147 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
             }
         }
     }
+
+    /// <summary>
+    /// Why System.Text.Json cannot create the application type <paramref name="type"/> when reading it,
+    /// as a predicate ("is an interface…", "has no constructor…"), or <see langword="null"/>.
+    /// </summary>
+    private static string? ClassifyShape(ITypeSymbol type, Symbols known, CancellationToken cancellationToken)
+    {
+        if (type is not INamedTypeSymbol named || !IsApplicationNamespace(named) || named.IsStatic)
+        {
+            return null;
+        }
+
+        var kind = named.TypeKind switch
+        {
+            TypeKind.Interface => "an interface",
+            TypeKind.Class when named.IsAbstract => "an abstract class",
+            _ => null,
+        };
+        if (kind is not null)
+        {
+            if (known.JsonDerivedType is null || HasAttribute(named, known.JsonDerivedType))
+            {
+                return null;
+            }
+
+            var example = FindImplementation(named, known.Assembly, cancellationToken) is { } implementation
+                ? $"[JsonDerivedType(typeof({Display(implementation)}), \"{Discriminator(implementation.Name)}\")]"
+                : "[JsonDerivedType(typeof(Implementation), \"name\")]";
+            return $"is {kind} with no [JsonDerivedType], so the worker cannot tell which type to create; "
+                + $"add {example} for each implementation, or use a concrete type";
+        }
+
+        return named.TypeKind == TypeKind.Class && !HasUsableConstructor(named, known) ? NoConstructor : null;
+    }
+
+    /// <summary>
+    /// Whether System.Text.Json (and the generator, which chooses as it does) can create <paramref name="type"/>:
+    /// a <c>[JsonConstructor]</c>, a public parameterless constructor, or a single public constructor
+    /// (a record's primary constructor) whose parameters all match a public property by name and type.
+    /// </summary>
+    private static bool HasUsableConstructor(INamedTypeSymbol type, Symbols known)
+    {
+        if (known.JsonConstructor is { } jsonConstructor
+            && type.InstanceConstructors.Any(constructor => HasAttribute(constructor, jsonConstructor)))
+        {
+            return true;
+        }
+
+        var constructors = type.InstanceConstructors
+            .Where(constructor => constructor.DeclaredAccessibility == Accessibility.Public && !IsCopyConstructor(constructor, type))
+            .ToList();
+        if (constructors.Any(constructor => constructor.Parameters.IsEmpty))
+        {
+            return true;
+        }
+
+        if (constructors.Count != 1)
+        {
+            return false;
+        }
+
+        // Every public readable property, [JsonIgnore] or not: matching more than System.Text.Json keeps this conservative.
+        var properties = new List<IPropertySymbol>();
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            properties.AddRange(current.GetMembers().OfType<IPropertySymbol>()
+                .Where(property => property is { IsStatic: false, IsIndexer: false, GetMethod: not null, DeclaredAccessibility: Accessibility.Public }));
+        }
+
+        return constructors[0].Parameters.All(parameter => properties.Any(property =>
+            string.Equals(property.Name, parameter.Name, System.StringComparison.OrdinalIgnoreCase)
+            && SymbolEqualityComparer.Default.Equals(
+                property.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated),
+                parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated))));
+    }
+
+    /// <summary>A record's copy constructor, which System.Text.Json never uses.</summary>
+    private static bool IsCopyConstructor(IMethodSymbol constructor, INamedTypeSymbol type)
+        => type.IsRecord
+            && constructor.Parameters.Length == 1
+            && SymbolEqualityComparer.Default.Equals(constructor.Parameters[0].Type.OriginalDefinition, type.OriginalDefinition);
+
+    /// <summary>The types named by <c>[JsonDerivedType(typeof(X), …)]</c> on <paramref name="type"/>.</summary>
+    private static IEnumerable<INamedTypeSymbol> GetDerivedTypes(INamedTypeSymbol type, Symbols known)
+    {
+        if (known.JsonDerivedType is null)
+        {
+            yield break;
+        }
+
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.JsonDerivedType)
+                && attribute.ConstructorArguments.Length > 0
+                && attribute.ConstructorArguments[0].Value is INamedTypeSymbol { IsUnboundGenericType: false } derived)
+            {
+                yield return derived;
+            }
+        }
+    }
+
+    /// <summary>A concrete, non-generic type of this compilation that derives from or implements <paramref name="type"/>, to name in the message.</summary>
+    private static INamedTypeSymbol? FindImplementation(INamedTypeSymbol type, IAssemblySymbol assembly, CancellationToken cancellationToken)
+    {
+        INamedTypeSymbol? best = null;
+        var pending = new Stack<INamespaceOrTypeSymbol>();
+        pending.Push(assembly.GlobalNamespace);
+        while (pending.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var current = pending.Pop();
+            foreach (var member in current.GetMembers())
+            {
+                if (member is INamespaceSymbol ns)
+                {
+                    pending.Push(ns);
+                }
+                else if (member is INamedTypeSymbol candidate)
+                {
+                    pending.Push(candidate);
+                    if (candidate is { TypeKind: TypeKind.Class or TypeKind.Struct, IsAbstract: false, IsStatic: false, IsGenericType: false }
+                        && (type.TypeKind == TypeKind.Interface
+                            ? candidate.AllInterfaces.Contains(type, SymbolEqualityComparer.Default)
+                            : TaskSymbols.IsOrDerivesFrom(candidate, type))
+                        && (best is null || string.CompareOrdinal(candidate.Name, best.Name) < 0))
+                    {
+                        best = candidate;
+                    }
+                }
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>A type discriminator in the usual camelCase: <c>Circle</c> → <c>circle</c>.</summary>
+    private static string Discriminator(string name)
+        => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+    private static bool HasAttribute(ISymbol symbol, INamedTypeSymbol attributeClass)
+        => symbol.GetAttributes().Any(attribute => SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeClass));
 
     /// <summary>Why <paramref name="type"/> itself can never be serialized, or <see langword="null"/>.</summary>
     private static string? Classify(ITypeSymbol type, Symbols known, bool topLevel)
@@ -263,8 +439,12 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
 
     /// <summary>Classes and structs of the application, whose properties are walked; framework types are judged by name.</summary>
     private static bool IsApplicationType(INamedTypeSymbol type)
+        => type.TypeKind is TypeKind.Class or TypeKind.Struct && IsApplicationNamespace(type);
+
+    /// <summary>Whether <paramref name="type"/> is not a framework type: outside <c>System.*</c> and <c>Microsoft.*</c>.</summary>
+    private static bool IsApplicationNamespace(INamedTypeSymbol type)
     {
-        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || type.SpecialType != SpecialType.None)
+        if (type.SpecialType != SpecialType.None)
         {
             return false;
         }
@@ -294,6 +474,9 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
         INamedTypeSymbol? taskOfT,
         INamedTypeSymbol? valueTaskOfT,
         INamedTypeSymbol? jsonIgnore,
+        INamedTypeSymbol? jsonDerivedType,
+        INamedTypeSymbol? jsonConstructor,
+        IAssemblySymbol assembly,
         ImmutableArray<(INamedTypeSymbol Type, string Reason)> neverSerializable)
     {
         public INamedTypeSymbol? FromServices { get; } = fromServices;
@@ -305,6 +488,13 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
         public INamedTypeSymbol? ValueTaskOfT { get; } = valueTaskOfT;
 
         public INamedTypeSymbol? JsonIgnore { get; } = jsonIgnore;
+
+        public INamedTypeSymbol? JsonDerivedType { get; } = jsonDerivedType;
+
+        public INamedTypeSymbol? JsonConstructor { get; } = jsonConstructor;
+
+        /// <summary>The compilation's own assembly, searched for an implementation to name in the message.</summary>
+        public IAssemblySymbol Assembly { get; } = assembly;
 
         public ImmutableArray<(INamedTypeSymbol Type, string Reason)> NeverSerializable { get; } = neverSerializable;
     }

@@ -8,7 +8,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor UnsupportedType = Create(
         "TT0101",
         "Type cannot be serialized",
-        "Type '{0}' of {1} cannot be serialized by TypedTasks: {2}. Use a supported type (primitives, enums, arrays, lists, dictionaries with string keys, or classes, structs and records with public properties).",
+        "Type '{0}' of {1} cannot be serialized by TypedTasks: {2}. Use a supported type (primitives, enums, arrays, lists, dictionaries with string keys, classes, structs and records with public properties, or abstract classes and interfaces with [JsonDerivedType] attributes).",
         "TypedTasks.Serialization");
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category)

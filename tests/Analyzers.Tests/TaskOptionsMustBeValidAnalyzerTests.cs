@@ -10,6 +10,7 @@ public class TaskOptionsMustBeValidAnalyzerTests
     private const string SoftTimeLimitFix = "so the task is abandoned before it can react to its CancellationToken; make SoftTimeLimit shorter than TimeLimit";
     private const string BackoffFix = "make RetryBackoffBase no longer than RetryBackoffMax";
     private const string ExceptionFix = "list only types deriving from System.Exception, such as typeof(HttpRequestException)";
+    private const string RateLimitFix = "write a positive count, '/', and s, m or h, with no spaces, such as \"10/s\", \"100/m\" or \"1000/h\"";
 
     [Theory]
     [InlineData(-1)]
@@ -382,6 +383,156 @@ public class TaskOptionsMustBeValidAnalyzerTests
             """;
 
         await Verifier.VerifyAsync(source);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("10")]
+    [InlineData("10/")]
+    [InlineData("/s")]
+    [InlineData("10/sec")]
+    [InlineData("10/d")]
+    [InlineData("10/S")]
+    [InlineData("10 /s")]
+    [InlineData(" 10/s")]
+    [InlineData("10/ s")]
+    [InlineData("10/s ")]
+    [InlineData("+10/s")]
+    [InlineData("-10/s")]
+    [InlineData("1.5/s")]
+    [InlineData("1,000/h")]
+    [InlineData("10/s/m")]
+    [InlineData("10per/s")]
+    [InlineData("\u0661\u0660/s")]
+    public async Task RateLimit_NotInCeleryNotation_ReportsOnValue(string value)
+    {
+        var source = $$"""
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task(Queue = "throttled", RateLimit = {|#0:"{{value}}"|})]
+                public static void Run(int id) { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TaskOptionMustBeValid).WithLocation(0)
+                .WithArguments("RateLimit", "Jobs.Run(int)", $"\"{value}\" is not a rate limit; {RateLimitFix}"));
+    }
+
+    [Theory]
+    [InlineData("0/s")]
+    [InlineData("000/h")]
+    public async Task RateLimit_ZeroCount_ReportsOnValue(string value)
+    {
+        var source = $$"""
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task(RateLimit = {|#0:"{{value}}"|})]
+                public static void Run() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TaskOptionMustBeValid).WithLocation(0)
+                .WithArguments("RateLimit", "Jobs.Run()", $"\"{value}\" allows no starts at all; {RateLimitFix}"));
+    }
+
+    [Fact]
+    public async Task RateLimit_CountOverflowsInt_ReportsOnValue()
+    {
+        const string source = """
+            using TypedTasks;
+
+            public partial class Jobs
+            {
+                [Task(RateLimit = {|#0:"2147483648/m"|})]
+                public static void Run() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TaskOptionMustBeValid).WithLocation(0)
+                .WithArguments("RateLimit", "Jobs.Run()", $"\"2147483648/m\" has a count above 2147483647; {RateLimitFix}"));
+    }
+
+    [Fact]
+    public async Task RateLimit_InvalidConstant_ReportsOnConstantReference()
+    {
+        const string source = """
+            using TypedTasks;
+
+            public static class Limits
+            {
+                public const string PerSecond = "10" + "/second";
+            }
+
+            public partial class Jobs
+            {
+                [Task(RateLimit = {|#0:Limits.PerSecond|})]
+                public static void Run() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TaskOptionMustBeValid).WithLocation(0)
+                .WithArguments("RateLimit", "Jobs.Run()", $"\"10/second\" is not a rate limit; {RateLimitFix}"));
+    }
+
+    [Theory]
+    [InlineData("10/s")]
+    [InlineData("100/m")]
+    [InlineData("1000/h")]
+    [InlineData("1/s")]
+    [InlineData("010/s")]
+    [InlineData("2147483647/h")]
+    public async Task RateLimit_Valid_NoDiagnostic(string value)
+    {
+        var source = $$"""
+            using TypedTasks;
+
+            public static class Limits
+            {
+                public const string Rate = "{{value}}";
+            }
+
+            public partial class Jobs
+            {
+                [Task(Queue = "throttled", RateLimit = "{{value}}")]
+                public static void Literal() { }
+
+                [Task(RateLimit = Limits.Rate, MaxRetries = 0)]
+                public static void Constant() { }
+
+                [Task(RateLimit = null)]
+                public static void Unlimited() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public void RateLimitRules_MatchTheRuntimeParser()
+    {
+        string[] samples =
+        [
+            "", "/", "1/", "/s", "0/s", "1/s", "10/m", "99/h", "10/x", "10/ss", "1 0/s", "-1/s", "+1/s", "٣/s",
+            "2147483647/s", "2147483648/s", "99999999999/h", "00000000001/m", "10\\s", "10/s\n",
+        ];
+        foreach (var sample in samples)
+        {
+            var runtimeValid = RateLimit.TryParse(sample, out _);
+            var analyzerValid = TaskOptionsMustBeValidAnalyzer.GetRateLimitProblem(sample) is null;
+            Assert.True(runtimeValid == analyzerValid, $"\"{sample}\": runtime {runtimeValid}, analyzer {analyzerValid}");
+        }
     }
 
     [Fact]

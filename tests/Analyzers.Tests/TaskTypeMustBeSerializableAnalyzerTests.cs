@@ -5,6 +5,10 @@ namespace TypedTasks.Analyzers.Tests;
 public class TaskTypeMustBeSerializableAnalyzerTests
 {
     private const string Stream = "a stream, readable once and only in this process";
+    private const string NoConstructor = "has no constructor System.Text.Json can use; add a public parameterless constructor or [JsonConstructor]";
+
+    private static string NoDerivedType(string kind, string example)
+        => $"is {kind} with no [JsonDerivedType], so the worker cannot tell which type to create; add {example} for each implementation, or use a concrete type";
 
     [Fact]
     public async Task StreamParameterAndResult_ReportsParameterAndReturnType()
@@ -210,10 +214,6 @@ public class TaskTypeMustBeSerializableAnalyzerTests
             using System.Threading.Tasks;
             using TypedTasks;
 
-            public interface IShape { }
-
-            public abstract class Animal { }
-
             public sealed class Report
             {
                 public int Year { get; set; }
@@ -229,8 +229,6 @@ public class TaskTypeMustBeSerializableAnalyzerTests
                 [Task]
                 public static async Task<Report> Run(
                     Report report,
-                    IShape shape,
-                    Animal animal,
                     int? maybe,
                     DateTimeOffset when,
                     Uri location,
@@ -247,6 +245,286 @@ public class TaskTypeMustBeSerializableAnalyzerTests
 
                 [Task]
                 public static unsafe void Pointers(int* p, void* q) { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task InterfacesAndAbstractClassesWithoutJsonDerivedType_ReportMemberPath()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using TypedTasks;
+
+            public interface IShape { double Area { get; } }
+            public sealed class Square : IShape { public double Side { get; set; } public double Area => Side * Side; }
+            public sealed record Circle(double Radius) : IShape { public double Area => 3.14 * Radius * Radius; }
+
+            public abstract class Animal { public string Name { get; set; } = ""; }
+            public sealed class Dog : Animal { }
+
+            public interface IUnimplemented { }
+
+            public sealed class Order
+            {
+                public int Id { get; set; }
+                public IShape? Shape { get; set; }
+            }
+
+            public sealed class Envelope<T>
+            {
+                public T Body { get; set; } = default!;
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static {|#0:Task<Animal>|} Run(
+                    {|#1:IShape shape|},
+                    {|#2:Order order|},
+                    {|#3:List<IShape> shapes|},
+                    {|#4:Animal[] animals|},
+                    {|#5:Dictionary<string, Animal> byName|},
+                    {|#6:IReadOnlyList<Envelope<IShape>> envelopes|},
+                    {|#7:IUnimplemented other|})
+                    => Task.FromResult<Animal>(new Dog());
+            }
+            """;
+
+        const string method = "Jobs.Run(IShape, Order, List<IShape>, Animal[], Dictionary<string, Animal>, IReadOnlyList<Envelope<IShape>>, IUnimplemented)";
+        var shape = NoDerivedType("an interface", "[JsonDerivedType(typeof(Circle), \"circle\")]");
+        var animal = NoDerivedType("an abstract class", "[JsonDerivedType(typeof(Dog), \"dog\")]");
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("The result", method, "Animal " + animal),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'shape'", method, "IShape " + shape),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'order'", method, "Order.Shape: IShape " + shape),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'shapes'", method, "List<IShape>: IShape " + shape),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(4).WithArguments("Parameter 'animals'", method, "Animal[]: Animal " + animal),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(5).WithArguments("Parameter 'byName'", method, "Dictionary<string, Animal>: Animal " + animal),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(6).WithArguments("Parameter 'envelopes'", method, "IReadOnlyList<Envelope<IShape>>.Body: IShape " + shape),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(7).WithArguments("Parameter 'other'", method, "IUnimplemented " + NoDerivedType("an interface", "[JsonDerivedType(typeof(Implementation), \"name\")]")));
+    }
+
+    [Fact]
+    public async Task JsonDerivedTypes_AreWalked()
+    {
+        const string source = """
+            using System;
+            using System.Text.Json.Serialization;
+            using TypedTasks;
+
+            [JsonDerivedType(typeof(Circle), "circle")]
+            [JsonDerivedType(typeof(Square), "square")]
+            public interface IShape { }
+            public sealed class Circle : IShape { public double Radius { get; set; } }
+            public sealed class Square : IShape { public Func<double>? Side { get; set; } }
+
+            [JsonDerivedType(typeof(Dog), "dog")]
+            public abstract class Animal { }
+            public sealed class Dog : Animal { public Dog(string fullName) => Name = fullName; public string Name { get; } }
+
+            public sealed class Order
+            {
+                public Animal? Pet { get; set; }
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Run({|#0:IShape shape|}, {|#1:Order order|}) { }
+            }
+            """;
+
+        const string method = "Jobs.Run(IShape, Order)";
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("Parameter 'shape'", method, "IShape (Square).Side: Func<double> is a delegate, code rather than data"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'order'", method, "Order.Pet (Dog): Dog " + NoConstructor));
+    }
+
+    [Fact]
+    public async Task NoUsableConstructor_ReportsMemberPath()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using TypedTasks;
+
+            public sealed class Unmatched
+            {
+                public Unmatched(string fullName) => Name = fullName;
+                public string Name { get; }
+            }
+
+            public sealed class Ambiguous
+            {
+                public Ambiguous(int id) => Id = id;
+                public Ambiguous(int id, string name) : this(id) => Name = name;
+                public int Id { get; }
+                public string Name { get; } = "";
+            }
+
+            public sealed class Hidden
+            {
+                private Hidden() { }
+                public int Value { get; set; }
+                public static Hidden Create() => new();
+            }
+
+            public sealed class WrongType
+            {
+                public WrongType(long id) => Id = (int)id;
+                public int Id { get; }
+            }
+
+            public sealed class Customer
+            {
+                public List<Hidden> Notes { get; set; } = [];
+            }
+
+            public sealed class Order
+            {
+                public Customer Customer { get; set; } = new();
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static {|#0:Ambiguous|} Run({|#1:Unmatched unmatched|}, {|#2:Order order|}, {|#3:WrongType[] wrong|}) => null!;
+            }
+            """;
+
+        const string method = "Jobs.Run(Unmatched, Order, WrongType[])";
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("The result", method, "Ambiguous " + NoConstructor),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'unmatched'", method, "Unmatched " + NoConstructor),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'order'", method, "Order.Customer.Notes: Hidden " + NoConstructor),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'wrong'", method, "WrongType[]: WrongType " + NoConstructor));
+    }
+
+    [Fact]
+    public async Task SerializableShapes_NoDiagnostic()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Text.Json.Serialization;
+            using System.Threading.Tasks;
+            using TypedTasks;
+
+            public enum Status { Open, Closed }
+
+            public sealed record Point(int X, int Y);
+
+            public record Nominal
+            {
+                public string Name { get; init; } = "";
+                public Status Status { get; set; }
+            }
+
+            public sealed record Mixed(Guid Id, string Name)
+            {
+                public DateOnly Day { get; init; }
+            }
+
+            [JsonDerivedType(typeof(Circle), "circle")]
+            public interface IShape { }
+            public sealed record Circle(double Radius) : IShape;
+
+            [JsonDerivedType(typeof(Dog), "dog")]
+            [JsonDerivedType(typeof(Cat), "cat")]
+            public abstract class Animal { public string Name { get; set; } = ""; }
+            public sealed class Dog : Animal { }
+            public sealed class Cat : Animal { public bool Indoor { get; init; } }
+
+            public sealed class Annotated
+            {
+                public Annotated() : this(0) { }
+                [JsonConstructor]
+                public Annotated(int id, string? extra = null) => Id = id;
+                public Annotated(string text) => Id = text.Length;
+                public int Id { get; }
+            }
+
+            public sealed class Settable
+            {
+                public int Id { get; set; }
+                public List<Point> Points { get; set; } = [];
+            }
+
+            public sealed class Matched
+            {
+                public Matched(int id, string? name) { Id = id; Name = name; }
+                public int Id { get; }
+                public string? Name { get; }
+            }
+
+            public sealed class InitOnly
+            {
+                public int Id { get; init; }
+                public required string Name { get; init; }
+                public required TimeOnly At { get; set; }
+            }
+
+            public readonly struct Money
+            {
+                public Money(decimal amount) => Amount = amount;
+                public decimal Amount { get; }
+            }
+
+            public interface IEntity { }
+            public readonly record struct TypedId<TEntity>(Guid Value);
+
+            public sealed class Bag<T> where T : class
+            {
+                [JsonIgnore] public T? Cached { get; set; }
+                public int Count { get; set; }
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static Task<Nominal> Run(
+                    Point point,
+                    Nominal nominal,
+                    Mixed mixed,
+                    Status status,
+                    Status? maybeStatus,
+                    List<Point> points,
+                    Point[] array,
+                    Dictionary<string, Mixed> map,
+                    IReadOnlyList<Circle> circles,
+                    IReadOnlyDictionary<string, Point> lookup,
+                    IEnumerable<int> numbers,
+                    IList<Settable> list,
+                    ICollection<Matched> collection,
+                    IReadOnlyCollection<InitOnly> readOnly,
+                    IDictionary<string, Annotated> dictionary,
+                    HashSet<string> tags,
+                    int? maybe,
+                    DateOnly day,
+                    TimeOnly time,
+                    Guid id,
+                    DateTimeOffset when,
+                    IShape shape,
+                    List<IShape> shapes,
+                    Animal animal,
+                    Annotated annotated,
+                    Settable settable,
+                    Matched matched,
+                    InitOnly initOnly,
+                    Money money,
+                    Money? maybeMoney,
+                    TypedId<IEntity> entityId,
+                    Bag<IEntity> bag)
+                    => Task.FromResult(nominal);
+
+                [Task(IgnoreResult = true)]
+                public static IEntity Fire(int id) => null!;
             }
             """;
 

@@ -12,7 +12,14 @@ public sealed class CachingTests
     private const string Source = """
         namespace Cache;
 
-        public sealed record Payload(string Name, List<int> Values);
+        public sealed record Payload(string Name, List<int> Values, Shape? Shape);
+
+        [System.Text.Json.Serialization.JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+        [System.Text.Json.Serialization.JsonDerivedType(typeof(Circle), "circle")]
+        [System.Text.Json.Serialization.JsonDerivedType(typeof(Square), 4)]
+        public abstract class Shape { public string Name { get; set; } = ""; }
+        public sealed class Circle : Shape { public double Radius { get; set; } }
+        public sealed class Square : Shape { public double Side { get; set; } }
 
         public static partial class CacheTasks
         {

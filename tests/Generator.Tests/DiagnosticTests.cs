@@ -9,14 +9,17 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("object", "object", "'object' has no fixed shape")]
     [InlineData("System.IO.Stream", "System.IO.Stream", "this framework type is not supported")]
-    [InlineData("IShape", "Diag.IShape", "interfaces other than the supported collection interfaces")]
+    [InlineData("IShape", "Diag.IShape", "interfaces other than the supported collection interfaces cannot be deserialized; to serialize it polymorphically, add [JsonDerivedType(")]
+    [InlineData("IDisposable", "System.IDisposable", "interfaces other than the supported collection interfaces cannot be deserialized")]
     [InlineData("Action", "System.Action", "delegates cannot be serialized")]
     [InlineData("Dictionary<int, string>", "System.Collections.Generic.Dictionary<int, string>", "only dictionaries with string keys")]
     [InlineData("int[,]", "int[*,*]", "multi-dimensional arrays")]
     [InlineData("Holder", "Diag.Holder", "property 'Stream' has type 'System.IO.Stream?': this framework type")]
     [InlineData("TwoConstructors", "Diag.TwoConstructors", "several public constructors")]
     [InlineData("Mismatch", "Diag.Mismatch", "constructor parameter 'other' does not match")]
-    [InlineData("AbstractShape", "Diag.AbstractShape", "abstract")]
+    [InlineData("AbstractShape", "Diag.AbstractShape", "abstract classes cannot be created; to serialize it polymorphically, add [JsonDerivedType(")]
+    [InlineData("List<IShape>", "System.Collections.Generic.List<Diag.IShape>", "add [JsonDerivedType(")]
+    [InlineData("ShapeHolder", "Diag.ShapeHolder", "property 'Shape' has type 'Diag.AbstractShape': abstract classes cannot be created; to serialize it polymorphically, add [JsonDerivedType(")]
     public void UnsupportedParameterType_ReportsTT0101_AndSkipsTheTask(string typeSyntax, string displayed, string reason)
     {
         var source = $$"""
@@ -24,6 +27,7 @@ public sealed class DiagnosticTests
 
             public interface IShape { }
             public abstract class AbstractShape { }
+            public sealed class ShapeHolder { public AbstractShape Shape { get; set; } = null!; }
             public sealed class Holder { public System.IO.Stream? Stream { get; set; } }
             public sealed class TwoConstructors { public TwoConstructors(int a) { A = a; } public TwoConstructors(string b) { } public int A { get; } }
             public sealed class Mismatch { public Mismatch(int other) { } public int Value { get; } }
@@ -97,6 +101,38 @@ public sealed class DiagnosticTests
                 [Task] public static Node Walk(Node root) => root;
             }
             """, "Diag");
+    }
+
+    [Theory]
+    [InlineData("[JsonPolymorphic] public abstract class Base { }", "needs at least one [JsonDerivedType]")]
+    [InlineData("[JsonDerivedType(typeof(Other), \"other\")] public abstract class Base { } public sealed class Other { }", "derived type 'Poly.Other' is not derived from 'Poly.Base'")]
+    [InlineData("[JsonDerivedType(typeof(A), \"x\")] [JsonDerivedType(typeof(B), \"x\")] public abstract class Base { } public sealed class A : Base { } public sealed class B : Base { }", "type discriminator \"x\" is used by several derived types")]
+    [InlineData("[JsonDerivedType(typeof(A), 1)] [JsonDerivedType(typeof(A), 2)] public abstract class Base { } public sealed class A : Base { }", "derived type 'Poly.A' is listed twice")]
+    [InlineData("[JsonDerivedType(typeof(Middle), \"m\")] public abstract class Base { } public abstract class Middle : Base { }", "derived type 'Poly.Middle' is abstract")]
+    [InlineData("[JsonDerivedType(typeof(A), \"a\")] public abstract class Base { } public sealed class A : Base { public System.IO.Stream? S { get; set; } }", "derived type 'Poly.A': property 'S' has type 'System.IO.Stream?': this framework type")]
+    [InlineData("[JsonPolymorphic(TypeDiscriminatorPropertyName = \"kind\")] [JsonDerivedType(typeof(A), \"a\")] public abstract class Base { } public sealed class A : Base { public string Kind2 { get; set; } = \"\"; [JsonPropertyName(\"kind\")] public string Kind { get; set; } = \"\"; }", "property 'Kind' of 'Poly.A' has the name of the type discriminator property 'kind'")]
+    [InlineData("[JsonPolymorphic(TypeDiscriminatorPropertyName = \"$id\")] [JsonDerivedType(typeof(A), \"a\")] public abstract class Base { } public sealed class A : Base { }", "'$id' is reserved")]
+    [InlineData("[JsonDerivedType(typeof(A), \"a\")] public sealed class Base { } public sealed class A { }", "need a class that is not sealed, or an interface")]
+    public void InvalidPolymorphism_ReportsTT0101(string declarations, string reason)
+    {
+        var result = GeneratorRunner.Run($$"""
+            using System.Text.Json.Serialization;
+
+            namespace Poly;
+
+            {{declarations}}
+
+            public static partial class PolyTasks
+            {
+                [Task] public static void Bad(Base value) { }
+            }
+            """, "Poly");
+
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("TT0101", diagnostic.Id);
+        Assert.Contains(reason, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(result.Sources);
+        GeneratorRunner.AssertCompiles(result.Output);
     }
 
     [Theory]

@@ -3,7 +3,7 @@ using TypedTasks.Generator.Tests.Infrastructure;
 
 namespace TypedTasks.Generator.Tests;
 
-/// <summary>Retry, time-limit and expiry options: unusable values skip the task silently (the analyzer reports TT0008).</summary>
+/// <summary>Retry, time-limit, expiry and rate-limit options: unusable values skip the task silently (the analyzer reports TT0008).</summary>
 public sealed class LifecycleOptionTests
 {
     private const string Declarations = """
@@ -28,6 +28,18 @@ public sealed class LifecycleOptionTests
     [InlineData("AutoRetryFor = [typeof(GenericException<>)]")]
     [InlineData("SoftTimeLimit = \"00:01:00\", TimeLimit = \"00:01:00\"")]
     [InlineData("SoftTimeLimit = \"00:02:00\", TimeLimit = \"00:01:00\"")]
+    [InlineData("RateLimit = \"10\"")]
+    [InlineData("RateLimit = \"0/s\"")]
+    [InlineData("RateLimit = \"-1/s\"")]
+    [InlineData("RateLimit = \"10/d\"")]
+    [InlineData("RateLimit = \"ten/s\"")]
+    [InlineData("RateLimit = \"10/s \"")]
+    [InlineData("RateLimit = \" 10/s\"")]
+    [InlineData("RateLimit = \"\"")]
+    [InlineData("RateLimit = \"/s\"")]
+    [InlineData("RateLimit = \"+10/s\"")]
+    [InlineData("RateLimit = \"10/S\"")]
+    [InlineData("RateLimit = \"99999999999/s\"")]
     public void UnusableValue_SkipsTheTask_WithoutDiagnostics(string options)
     {
         var result = GeneratorRunner.Run($$"""
@@ -48,6 +60,7 @@ public sealed class LifecycleOptionTests
     [InlineData("AutoRetryFor = [typeof(MissingException)]")]
     [InlineData("AutoRetryFor = [null]")]
     [InlineData("MaxRetries = \"many\"")]
+    [InlineData("RateLimit = 10")]
     public void ErroneousValue_SkipsTheTask_WithoutDiagnosticsOrCrash(string options)
     {
         var result = GeneratorRunner.Run($$"""
@@ -133,6 +146,44 @@ public sealed class LifecycleOptionTests
         Assert.Contains(
             "{ MaxRetries = 0, DefaultRetryDelay = global::System.TimeSpan.FromTicks(0), SoftTimeLimit = global::System.TimeSpan.FromTicks(50000000) }",
             result.Sources["Options.OptionTasks.Tasks.g.cs"]);
+    }
+
+    [Theory]
+    [InlineData("10/s", "10, global::System.TimeSpan.FromTicks(10000000)")]
+    [InlineData("100/m", "100, global::System.TimeSpan.FromTicks(600000000)")]
+    [InlineData("1000/h", "1000, global::System.TimeSpan.FromTicks(36000000000)")]
+    [InlineData("007/s", "7, global::System.TimeSpan.FromTicks(10000000)")]
+    public void RateLimit_IsEmittedAfterExpires(string rateLimit, string arguments)
+    {
+        var result = GeneratorRunner.RunClean($$"""
+            namespace Options;
+
+            public static partial class OptionTasks
+            {
+                [Task(RateLimit = "{{rateLimit}}", Expires = "00:00:01")]
+                public static void Run() { }
+            }
+            """, "Options");
+
+        Assert.Contains(
+            $"{{ Expires = global::System.TimeSpan.FromTicks(10000000), RateLimit = new global::TypedTasks.RateLimit({arguments}) }}",
+            result.Sources["Options.OptionTasks.Tasks.g.cs"]);
+    }
+
+    [Fact]
+    public void RateLimit_Null_IsNotEmitted()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Options;
+
+            public static partial class OptionTasks
+            {
+                [Task(RateLimit = null)]
+                public static void Run() { }
+            }
+            """, "Options");
+
+        Assert.DoesNotContain("RateLimit =", result.Sources["Options.OptionTasks.Tasks.g.cs"]);
     }
 
     [Fact]

@@ -26,6 +26,16 @@ public sealed class Net8CompatibilityTests
         }
         public struct Point { public int X { get; set; } public int Y { get; set; } }
         public sealed record Order(Guid Id, DateTimeOffset PlacedAt, Customer Customer, IReadOnlyList<OrderLine> Lines, Priority Priority, int? Discount);
+
+        [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FallBackToBaseType, IgnoreUnrecognizedTypeDiscriminators = true)]
+        [JsonDerivedType(typeof(Circle), "circle")]
+        [JsonDerivedType(typeof(Square), 2)]
+        public abstract class Shape { public string Name { get; set; } = ""; }
+        public sealed class Circle : Shape { public double Radius { get; set; } }
+        public sealed class Square : Shape { public double Side { get; set; } }
+        [JsonDerivedType(typeof(Box))]
+        public interface IPackage { Shape? Content { get; } }
+        public sealed record Box(Shape? Content) : IPackage;
         """;
 
     [Fact]
@@ -44,7 +54,7 @@ public sealed class Net8CompatibilityTests
             public static partial class OrderTasks
             {
                 [Task]
-                public static Task<Order> PlaceOrder(Order order, Point[] points, HashSet<Priority> priorities, IDictionary<string, Point?> named, IEnumerable<DateOnly> days, TimeSpan? timeout, ICollection<Uri> uris, IReadOnlyDictionary<string, byte[]> blobs, IList<TimeOnly> times, IReadOnlyCollection<char> chars)
+                public static Task<Order> PlaceOrder(Order order, Point[] points, HashSet<Priority> priorities, IDictionary<string, Point?> named, IEnumerable<DateOnly> days, TimeSpan? timeout, ICollection<Uri> uris, IReadOnlyDictionary<string, byte[]> blobs, IList<TimeOnly> times, IReadOnlyCollection<char> chars, IPackage package)
                     => Task.FromResult(order);
             }
             """;

@@ -192,14 +192,58 @@ public sealed class SnapshotTests
                     AutoRetryFor = [typeof(System.Net.Http.HttpRequestException), typeof(TimeoutException), typeof(RateLimitedException)],
                     SoftTimeLimit = "00:01:00",
                     TimeLimit = "00:01:30",
-                    Expires = "1.00:00:00")]
+                    Expires = "1.00:00:00",
+                    RateLimit = "10/s")]
                 public static Task<bool> Send(string to, TaskContext context, CancellationToken ct) => Task.FromResult(context.Attempt > 1);
 
                 // Set to the runtime's defaults: only MaxRetries is emitted (it was set); false backoff and true jitter are not.
-                [Task(MaxRetries = 3, RetryBackoff = false, RetryJitter = true, AutoRetryFor = new Type[0], Expires = null)]
+                [Task(MaxRetries = 3, RetryBackoff = false, RetryJitter = true, AutoRetryFor = new Type[0], Expires = null, RateLimit = null)]
                 public static void Defaults(TaskContext? context, int x) { }
             }
             """, "Lifecycle");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
+    [Fact]
+    public void Polymorphism_AbstractClass_Interface_ConcreteBase()
+    {
+        var result = GeneratorRunner.RunClean("""
+            using System.Text.Json.Serialization;
+
+            namespace Zoo;
+
+            [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FallBackToNearestAncestor, IgnoreUnrecognizedTypeDiscriminators = true)]
+            [JsonDerivedType(typeof(Circle), "circle")]
+            [JsonDerivedType(typeof(Square), "square")]
+            public abstract record Shape(string Name);
+
+            public sealed record Circle(string Name, double Radius) : Shape(Name);
+
+            public sealed record Square(string Name, double Side) : Shape(Name);
+
+            public interface INamed { string Name { get; } }
+
+            [JsonDerivedType(typeof(Dog), 1)]
+            [JsonDerivedType(typeof(Cat), 2)]
+            public interface IAnimal : INamed { int Legs { get; } }
+
+            public sealed class Dog : IAnimal { public string Name { get; set; } = ""; public int Legs { get; set; } public bool Barks { get; set; } }
+
+            public sealed class Cat : IAnimal { public string Name { get; set; } = ""; public int Legs { get; set; } public List<Shape> Toys { get; set; } = new(); }
+
+            [JsonDerivedType(typeof(Vehicle), "vehicle")]
+            [JsonDerivedType(typeof(Car))]
+            public class Vehicle { public int Wheels { get; set; } }
+
+            public sealed class Car : Vehicle { public string Model { get; set; } = ""; }
+
+            public static partial class ZooTasks
+            {
+                [Task]
+                public static Task<IReadOnlyList<Shape>> Draw(Shape shape, IAnimal animal, Dictionary<string, Vehicle> vehicles)
+                    => Task.FromResult<IReadOnlyList<Shape>>([shape]);
+            }
+            """, "Zoo");
         Snapshot.Verify(result, nameof(SnapshotTests));
     }
 }

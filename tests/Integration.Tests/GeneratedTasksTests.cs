@@ -136,7 +136,8 @@ public sealed class GeneratedTasksTests(NatsServer server) : IClassFixture<NatsS
     [Fact]
     public async Task IgnoreResult_RunsAndStoresNoRecord()
     {
-        await using var app = await StartAsync();
+        // One slot: tasks run in the order they were sent.
+        await using var app = await TestApp.StartAsync(server, tasks: b => b.AddTypedTasksIntegrationTestsTasks(), workerOptions: o => o.Concurrency = 1);
 
         TaskHandle handle = await app.Client.Ignored().DelayAsync("ignored", Ct);
         // The next task on the same queue finishing means the ignored one (sent first) was settled.

@@ -95,8 +95,8 @@ public sealed class LifecycleTests(NatsServer server) : IClassFixture<NatsServer
         await handle.RevokeAsync(cancellationToken: Ct);
         Assert.Equal(TaskState.Revoked, await handle.GetStatusAsync(Ct));
 
-        await using var worker = await TestApp.StartAsync(server, prefix: prefix);
-        // A task sent after the revoked one finishing means the revoked one was settled.
+        await using var worker = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.Concurrency = 1);
+        // One slot runs tasks in the order they were sent: a task sent after the revoked one finishing means the revoked one was settled.
         await (await worker.Client.EnqueueAsync(HandWrittenTasks.Count, HandWrittenTasks.Key("after"), cancellationToken: Ct)).WaitAsync(Timeout, Ct);
 
         Assert.Equal(0, worker.Probe.Executions("revoked"));
@@ -147,6 +147,44 @@ public sealed class LifecycleTests(NatsServer server) : IClassFixture<NatsServer
         Assert.Equal(10, await next.GetAsync(Timeout, Ct));
         Assert.Equal(0, app.Probe.Executions("hard"));
         app.Probe.Gate("hard").TrySetResult();
+    }
+
+    [Fact]
+    public async Task ReportProgress_StatusPageSeesStartedWithProgress_ThenSuccess()
+    {
+        await using var app = await TestApp.StartAsync(server);
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Progressing, HandWrittenTasks.Key("progress"), cancellationToken: Ct);
+        await app.Probe.StartedSignal("progress").Task.WaitAsync(Timeout, Ct);
+
+        var running = await handle.GetRecordAsync(Ct);
+        Assert.Equal(TaskState.Started, running!.State);
+        Assert.Equal(new TaskProgress(0.5, "page 5 of 10"), running.Progress);
+        app.Probe.Gate("progress").TrySetResult();
+        Assert.Equal("progress", await handle.GetAsync(Timeout, Ct));
+        var done = await handle.GetRecordAsync(Ct);
+        Assert.Equal(TaskState.Success, done!.State);
+        Assert.Null(done.Progress);
+    }
+
+    [Fact]
+    public async Task RecordPending_QueuedAndUnknownIdsAreToldApart()
+    {
+        var prefix = TestApp.NewPrefix();
+        await using var producer = await TestApp.StartAsync(server, worker: false, prefix: prefix, options: o => o.ResultBackend.RecordPending = true);
+
+        var queued = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(3), cancellationToken: Ct);
+        var unknown = producer.Client.GetHandle(HandWrittenTasks.Echo, "never-sent");
+
+        var pending = await queued.GetRecordAsync(Ct);
+        Assert.Equal(TaskState.Pending, pending!.State);
+        Assert.NotNull(pending.SentAt);
+        Assert.Null(await unknown.GetRecordAsync(Ct));
+        Assert.Equal(TaskState.Pending, await unknown.GetStatusAsync(Ct));
+
+        await using var worker = await TestApp.StartAsync(server, prefix: prefix);
+        Assert.Equal(6, await queued.GetAsync(Timeout, Ct));
+        Assert.Equal(TaskState.Success, await queued.GetStatusAsync(Ct));
     }
 
     [Fact]

@@ -18,13 +18,20 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
 
         public static partial class MathTasks
         {
+            public static readonly TaskCompletionSource Ran = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
             [Task(Queue = "math")]
-            public static int Add(int a, int b) => a + b;
+            public static int Add(int a, int b)
+            {
+                Ran.TrySetResult();
+                return a + b;
+            }
         }
 
         public static class Program
         {
-            // No argument: only proves it built. With a NATS URL: runs a worker in-process and sends one task.
+            // No argument: only proves it built. "worker URL": runs a worker until it has run one task, then stops
+            // (a graceful stop stores the outcome first). "send URL": sends Add(2, 3) and waits for the result.
             public static async Task<int> Main(string[] args)
             {
                 if (args.Length == 0)
@@ -34,13 +41,26 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
                 }
 
                 var builder = Host.CreateApplicationBuilder();
-                builder.Services.AddTypedTasks(options => options.Url = args[0]).AddPackageConsumerTasks().AddWorker();
+                var typedTasks = builder.Services.AddTypedTasks(options => options.Url = args[1]).AddPackageConsumerTasks();
+                if (args[0] == "worker")
+                {
+                    typedTasks.AddWorker();
+                }
+
                 using var host = builder.Build();
                 await host.StartAsync();
+                if (args[0] == "worker")
+                {
+                    await MathTasks.Ran.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                    await host.StopAsync();
+                    Console.WriteLine($"worker {Environment.ProcessId} ran Add");
+                    return 0;
+                }
+
                 var client = host.Services.GetRequiredService<ITaskClient>();
                 TaskHandle<int> handle = await client.Add().DelayAsync(2, 3);
-                int sum = await handle.GetAsync(TimeSpan.FromSeconds(30));
-                Console.WriteLine($"Add(2, 3) = {sum}");
+                int sum = await handle.GetAsync(TimeSpan.FromSeconds(60));
+                Console.WriteLine($"producer {Environment.ProcessId}: Add(2, 3) = {sum}");
                 await host.StopAsync();
                 return sum == 5 ? 0 : 1;
             }
@@ -110,18 +130,25 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
     }
 
     [Fact]
-    public async Task Run_ConsumerWithWorkerOnNatsServer_ReturnsTheTaskResult()
+    public async Task Run_ConsumerWorkerAndProducerProcesses_ProducerGetsTheResult()
     {
         Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());
         var (consumer, build) = await package.BuildConsumerOnceAsync("PackageConsumer", GoodProgram, TestContext.Current.CancellationToken);
         Assert.True(build.ExitCode == 0, build.ToString());
         await using var nats = await NatsServer.StartAsync(TestContext.Current.CancellationToken);
 
-        var run = await DotNetCli.RunAsync(consumer.Directory, TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken,
-            Path.Combine("bin", "Release", "net10.0", consumer.Name + ".dll"), nats.Url);
+        // Two processes, as in production: a worker, and a producer that waits for the result. The task waits in
+        // the queue until the worker is up, so neither needs to wait for the other.
+        var dll = Path.Combine("bin", "Release", "net10.0", consumer.Name + ".dll");
+        var worker = DotNetCli.RunAsync(consumer.Directory, TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken, dll, "worker", nats.Url);
+        var producer = DotNetCli.RunAsync(consumer.Directory, TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken, dll, "send", nats.Url);
+        var sent = await producer;
+        var ran = await worker;
 
-        Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("Add(2, 3) = 5", run.Output, StringComparison.Ordinal);
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        Assert.Contains("Add(2, 3) = 5", sent.Output, StringComparison.Ordinal);
+        Assert.True(ran.ExitCode == 0, ran.ToString());
+        Assert.Contains("ran Add", ran.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -134,7 +134,15 @@ internal static class JsonMetadataEmitter
         writer.WriteLine($"var info = new {Names.Metadata}.JsonObjectInfoValues<{type.FullName}>");
         writer.WriteLine("{");
         writer.Indent();
-        if (type.UseParameterizedConstructor)
+        if (type.IsAbstract)
+        {
+            // An abstract class or an interface: only its derived types are created.
+            writer.WriteLine("ObjectCreator = null,");
+            writer.WriteLine("ObjectWithParameterizedConstructorCreator = null,");
+            writer.WriteLine($"PropertyMetadataInitializer = _ => Properties_{memberName}(options),");
+            writer.WriteLine("ConstructorParameterMetadataInitializer = null,");
+        }
+        else if (type.UseParameterizedConstructor)
         {
             var constructorArguments = type.ConstructorParameters.Take(type.ConstructorArgumentCount).Select((p, i) => $"({p.TypeName})args[{i}]");
             var initializers = type.ConstructorParameters.Skip(type.ConstructorArgumentCount)
@@ -155,7 +163,17 @@ internal static class JsonMetadataEmitter
 
         writer.Unindent();
         writer.WriteLine("};");
-        writer.WriteLine($"return {Names.JsonMetadataServices}.CreateObjectInfo<{type.FullName}>(options, info);");
+        if (type.Polymorphism is { } polymorphism)
+        {
+            writer.WriteLine($"var typeInfo = {Names.JsonMetadataServices}.CreateObjectInfo<{type.FullName}>(options, info);");
+            EmitPolymorphism(writer, polymorphism);
+            writer.WriteLine("return typeInfo;");
+        }
+        else
+        {
+            writer.WriteLine($"return {Names.JsonMetadataServices}.CreateObjectInfo<{type.FullName}>(options, info);");
+        }
+
         writer.CloseBlock();
         writer.WriteLine();
 
@@ -229,6 +247,50 @@ internal static class JsonMetadataEmitter
             writer.WriteLine("};");
             writer.CloseBlock();
         }
+    }
+
+    private static void EmitPolymorphism(SourceWriter writer, JsonPolymorphismSpec polymorphism)
+    {
+        writer.WriteLine($"typeInfo.PolymorphismOptions = new {Names.Metadata}.JsonPolymorphismOptions");
+        writer.WriteLine("{");
+        writer.Indent();
+        if (polymorphism.TypeDiscriminatorPropertyName is { } name)
+        {
+            writer.WriteLine($"TypeDiscriminatorPropertyName = {Literals.String(name)},");
+        }
+
+        if (polymorphism.UnknownDerivedTypeHandling is { } handling)
+        {
+            var value = handling switch
+            {
+                0 => "FailSerialization",
+                1 => "FallBackToBaseType",
+                2 => "FallBackToNearestAncestor",
+                _ => null,
+            };
+            writer.WriteLine(value is null
+                ? $"UnknownDerivedTypeHandling = ({Names.JsonUnknownDerivedTypeHandling})({handling.ToString(System.Globalization.CultureInfo.InvariantCulture)}),"
+                : $"UnknownDerivedTypeHandling = {Names.JsonUnknownDerivedTypeHandling}.{value},");
+        }
+
+        if (polymorphism.IgnoreUnrecognizedTypeDiscriminators is { } ignore)
+        {
+            writer.WriteLine($"IgnoreUnrecognizedTypeDiscriminators = {(ignore ? "true" : "false")},");
+        }
+
+        writer.WriteLine("DerivedTypes =");
+        writer.WriteLine("{");
+        writer.Indent();
+        foreach (var derived in polymorphism.DerivedTypes)
+        {
+            var discriminator = derived.Discriminator is null ? string.Empty : ", " + derived.Discriminator;
+            writer.WriteLine($"new {Names.Metadata}.JsonDerivedType(typeof({derived.TypeName}){discriminator}),");
+        }
+
+        writer.Unindent();
+        writer.WriteLine("},");
+        writer.Unindent();
+        writer.WriteLine("};");
     }
 
     private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

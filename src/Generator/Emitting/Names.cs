@@ -6,6 +6,7 @@ internal static class Names
     public const string TaskDefinition = "global::TypedTasks.TaskDefinition";
     public const string TaskHandle = "global::TypedTasks.TaskHandle";
     public const string TaskOptions = "global::TypedTasks.TaskOptions";
+    public const string RateLimit = "global::TypedTasks.RateLimit";
     public const string ITaskClient = "global::TypedTasks.ITaskClient";
     public const string ITaskArguments = "global::TypedTasks.Dispatching.ITaskArguments";
     public const string TaskInvocation = "global::TypedTasks.Dispatching.TaskInvocation";
@@ -21,6 +22,7 @@ internal static class Names
     public const string JsonTypeInfo = "global::System.Text.Json.Serialization.Metadata.JsonTypeInfo";
     public const string JsonMetadataServices = "global::System.Text.Json.Serialization.Metadata.JsonMetadataServices";
     public const string Metadata = "global::System.Text.Json.Serialization.Metadata";
+    public const string JsonUnknownDerivedTypeHandling = "global::System.Text.Json.Serialization.JsonUnknownDerivedTypeHandling";
     public const string JsonMetadataClass = "global::TypedTasks.Generated.TypedTasksJsonMetadata";
     public const string GetRequiredService = "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService";
 

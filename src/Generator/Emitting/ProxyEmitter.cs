@@ -193,6 +193,10 @@ internal static class ProxyEmitter
         AddTimeSpan(initializers, "SoftTimeLimit", lifecycle.SoftTimeLimit);
         AddTimeSpan(initializers, "TimeLimit", lifecycle.TimeLimit);
         AddTimeSpan(initializers, "Expires", lifecycle.Expires);
+        if (lifecycle.RateLimit is { } rateLimit)
+        {
+            initializers.Add($"RateLimit = new {Names.RateLimit}({rateLimit.Count.ToString(CultureInfo.InvariantCulture)}, {Names.TimeSpan}.FromTicks({rateLimit.PerTicks.ToString(CultureInfo.InvariantCulture)}))");
+        }
     }
 
     private static void AddTimeSpan(List<string> initializers, string property, long? ticks)

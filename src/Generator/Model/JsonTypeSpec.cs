@@ -25,6 +25,8 @@ internal enum JsonTypeKind
 /// <param name="ConstructorParameters">Object: the constructor parameters then the property initializers, by position; empty when created with <c>new T()</c> and setters.</param>
 /// <param name="ConstructorArgumentCount">Object: how many of <paramref name="ConstructorParameters"/> are constructor arguments (the rest are property initializers).</param>
 /// <param name="UseParameterizedConstructor">Object: whether the creator takes the argument array.</param>
+/// <param name="IsAbstract">Object: an abstract class or an interface; it has no creator (only its derived types are created).</param>
+/// <param name="Polymorphism">Object: the <c>[JsonPolymorphic]</c>/<c>[JsonDerivedType]</c> configuration, or <see langword="null"/>.</param>
 internal sealed record JsonTypeSpec(
     string FullName,
     string MemberName,
@@ -36,7 +38,25 @@ internal sealed record JsonTypeSpec(
     EquatableArray<JsonPropertySpec> Properties,
     EquatableArray<JsonParameterSpec> ConstructorParameters,
     int ConstructorArgumentCount,
-    bool UseParameterizedConstructor);
+    bool UseParameterizedConstructor,
+    bool IsAbstract = false,
+    JsonPolymorphismSpec? Polymorphism = null);
+
+/// <summary>The polymorphism options of a base type, from <c>[JsonPolymorphic]</c> and <c>[JsonDerivedType]</c>.</summary>
+/// <param name="TypeDiscriminatorPropertyName">The discriminator property name, when set.</param>
+/// <param name="UnknownDerivedTypeHandling">The <c>JsonUnknownDerivedTypeHandling</c> value, when set.</param>
+/// <param name="IgnoreUnrecognizedTypeDiscriminators">The flag, when set.</param>
+/// <param name="DerivedTypes">The derived types, in attribute order.</param>
+internal sealed record JsonPolymorphismSpec(
+    string? TypeDiscriminatorPropertyName,
+    int? UnknownDerivedTypeHandling,
+    bool? IgnoreUnrecognizedTypeDiscriminators,
+    EquatableArray<JsonDerivedTypeSpec> DerivedTypes);
+
+/// <summary>A derived type of a polymorphic base type.</summary>
+/// <param name="TypeName">The fully qualified derived type.</param>
+/// <param name="Discriminator">The C# literal of the string or <see langword="int"/> discriminator, or <see langword="null"/> for none.</param>
+internal sealed record JsonDerivedTypeSpec(string TypeName, string? Discriminator);
 
 /// <summary>A serialized property of an object type.</summary>
 /// <param name="Name">The C# name, escaped for use in code.</param>

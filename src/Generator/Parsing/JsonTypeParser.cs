@@ -55,6 +55,8 @@ internal sealed class JsonTypeParser
     private readonly INamedTypeSymbol? _jsonIgnore;
     private readonly INamedTypeSymbol? _jsonConstructor;
     private readonly INamedTypeSymbol? _jsonInclude;
+    private readonly INamedTypeSymbol? _jsonPolymorphic;
+    private readonly INamedTypeSymbol? _jsonDerivedType;
     private readonly Dictionary<ITypeSymbol, JsonTypeSpec?> _specs = new(SymbolEqualityComparer.Default);
     private readonly List<JsonTypeSpec> _ordered = new();
     private readonly CancellationToken _cancellationToken;
@@ -84,6 +86,8 @@ internal sealed class JsonTypeParser
         _jsonIgnore = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute");
         _jsonConstructor = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonConstructorAttribute");
         _jsonInclude = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIncludeAttribute");
+        _jsonPolymorphic = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonPolymorphicAttribute");
+        _jsonDerivedType = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonDerivedTypeAttribute");
     }
 
     /// <summary>The specs of every type described so far, in discovery order.</summary>
@@ -249,19 +253,19 @@ internal sealed class JsonTypeParser
             return "'object' has no fixed shape; use a concrete type";
         }
 
-        if (type.TypeKind == TypeKind.Interface)
-        {
-            return "interfaces other than the supported collection interfaces cannot be deserialized";
-        }
-
         if (type.TypeKind == TypeKind.Delegate)
         {
             return "delegates cannot be serialized";
         }
 
-        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct or TypeKind.Interface))
         {
             return "this kind of type is not supported";
+        }
+
+        if (type.TypeKind == TypeKind.Interface && IsFrameworkType(type))
+        {
+            return "interfaces other than the supported collection interfaces cannot be deserialized";
         }
 
         if (IsFrameworkType(type))
@@ -269,9 +273,9 @@ internal sealed class JsonTypeParser
             return "this framework type is not supported";
         }
 
-        if (type.IsAbstract || type.IsStatic)
+        if (type.IsStatic)
         {
-            return "abstract and static types cannot be created";
+            return "static types cannot be created";
         }
 
         if (type.IsTupleType)
@@ -279,10 +283,26 @@ internal sealed class JsonTypeParser
             return "tuples are not supported";
         }
 
+        // [JsonPolymorphic] / [JsonDerivedType]: checked as System.Text.Json checks them when it configures the type.
+        var polymorphismError = ReadPolymorphism(type, out var polymorphism, out var derivedTypes);
+        if (polymorphismError is not null)
+        {
+            return polymorphismError;
+        }
+
+        // An abstract class or an interface is never created; it is serialized as one of its derived types.
+        var isAbstract = type.TypeKind == TypeKind.Interface || type.IsAbstract;
+        if (isAbstract && polymorphism is null)
+        {
+            return type.TypeKind == TypeKind.Interface
+                ? NotPolymorphic("interfaces other than the supported collection interfaces cannot be deserialized")
+                : NotPolymorphic("abstract classes cannot be created");
+        }
+
         // Properties: public, instance, non-indexer, with a public getter; most derived first.
         var properties = new List<(IPropertySymbol Symbol, JsonPropertySpec Spec)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
+        foreach (var current in TypeHierarchy(type))
         {
             foreach (var property in current.GetMembers().OfType<IPropertySymbol>())
             {
@@ -321,6 +341,25 @@ internal sealed class JsonTypeParser
                     property.IsRequired,
                     ignoreCondition)));
             }
+        }
+
+        if (isAbstract)
+        {
+            spec = new JsonTypeSpec(
+                key,
+                MemberName(type),
+                JsonTypeKind.Object,
+                null,
+                null,
+                null,
+                false,
+                properties.Select(p => p.Spec).ToEquatableArray(),
+                EquatableArray<JsonParameterSpec>.Empty,
+                0,
+                false,
+                IsAbstract: true,
+                Polymorphism: polymorphism);
+            return DescribeDerivedTypes(type, spec, derivedTypes);
         }
 
         // The constructor, chosen as System.Text.Json does: [JsonConstructor], else the public
@@ -402,8 +441,213 @@ internal sealed class JsonTypeParser
             properties.Select(p => p.Spec).ToEquatableArray(),
             parameters.ToEquatableArray(),
             constructorArgumentCount,
-            useParameterized);
+            useParameterized,
+            Polymorphism: polymorphism);
+        return DescribeDerivedTypes(type, spec, derivedTypes);
+    }
+
+    private static string NotPolymorphic(string reason)
+        => reason + "; to serialize it polymorphically, add [JsonDerivedType(typeof(…), \"discriminator\")] attributes naming its concrete types";
+
+    /// <summary>The type, then its base classes (a class) or the interfaces it extends (an interface): where its properties are declared.</summary>
+    private static IEnumerable<INamedTypeSymbol> TypeHierarchy(INamedTypeSymbol type)
+    {
+        if (type.TypeKind == TypeKind.Interface)
+        {
+            yield return type;
+            foreach (var extended in type.AllInterfaces)
+            {
+                yield return extended;
+            }
+
+            yield break;
+        }
+
+        for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
+        {
+            yield return current;
+        }
+    }
+
+    /// <summary>
+    /// Reads <c>[JsonPolymorphic]</c> and <c>[JsonDerivedType]</c> declared on <paramref name="type"/> (not inherited, as
+    /// System.Text.Json reads them) and rejects what System.Text.Json would reject at run time.
+    /// </summary>
+    private string? ReadPolymorphism(INamedTypeSymbol type, out JsonPolymorphismSpec? polymorphism, out List<INamedTypeSymbol> derivedTypes)
+    {
+        polymorphism = null;
+        derivedTypes = new List<INamedTypeSymbol>();
+        AttributeData? polymorphic = null;
+        var derivedAttributes = new List<AttributeData>();
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (_jsonPolymorphic is not null && SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, _jsonPolymorphic))
+            {
+                polymorphic = attribute;
+            }
+            else if (_jsonDerivedType is not null && SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, _jsonDerivedType))
+            {
+                derivedAttributes.Add(attribute);
+            }
+        }
+
+        if (polymorphic is null && derivedAttributes.Count == 0)
+        {
+            return null;
+        }
+
+        if (type.IsValueType || type.IsSealed)
+        {
+            return "[JsonPolymorphic] and [JsonDerivedType] need a class that is not sealed, or an interface";
+        }
+
+        if (derivedAttributes.Count == 0)
+        {
+            return "[JsonPolymorphic] needs at least one [JsonDerivedType] attribute";
+        }
+
+        string? discriminatorName = null;
+        int? unknownHandling = null;
+        bool? ignoreUnrecognized = null;
+        foreach (var argument in polymorphic?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
+        {
+            switch (argument.Key)
+            {
+                case "TypeDiscriminatorPropertyName" when argument.Value.Value is string name:
+                    discriminatorName = name;
+                    break;
+                case "UnknownDerivedTypeHandling" when argument.Value.Value is int handling:
+                    unknownHandling = handling;
+                    break;
+                case "IgnoreUnrecognizedTypeDiscriminators" when argument.Value.Value is bool ignore:
+                    ignoreUnrecognized = ignore;
+                    break;
+            }
+        }
+
+        if (discriminatorName is "$id" or "$ref" or "$values")
+        {
+            return $"the type discriminator property name '{discriminatorName}' is reserved for System.Text.Json metadata";
+        }
+
+        var derived = new List<JsonDerivedTypeSpec>();
+        var discriminators = new HashSet<object>();
+        foreach (var attribute in derivedAttributes)
+        {
+            if (attribute.ConstructorArguments.Length == 0 || attribute.ConstructorArguments[0].Value is not INamedTypeSymbol derivedType || derivedType.TypeKind == TypeKind.Error)
+            {
+                return "a [JsonDerivedType] attribute does not name a type";
+            }
+
+            var derivedName = derivedType.ToDisplayString();
+            if (derivedType.IsUnboundGenericType)
+            {
+                return $"derived type '{derivedName}' is an open generic type";
+            }
+
+            if (!DerivesFrom(derivedType, type))
+            {
+                return $"derived type '{derivedName}' is not derived from '{type.ToDisplayString()}'";
+            }
+
+            if ((derivedType.IsAbstract || derivedType.TypeKind == TypeKind.Interface) && unknownHandling != 2)
+            {
+                return $"derived type '{derivedName}' is abstract; System.Text.Json allows that only with UnknownDerivedTypeHandling = FallBackToNearestAncestor";
+            }
+
+            if (derivedTypes.Any(d => SymbolEqualityComparer.Default.Equals(d, derivedType)))
+            {
+                return $"derived type '{derivedName}' is listed twice";
+            }
+
+            string? discriminator = null;
+            if (attribute.ConstructorArguments.Length > 1)
+            {
+                var value = attribute.ConstructorArguments[1].Value;
+                discriminator = value switch
+                {
+                    string text => Literals.String(text),
+                    int number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    _ => null,
+                };
+                if (discriminator is null)
+                {
+                    return $"the type discriminator of derived type '{derivedName}' must be a string or an int";
+                }
+
+                if (!discriminators.Add(value!))
+                {
+                    return $"type discriminator {discriminator} is used by several derived types";
+                }
+            }
+
+            derivedTypes.Add(derivedType);
+            derived.Add(new JsonDerivedTypeSpec(Key(derivedType), discriminator));
+        }
+
+        polymorphism = new JsonPolymorphismSpec(discriminatorName, unknownHandling, ignoreUnrecognized, derived.ToEquatableArray());
         return null;
+    }
+
+    /// <summary>Describes the derived types of a polymorphic type; their properties must not clash with the discriminator.</summary>
+    private string? DescribeDerivedTypes(INamedTypeSymbol type, JsonTypeSpec spec, List<INamedTypeSymbol> derivedTypes)
+    {
+        if (spec.Polymorphism is not { } polymorphism)
+        {
+            return null;
+        }
+
+        foreach (var derivedType in derivedTypes)
+        {
+            var error = TryAdd(derivedType);
+            if (error is not null)
+            {
+                return $"derived type '{derivedType.ToDisplayString()}': {error}";
+            }
+        }
+
+        if (polymorphism.DerivedTypes.All(d => d.Discriminator is null))
+        {
+            return null;
+        }
+
+        // With discriminators, System.Text.Json rejects a property named like the discriminator property.
+        var discriminatorName = polymorphism.TypeDiscriminatorPropertyName ?? "$type";
+        foreach (var candidate in derivedTypes.Prepend(type))
+        {
+            var properties = SymbolEqualityComparer.Default.Equals(candidate, type)
+                ? spec.Properties
+                : _specs.TryGetValue(candidate, out var derivedSpec) && derivedSpec is not null ? derivedSpec.Properties : EquatableArray<JsonPropertySpec>.Empty;
+            if (properties.FirstOrDefault(p => (p.JsonName ?? p.ClrName) == discriminatorName) is { } clash)
+            {
+                return $"property '{clash.ClrName}' of '{candidate.ToDisplayString()}' has the name of the type discriminator property '{discriminatorName}'";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool DerivesFrom(INamedTypeSymbol derived, INamedTypeSymbol baseType)
+    {
+        if (SymbolEqualityComparer.Default.Equals(derived, baseType))
+        {
+            return true;
+        }
+
+        if (baseType.TypeKind == TypeKind.Interface)
+        {
+            return derived.AllInterfaces.Contains(baseType, SymbolEqualityComparer.Default);
+        }
+
+        for (var current = derived.BaseType; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsCopyConstructor(IMethodSymbol constructor, INamedTypeSymbol type)

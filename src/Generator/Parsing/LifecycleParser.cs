@@ -8,12 +8,13 @@ using TypedTasks.Generator.Model;
 
 namespace TypedTasks.Generator.Parsing;
 
-/// <summary>Reads the retry, time-limit and expiry options of <c>[Task]</c> into a <see cref="LifecycleModel"/>.</summary>
+/// <summary>Reads the retry, time-limit, expiry and rate-limit options of <c>[Task]</c> into a <see cref="LifecycleModel"/>.</summary>
 internal static class LifecycleParser
 {
     /// <summary>
     /// The options set on <paramref name="attribute"/>, or <see langword="null"/> when one of them cannot be used
-    /// (malformed or negative TimeSpan, negative MaxRetries, a non-exception type, SoftTimeLimit ≥ TimeLimit).
+    /// (malformed or negative TimeSpan, negative MaxRetries, a non-exception type, SoftTimeLimit ≥ TimeLimit,
+    /// a malformed RateLimit).
     /// The analyzer reports those (TT0008); the generator only skips the task.
     /// </summary>
     public static LifecycleModel? Parse(AttributeData attribute, Compilation compilation)
@@ -64,6 +65,24 @@ internal static class LifecycleParser
                         _ => model with { Expires = ticks },
                     };
                     break;
+                case "RateLimit":
+                    if (value.Kind == TypedConstantKind.Error)
+                    {
+                        return null; // Not a string (a compile error): nothing to emit.
+                    }
+
+                    if (value.Value is null)
+                    {
+                        break; // Explicitly null: no limit.
+                    }
+
+                    if (value.Value is not string rate || !TryParseRateLimit(rate, out var rateLimit))
+                    {
+                        return null;
+                    }
+
+                    model = model with { RateLimit = rateLimit };
+                    break;
                 case "AutoRetryFor":
                     if (value.IsNull)
                     {
@@ -101,6 +120,36 @@ internal static class LifecycleParser
 
         ticks = 0;
         return false;
+    }
+
+    /// <summary>
+    /// Parses Celery's notation exactly as the runtime's <c>RateLimit.TryParse</c> does: a positive count (digits only,
+    /// no sign or white space), <c>/</c>, and <c>s</c>, <c>m</c> or <c>h</c>.
+    /// </summary>
+    private static bool TryParseRateLimit(string text, out RateLimitModel limit)
+    {
+        limit = default;
+        var slash = text.IndexOf('/');
+        if (slash <= 0 || slash != text.Length - 2
+            || !int.TryParse(text.Substring(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0)
+        {
+            return false;
+        }
+
+        TimeSpan? per = text[text.Length - 1] switch
+        {
+            's' => TimeSpan.FromSeconds(1),
+            'm' => TimeSpan.FromMinutes(1),
+            'h' => TimeSpan.FromHours(1),
+            _ => null,
+        };
+        if (per is null)
+        {
+            return false;
+        }
+
+        limit = new RateLimitModel(count, per.Value.Ticks);
+        return true;
     }
 
     /// <summary>

@@ -66,7 +66,7 @@ internal static class TaskParser
             }
         }
 
-        // Unusable retry, time-limit or expiry values are the analyzer's to report (TT0008); the generator only skips.
+        // Unusable retry, time-limit, expiry or rate-limit values are the analyzer's to report (TT0008); the generator only skips.
         var lifecycle = LifecycleParser.Parse(attribute, compilation);
         if (lifecycle is null)
         {

@@ -125,6 +125,16 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
         await store.PurgeAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Writes a PENDING record for a task about to be sent (RecordPending), so that "queued" and "unknown id"
+    /// can be told apart. Returns its revision, or null when the id already has a record (a repeated send).</summary>
+    public async ValueTask<ulong?> RecordPendingAsync(string id, string taskName, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var record = ResultRecordSerializer.ToBytes(new TaskResultRecord { Id = id, TaskName = taskName, State = TaskState.Pending, SentAt = sentAt });
+        var created = await store.TryCreateAsync(id, (ReadOnlyMemory<byte>)record, NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken).ConfigureAwait(false);
+        return created.Success ? created.Value : null;
+    }
+
     public async ValueTask RevokeAsync(string id, string taskName, bool terminate, CancellationToken cancellationToken)
     {
         await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);

@@ -33,15 +33,21 @@ public sealed record TaskResultRecord
     /// <summary>The worker that wrote the record (<c>host/pid</c>).</summary>
     public string? Worker { get; init; }
 
+    /// <summary>When the producer sent the task (PENDING records, with <see cref="ResultBackendOptions.RecordPending"/>).</summary>
+    public DateTimeOffset? SentAt { get; init; }
+
     /// <summary>When the attempt that wrote the record started.</summary>
     public DateTimeOffset? StartedAt { get; init; }
 
     /// <summary>When the record was written.</summary>
     public DateTimeOffset? CompletedAt { get; init; }
 
-    /// <summary>How many times workers started this attempt again after a redelivery (its worker died or hung).
-    /// Drives <see cref="WorkerOptions.MaxDeliveries"/>; 0 when the attempt ran once.</summary>
+    /// <summary>For <see cref="TaskState.Started"/>: how many earlier runs of this attempt there were (their workers
+    /// died or hung). Drives <see cref="WorkerOptions.MaxDeliveries"/>; 0 for the first run.</summary>
     public int Reruns { get; init; }
+
+    /// <summary>For <see cref="TaskState.Started"/>: the progress the task last reported (<see cref="TaskContext.ReportProgressAsync"/>).</summary>
+    public TaskProgress? Progress { get; init; }
 
     /// <summary>For <see cref="TaskState.Retry"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }

@@ -26,6 +26,7 @@ internal sealed class NatsNames
         ScheduleStream = upper + "_SCHEDULED";
         RevokedBucket = upper + "_REVOKED";
         LocksBucket = upper + "_LOCKS";
+        LimitsBucket = upper + "_LIMITS";
         ScheduleWildcard = Prefix + ".scheduled.>";
         _taskSubjectPrefix = Prefix + ".tasks.";
         TasksWildcard = Prefix + ".tasks.>";
@@ -50,6 +51,9 @@ internal sealed class NatsNames
 
     /// <summary>The KV bucket of revoked task ids, watched by every worker.</summary>
     public string RevokedBucket { get; }
+
+    /// <summary>The KV bucket of rate-limit counters, one key per task type and window.</summary>
+    public string LimitsBucket { get; }
 
     /// <summary>The KV bucket of leases (the schedule mover's leadership).</summary>
     public string LocksBucket { get; }

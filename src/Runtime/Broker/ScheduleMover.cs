@@ -214,7 +214,10 @@ internal sealed partial class ScheduleMover : BackgroundService
             return;
         }
 
-        var queue = headers.TryGetValue(TaskHeaders.Queue, out var q) ? q.ToString() : message.Subject[(_connection.Names.Prefix.Length + ".scheduled.".Length)..];
+        // A direct get answers on an inbox; the message's own subject is in Nats-Subject.
+        var queue = headers.TryGetValue(TaskHeaders.Queue, out var q) ? q.ToString()
+            : headers.TryGetValue("Nats-Subject", out var subject) ? subject.ToString()[(_connection.Names.Prefix.Length + ".scheduled.".Length)..]
+            : throw new TypedTasksException($"Scheduled message {sequence} has neither a {TaskHeaders.Queue} header nor a subject.");
         var id = headers.TryGetValue(TaskHeaders.Id, out var i) ? i.ToString() : sequence.ToString(CultureInfo.InvariantCulture);
         var attempt = headers.TryGetValue(TaskHeaders.Attempt, out var a) ? a.ToString() : "1";
         var forward = new NatsHeaders();

@@ -25,6 +25,9 @@ internal static class TaskHeaders
     /// <summary>A per-call override of the task's MaxRetries.</summary>
     public const string MaxRetries = "TT-Max-Retries";
 
+    /// <summary>The revision of the PENDING record the producer wrote (RecordPending): the worker's first write replaces it.</summary>
+    public const string RecordRevision = "TT-Record-Revision";
+
     /// <summary>The queue a scheduled message goes to when it is due.</summary>
     public const string Queue = "TT-Queue";
     public const string DeadReason = "TT-Dead-Reason";

@@ -92,7 +92,7 @@ internal sealed class TaskClient : ITaskClient
             headers[TaskHeaders.MaxRetries] = maxRetries.ToString(CultureInfo.InvariantCulture);
         }
 
-        // A task due later waits in the schedule stream, not in a queue (docs/scheduling.md).
+        // A task due later waits in the schedule stream, not in a queue (docs/lifecycle.md).
         var subject = _connection.Names.TaskSubject(queue);
         if (eta is { } due && due > now)
         {
@@ -106,6 +106,13 @@ internal sealed class TaskClient : ITaskClient
         {
             buffer.Write(arguments);
             await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+            if (_connection.Options.ResultBackend.RecordPending && !task.IgnoreResult
+                && await _results.RecordPendingAsync(id, task.Name, now, cancellationToken).ConfigureAwait(false) is { } revision)
+            {
+                // The worker's outcome replaces this record with one compare-and-set.
+                headers[TaskHeaders.RecordRevision] = revision.ToString(CultureInfo.InvariantCulture);
+            }
+
             if (expected)
             {
                 // Before the publish: the result may be back before this method returns.

@@ -74,6 +74,13 @@ public sealed class ResultBackendOptions
     /// <summary>Store task states and results. Default <see langword="true"/>.</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Write a PENDING record when a task is sent, so that "queued, not started" (a PENDING record) and "unknown id"
+    /// (no record) can be told apart — Celery's PENDING means both. Costs one result-store write per send, before
+    /// the send returns; the worker replaces the record with one compare-and-set. Default <see langword="false"/>.
+    /// </summary>
+    public bool RecordPending { get; set; }
+
     /// <summary>How long results are kept (the bucket's MaxAge). Default 1 day.</summary>
     public TimeSpan Expiry { get; set; } = TimeSpan.FromDays(1);
 

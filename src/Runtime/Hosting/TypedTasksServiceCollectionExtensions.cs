@@ -46,6 +46,7 @@ public static class TypedTasksServiceCollectionExtensions
         services.TryAddSingleton<TypedTasks.Backend.NatsResultStore>();
         services.TryAddSingleton<TaskClient>();
         services.TryAddSingleton<ITaskClient>(sp => sp.GetRequiredService<TaskClient>());
+        services.TryAddSingleton<IDeadLetters, NatsDeadLetters>();
         return new TypedTasksBuilder(services);
     }
 

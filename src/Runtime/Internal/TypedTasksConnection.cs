@@ -131,6 +131,8 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
             Storage = broker.Storage,
             NumReplicas = broker.Replicas,
             Discard = StreamConfigDiscard.New,
+            // The dead-letter API reads single messages by sequence to requeue them.
+            AllowDirect = true,
         };
         await JetStream.CreateOrUpdateStreamAsync(dead, cancellationToken).ConfigureAwait(false);
 
@@ -166,6 +168,18 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
                 NumberOfReplicas = broker.Replicas,
                 Storage = kvStorage,
                 Description = "TypedTasks leases (the schedule mover)",
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        await KeyValue.CreateOrUpdateStoreAsync(
+            new NatsKVConfig(Names.LimitsBucket)
+            {
+                // Counters of fixed windows of up to an hour; older windows expire.
+                MaxAge = TimeSpan.FromHours(2),
+                History = 1,
+                NumberOfReplicas = broker.Replicas,
+                Storage = kvStorage,
+                Description = "TypedTasks rate-limit counters (task type and window)",
             },
             cancellationToken).ConfigureAwait(false);
 

@@ -22,10 +22,14 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText StackTraceName = JsonEncodedText.Encode("stackTrace");
     private static readonly JsonEncodedText AttemptsName = JsonEncodedText.Encode("attempts");
     private static readonly JsonEncodedText WorkerName = JsonEncodedText.Encode("worker");
+    private static readonly JsonEncodedText SentAtName = JsonEncodedText.Encode("sentAt");
     private static readonly JsonEncodedText StartedAtName = JsonEncodedText.Encode("startedAt");
     private static readonly JsonEncodedText CompletedAtName = JsonEncodedText.Encode("completedAt");
     private static readonly JsonEncodedText NextAttemptAtName = JsonEncodedText.Encode("nextAttemptAt");
     private static readonly JsonEncodedText RerunsName = JsonEncodedText.Encode("reruns");
+    private static readonly JsonEncodedText ProgressName = JsonEncodedText.Encode("progress");
+    private static readonly JsonEncodedText FractionName = JsonEncodedText.Encode("fraction");
+    private static readonly JsonEncodedText NoteName = JsonEncodedText.Encode("note");
 
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
@@ -73,7 +77,7 @@ internal static class ResultRecordSerializer
         }
 
         writer.WriteNumber(AttemptsName, record.Attempts);
-        if (record.Reruns > 0)
+        if (record.Reruns != 0)
         {
             writer.WriteNumber(RerunsName, record.Reruns);
         }
@@ -81,6 +85,11 @@ internal static class ResultRecordSerializer
         if (record.Worker is not null)
         {
             writer.WriteString(WorkerName, record.Worker);
+        }
+
+        if (record.SentAt is { } sent)
+        {
+            writer.WriteString(SentAtName, sent);
         }
 
         if (record.StartedAt is { } started)
@@ -91,6 +100,18 @@ internal static class ResultRecordSerializer
         if (record.CompletedAt is { } completed)
         {
             writer.WriteString(CompletedAtName, completed);
+        }
+
+        if (record.Progress is { } progress)
+        {
+            writer.WriteStartObject(ProgressName);
+            writer.WriteNumber(FractionName, progress.Fraction);
+            if (progress.Note is not null)
+            {
+                writer.WriteString(NoteName, progress.Note);
+            }
+
+            writer.WriteEndObject();
         }
 
         if (record.NextAttemptAt is { } next)
@@ -128,8 +149,9 @@ internal static class ResultRecordSerializer
         TaskState? state = null;
         ReadOnlyMemory<byte> result = default;
         TaskError? error = null;
+        TaskProgress? progress = null;
         int attempts = 0, reruns = 0;
-        DateTimeOffset? startedAt = null, completedAt = null, nextAttemptAt = null;
+        DateTimeOffset? sentAt = null, startedAt = null, completedAt = null, nextAttemptAt = null;
 
         Expect(ref reader, JsonTokenType.StartObject);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -162,6 +184,10 @@ internal static class ResultRecordSerializer
                 reader.Read();
                 attempts = reader.GetInt32();
             }
+            else if (reader.ValueTextEquals("progress"u8))
+            {
+                progress = ReadProgress(ref reader);
+            }
             else if (reader.ValueTextEquals("reruns"u8))
             {
                 reader.Read();
@@ -170,6 +196,11 @@ internal static class ResultRecordSerializer
             else if (reader.ValueTextEquals("worker"u8))
             {
                 worker = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("sentAt"u8))
+            {
+                reader.Read();
+                sentAt = reader.GetDateTimeOffset();
             }
             else if (reader.ValueTextEquals("startedAt"u8))
             {
@@ -203,9 +234,11 @@ internal static class ResultRecordSerializer
             Attempts = attempts,
             Reruns = reruns,
             Worker = worker,
+            SentAt = sentAt,
             StartedAt = startedAt,
             CompletedAt = completedAt,
             NextAttemptAt = nextAttemptAt,
+            Progress = progress,
         };
     }
 
@@ -220,6 +253,32 @@ internal static class ResultRecordSerializer
         "REVOKED" => TaskState.Revoked,
         _ => throw new JsonException($"Unknown task state '{wire}'."),
     };
+
+    private static TaskProgress ReadProgress(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        double fraction = 0;
+        string? note = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("fraction"u8))
+            {
+                reader.Read();
+                fraction = reader.GetDouble();
+            }
+            else if (reader.ValueTextEquals("note"u8))
+            {
+                note = ReadString(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new TaskProgress(fraction, note);
+    }
 
     private static TaskError ReadError(ref Utf8JsonReader reader)
     {

@@ -70,4 +70,10 @@ public sealed class TaskAttribute : Attribute
     /// <summary>A task that reaches a worker later than this after it was sent is not run: REVOKED (expired).
     /// A <see cref="TimeSpan"/> string; a call's <see cref="TaskOptions.Expires"/> overrides it.</summary>
     public string? Expires { get; set; }
+
+    /// <summary>At most this many starts of this task per second, minute or hour, across all workers of the
+    /// cluster: <c>"10/s"</c>, <c>"100/m"</c>, <c>"1000/h"</c> (Celery's <c>rate_limit</c>, which is per worker).
+    /// Tasks over the limit wait in the worker's window, not in a slot; give rate-limited tasks their own queue
+    /// so that they do not fill the window of workers that also serve other tasks.</summary>
+    public string? RateLimit { get; set; }
 }

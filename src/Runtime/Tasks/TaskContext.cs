@@ -40,6 +40,32 @@ public sealed class TaskContext
     /// <summary>How many retries the task may have in all.</summary>
     public int MaxRetries { get; }
 
+    /// <summary>The last progress the task reported, if any.</summary>
+    public TaskProgress? Progress { get; private set; }
+
+    /// <summary>Stores progress where the worker keeps it; set by the worker.</summary>
+    internal Func<TaskProgress, CancellationToken, ValueTask>? ProgressSink { get; set; }
+
+    /// <summary>
+    /// Reports how far the task is, for status pages (Celery's <c>update_state(state="PROGRESS", meta=…)</c>): the
+    /// record stays <see cref="TaskState.Started"/> and carries the progress. Costs one result-store write; report
+    /// every few seconds, not every item.
+    /// </summary>
+    /// <param name="fraction">How much is done, from 0 to 1.</param>
+    /// <param name="note">A short note for people, e.g. "page 3 of 10".</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the progress is stored.</returns>
+    public ValueTask ReportProgressAsync(double fraction, string? note = null, CancellationToken cancellationToken = default)
+    {
+        if (double.IsNaN(fraction) || fraction < 0 || fraction > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "Progress is a fraction from 0 to 1.");
+        }
+
+        Progress = new TaskProgress(fraction, note);
+        return ProgressSink?.Invoke(Progress, cancellationToken) ?? default;
+    }
+
     /// <summary>
     /// Ends this attempt and schedules another (Celery's <c>self.retry(countdown=…, exc=…)</c>). Throws
     /// <see cref="TaskRetryException"/>; let it propagate. Past <see cref="MaxRetries"/>, the task fails with
@@ -52,6 +78,11 @@ public sealed class TaskContext
     public TaskRetryException Retry(TimeSpan? countdown = null, Exception? cause = null)
         => throw new TaskRetryException(countdown, cause);
 }
+
+/// <summary>How far a running task is.</summary>
+/// <param name="Fraction">How much is done, from 0 to 1.</param>
+/// <param name="Note">A short note for people.</param>
+public sealed record TaskProgress(double Fraction, string? Note);
 
 /// <summary>Thrown by <see cref="TaskContext.Retry"/> to end an attempt and schedule another.</summary>
 public sealed class TaskRetryException : TypedTasksException

@@ -66,6 +66,9 @@ public class TaskDefinition
     /// <summary>How long after sending the task may still start; older tasks are REVOKED (expired).</summary>
     public TimeSpan? Expires { get; init; }
 
+    /// <summary>At most this many starts per interval across all workers; <see langword="null"/> for no limit.</summary>
+    public RateLimit? RateLimit { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

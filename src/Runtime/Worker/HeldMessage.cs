@@ -56,6 +56,9 @@ internal enum OutcomeKind
     /// <summary>The worker is shutting down and cancelled the task: hand it back to the broker.</summary>
     Abandon,
 
+    /// <summary>The worker could not prepare the task (e.g. the result store is unreachable): hand it back after a pause.</summary>
+    HandBack,
+
     /// <summary>The attempt failed and another is scheduled.</summary>
     Retry,
 
@@ -85,6 +88,9 @@ internal sealed record Outcome(OutcomeKind Kind)
     public DateTimeOffset StartedAt { get; init; }
 
     public ulong? StartedRevision { get; init; }
+
+    /// <summary>Earlier runs of this attempt (their workers died or hung).</summary>
+    public int Reruns { get; init; }
 
     /// <summary>For <see cref="OutcomeKind.Retry"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }

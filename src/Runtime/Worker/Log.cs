@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(218, LogLevel.Information, "Task {TaskName}[{TaskId}] failed ({Error}); attempt {NextAttempt} at {NextAttemptAt:O}")]
     public static partial void Retrying(ILogger logger, string taskName, string taskId, int nextAttempt, DateTimeOffset nextAttemptAt, string error);
+
+    [LoggerMessage(219, LogLevel.Error, "Preparing a task failed; it is handed back to the queue")]
+    public static partial void RunFailed(ILogger logger, Exception exception);
 }

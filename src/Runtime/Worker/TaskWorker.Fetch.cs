@@ -59,7 +59,7 @@ internal sealed partial class TaskWorker
                     var held = new HeldMessage(Interlocked.Increment(ref _nextKey), queue, message);
                     _held[held.Key] = held;
                     pending = held.Pending;
-                    _pending.Writer.TryWrite(held);
+                    Dispatch(held);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -81,6 +81,18 @@ internal sealed partial class TaskWorker
             // that would come back empty.
             idle = streaming ? received < batch : received == 0 || pending == 0;
         }
+    }
+
+    /// <summary>Passes a fetched message to the slots, or parks it with the rate limiter when its task type has a limit.</summary>
+    private void Dispatch(HeldMessage held)
+    {
+        if (held.Header(Broker.TaskHeaders.Task) is { } name && _registry.TryGet(name, out var task) && task.RateLimit is { } limit)
+        {
+            _limiter.Park(held, task, limit, ready => _pending.Writer.TryWrite(ready));
+            return;
+        }
+
+        _pending.Writer.TryWrite(held);
     }
 
     /// <summary>Keeps every held message alive with a progress ack each third of AckWait.</summary>

@@ -25,6 +25,13 @@ internal sealed partial class TaskWorker
                 {
                     outcome = await RunAsync(held).ConfigureAwait(false);
                 }
+                catch (Exception ex)
+                {
+                    // The worker's own bookkeeping failed (e.g. the result store is unreachable): hand the task back.
+                    // A runner never dies: that would lose a slot for good.
+                    Log.RunFailed(_logger, ex);
+                    outcome = new Outcome(OutcomeKind.HandBack);
+                }
                 finally
                 {
                     Interlocked.Decrement(ref _running);
@@ -86,25 +93,47 @@ internal sealed partial class TaskWorker
         }
 
         var maxRetries = int.TryParse(held.Header(TaskHeaders.MaxRetries), out var m) && m >= 0 ? m : task.MaxRetries;
-        ulong? startedRevision = null;
+        // The producer's PENDING record (RecordPending), replaced by the first write with one compare-and-set.
+        ulong? startedRevision = ulong.TryParse(held.Header(TaskHeaders.RecordRevision), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pending) ? pending : null;
+        var reruns = 0;
         if (deliveries > 1)
         {
             // A redelivery: its worker died, hung or lost its connection. Decide from the result store, not from the
             // broker's delivery count, which also counts deliveries that were only prefetched when the worker died.
-            var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now).ConfigureAwait(false);
+            var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: true).ConfigureAwait(false);
             if (rerun.Outcome is { } settled)
             {
                 return settled with { TaskName = name, Attempt = attempt };
             }
 
             startedRevision = rerun.StartedRevision;
+            reruns = rerun.Reruns;
         }
         else if (task.TrackStarted && !task.IgnoreResult && id.Length > 0)
         {
-            startedRevision = await TryRecordStartedAsync(id, task, attempt, now, reruns: 0, revision: null).ConfigureAwait(false);
+            // STARTED as a new key: if it exists, an earlier delivery started this task, whatever the broker's
+            // delivery count says (nats-server 2.9 sometimes reports a redelivery as the first delivery).
+            startedRevision = await TryRecordStartedAsync(id, task, attempt, now, reruns: 0, revision: 0).ConfigureAwait(false);
+            if (startedRevision is null)
+            {
+                var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: false).ConfigureAwait(false);
+                if (rerun.Outcome is { } settled)
+                {
+                    return settled with { TaskName = name, Attempt = attempt };
+                }
+
+                startedRevision = rerun.StartedRevision;
+                reruns = rerun.Reruns;
+            }
         }
 
         var context = new TaskContext(id, name, held.Queue, attempt, maxRetries);
+        if (!task.IgnoreResult && id.Length > 0)
+        {
+            context.ProgressSink = async (progress, cancellationToken) =>
+                startedRevision = await WriteProgressAsync(id, task, attempt, now, reruns, progress, startedRevision, cancellationToken).ConfigureAwait(false) ?? startedRevision;
+        }
+
         using var execution = CancellationTokenSource.CreateLinkedTokenSource(_executionCts.Token);
         if (task.SoftTimeLimit is { } soft)
         {
@@ -145,7 +174,7 @@ internal sealed partial class TaskWorker
         }
         catch (OperationCanceledException) when (_executionCts.IsCancellationRequested)
         {
-            return new Outcome(OutcomeKind.Abandon) { TaskId = id, TaskName = name };
+            return new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision };
         }
         catch (OperationCanceledException) when (running.Terminated)
         {
@@ -213,31 +242,39 @@ internal sealed partial class TaskWorker
     /// delivery is counted as a run, so a prefetched task may be miscounted by one. Without a result backend the
     /// broker's count is used.
     /// </summary>
-    private async Task<(Outcome? Outcome, ulong? StartedRevision)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now)
+    private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now, bool assumeEarlierRun)
     {
         var limit = Math.Max(1, _options.MaxDeliveries);
         var store = id.Length == 0 || task.IgnoreResult ? null : await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
         if (store is null)
         {
-            return deliveries > (ulong)limit ? (WorkerLost(deliveries), null) : (null, null);
+            return deliveries > (ulong)limit ? (WorkerLost(deliveries), null, 0) : (null, null, 0);
         }
 
         var entry = await store.TryGetEntryAsync(id, serializer: RawSerializer).ConfigureAwait(false);
         var existing = entry.Success && !entry.Value.Value.IsEmpty ? Serialization.ResultRecordSerializer.Read(entry.Value.Value) : null;
         if (existing is { } record && record.State.IsFinal())
         {
-            return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null);
+            return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null, 0);
         }
 
-        // Reruns of the same attempt; a record from an earlier attempt (RETRY) does not count.
-        var reruns = existing is { } same && same.Attempts == attempt ? same.Reruns : 0;
-        if (reruns + 1 >= limit)
+        // Earlier runs of this attempt: a STARTED record of this attempt says how many (its reruns + 1), a PENDING one
+        // written by a graceful hand-back says how many before it; without either, a redelivery means the first
+        // delivery ran (a prefetched task may be counted once too often).
+        var previousRuns = existing switch
         {
-            return (WorkerLost((ulong)(reruns + 1)), null);
+            { State: TaskState.Started } same when same.Attempts == attempt => same.Reruns + 1,
+            // Handed back on a worker's shutdown: not a run (the record keeps the runs before it).
+            { State: TaskState.Pending } handedBack when handedBack.Attempts == attempt => handedBack.Reruns,
+            _ => assumeEarlierRun ? 1 : 0,
+        };
+        if (previousRuns >= limit)
+        {
+            return (WorkerLost((ulong)previousRuns), null, previousRuns);
         }
 
-        var revision = await TryRecordStartedAsync(id, task, attempt, now, reruns + 1, existing is null ? 0 : entry.Value.Revision).ConfigureAwait(false);
-        return (null, revision);
+        var revision = await TryRecordStartedAsync(id, task, attempt, now, previousRuns, existing is null ? 0 : entry.Value.Revision).ConfigureAwait(false);
+        return (null, revision, previousRuns);
 
         Outcome WorkerLost(ulong runs) => new(OutcomeKind.DeadLetter)
         {

@@ -23,6 +23,13 @@ internal sealed partial class TaskWorker
             {
                 case OutcomeKind.Abandon:
                     Log.Abandoned(_logger, outcome.TaskName, outcome.TaskId);
+                    if (outcome.Task is { IgnoreResult: false } && !string.IsNullOrEmpty(outcome.TaskId))
+                    {
+                        // Queued again, and not a run: the next worker must not count it toward MaxDeliveries
+                        // (nats-server 2.9 sometimes counts a NAK as a delivery).
+                        await RecordHandBackAsync(outcome).ConfigureAwait(false);
+                    }
+
                     await held.Message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                     break;
 
@@ -33,6 +40,10 @@ internal sealed partial class TaskWorker
                     // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (NATS-NOTES).
                     await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                     await NotifyAsync(held, failure).ConfigureAwait(false);
+                    break;
+
+                case OutcomeKind.HandBack:
+                    await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
                     break;
 
                 case OutcomeKind.AlreadyDone:
@@ -211,7 +222,8 @@ internal sealed partial class TaskWorker
         {
             foreach (var (key, value) in original)
             {
-                if (!key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase))
+                // The next attempt finds the RETRY record itself; the PENDING record's revision is stale by then.
+                if (!key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase) && key != TaskHeaders.RecordRevision)
                 {
                     headers[key] = value;
                 }
@@ -233,6 +245,81 @@ internal sealed partial class TaskWorker
         {
             throw new TypedTasksException($"Could not schedule attempt {next} of task {outcome.TaskId}: {error.ErrCode} {error.Description}.");
         }
+    }
+
+    /// <summary>Stores PENDING for a task handed back on shutdown, with the runs before this one; never over a final record.</summary>
+    private async Task RecordHandBackAsync(Outcome outcome)
+    {
+        try
+        {
+            if (await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false) is not { } store)
+            {
+                return;
+            }
+
+            ReadOnlyMemory<byte> bytes = ResultRecordSerializer.ToBytes(new TaskResultRecord
+            {
+                Id = outcome.TaskId!,
+                TaskName = outcome.TaskName ?? string.Empty,
+                State = TaskState.Pending,
+                Attempts = outcome.Attempt,
+                Reruns = outcome.Reruns,
+                Worker = _workerName,
+            });
+            var written = outcome.StartedRevision is { } revision
+                ? await store.TryUpdateAsync(outcome.TaskId!, bytes, revision, RawSerializer).ConfigureAwait(false)
+                : await store.TryCreateAsync(outcome.TaskId!, bytes, RawSerializer).ConfigureAwait(false);
+            if (!written.Success)
+            {
+                var existing = await store.TryGetEntryAsync(outcome.TaskId!, serializer: RawSerializer).ConfigureAwait(false);
+                if (existing.Success && !existing.Value.Value.IsEmpty && !ResultRecordSerializer.Read(existing.Value.Value).State.IsFinal())
+                {
+                    await store.TryUpdateAsync(outcome.TaskId!, bytes, existing.Value.Revision, RawSerializer).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is NatsKVException or NatsException)
+        {
+            // Best effort: at worst the next worker counts the hand-back as a run.
+            Log.ProgressAckFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>Stores STARTED with the task's progress; never over a final record. Returns the new revision.</summary>
+    private async Task<ulong?> WriteProgressAsync(string id, TaskDefinition task, int attempt, DateTimeOffset startedAt, int reruns, TaskProgress progress, ulong? revision, CancellationToken cancellationToken)
+    {
+        if (await _connection.GetResultStoreAsync(cancellationToken).ConfigureAwait(false) is not { } store)
+        {
+            return null;
+        }
+
+        ReadOnlyMemory<byte> bytes = ResultRecordSerializer.ToBytes(new TaskResultRecord
+        {
+            Id = id,
+            TaskName = task.Name,
+            State = TaskState.Started,
+            Attempts = attempt,
+            Reruns = reruns,
+            Worker = _workerName,
+            StartedAt = startedAt,
+            Progress = progress,
+        });
+        var written = revision is { } expected
+            ? await store.TryUpdateAsync(id, bytes, expected, RawSerializer, cancellationToken).ConfigureAwait(false)
+            : await store.TryCreateAsync(id, bytes, RawSerializer, cancellationToken).ConfigureAwait(false);
+        if (written.Success)
+        {
+            return written.Value;
+        }
+
+        var existing = await store.TryGetEntryAsync(id, serializer: RawSerializer, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!existing.Success || existing.Value.Value.IsEmpty || ResultRecordSerializer.Read(existing.Value.Value).State.IsFinal())
+        {
+            return null;
+        }
+
+        var updated = await store.TryUpdateAsync(id, bytes, existing.Value.Revision, RawSerializer, cancellationToken).ConfigureAwait(false);
+        return updated.Success ? updated.Value : null;
     }
 
     /// <summary>Records STARTED; <paramref name="revision"/> 0 creates the key, a revision updates it, null puts.</summary>

@@ -35,6 +35,7 @@ internal sealed partial class TaskWorker : BackgroundService
     private readonly Channel<HeldMessage> _pending = Channel.CreateUnbounded<HeldMessage>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly FetchWindow _window;
     private readonly ConcurrentQueue<System.Buffers.ArrayBufferWriter<byte>> _recordBuffers = new();
+    private readonly ClusterRateLimiter _limiter;
     private readonly SemaphoreSlim _outcomes;
     private readonly CancellationTokenSource _executionCts = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -58,6 +59,7 @@ internal sealed partial class TaskWorker : BackgroundService
         }
 
         _queues = ResolveQueues();
+        _limiter = new ClusterRateLimiter(connection, logger);
         _window = new FetchWindow(WindowFor(_options.Prefetch ?? AutoPrefetchStart));
         _outcomes = new SemaphoreSlim(Math.Max(1, _options.MaxPendingOutcomes));
     }
@@ -98,6 +100,7 @@ internal sealed partial class TaskWorker : BackgroundService
 
         // Shutdown: no more fetching; hand back what has not started; let running tasks finish within the grace period.
         _stopping = true;
+        await _limiter.StopAsync(parked => _pending.Writer.TryWrite(parked)).ConfigureAwait(false);
         _pending.Writer.TryComplete();
         Log.Stopping(_logger, _options.ShutdownGracePeriod, Running);
         var allRunners = Task.WhenAll(runners);

@@ -4,7 +4,7 @@ using TypedTasks.Dispatching;
 
 namespace TypedTasks.Generator.Tests.Behaviour;
 
-/// <summary>The retry, time-limit and expiry options of <see cref="LifecycleTasks"/>, and its <see cref="TaskContext"/> parameters.</summary>
+/// <summary>The retry, time-limit, expiry and rate-limit options of <see cref="LifecycleTasks"/>, and its <see cref="TaskContext"/> parameters.</summary>
 public sealed class LifecycleBehaviourTests
 {
     private readonly CapturingTaskClient _client = new();
@@ -64,6 +64,16 @@ public sealed class LifecycleBehaviourTests
         Assert.Null(definition.SoftTimeLimit);
         Assert.Null(definition.TimeLimit);
         Assert.Null(definition.Expires);
+        Assert.Null(definition.RateLimit);
+    }
+
+    [Fact]
+    public void Definition_HasTheRateLimitSetOnTheAttribute()
+    {
+        Assert.Equal(new RateLimit(10, TimeSpan.FromSeconds(1)), LifecycleTasks.PerSecondTask.Definition.RateLimit);
+        Assert.Equal(new RateLimit(100, TimeSpan.FromMinutes(1)), LifecycleTasks.PerMinuteTask.Definition.RateLimit);
+        Assert.Equal(new RateLimit(1000, TimeSpan.FromHours(1)), LifecycleTasks.PerHourTask.Definition.RateLimit);
+        Assert.Null(LifecycleTasks.SendTask.Definition.RateLimit);
     }
 
     [Fact]

@@ -22,6 +22,21 @@ public static partial class LifecycleTasks
     {
     }
 
+    [Task(RateLimit = "10/s")]
+    public static void PerSecond()
+    {
+    }
+
+    [Task(RateLimit = "100/m")]
+    public static void PerMinute()
+    {
+    }
+
+    [Task(RateLimit = "1000/h")]
+    public static void PerHour()
+    {
+    }
+
     [Task]
     public static void Plain()
     {

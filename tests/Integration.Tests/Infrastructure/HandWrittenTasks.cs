@@ -7,7 +7,7 @@ namespace TypedTasks.Integration.Tests.Infrastructure;
 
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(string))]
-internal sealed partial class TestJson : JsonSerializerContext;
+public sealed partial class TestJson : JsonSerializerContext;
 
 /// <summary>Arguments given as a ready JSON object (what a producer in another language would send).</summary>
 public readonly struct JsonArguments(string json) : ITaskArguments
@@ -52,9 +52,22 @@ public static class HandWrittenTasks
     /// <summary>Ignores its token and blocks until its gate opens, with a 300 ms hard time limit.</summary>
     public static readonly TaskDefinition<string> HardLimited = new("tests.hard-limited", InvokeBlockIgnoringToken, TestJson.Default.String) { TimeLimit = TimeSpan.FromMilliseconds(300) };
 
+    /// <summary>Records its start; at most 5 starts per second across the cluster.</summary>
+    public static readonly TaskDefinition Limited = new("tests.limited", InvokeLimited) { RateLimit = TypedTasks.RateLimit.Parse("5/s") };
+
+    /// <summary>Echo with TrackStarted: every run records STARTED as a new key first.</summary>
+    public static readonly TaskDefinition<int> EchoTracked = new("tests.echo-tracked", InvokeEchoCounted, TestJson.Default.Int32) { TrackStarted = true };
+
+    /// <summary>Echo that also counts its runs in the probe (key "echo-counted").</summary>
+    public static readonly TaskDefinition<int> EchoCounted = new("tests.echo-counted", InvokeEchoCounted, TestJson.Default.Int32);
+
+    /// <summary>Reports half done, then blocks until its gate opens.</summary>
+    public static readonly TaskDefinition<string> Progressing = new("tests.progressing", InvokeProgressing, TestJson.Default.String);
+
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
         => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
-            .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited);
+            .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited)
+            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing);
 
     public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
@@ -124,6 +137,31 @@ public static class HandWrittenTasks
         await probe.Gate(key).Task;
         probe.Executed(key);
         invocation.SetResult(key, TestJson.Default.String);
+    }
+
+    private static ValueTask InvokeEchoCounted(TaskInvocation invocation)
+    {
+        var value = Read(invocation, "value", TestJson.Default.Int32);
+        invocation.Services.GetRequiredService<Probe>().Executed(invocation.TaskName);
+        invocation.SetResult(value * 2, TestJson.Default.Int32);
+        return default;
+    }
+
+    private static async ValueTask InvokeProgressing(TaskInvocation invocation)
+    {
+        var key = Read(invocation, "key", TestJson.Default.String);
+        var probe = invocation.Services.GetRequiredService<Probe>();
+        await invocation.Context.ReportProgressAsync(0.5, "page 5 of 10", invocation.CancellationToken);
+        probe.StartedSignal(key).TrySetResult();
+        await probe.Gate(key).Task.WaitAsync(invocation.CancellationToken);
+        invocation.SetResult(key, TestJson.Default.String);
+    }
+
+    private static ValueTask InvokeLimited(TaskInvocation invocation)
+    {
+        var key = Read(invocation, "key", TestJson.Default.String);
+        invocation.Services.GetRequiredService<Probe>().Attempted(key, invocation.Context.Attempt);
+        return default;
     }
 
     private static ValueTask InvokeCount(TaskInvocation invocation)

@@ -42,6 +42,10 @@ public sealed class TestApp : IAsyncDisposable
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (Environment.GetEnvironmentVariable("TT_TEST_LOG") == "1")
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
         builder.Services.AddSingleton(probe ?? new Probe());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         var typedTasks = builder.Services.AddTypedTasks(o =>
