@@ -157,17 +157,7 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
             Error = new TaskError(typeof(TaskRevokedException).FullName!, terminate ? "The task was revoked (terminate)." : "The task was revoked.", null),
             CompletedAt = at,
         });
-        var created = await store.TryCreateAsync(id, (ReadOnlyMemory<byte>)record, NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken).ConfigureAwait(false);
-        if (created.Success)
-        {
-            return;
-        }
-
-        var existing = await store.GetEntryAsync(id, serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!ResultRecordSerializer.Read(existing.Value).State.IsFinal())
-        {
-            await store.TryUpdateAsync(id, (ReadOnlyMemory<byte>)record, existing.Revision, NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken).ConfigureAwait(false);
-        }
+        await RecordWriter.WriteUnlessFinalAsync(store, id, record, knownRevision: null, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using System.Globalization;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
+using TypedTasks.Backend;
 using TypedTasks.Broker;
 using TypedTasks.Serialization;
 
@@ -182,35 +183,14 @@ internal sealed partial class TaskWorker
         ResultRecordSerializer.Write(buffer, record);
         var bytes = buffer.WrittenMemory;
 
-        if (outcome.StartedRevision is { } revision)
+        var (written, final) = await RecordWriter.WriteUnlessFinalAsync(store, record.Id, bytes, outcome.StartedRevision, CancellationToken.None).ConfigureAwait(false);
+        if (written is null)
         {
-            var updated = await store.TryUpdateAsync(record.Id, bytes, revision, RawSerializer).ConfigureAwait(false);
-            if (updated.Success)
-            {
-                return bytes;
-            }
-        }
-
-        var created = await store.TryCreateAsync(record.Id, bytes, RawSerializer).ConfigureAwait(false);
-        if (created.Success)
-        {
-            return bytes;
-        }
-
-        if (created.Error is not NatsKVCreateException)
-        {
-            throw created.Error;
-        }
-
-        // The key exists: a STARTED record (update it) or a final one from an earlier delivery (keep it).
-        var existing = await store.GetEntryAsync(record.Id, serializer: RawSerializer).ConfigureAwait(false);
-        if (ResultRecordSerializer.Read(existing.Value).State.IsFinal())
-        {
+            // A final record from an earlier delivery stays (first writer wins).
             Log.DuplicateOutcome(_logger, record.Id);
-            return existing.Value;
+            return final;
         }
 
-        await store.UpdateAsync(record.Id, bytes, existing.Revision, RawSerializer).ConfigureAwait(false);
         return bytes;
     }
 
@@ -266,19 +246,9 @@ internal sealed partial class TaskWorker
                 Reruns = outcome.Reruns,
                 Worker = _workerName,
             });
-            var written = outcome.StartedRevision is { } revision
-                ? await store.TryUpdateAsync(outcome.TaskId!, bytes, revision, RawSerializer).ConfigureAwait(false)
-                : await store.TryCreateAsync(outcome.TaskId!, bytes, RawSerializer).ConfigureAwait(false);
-            if (!written.Success)
-            {
-                var existing = await store.TryGetEntryAsync(outcome.TaskId!, serializer: RawSerializer).ConfigureAwait(false);
-                if (existing.Success && !existing.Value.Value.IsEmpty && !ResultRecordSerializer.Read(existing.Value.Value).State.IsFinal())
-                {
-                    await store.TryUpdateAsync(outcome.TaskId!, bytes, existing.Value.Revision, RawSerializer).ConfigureAwait(false);
-                }
-            }
+            await RecordWriter.WriteUnlessFinalAsync(store, outcome.TaskId!, bytes, outcome.StartedRevision, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is NatsKVException or NatsException)
+        catch (Exception ex) when (ex is NatsKVException or NatsException or TypedTasksException)
         {
             // Best effort: at worst the next worker counts the hand-back as a run.
             Log.ProgressAckFailed(_logger, ex);
@@ -304,22 +274,8 @@ internal sealed partial class TaskWorker
             StartedAt = startedAt,
             Progress = progress,
         });
-        var written = revision is { } expected
-            ? await store.TryUpdateAsync(id, bytes, expected, RawSerializer, cancellationToken).ConfigureAwait(false)
-            : await store.TryCreateAsync(id, bytes, RawSerializer, cancellationToken).ConfigureAwait(false);
-        if (written.Success)
-        {
-            return written.Value;
-        }
-
-        var existing = await store.TryGetEntryAsync(id, serializer: RawSerializer, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!existing.Success || existing.Value.Value.IsEmpty || ResultRecordSerializer.Read(existing.Value.Value).State.IsFinal())
-        {
-            return null;
-        }
-
-        var updated = await store.TryUpdateAsync(id, bytes, existing.Value.Revision, RawSerializer, cancellationToken).ConfigureAwait(false);
-        return updated.Success ? updated.Value : null;
+        var (written, _) = await RecordWriter.WriteUnlessFinalAsync(store, id, bytes, revision, cancellationToken).ConfigureAwait(false);
+        return written;
     }
 
     /// <summary>Records STARTED; <paramref name="revision"/> 0 creates the key, a revision updates it, null puts.</summary>
