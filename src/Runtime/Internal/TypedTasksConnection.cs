@@ -66,28 +66,17 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
     /// <summary>Creates the streams and the result bucket once per process (idempotent on the server).</summary>
     public Task EnsureInfrastructureAsync(CancellationToken cancellationToken)
-    {
-        var task = _infrastructure;
-        if (task is { IsCompletedSuccessfully: true })
-        {
-            return task;
-        }
-
-        lock (_gate)
-        {
-            if (_infrastructure is null || _infrastructure.IsFaulted || _infrastructure.IsCanceled)
-            {
-                _infrastructure = CreateInfrastructureAsync(cancellationToken);
-            }
-
-            return _infrastructure;
-        }
-    }
+        => Once(ref _infrastructure, () => CreateInfrastructureAsync(cancellationToken));
 
     /// <summary>The result bucket, or <see langword="null"/> when the result backend is off.</summary>
     public Task<INatsKVStore?> GetResultStoreAsync(CancellationToken cancellationToken)
+        => Once(ref _results, () => OpenResultStoreAsync(cancellationToken));
+
+    /// <summary>Starts a set-up step once and shares it; one that failed or was cancelled starts again on the next call.</summary>
+    private TTask Once<TTask>(ref TTask? slot, Func<TTask> start)
+        where TTask : Task
     {
-        var task = _results;
+        var task = Volatile.Read(ref slot);
         if (task is { IsCompletedSuccessfully: true })
         {
             return task;
@@ -95,12 +84,12 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
         lock (_gate)
         {
-            if (_results is null || _results.IsFaulted || _results.IsCanceled)
+            if (slot is null || slot.IsFaulted || slot.IsCanceled)
             {
-                _results = OpenResultStoreAsync(cancellationToken);
+                slot = start();
             }
 
-            return _results;
+            return slot;
         }
     }
 
