@@ -109,6 +109,13 @@ internal static class Descriptors
         SerializationCategory,
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor TypeMustNotHaveBackReference = Create(
+        "TT0105",
+        "Task arguments and results must not be object graphs with back-references",
+        "'{0}: {1}' points back to '{1}', so {2} is a cycle System.Text.Json cannot write; send ids (or mark the back-reference [JsonIgnore])",
+        SerializationCategory,
+        DiagnosticSeverity.Warning);
+
     public static readonly DiagnosticDescriptor HandleMustBeAwaited = Create(
         "TT0201",
         "Await the result of DelayAsync and ApplyAsync",

@@ -39,7 +39,7 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
     ];
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.TypeMustBeSerializable);
+        ImmutableArray.Create(Descriptors.TypeMustBeSerializable, Descriptors.TypeMustNotHaveBackReference);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -87,31 +87,53 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
             // Pointers and params spans are TT0003's: one problem, one report.
             if (!TaskSymbols.IsTaskArgument(parameter, known.FromServices, known.CancellationToken)
                 || parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer
-                || (parameter.IsParams && parameter.Type.IsRefLikeType)
-                || Find(parameter.Type, known, context.CancellationToken) is not { } problem)
+                || (parameter.IsParams && parameter.Type.IsRefLikeType))
             {
                 continue;
             }
 
-            context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.TypeMustBeSerializable,
-                TaskSymbols.GetParameterLocation(parameter, context.CancellationToken),
-                $"Parameter '{parameter.Name}'",
-                methodName,
-                problem));
+            var (problem, backReference) = Find(parameter.Type, known, context.CancellationToken);
+            if (problem is null && backReference is null)
+            {
+                continue;
+            }
+
+            var location = TaskSymbols.GetParameterLocation(parameter, context.CancellationToken);
+            Report(context, location, $"Parameter '{parameter.Name}'", methodName, problem, backReference);
         }
 
         // As in the generator: the result of an IgnoreResult task is never serialized.
-        if (!IgnoresResult(attribute)
-            && GetResultType(method, known) is { } result
-            && Find(result, known, context.CancellationToken) is { } resultProblem)
+        if (!IgnoresResult(attribute) && GetResultType(method, known) is { } result)
+        {
+            var (problem, backReference) = Find(result, known, context.CancellationToken);
+            if (problem is not null || backReference is not null)
+            {
+                Report(context, GetReturnTypeLocation(method, context.CancellationToken), "The result", methodName, problem, backReference);
+            }
+        }
+    }
+
+    private static void Report(
+        SymbolAnalysisContext context,
+        Location location,
+        string subject,
+        string methodName,
+        string? problem,
+        BackReference? backReference)
+    {
+        if (problem is not null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.TypeMustBeSerializable, location, subject, methodName, problem));
+        }
+
+        if (backReference is not null)
         {
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.TypeMustBeSerializable,
-                GetReturnTypeLocation(method, context.CancellationToken),
-                "The result",
-                methodName,
-                resultProblem));
+                Descriptors.TypeMustNotHaveBackReference,
+                location,
+                backReference.Path,
+                backReference.Target,
+                backReference.Example));
         }
     }
 
@@ -156,19 +178,27 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// The first part of <paramref name="root"/> that can never be serialized, as "path: type is reason"
-    /// (or "path: type has no constructor…"), or <see langword="null"/>.
+    /// One walk over <paramref name="root"/> for both rules. Problem (TT0104): the first part that can never
+    /// be serialized, as "path: type is reason" (or "path: type has no constructor…"). Back-reference (TT0105):
+    /// the first property that points back to an application type being walked through a collection or
+    /// another type, or <see langword="null"/> for each.
     /// </summary>
-    private static string? Find(ITypeSymbol root, Symbols known, CancellationToken cancellationToken)
+    private static (string? Problem, BackReference? BackReference) Find(ITypeSymbol root, Symbols known, CancellationToken cancellationToken)
     {
         var rootName = Display(root);
         var onPath = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-        return Walk(root, rootName, depth: 0, topLevel: true, data: true);
+
+        // The application types whose properties are being walked, outermost first.
+        var ancestors = new List<Ancestor>();
+        BackReference? backReference = null;
+        var problem = Walk(root, rootName, rootName, depth: 0, topLevel: true, data: true);
+        return (problem, backReference);
 
         // data: the type's own shape is what JSON reads and writes (the argument or result, a property, an
         // element, a framework type's type argument), not a type argument of an application type, which may
         // be a marker (TypedId<TEntity>): those are walked through the properties that use them.
-        string? Walk(ITypeSymbol type, string path, int depth, bool topLevel, bool data)
+        // graphPath: path with "[]" for each array or collection element, as TT0105 shows it.
+        string? Walk(ITypeSymbol type, string path, string graphPath, int depth, bool topLevel, bool data)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var problem = Classify(type, known, topLevel) is { } reason
@@ -191,12 +221,13 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
                 {
                     case IArrayTypeSymbol array:
                         // `object[]` or `dynamic[]` is as untyped as `object`.
-                        return Walk(array.ElementType, path, depth, topLevel, data);
+                        return Walk(array.ElementType, path, graphPath + "[]", depth, topLevel, data);
                     case INamedTypeSymbol named:
                         var argumentsAreData = data && !IsApplicationNamespace(named);
+                        var argumentPath = IsElementCollection(named) ? graphPath + "[]" : graphPath;
                         foreach (var argument in named.TypeArguments)
                         {
-                            if (Walk(argument, path, depth, topLevel: topLevel && IsCollection(named), argumentsAreData) is { } found)
+                            if (Walk(argument, path, argumentPath, depth, topLevel: topLevel && IsCollection(named), argumentsAreData) is { } found)
                             {
                                 return found;
                             }
@@ -207,7 +238,8 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
                             // The worker may create any of the listed types: each must serialize.
                             foreach (var derived in GetDerivedTypes(named, known))
                             {
-                                if (Walk(derived, path + " (" + Display(derived) + ")", depth, topLevel: false, data: true) is { } found)
+                                var derivedSuffix = " (" + Display(derived) + ")";
+                                if (Walk(derived, path + derivedSuffix, graphPath + derivedSuffix, depth, topLevel: false, data: true) is { } found)
                                 {
                                     return found;
                                 }
@@ -216,12 +248,25 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
 
                         if (depth < MaxMemberDepth && IsApplicationType(named))
                         {
-                            foreach (var property in GetSerializedProperties(named, known))
+                            var properties = GetSerializedProperties(named, known).ToList();
+                            // Inside a root collection (List<Order>), the path starts at the element type: Order.Lines[].Order.
+                            var ancestor = new Ancestor(named, ancestors.Count == 0 ? Display(named) : graphPath);
+                            ancestors.Add(ancestor);
+                            try
                             {
-                                if (Walk(property.Type, path + "." + property.Name, depth + 1, topLevel: false, data: true) is { } found)
+                                foreach (var property in properties)
                                 {
-                                    return found;
+                                    backReference ??= FindBackReference(ancestor, property, properties);
+                                    ancestor.Via = property;
+                                    if (Walk(property.Type, path + "." + property.Name, ancestor.GraphPath + "." + property.Name, depth + 1, topLevel: false, data: true) is { } found)
+                                    {
+                                        return found;
+                                    }
                                 }
+                            }
+                            finally
+                            {
+                                ancestors.RemoveAt(ancestors.Count - 1);
                             }
                         }
 
@@ -235,6 +280,106 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
                 onPath.Remove(type);
             }
         }
+
+        // A property of current's type pointing at a type whose properties are being walked: a bidirectional
+        // link, unless it is the type's own single reference to itself (a linked list) or collection of
+        // itself (a tree). A single reference to itself next to a collection of itself is a child's link to
+        // its parent. Found as the walk reaches the property, before onPath stops it at the ancestor.
+        BackReference? FindBackReference(Ancestor current, IPropertySymbol property, List<IPropertySymbol> properties)
+        {
+            var (target, isCollection) = Referenced(property.Type);
+            if (target is null)
+            {
+                return null;
+            }
+
+            if (!SymbolEqualityComparer.Default.Equals(target, current.Type))
+            {
+                var index = ancestors.FindIndex(a => SymbolEqualityComparer.Default.Equals(a.Type, target));
+                return index < 0
+                    ? null
+                    : new BackReference(
+                        current.GraphPath + "." + property.Name + (isCollection ? "[]" : ""),
+                        Display(target),
+                        Describe(target, ancestors[index].Via!));
+            }
+
+            if (isCollection)
+            {
+                return null;
+            }
+
+            var children = properties.FirstOrDefault(candidate => Referenced(candidate.Type) is { IsCollection: true } element
+                && SymbolEqualityComparer.Default.Equals(element.Target, current.Type));
+            return children is null
+                ? null
+                : new BackReference(
+                    current.GraphPath + "." + children.Name + "[]." + property.Name,
+                    Display(target),
+                    Describe(target, children));
+        }
+    }
+
+    /// <summary>
+    /// The application type <paramref name="type"/> refers to as a property: itself (unwrapping <c>T?</c>),
+    /// or the element of an array or collection (the value of a dictionary).
+    /// </summary>
+    private static (INamedTypeSymbol? Target, bool IsCollection) Referenced(ITypeSymbol type)
+    {
+        var isCollection = false;
+        if (type is IArrayTypeSymbol array)
+        {
+            type = array.ElementType;
+            isCollection = true;
+        }
+        else if (type is INamedTypeSymbol { TypeArguments.Length: > 0 } generic && !IsApplicationNamespace(generic))
+        {
+            if (generic.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
+            {
+                type = generic.TypeArguments[0];
+            }
+            else if (IsElementCollection(generic))
+            {
+                type = generic.TypeArguments[generic.TypeArguments.Length - 1];
+                isCollection = true;
+            }
+        }
+
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        return type is INamedTypeSymbol named && IsApplicationType(named) ? (named, isCollection) : (null, false);
+    }
+
+    /// <summary>"an order with lines", "an order with a customer": what makes the cycle, for the message.</summary>
+    private static string Describe(INamedTypeSymbol target, IPropertySymbol via)
+    {
+        var words = Words(via.Name);
+        var what = Referenced(via.Type).IsCollection ? words : Article(words) + " " + words;
+        var name = Words(target.Name);
+        return Article(name) + " " + name + " with " + what;
+    }
+
+    private static string Article(string word)
+        => word.Length > 0 && "aeiou".IndexOf(word[0]) >= 0 ? "an" : "a";
+
+    /// <summary><c>OrderLine</c> → <c>order line</c>.</summary>
+    private static string Words(string name)
+    {
+        var builder = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]) && !char.IsUpper(name[i - 1]))
+            {
+                builder.Append(' ');
+            }
+
+            builder.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>
@@ -464,9 +609,33 @@ public sealed class TaskTypeMustBeSerializableAnalyzer : DiagnosticAnalyzer
             || type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
             || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 
+    /// <summary>A collection of elements (not <c>Nullable&lt;T&gt;</c>): its type arguments are shown as <c>[]</c> in a TT0105 path.</summary>
+    private static bool IsElementCollection(INamedTypeSymbol type)
+        => type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T && IsCollection(type);
+
     /// <summary>The type as C# spells it, without a nullable annotation (<c>Stream</c>, not <c>Stream?</c>).</summary>
     private static string Display(ITypeSymbol type)
         => type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+
+    /// <summary>An application type whose properties are being walked, and the property being walked now.</summary>
+    private sealed class Ancestor(INamedTypeSymbol type, string graphPath)
+    {
+        public INamedTypeSymbol Type { get; } = type;
+
+        public string GraphPath { get; } = graphPath;
+
+        public IPropertySymbol? Via { get; set; }
+    }
+
+    /// <summary>A TT0105 finding: the path to the back-reference, the type it points to, and what makes the cycle.</summary>
+    private sealed class BackReference(string path, string target, string example)
+    {
+        public string Path { get; } = path;
+
+        public string Target { get; } = target;
+
+        public string Example { get; } = example;
+    }
 
     private sealed class Symbols(
         INamedTypeSymbol? fromServices,

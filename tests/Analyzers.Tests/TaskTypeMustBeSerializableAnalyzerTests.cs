@@ -182,8 +182,13 @@ public class TaskTypeMustBeSerializableAnalyzerTests
             public sealed class Node
             {
                 public int Value { get; set; }
-                public Node? Next { get; set; }
                 public List<Node> Children { get; set; } = [];
+            }
+
+            public sealed class Link
+            {
+                public int Value { get; set; }
+                public Link? Next { get; set; }
             }
 
             public sealed class L1 { public L2 Next { get; set; } = new(); }
@@ -195,7 +200,154 @@ public class TaskTypeMustBeSerializableAnalyzerTests
             public partial class Jobs
             {
                 [Task]
-                public static Node Walk(Node tree, L1 deep) => tree;
+                public static Node Walk(Node tree, Link list, L1 deep) => tree;
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task BackReferences_ReportMemberPath()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using TypedTasks;
+
+            public sealed class Order
+            {
+                public int Id { get; set; }
+                public List<OrderLine> Lines { get; set; } = [];
+            }
+
+            public sealed class OrderLine
+            {
+                public string Sku { get; set; } = "";
+                public Order Order { get; set; } = null!;
+            }
+
+            public sealed class Node
+            {
+                public int Value { get; set; }
+                public List<Node> Children { get; set; } = [];
+                public Node? Parent { get; set; }
+            }
+
+            public sealed class Customer
+            {
+                public string Name { get; set; } = "";
+                public Account? Account { get; set; }
+            }
+
+            public sealed class Account
+            {
+                public Customer? Owner { get; set; }
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static {|#1:Node|} Ship({|#0:Order order|}, {|#2:List<Customer> customers|}) => null!;
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustNotHaveBackReference).WithLocation(0)
+                .WithArguments("Order.Lines[].Order", "Order", "an order with lines"),
+            Verifier.Diagnostic(Descriptors.TypeMustNotHaveBackReference).WithLocation(1)
+                .WithArguments("Node.Children[].Parent", "Node", "a node with children"),
+            Verifier.Diagnostic(Descriptors.TypeMustNotHaveBackReference).WithLocation(2)
+                .WithArguments("Customer.Account.Owner", "Customer", "a customer with an account"));
+    }
+
+    [Fact]
+    public async Task BackReferences_NestedAndIgnored()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using System.Text.Json.Serialization;
+            using TypedTasks;
+
+            public sealed class Order
+            {
+                public int Id { get; set; }
+                public List<OrderLine> Lines { get; set; } = [];
+            }
+
+            public sealed class OrderLine
+            {
+                public string Sku { get; set; } = "";
+                public Order Order { get; set; } = null!;
+            }
+
+            public sealed record Shipment(string Carrier, Order[] Orders);
+
+            public sealed class Invoice
+            {
+                public List<InvoiceLine> Lines { get; set; } = [];
+            }
+
+            public sealed class InvoiceLine
+            {
+                [JsonIgnore]
+                public Invoice? Invoice { get; set; }
+                public int InvoiceId { get; set; }
+            }
+
+            public sealed class Category
+            {
+                public List<Category> Children { get; set; } = [];
+                [JsonIgnore]
+                public Category? Parent { get; set; }
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Ship({|#0:Shipment shipment|}, Invoice invoice, Category category) { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.TypeMustNotHaveBackReference).WithLocation(0)
+                .WithArguments("Shipment.Orders[].Lines[].Order", "Order", "an order with lines"));
+    }
+
+    [Fact]
+    public async Task TreesAndLists_NoBackReference()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using TypedTasks;
+
+            public sealed class Node
+            {
+                public int Value { get; set; }
+                public List<Node> Children { get; set; } = [];
+                public Dictionary<string, Node> ByName { get; set; } = [];
+            }
+
+            public sealed class Link
+            {
+                public int Value { get; set; }
+                public Link? Next { get; set; }
+            }
+
+            public sealed record Leaf(string Name);
+
+            public sealed class Branch
+            {
+                public Leaf First { get; set; } = new("a");
+                public List<Leaf> Leaves { get; set; } = [];
+                public Branch? Left { get; set; }
+            }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static Node Walk(Node tree, Link list, List<Node> forest, Branch branch) => tree;
             }
             """;
 
