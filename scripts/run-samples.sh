@@ -143,13 +143,16 @@ say "web app pid $web_pid on $web"
 # poll_status URL FINAL: polls a status endpoint every 0.5 s until its "status" is FINAL (or FAILURE),
 # printing each state it sees once; leaves the last response in $status_body.
 poll_status() {
-  local url=$1 final=$2 state last="" deadline=$(( SECONDS + timeout ))
+  local url=$1 final=$2 state note shown last="" deadline=$(( SECONDS + timeout ))
   while :; do
     status_body="$(curl -fsS "$url")" || fail "GET $url"
     state="$(printf '%s' "$status_body" | json_field status)"
-    if [ "$state" != "$last" ]; then
-      say "  state: $state"
-      last=$state
+    # The report reports its progress (TaskContext.ReportProgressAsync): show it with the state.
+    note="$(printf '%s' "$status_body" | json_field progressNote)"; [ "$note" = null ] && note=""
+    shown="$state${note:+ ($note)}"
+    if [ "$shown" != "$last" ]; then
+      say "  state: $shown"
+      last=$shown
     fi
     [ "$state" = "$final" ] && return 0
     [ "$state" = FAILURE ] && fail "task failed: $status_body"
