@@ -24,6 +24,27 @@ public readonly struct EchoArguments(int value) : ITaskArguments
 }
 
 /// <summary>
+/// <c>echo(int value)</c> with a payload: writes <c>{"value":N,"pad":"xxx…"}</c>; the invoker skips <c>pad</c> like any
+/// unknown argument. Used by the scale figure to vary the message body (100 B, 10 KB, 1 MB).
+/// </summary>
+public readonly struct PaddedEchoArguments(int value, byte[] padUtf8) : ITaskArguments
+{
+    private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
+    private static readonly JsonEncodedText PadName = JsonEncodedText.Encode("pad");
+
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber(ValueName, value);
+        writer.WriteString(PadName, padUtf8);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The pad that makes the body of task <c>0…9999</c> about <paramref name="bodyBytes"/> long (±3 B).</summary>
+    public static byte[] PadFor(int bodyBytes) => Enumerable.Repeat((byte)'x', Math.Max(0, bodyBytes - """{"value":1000,"pad":""}""".Length)).ToArray();
+}
+
+/// <summary>
 /// The bench's tasks, written by hand in the shape the generator emits (see
 /// <c>tests/Integration.Tests/Infrastructure/HandWrittenTasks.cs</c>): a definition, an invoker that reads the
 /// named JSON arguments with <see cref="TaskArgumentReader"/>, calls the method and reports the result.

@@ -9,13 +9,35 @@ namespace TypedTasks.Bench;
 public sealed class NatsServerProcess : IAsyncDisposable
 {
     private readonly string _storeDir = Path.Combine(Path.GetTempPath(), "tt-bench-" + Guid.NewGuid().ToString("N"));
+    private readonly StringBuilder _output = new();
     private Process? _process;
+
+    /// <summary>The last line of the server's log containing <paramref name="text"/>, or null.</summary>
+    public string? LastLogLine(string text)
+    {
+        lock (_output)
+        {
+            return _output.ToString().Split('\n').LastOrDefault(l => l.Contains(text, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>How many lines of the server's log so far contain <paramref name="text"/> (e.g. "Slow Consumer").</summary>
+    public int CountLogLines(string text)
+    {
+        lock (_output)
+        {
+            return _output.ToString().Split('\n').Count(l => l.Contains(text, StringComparison.OrdinalIgnoreCase));
+        }
+    }
 
     public int Port { get; } = FreePort();
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
     public string Version { get; private set; } = "?";
+
+    /// <summary>When set (e.g. <c>8MB</c>), the server is started with a config file raising <c>max_payload</c> (default 1 MB).</summary>
+    public string? MaxPayload { get; init; }
 
     public static string FindBinary()
     {
@@ -43,11 +65,19 @@ public sealed class NatsServerProcess : IAsyncDisposable
         Directory.CreateDirectory(_storeDir);
         var binary = FindBinary();
         Version = (await RunAsync(binary, "--version")).Trim().Replace("nats-server: ", string.Empty, StringComparison.Ordinal);
+        var config = string.Empty;
+        if (MaxPayload is not null)
+        {
+            var file = Path.Combine(_storeDir, "bench.conf");
+            await File.WriteAllTextAsync(file, $"max_payload: {MaxPayload}\n");
+            config = $" -c {file}";
+        }
+
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new StringBuilder();
+        var output = _output;
         var process = new Process
         {
-            StartInfo = new ProcessStartInfo(binary, $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}")
+            StartInfo = new ProcessStartInfo(binary, $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}{config}")
             {
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,

@@ -14,13 +14,18 @@ if (args.Length >= 4 && args[0] == "--child-worker")
     return await ChildWorker.RunAsync(args);
 }
 
+if (args.Length >= 4 && args[0] == "--scale-worker")
+{
+    return await Scale.ChildAsync(args);
+}
+
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
     return 2;
 }
 
-await using var server = new NatsServerProcess();
+await using var server = new NatsServerProcess { MaxPayload = options.Has("scale") ? Scale.MaxPayload : null };
 await server.StartAsync();
 Console.WriteLine($"nats-server {server.Version} on {server.Url}; N = {options.N}, runs = {options.Runs}, window = {options.Window}, figures = {string.Join(",", options.Figures)}");
 await using var monitor = new QueueMonitor(server.Url);
@@ -234,6 +239,24 @@ if (options.Has("M"))
     results.Memory.Add(await ChildWorker.MeasureAsync(url, options.MemoryN, options.Window, monitor, ["--stop-after", options.N.ToString(CultureInfo.InvariantCulture)]));
 }
 
+if (options.Has("scale"))
+{
+    Console.WriteLine($"scale: D2 with worker child processes, N = {options.ScaleN:N0} per point (1 MB: 200), 1 run per point …");
+    var points = await Scale.RunAsync(server, options.ScaleN, options.Window, monitor);
+    var dir = Path.Combine(RepoRoot(), "bench", "results");
+    Directory.CreateDirectory(dir);
+    var scaleMd = Scale.ToMarkdown(points, server.Version, Results.Machine(), Results.Runtime(), options.ScaleN, "./bench/run.sh " + options.CommandLine);
+    Console.WriteLine();
+    Console.WriteLine(scaleMd);
+    await File.WriteAllTextAsync(Path.Combine(dir, "scale.md"), scaleMd);
+    Scale.Plot(points, Path.Combine(dir, "scale.png"));
+    Console.WriteLine($"written to {Path.Combine(dir, "scale.md")} and scale.png");
+    if (options.Figures.All(f => f is "scale" or "P"))
+    {
+        return 0;
+    }
+}
+
 var markdown = results.ToMarkdown(server.Version);
 Console.WriteLine();
 Console.WriteLine(markdown);
@@ -266,7 +289,7 @@ static string RepoRoot()
 
 public sealed class BenchOptions
 {
-    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P"];
+    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P", "scale"];
 
     public static readonly string[] DefaultFigures = ["E1", "E2", "D1", "D2", "L", "M"];
 
@@ -281,6 +304,11 @@ public sealed class BenchOptions
     public int MemoryN { get; private set; } = 100_000;
 
     public string? Output { get; private set; }
+
+    /// <summary>Tasks per point of the scale figure: 5,000 unless <c>-n</c> is given (1 MB bodies: at most 200).</summary>
+    public int ScaleN => _nGiven ? N : 5_000;
+
+    private bool _nGiven;
 
     public HashSet<string> Figures { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -304,6 +332,7 @@ public sealed class BenchOptions
                     break;
                 case "-n" or "--n":
                     o.N = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    o._nGiven = true;
                     break;
                 case "--runs":
                     o.Runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -324,7 +353,9 @@ public sealed class BenchOptions
                     Console.WriteLine("""
                         usage: dotnet run -c Release --project bench/TypedTasks.Bench -- [options] [figures]
                           figures      any of E1 E2 D1 D2 L M (default: all of them), and P: allocation by type
-                                       per task by type of a worker draining (-> bench/results/profile.md)
+                                       per task by type of a worker draining (-> bench/results/profile.md), and scale:
+                                       D2 with 1/2/4 worker processes × 1/8/32 slots and 100 B/10 KB/1 MB bodies, N = 5,000
+                                       per point unless -n is given, 1 run per point (-> bench/results/scale.md, scale.png)
                           --quick      N = 2,000, 300 round trips, M at 2,000 and 10,000 tasks
                           -n N         tasks per enqueue/drain run (default 20,000)
                           --runs R     runs per figure (default 3; median and min-max are reported)
@@ -414,9 +445,9 @@ internal sealed class Results(BenchOptions options)
         sb.AppendLine("# TypedTasks end-to-end bench");
         sb.AppendLine();
         sb.AppendLine($"- date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine($"- machine: {Environment.ProcessorCount} cores (`nproc`), {MemTotal()}, {CpuModel()}, {RuntimeInformation.OSDescription}");
+        sb.AppendLine($"- machine: {Machine()}");
         sb.AppendLine($"- nats-server: {serverVersion} (loopback, file store in a temp dir, started by the bench)");
-        sb.AppendLine($"- .NET: {RuntimeInformation.FrameworkDescription}; NATS.Net {typeof(NATS.Client.Core.NatsConnection).Assembly.GetName().Version}; workstation GC (concurrent)");
+        sb.AppendLine($"- {Runtime()}");
         sb.AppendLine($"- command: `dotnet run -c Release --project bench/TypedTasks.Bench -- {options.CommandLine}`");
         sb.AppendLine($"- N = {options.N:N0} no-op tasks `echo(int) -> int` per run, {options.Runs} runs per figure: median (min–max); window {options.Window:N0}; L: {options.RoundTrips:N0} sequential round trips after 100 unmeasured");
         sb.AppendLine("- broker, worker and driver share the same cores; absolute numbers drift ~20 % between runs: compare within one run");
@@ -482,6 +513,10 @@ internal sealed class Results(BenchOptions options)
         sb.AppendLine("- alloc B/op: `GC.GetTotalAllocatedBytes(true)` over the timed part of the bench process / N (includes the driver, the NATS.Net client and, for TypedTasks drains, nothing of host start-up).");
         return sb.ToString();
     }
+
+    public static string Machine() => $"{Environment.ProcessorCount} cores (`nproc`), {MemTotal()}, {CpuModel()}, {RuntimeInformation.OSDescription}";
+
+    public static string Runtime() => $".NET: {RuntimeInformation.FrameworkDescription}; NATS.Net {typeof(NATS.Client.Core.NatsConnection).Assembly.GetName().Version}; workstation GC (concurrent)";
 
     private void Row(StringBuilder sb, string label, string rawKey, string ttKey, double target)
     {
