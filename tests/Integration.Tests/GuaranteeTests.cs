@@ -118,6 +118,35 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
+    public async Task LargeBodies_PrefilledQueue_AutoPrefetchRunsEachTaskOnce()
+    {
+        var prefix = TestApp.NewPrefix();
+        await using var producer = await TestApp.StartAsync(server, worker: false, prefix: prefix);
+        const int Count = 150;
+        var pad = new string('x', 900 * 1024);
+
+        // 150 × 900 KB queued before the worker starts, so short tasks widen its window at once: pulls are capped
+        // by bytes (about 16 MB), and every task runs once. (The bench's scale run showed a worker dropped as a slow
+        // consumer by a 1 MB × 128 pull; this in-process test reads fast enough not to reproduce that, so it
+        // guards the large-body path, not the cap itself.)
+        var handles = new List<TaskHandle>();
+        for (var i = 0; i < Count; i++)
+        {
+            handles.Add(await producer.Client.EnqueueAsync(HandWrittenTasks.Count, new JsonArguments($$"""{"key":"large","pad":"{{pad}}"}"""), cancellationToken: Ct));
+        }
+
+        await using var app = await TestApp.StartAsync(server, prefix: prefix);
+        foreach (var handle in handles)
+        {
+            await handle.WaitAsync(Timeout, Ct);
+        }
+
+        Assert.Equal(Count, app.Probe.Executions("large"));
+        var consumer = await app.Connection.JetStream.GetConsumerAsync(app.Connection.Names.TasksStream, app.Connection.Names.ConsumerName("default"), Ct);
+        Assert.Equal((ulong)Count, consumer.Info.Delivered.ConsumerSeq);
+    }
+
+    [Fact]
     public async Task Status_WithoutResultBackend_ThrowsClearException()
     {
         await using var app = await TestApp.StartAsync(server, worker: false, options: o => o.ResultBackend.Enabled = false);

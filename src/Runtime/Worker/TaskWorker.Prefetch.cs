@@ -33,6 +33,8 @@ internal sealed partial class TaskWorker
         var average = _averageTicks = (_averageTicks * 0.95) + (duration.Ticks * 0.05);
         var perSlot = AutoPrefetchTargetWait.Ticks / Math.Max(average, 1);
         var prefetch = (int)Math.Clamp(_options.Concurrency * perSlot, _options.Concurrency, AutoPrefetchMax);
+        // Large bodies: hold about two pulls' worth of bytes at most, not hundreds of megabytes.
+        prefetch = Math.Min(prefetch, Math.Max(_options.Concurrency, (int)(2.0 * PullMaxBytes / Math.Max(_averageBodyBytes, 1))));
         var window = WindowFor(prefetch);
         if (window != _window.Limit)
         {
