@@ -137,40 +137,12 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         };
         await JetStream.CreateOrUpdateStreamAsync(schedule, cancellationToken).ConfigureAwait(false);
 
-        var kvStorage = broker.Storage == StreamConfigStorage.Memory ? NatsKVStorageType.Memory : NatsKVStorageType.File;
-        await KeyValue.CreateOrUpdateStoreAsync(
-            new NatsKVConfig(Names.RevokedBucket)
-            {
-                MaxAge = Options.RevocationExpiry,
-                History = 1,
-                NumberOfReplicas = broker.Replicas,
-                Storage = kvStorage,
-                Description = "TypedTasks revoked task ids (watched by every worker)",
-            },
-            cancellationToken).ConfigureAwait(false);
-        await KeyValue.CreateOrUpdateStoreAsync(
-            new NatsKVConfig(Names.LocksBucket)
-            {
-                // A lease lapses this long after its holder's last renewal.
-                MaxAge = Broker.ScheduleMover.LeaseTime,
-                History = 1,
-                NumberOfReplicas = broker.Replicas,
-                Storage = kvStorage,
-                Description = "TypedTasks leases (the schedule mover)",
-            },
-            cancellationToken).ConfigureAwait(false);
-
-        await KeyValue.CreateOrUpdateStoreAsync(
-            new NatsKVConfig(Names.LimitsBucket)
-            {
-                // Counters of fixed windows of up to an hour; older windows expire.
-                MaxAge = TimeSpan.FromHours(2),
-                History = 1,
-                NumberOfReplicas = broker.Replicas,
-                Storage = kvStorage,
-                Description = "TypedTasks rate-limit counters (task type and window)",
-            },
-            cancellationToken).ConfigureAwait(false);
+        // Small buckets every worker uses; stored like the task stream.
+        await CreateBucketAsync(Names.RevokedBucket, Options.RevocationExpiry, "TypedTasks revoked task ids (watched by every worker)", cancellationToken).ConfigureAwait(false);
+        // A lease lapses this long after its holder's last renewal.
+        await CreateBucketAsync(Names.LocksBucket, Broker.ScheduleMover.LeaseTime, "TypedTasks leases (the schedule mover)", cancellationToken).ConfigureAwait(false);
+        // Counters of fixed windows of up to an hour; older windows expire.
+        await CreateBucketAsync(Names.LimitsBucket, TimeSpan.FromHours(2), "TypedTasks rate-limit counters (task type and window)", cancellationToken).ConfigureAwait(false);
 
         if (Options.ResultBackend.Enabled)
         {
@@ -188,6 +160,21 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         }
 
         Log.InfrastructureReady(_logger, Names.TasksStream, Names.DeadStream, Options.ResultBackend.Enabled ? Names.ResultsBucket : "(none)");
+    }
+
+    private async Task CreateBucketAsync(string name, TimeSpan maxAge, string description, CancellationToken cancellationToken)
+    {
+        var broker = Options.Broker;
+        await KeyValue.CreateOrUpdateStoreAsync(
+            new NatsKVConfig(name)
+            {
+                MaxAge = maxAge,
+                History = 1,
+                NumberOfReplicas = broker.Replicas,
+                Storage = broker.Storage == StreamConfigStorage.Memory ? NatsKVStorageType.Memory : NatsKVStorageType.File,
+                Description = description,
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<INatsKVStore?> OpenResultStoreAsync(CancellationToken cancellationToken)

@@ -86,15 +86,7 @@ internal sealed partial class TaskWorker
         catch (Exception ex)
         {
             // Never ack a task whose outcome could not be stored: it is redelivered (NATS-NOTES: a full bucket).
-            Log.SettleFailed(_logger, outcome.TaskName, outcome.TaskId, ex);
-            try
-            {
-                await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception nakError)
-            {
-                Log.ProgressAckFailed(_logger, nakError);
-            }
+            await HandBackAfterFailureAsync(held, outcome, ex).ConfigureAwait(false);
         }
         finally
         {
@@ -136,19 +128,25 @@ internal sealed partial class TaskWorker
         }
         catch (Exception ex)
         {
-            Log.SettleFailed(_logger, outcome.TaskName, outcome.TaskId, ex);
-            try
-            {
-                await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception nakError)
-            {
-                Log.ProgressAckFailed(_logger, nakError);
-            }
+            await HandBackAfterFailureAsync(held, outcome, ex).ConfigureAwait(false);
         }
         finally
         {
             Release(held);
+        }
+    }
+
+    /// <summary>Settling failed: log it and hand the task back after a pause (a NAK with delay), never ack it.</summary>
+    private async ValueTask HandBackAfterFailureAsync(HeldMessage held, Outcome outcome, Exception error)
+    {
+        Log.SettleFailed(_logger, outcome.TaskName, outcome.TaskId, error);
+        try
+        {
+            await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception nakError)
+        {
+            Log.ProgressAckFailed(_logger, nakError);
         }
     }
 
