@@ -13,14 +13,13 @@ public static partial class CrashTasks
     /// that registers these tasks in-process.</summary>
     public static bool MayKillProcess { get; set; }
 
-    /// <summary>Marks the run; the first run blocks until cancelled, later runs return at once (so do runs that
-    /// find <c>{marker}.release</c>). Deciding by the run count, not by a file the test writes, leaves no race
-    /// between the test releasing and the first run checking.</summary>
+    /// <summary>Marks the run; the first run blocks until cancelled, later runs return at once. Deciding by the run
+    /// count, not by a file the test writes, leaves no race between the test and the first run.</summary>
     [Task(Name = "crash.hang")]
     public static async Task<string> Hang(string marker, CancellationToken ct)
     {
         Mark(marker);
-        if (ReadRuns(marker).Count < 2 && !File.Exists(ReleasePath(marker)))
+        if (ReadRuns(marker).Count < 2)
         {
             await Task.Delay(Timeout.Infinite, ct);
         }
@@ -46,9 +45,6 @@ public static partial class CrashTasks
 
     [Task(Name = "crash.echo")]
     public static int Echo(int value) => value;
-
-    /// <summary>The file whose existence makes <see cref="Hang"/> return.</summary>
-    public static string ReleasePath(string marker) => marker + ".release";
 
     /// <summary>The runs recorded in a marker file: process id and start time of each.</summary>
     public static IReadOnlyList<(int ProcessId, DateTime StartedAt)> ReadRuns(string marker)

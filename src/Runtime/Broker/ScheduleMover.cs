@@ -39,11 +39,6 @@ internal sealed partial class ScheduleMover : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>How many tasks this mover has moved (for tests and metrics).</summary>
-    public long Moved => Interlocked.Read(ref _moved);
-
-    private long _moved;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -242,7 +237,6 @@ internal sealed partial class ScheduleMover : BackgroundService
         }
 
         await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _moved);
     }
 
     internal static DateTimeOffset? ParseEta(NatsHeaders? headers)

@@ -34,8 +34,6 @@ internal sealed class FetchWindow
         }
     }
 
-    public int Held => Volatile.Read(ref _held);
-
     /// <summary>Waits until the window has room, then takes up to <paramref name="max"/> places.</summary>
     public ValueTask<int> AcquireAsync(int max, CancellationToken cancellationToken) => AcquireAsync(1, max, cancellationToken);
 

@@ -21,9 +21,6 @@ public sealed class MarkerFile : IDisposable
 
     public IReadOnlyList<(int ProcessId, DateTime StartedAt)> Runs => CrashTasks.ReadRuns(Path);
 
-    /// <summary>Lets every later run of <c>Hang</c> with this marker return.</summary>
-    public void Release() => File.WriteAllText(CrashTasks.ReleasePath(Path), string.Empty);
-
     /// <summary>Completes when at least <paramref name="count"/> runs are recorded; returns them.</summary>
     public async Task<IReadOnlyList<(int ProcessId, DateTime StartedAt)>> WaitForRunsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
     {
