@@ -245,22 +245,37 @@ start_worker "$work/worker2.log"
 poll_status "$web/reports/$report_task/status" SUCCESS
 say "  final status: $status_body"
 
-step "Story 5: a countdown and a revocation, from bash (schedule stream and revocation bucket, docs/protocol.md)"
+step "Story 5: a countdown and a revocation, from bash (scheduling and revocation bucket, docs/protocol.md)"
+# A task due later goes to the server's scheduled delivery when the workers made TT_DELAYED (nats-server
+# 2.12+), else to the schedule stream (docs/protocol.md, section 4).
+if [[ "$(nats_request "$nats_port" '$JS.API.STREAM.INFO.TT_DELAYED' '' || true)" == *'"allow_msg_schedules":true'* ]]; then
+  say "TT_DELAYED exists: scheduling with the server's scheduled delivery (Nats-Schedule)"
+  later_subject="tt.delayed.reports.<id>"
+  send_later() { # TASK_ID BODY: due at $due
+    nats_send_task "$nats_port" "tt.delayed.reports.$1" Samples.Tasks.ReportTasks.GenerateReport "$1" "$2" 1 \
+      "TT-Eta: $due" "TT-Queue: reports" "Nats-Schedule: @at $due" "Nats-Schedule-Target: tt.delayed.reports"
+  }
+else
+  say "no TT_DELAYED: scheduling through the schedule stream TT_SCHEDULED"
+  later_subject="tt.scheduled.reports"
+  send_later() { # TASK_ID BODY: due at $due
+    nats_send_task "$nats_port" "$later_subject" Samples.Tasks.ReportTasks.GenerateReport "$1" "$2" 1 \
+      "TT-Eta: $due" "TT-Queue: reports"
+  }
+fi
 due="$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%3NZ)"
 later_task="bash-eta-$(date +%s%N)"
-ack="$(nats_send_task "$nats_port" tt.scheduled.reports Samples.Tasks.ReportTasks.GenerateReport "$later_task" '{"year":2000}' 1 \
-  "TT-Eta: $due" "TT-Queue: reports")" || fail "publish to tt.scheduled.reports: ${ack:-no answer}"
+ack="$(send_later "$later_task" '{"year":2000}')" || fail "publish to $later_subject: ${ack:-no answer}"
 sent_at=$SECONDS
-say "published to tt.scheduled.reports, task id $later_task, due $due, JetStream ack $ack"
+say "published to $later_subject, task id $later_task, due $due, JetStream ack $ack"
 poll_status "$web/reports/$later_task/status" SUCCESS
 say "  done $(( SECONDS - sent_at ))s after sending (due after 3s)"
 [ $(( SECONDS - sent_at )) -ge 2 ] || fail "the task ran before it was due"
 
 revoked_task="bash-revoke-$(date +%s%N)"
 due="$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%3NZ)"
-ack="$(nats_send_task "$nats_port" tt.scheduled.reports Samples.Tasks.ReportTasks.GenerateReport "$revoked_task" '{"year":2001}' 1 \
-  "TT-Eta: $due" "TT-Queue: reports")" || fail "publish to tt.scheduled.reports: ${ack:-no answer}"
-say "published to tt.scheduled.reports, task id $revoked_task, due $due"
+ack="$(send_later "$revoked_task" '{"year":2001}')" || fail "publish to $later_subject: ${ack:-no answer}"
+say "published to $later_subject, task id $revoked_task, due $due"
 ack="$(nats_kv_put "$nats_port" TT_REVOKED "$revoked_task" "{\"terminate\":false,\"at\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}")" \
   || fail "put in TT_REVOKED: ${ack:-no answer}"
 say "revoked it: put key $revoked_task in KV TT_REVOKED, ack $ack"

@@ -28,6 +28,10 @@ internal sealed class NatsNames
         LocksBucket = upper + "_LOCKS";
         LimitsBucket = upper + "_LIMITS";
         ScheduleWildcard = Prefix + ".scheduled.>";
+        DelayedStream = upper + "_DELAYED";
+        DelayedWildcard = Prefix + ".delayed.>";
+        DueFilter = Prefix + ".delayed.*";
+        ForwarderConsumer = Prefix + "_forwarder";
         _taskSubjectPrefix = Prefix + ".tasks.";
         TasksWildcard = Prefix + ".tasks.>";
         DeadWildcard = Prefix + ".dead.>";
@@ -48,6 +52,20 @@ internal sealed class NatsNames
 
     /// <summary>The stream where tasks with an ETA (countdowns, retries) wait until they are due.</summary>
     public string ScheduleStream { get; }
+
+    /// <summary>
+    /// The work-queue stream of native schedules (nats-server 2.12+): a schedule message per waiting task on
+    /// <see cref="DelayedSubject"/>, released by the server to <see cref="DueSubject"/>.
+    /// </summary>
+    public string DelayedStream { get; }
+
+    public string DelayedWildcard { get; }
+
+    /// <summary>Matches the due subjects of every queue (one token after <c>delayed</c>), not the schedule messages.</summary>
+    public string DueFilter { get; }
+
+    /// <summary>The durable consumer through which workers forward due tasks to their queues.</summary>
+    public string ForwarderConsumer { get; }
 
     /// <summary>The KV bucket of revoked task ids, watched by every worker.</summary>
     public string RevokedBucket { get; }
@@ -72,6 +90,12 @@ internal sealed class NatsNames
     public string DeadSubject(string queue) => Prefix + ".dead." + queue;
 
     public string ScheduleSubject(string queue) => Prefix + ".scheduled." + queue;
+
+    /// <summary>The subject of a task's native schedule message: one per task id (a new one replaces the old).</summary>
+    public string DelayedSubject(string queue, string id) => Prefix + ".delayed." + queue + "." + id;
+
+    /// <summary>Where the server puts a queue's tasks when they are due.</summary>
+    public string DueSubject(string queue) => Prefix + ".delayed." + queue;
 
     /// <summary>The durable pull consumer shared by all workers of a queue.</summary>
     public string ConsumerName(string queue) => Prefix + "_" + queue;

@@ -20,7 +20,9 @@ namespace TypedTasks.Broker;
 /// fencing epoch). The leader reads the schedule stream into an index of (due time, sequence), and for each due
 /// entry publishes the message to its queue with <c>Nats-Msg-Id = id:attempt</c> (so a move repeated after a crash
 /// or by a deposed leader within the duplicate window is dropped by the broker), then deletes it from the schedule
-/// stream. See <c>docs/scheduling.md</c>.
+/// stream. See <c>docs/lifecycle.md</c>.
+/// With native scheduled delivery (nats-server 2.12+) new tasks never come here; the mover then runs only while a
+/// schedule stream left from before the server upgrade exists, to deliver what still waits in it.
 /// </remarks>
 internal sealed partial class ScheduleMover : BackgroundService
 {
@@ -46,6 +48,11 @@ internal sealed partial class ScheduleMover : BackgroundService
             try
             {
                 await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
+                if (_connection.NativeScheduling && !await ScheduleStreamExistsAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 var locks = await _connection.KeyValue.GetStoreAsync(_connection.Names.LocksBucket, stoppingToken).ConfigureAwait(false);
                 var acquired = await locks.TryCreateAsync(LeaseKey, Encode(_owner), RawSerializer, stoppingToken).ConfigureAwait(false);
                 if (!acquired.Success)
@@ -93,6 +100,19 @@ internal sealed partial class ScheduleMover : BackgroundService
                     return;
                 }
             }
+        }
+    }
+
+    private async Task<bool> ScheduleStreamExistsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _connection.JetStream.GetStreamAsync(_connection.Names.ScheduleStream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return false;
         }
     }
 
@@ -213,27 +233,18 @@ internal sealed partial class ScheduleMover : BackgroundService
         var queue = headers.TryGetValue(TaskHeaders.Queue, out var q) ? q.ToString()
             : headers.TryGetValue("Nats-Subject", out var subject) ? subject.ToString()[(_connection.Names.Prefix.Length + ".scheduled.".Length)..]
             : throw new TypedTasksException($"Scheduled message {sequence} has neither a {TaskHeaders.Queue} header nor a subject.");
-        var id = headers.TryGetValue(TaskHeaders.Id, out var i) ? i.ToString() : sequence.ToString(CultureInfo.InvariantCulture);
-        var attempt = headers.TryGetValue(TaskHeaders.Attempt, out var a) ? a.ToString() : "1";
-        var forward = new NatsHeaders();
-        foreach (var (key, value) in headers)
-        {
-            if (!IsStreamHeader(key) && key != TaskHeaders.Eta)
-            {
-                forward[key] = value;
-            }
-        }
-
+        var forward = TaskSchedule.DueHeaders(headers);
+        var messageId = TaskSchedule.DueMessageId(headers, sequence.ToString(CultureInfo.InvariantCulture));
         var ack = await _connection.JetStream.PublishAsync(
             _connection.Names.TaskSubject(queue),
             message.Data,
             RawSerializer,
-            new NatsJSPubOpts { MsgId = id + ":" + attempt },
+            new NatsJSPubOpts { MsgId = messageId },
             forward,
             cancellationToken).ConfigureAwait(false);
         if (ack.Error is { } error)
         {
-            throw new TypedTasksException($"Moving scheduled task {id} to queue '{queue}' failed: {error.ErrCode} {error.Description}.");
+            throw new TypedTasksException($"Moving scheduled task {messageId} to queue '{queue}' failed: {error.ErrCode} {error.Description}.");
         }
 
         await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
@@ -244,9 +255,6 @@ internal sealed partial class ScheduleMover : BackgroundService
            && DateTimeOffset.TryParse(value.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var eta)
             ? eta
             : null;
-
-    private static bool IsStreamHeader(string key)
-        => key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase);
 
     private static ReadOnlyMemory<byte> Encode(string value) => System.Text.Encoding.UTF8.GetBytes(value);
 

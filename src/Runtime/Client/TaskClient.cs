@@ -92,20 +92,15 @@ internal sealed class TaskClient : ITaskClient
             headers[TaskHeaders.MaxRetries] = maxRetries.ToString(CultureInfo.InvariantCulture);
         }
 
-        // A task due later waits in the schedule stream, not in a queue (docs/lifecycle.md).
-        var subject = _connection.Names.TaskSubject(queue);
-        if (eta is { } due && due > now)
-        {
-            headers[TaskHeaders.Eta] = due.ToString("O", CultureInfo.InvariantCulture);
-            headers[TaskHeaders.Queue] = queue;
-            subject = _connection.Names.ScheduleSubject(queue);
-        }
-
         var buffer = ArgumentsBuffer.Rent();
         try
         {
             buffer.Write(arguments);
             await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+            // A task due later waits as a schedule, not in its queue (docs/lifecycle.md).
+            var subject = eta is { } due && due > now
+                ? TaskSchedule.Address(_connection.Names, _connection.NativeScheduling, queue, id, due, headers)
+                : _connection.Names.TaskSubject(queue);
             if (_connection.Options.ResultBackend.RecordPending && !task.IgnoreResult
                 && await _results.RecordPendingAsync(id, task.Name, now, cancellationToken).ConfigureAwait(false) is { } revision)
             {

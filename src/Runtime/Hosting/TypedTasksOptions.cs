@@ -66,6 +66,29 @@ public sealed class BrokerOptions
 
     /// <summary>How long the broker remembers task ids to drop duplicate sends. Default 2 minutes.</summary>
     public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How tasks due later (countdown, ETA, retries) wait: <see cref="ScheduledDelivery.Auto"/> (default) uses the
+    /// server's own scheduled delivery on nats-server 2.12 and later, and the schedule stream before that.
+    /// </summary>
+    public ScheduledDelivery Scheduling { get; set; } = ScheduledDelivery.Auto;
+}
+
+/// <summary>How tasks due later wait until they are due (<c>docs/lifecycle.md</c>, "Countdown and ETA").</summary>
+public enum ScheduledDelivery
+{
+    /// <summary><see cref="Native"/> when the server is nats-server 2.12 or later, else <see cref="ScheduleStream"/>.</summary>
+    Auto,
+
+    /// <summary>
+    /// The server's scheduled delivery (<c>Nats-Schedule</c>, nats-server 2.12+): the task waits as a schedule message in
+    /// the delayed stream, the server releases it when due, and a worker forwards it to its queue. Starting against an
+    /// older server fails with an explanation.
+    /// </summary>
+    Native,
+
+    /// <summary>The schedule stream and one elected mover; works on every server from 2.9 on.</summary>
+    ScheduleStream,
 }
 
 /// <summary>Settings of the result backend (a NATS KV bucket).</summary>

@@ -68,6 +68,7 @@ public static class TypedTasksServiceCollectionExtensions
         builder.Services.TryAddScoped<TaskContextSlot>();
         builder.Services.TryAddScoped(sp => sp.GetRequiredService<TaskContextSlot>().Context);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleMover>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleForwarder>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TaskWorker>());
         return builder;
     }

@@ -64,6 +64,15 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
     public string ResultsSubject { get; }
 
+    /// <summary>
+    /// Whether tasks due later wait as native schedule messages (nats-server 2.12+) rather than in the schedule stream.
+    /// Known once <see cref="EnsureInfrastructureAsync"/> has completed.
+    /// </summary>
+    public bool NativeScheduling { get; private set; }
+
+    /// <summary>The stream where tasks due later wait: the delayed stream (native) or the schedule stream.</summary>
+    public string WaitingStream => NativeScheduling ? Names.DelayedStream : Names.ScheduleStream;
+
     /// <summary>Creates the streams and the result bucket once per process (idempotent on the server).</summary>
     public Task EnsureInfrastructureAsync(CancellationToken cancellationToken)
         => Once(ref _infrastructure, () => CreateInfrastructureAsync(cancellationToken));
@@ -95,6 +104,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
     private async Task CreateInfrastructureAsync(CancellationToken cancellationToken)
     {
+        NativeScheduling = await ServerSchedulesAsync(cancellationToken).ConfigureAwait(false);
         if (!Options.CreateInfrastructure)
         {
             return;
@@ -125,17 +135,25 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         };
         await JetStream.CreateOrUpdateStreamAsync(dead, cancellationToken).ConfigureAwait(false);
 
-        var schedule = new StreamConfig(Names.ScheduleStream, [Names.ScheduleWildcard])
+        if (NativeScheduling)
         {
-            Retention = StreamConfigRetention.Limits,
-            Storage = broker.Storage,
-            NumReplicas = broker.Replicas,
-            Discard = StreamConfigDiscard.New,
-            DuplicateWindow = broker.DuplicateWindow,
-            // The schedule mover reads due messages by sequence.
-            AllowDirect = true,
-        };
-        await JetStream.CreateOrUpdateStreamAsync(schedule, cancellationToken).ConfigureAwait(false);
+            NativeScheduling = await CreateDelayedStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!NativeScheduling)
+        {
+            var schedule = new StreamConfig(Names.ScheduleStream, [Names.ScheduleWildcard])
+            {
+                Retention = StreamConfigRetention.Limits,
+                Storage = broker.Storage,
+                NumReplicas = broker.Replicas,
+                Discard = StreamConfigDiscard.New,
+                DuplicateWindow = broker.DuplicateWindow,
+                // The schedule mover reads due messages by sequence.
+                AllowDirect = true,
+            };
+            await JetStream.CreateOrUpdateStreamAsync(schedule, cancellationToken).ConfigureAwait(false);
+        }
 
         // Small buckets every worker uses; stored like the task stream.
         await CreateBucketAsync(Names.RevokedBucket, Options.RevocationExpiry, "TypedTasks revoked task ids (watched by every worker)", cancellationToken).ConfigureAwait(false);
@@ -160,6 +178,68 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         }
 
         Log.InfrastructureReady(_logger, Names.TasksStream, Names.DeadStream, Options.ResultBackend.Enabled ? Names.ResultsBucket : "(none)");
+    }
+
+    /// <summary>Decides from the option and the server's version whether to use native scheduled delivery.</summary>
+    private async Task<bool> ServerSchedulesAsync(CancellationToken cancellationToken)
+    {
+        var mode = Options.Broker.Scheduling;
+        if (mode == ScheduledDelivery.ScheduleStream)
+        {
+            return false;
+        }
+
+        await Nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var version = Nats.ServerInfo?.Version;
+        if (Broker.TaskSchedule.ServerSchedules(version))
+        {
+            return true;
+        }
+
+        if (mode == ScheduledDelivery.Native)
+        {
+            throw new TypedTasksException(
+                $"TypedTasks:Broker:Scheduling is Native, but the NATS server at {Options.Url} is nats-server {version ?? "(unknown version)"}; "
+                + "scheduled delivery needs nats-server 2.12 or later. Upgrade the server, or set Scheduling to Auto or ScheduleStream.");
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Creates the delayed stream for native schedules. Returns false (Auto falls back to the schedule stream) when the
+    /// stream's server did not take <c>allow_msg_schedules</c>, as an older server in a mixed cluster would not.
+    /// </summary>
+    private async Task<bool> CreateDelayedStreamAsync(CancellationToken cancellationToken)
+    {
+        var broker = Options.Broker;
+        var delayed = new StreamConfig(Names.DelayedStream, [Names.DelayedWildcard])
+        {
+            // A due task is removed when a worker has forwarded it to its queue.
+            Retention = StreamConfigRetention.Workqueue,
+            Storage = broker.Storage,
+            NumReplicas = broker.Replicas,
+            // Scheduling refuses DiscardNew (nats-server 2.12.x and later); with no limits set on this stream nothing
+            // is ever discarded, and a server out of storage still refuses the publish.
+            Discard = StreamConfigDiscard.Old,
+            DuplicateWindow = broker.DuplicateWindow,
+            AllowMsgSchedules = true,
+        };
+        var stream = await JetStream.CreateOrUpdateStreamAsync(delayed, cancellationToken).ConfigureAwait(false);
+        if (stream.Info.Config.AllowMsgSchedules)
+        {
+            return true;
+        }
+
+        if (Options.Broker.Scheduling == ScheduledDelivery.Native)
+        {
+            throw new TypedTasksException(
+                $"TypedTasks:Broker:Scheduling is Native, but stream {Names.DelayedStream} was created without message schedules: "
+                + "is every server of the cluster nats-server 2.12 or later? Set Scheduling to Auto or ScheduleStream meanwhile.");
+        }
+
+        Log.NativeSchedulingRefused(_logger, Names.DelayedStream);
+        return false;
     }
 
     private async Task CreateBucketAsync(string name, TimeSpan maxAge, string description, CancellationToken cancellationToken)
@@ -197,5 +277,8 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
     {
         [LoggerMessage(1, LogLevel.Debug, "JetStream ready: stream {TasksStream}, dead letters {DeadStream}, results {ResultsBucket}")]
         public static partial void InfrastructureReady(ILogger logger, string tasksStream, string deadStream, string resultsBucket);
+
+        [LoggerMessage(2, LogLevel.Warning, "Stream {Stream} was created without message schedules (a server older than 2.12 in the cluster?): tasks due later use the schedule stream")]
+        public static partial void NativeSchedulingRefused(ILogger logger, string stream);
     }
 }

@@ -210,10 +210,9 @@ internal sealed partial class TaskWorker
 
         var next = (outcome.Attempt + 1).ToString(CultureInfo.InvariantCulture);
         headers[TaskHeaders.Attempt] = next;
-        headers[TaskHeaders.Eta] = outcome.NextAttemptAt!.Value.ToString("O", CultureInfo.InvariantCulture);
-        headers[TaskHeaders.Queue] = held.Queue;
+        var subject = TaskSchedule.Address(_connection.Names, _connection.NativeScheduling, held.Queue, outcome.TaskId!, outcome.NextAttemptAt!.Value, headers);
         var ack = await _connection.JetStream.PublishAsync(
-            _connection.Names.ScheduleSubject(held.Queue),
+            subject,
             held.Body,
             RawSerializer,
             new NatsJSPubOpts { MsgId = outcome.TaskId + ":" + next },

@@ -8,7 +8,7 @@ namespace TypedTasks.Integration.Tests.Infrastructure;
 /// A real nats-server with JetStream on a free loopback port and a fresh store directory, started for a
 /// test class and killed at the end. Restartable on the same port and store, to test persistence.
 /// </summary>
-public sealed class NatsServer : IAsyncLifetime
+public sealed partial class NatsServer : IAsyncLifetime
 {
     private readonly string _storeDir = Path.Combine(Path.GetTempPath(), "tt-nats-" + Guid.NewGuid().ToString("N"));
     private Process? _process;
@@ -16,6 +16,12 @@ public sealed class NatsServer : IAsyncLifetime
     public int Port { get; } = FreePort();
 
     public string Url => $"nats://127.0.0.1:{Port}";
+
+    /// <summary>The version the server printed at start-up, e.g. <c>2.9.10</c>.</summary>
+    public string Version { get; private set; } = "unknown";
+
+    /// <summary>Whether this server has native scheduled delivery (2.12+), so <c>Scheduling = Auto</c> uses it.</summary>
+    internal bool HasSchedules => Broker.TaskSchedule.ServerSchedules(Version);
 
     public async ValueTask InitializeAsync()
     {
@@ -47,6 +53,11 @@ public sealed class NatsServer : IAsyncLifetime
             lock (output)
             {
                 output.AppendLine(e.Data);
+            }
+
+            if (VersionLine().Match(e.Data) is { Success: true } version)
+            {
+                Version = version.Groups[1].Value;
             }
 
             if (e.Data.Contains("Server is ready", StringComparison.Ordinal))
@@ -109,6 +120,9 @@ public sealed class NatsServer : IAsyncLifetime
 
         throw new InvalidOperationException("nats-server not found. Install it (apt-get install -y nats-server) or set NATS_SERVER_BIN.");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bVersion:\s+(\S+)")]
+    private static partial System.Text.RegularExpressions.Regex VersionLine();
 
     private static int FreePort()
     {
