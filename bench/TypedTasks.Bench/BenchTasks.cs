@@ -59,7 +59,19 @@ public static class BenchTasks
     /// <summary><c>[Task(IgnoreResult = true)] static void Noop(int value) { }</c></summary>
     public static readonly TaskDefinition Noop = new("bench.noop", InvokeNoop) { Queue = Queue, IgnoreResult = true };
 
+    /// <summary><c>[Task(IgnoreResult = true)] static void Stamp(int value)</c>: notes when task <c>value</c> started (the S figure).</summary>
+    public static readonly TaskDefinition Stamp = new("bench.stamp", InvokeStamp) { Queue = Queue, IgnoreResult = true };
+
     private static readonly byte[] ValueUtf8 = "value"u8.ToArray();
+
+    private static long[]? s_stamps;
+
+    /// <summary>Start times (UTC ticks) of <see cref="Stamp"/> by its argument, for the run in progress.</summary>
+    public static long[]? Stamps
+    {
+        get => Volatile.Read(ref s_stamps);
+        set => Volatile.Write(ref s_stamps, value);
+    }
 
     private static Countdown? s_counter;
 
@@ -85,6 +97,18 @@ public static class BenchTasks
         var result = EchoMethod(value);
         CountExecution();
         invocation.SetResult(result, BenchJson.Default.Int32);
+        return default;
+    }
+
+    internal static ValueTask InvokeStamp(TaskInvocation invocation)
+    {
+        var value = ReadValue(invocation);
+        if (Stamps is { } stamps && (uint)value < (uint)stamps.Length)
+        {
+            Interlocked.CompareExchange(ref stamps[value], DateTime.UtcNow.Ticks, 0);
+        }
+
+        CountExecution();
         return default;
     }
 

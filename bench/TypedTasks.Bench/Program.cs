@@ -257,6 +257,24 @@ if (options.Has("scale"))
     }
 }
 
+if (options.Has("sched"))
+{
+    Console.WriteLine($"sched: lateness of tasks due later, N = {options.ScheduleN:N0} per row, 1 run per row …");
+    var points = await Scheduling.RunAsync(url, server.Version, options.ScheduleN);
+    var dir = Path.Combine(RepoRoot(), "bench", "results");
+    Directory.CreateDirectory(dir);
+    var schedMd = Scheduling.ToMarkdown(points, server.Version, Results.Machine(), Results.Runtime(), "./bench/run.sh " + options.CommandLine);
+    Console.WriteLine();
+    Console.WriteLine(schedMd);
+    var file = Path.Combine(dir, "scheduling-" + server.Version.TrimStart('v') + ".md");
+    await File.WriteAllTextAsync(file, schedMd);
+    Console.WriteLine($"written to {file}");
+    if (options.Figures.All(f => f is "sched"))
+    {
+        return 0;
+    }
+}
+
 var markdown = results.ToMarkdown(server.Version);
 Console.WriteLine();
 Console.WriteLine(markdown);
@@ -289,7 +307,7 @@ static string RepoRoot()
 
 public sealed class BenchOptions
 {
-    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P", "scale"];
+    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P", "scale", "sched"];
 
     public static readonly string[] DefaultFigures = ["E1", "E2", "D1", "D2", "L", "M"];
 
@@ -304,6 +322,9 @@ public sealed class BenchOptions
     public int MemoryN { get; private set; } = 100_000;
 
     public string? Output { get; private set; }
+
+    /// <summary>Tasks per row of the scheduling figure: 2,000 unless <c>-n</c> is given.</summary>
+    public int ScheduleN => _nGiven ? N : 2_000;
 
     /// <summary>Tasks per point of the scale figure: 5,000 unless <c>-n</c> is given (1 MB bodies: at most 200).</summary>
     public int ScaleN => _nGiven ? N : 5_000;
@@ -355,7 +376,9 @@ public sealed class BenchOptions
                           figures      any of E1 E2 D1 D2 L M (default: all of them), and P: allocation by type
                                        per task by type of a worker draining (-> bench/results/profile.md), and scale:
                                        D2 with 1/2/4 worker processes × 1/8/32 slots and 100 B/10 KB/1 MB bodies, N = 5,000
-                                       per point unless -n is given, 1 run per point (-> bench/results/scale.md, scale.png)
+                                       per point unless -n is given, 1 run per point (-> bench/results/scale.md, scale.png),
+                                       and sched: lateness of tasks due later, native and schedule stream, N = 2,000 per
+                                       row unless -n is given (-> bench/results/scheduling-<server version>.md)
                           --quick      N = 2,000, 300 round trips, M at 2,000 and 10,000 tasks
                           -n N         tasks per enqueue/drain run (default 20,000)
                           --runs R     runs per figure (default 3; median and min-max are reported)

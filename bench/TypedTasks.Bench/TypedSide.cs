@@ -21,7 +21,7 @@ public sealed class TypedSide : IAsyncDisposable
 
     public ITaskClient Client { get; }
 
-    public static async Task<TypedSide> StartAsync(string url, BenchNames names, Action<WorkerOptions>? worker = null)
+    public static async Task<TypedSide> StartAsync(string url, BenchNames names, Action<WorkerOptions>? worker = null, Action<TypedTasksOptions>? configure = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.ClearProviders();
@@ -33,9 +33,11 @@ public sealed class TypedSide : IAsyncDisposable
                 o.Url = url;
                 o.Prefix = names.Prefix;
                 o.ConnectionName = "bench-typed";
+                configure?.Invoke(o);
             })
             .AddTask(BenchTasks.Echo)
-            .AddTask(BenchTasks.Noop);
+            .AddTask(BenchTasks.Noop)
+            .AddTask(BenchTasks.Stamp);
         if (worker is not null)
         {
             typedTasks.AddWorker(o =>

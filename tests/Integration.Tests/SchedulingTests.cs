@@ -16,7 +16,7 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
     [Fact]
     public async Task Native_CountdownTask_WaitsAsAScheduleMessageReleasedByTheServer()
     {
-        Assert.SkipUnless(server.HasSchedules, $"needs nats-server 2.12+ (this one is {server.Version})");
+        Assert.SkipUnless(server.HasSchedules, $"needs nats-server 2.12.1+ (this one is {server.Version})");
         await using var app = await TestApp.StartAsync(server);
         app.Probe.Gate("native").TrySetResult();
         var sent = DateTimeOffset.UtcNow;
@@ -39,7 +39,7 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
     [Fact]
     public async Task Native_TwoWorkerProcessesForward_EachDueTaskRunsOnce()
     {
-        Assert.SkipUnless(server.HasSchedules, $"needs nats-server 2.12+ (this one is {server.Version})");
+        Assert.SkipUnless(server.HasSchedules, $"needs nats-server 2.12.1+ (this one is {server.Version})");
         var prefix = TestApp.NewPrefix();
         var probe = new Probe();
         await using var first = await TestApp.StartAsync(server, prefix: prefix, probe: probe);
@@ -80,7 +80,7 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
     [Fact]
     public async Task ServerUpgrade_TasksLeftInTheScheduleStream_RunAfterSwitchingToNative()
     {
-        Assert.SkipUnless(server.HasSchedules, $"needs nats-server 2.12+ (this one is {server.Version})");
+        Assert.SkipUnless(server.HasSchedules, $"needs nats-server 2.12.1+ (this one is {server.Version})");
         var prefix = TestApp.NewPrefix();
         var probe = new Probe();
         probe.Gate("old").TrySetResult();
@@ -110,7 +110,7 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
         var error = await Assert.ThrowsAnyAsync<TypedTasksException>(
             async () => await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct));
 
-        Assert.Contains("2.12", error.Message, StringComparison.Ordinal);
+        Assert.Contains("2.12.1", error.Message, StringComparison.Ordinal);
         Assert.Contains(server.Version, error.Message, StringComparison.Ordinal);
     }
 

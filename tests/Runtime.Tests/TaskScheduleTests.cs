@@ -8,17 +8,20 @@ public sealed class TaskScheduleTests
     private static readonly NatsNames Names = new("tt");
 
     [Theory]
-    [InlineData("2.12.0", true)]
-    [InlineData("2.12.0-RC.3", true)]
+    [InlineData("2.12.1", true)]
+    [InlineData("2.12.1-RC.3", true)]
+    [InlineData("2.12.15", true)]
     [InlineData("v2.15.1", true)]
     [InlineData("3.0.0", true)]
+    [InlineData("2.12.0", false)]
+    [InlineData("2.12.0-RC.3", false)]
     [InlineData("2.11.9", false)]
     [InlineData("2.9.10", false)]
     [InlineData("2.1", false)]
     [InlineData("", false)]
     [InlineData(null, false)]
     [InlineData("garbage", false)]
-    public void ServerSchedules_From2Point12On(string? version, bool schedules)
+    public void ServerSchedules_From2Point12Point1On(string? version, bool schedules)
         => Assert.Equal(schedules, TaskSchedule.ServerSchedules(version));
 
     [Fact]
@@ -38,7 +41,9 @@ public sealed class TaskScheduleTests
         var subject = TaskSchedule.Address(Names, native: true, "emails", "abc", due, headers);
 
         Assert.Equal("tt.delayed.emails.abc", subject);
-        Assert.Equal(TaskSchedule.FormatAt(due), headers["Nats-Schedule"].ToString());
+        // Asks to fire a server timer step early; the forwarder holds the task until its ETA.
+        Assert.Equal(TaskSchedule.FormatAt(due - TaskSchedule.ServerTimerStep), headers["Nats-Schedule"].ToString());
+        Assert.Equal(due, TaskSchedule.Eta(headers));
         Assert.Equal("tt.delayed.emails", headers["Nats-Schedule-Target"].ToString());
         Assert.Equal("emails", headers[TaskHeaders.Queue].ToString());
         Assert.True(Names.DueFilter == "tt.delayed.*" && subject.Split('.').Length == 4, "the forwarder's filter must not match schedule messages");

@@ -14,15 +14,24 @@ namespace TypedTasks.Broker;
 /// schedules refuse.
 /// </summary>
 /// <remarks>
-/// Every worker forwards through one shared durable consumer (the work spreads, no election). A due task is published
-/// to its queue with <c>Nats-Msg-Id = id:attempt</c> and then acked, which removes it from the work-queue stream; a
-/// forward repeated after a crash between the two is dropped by the broker's duplicate window. A queue that refuses
-/// the task (full) gets it again a second later.
+/// Every worker forwards through one shared durable consumer (the work spreads, no election). The server fires
+/// schedules on a timer of at least 250 ms, so schedules ask to fire that much early and the forwarder holds each task
+/// until its ETA (at most a second) — many at once, so a burst of due tasks is not forwarded one after another. A due
+/// task is published to its queue with <c>Nats-Msg-Id = id:attempt</c> and then acked, which removes it from the
+/// work-queue stream; a forward repeated after a crash between the two is dropped by the broker's duplicate window.
+/// A queue that refuses the task (full) gets it again a second later; tasks held at shutdown are handed back at once.
 /// </remarks>
 internal sealed partial class ScheduleForwarder : BackgroundService
 {
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest a task is held for its ETA (guards against a producer whose clock runs ahead).</summary>
+    private static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(1);
+
+    private const int MaxInFlight = 512;
+
+    private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
 
     private readonly TypedTasksConnection _connection;
     private readonly ILogger<ScheduleForwarder> _logger;
@@ -63,11 +72,13 @@ internal sealed partial class ScheduleForwarder : BackgroundService
                 // Short pulls: after a server restart the next pull goes out within seconds, not the default 30 s.
                 await foreach (var message in consumer.ConsumeAsync(RawSerializer, new NatsJSConsumeOpts { MaxMsgs = 256, Expires = TimeSpan.FromSeconds(5) }, stoppingToken).ConfigureAwait(false))
                 {
-                    await ForwardAsync(message, stoppingToken).ConfigureAwait(false);
+                    await _inFlight.WaitAsync(stoppingToken).ConfigureAwait(false);
+                    _ = ForwardAsync(message, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                await WaitForForwardsAsync().ConfigureAwait(false);
                 return;
             }
             catch (Exception ex)
@@ -87,15 +98,54 @@ internal sealed partial class ScheduleForwarder : BackgroundService
 
     private async Task ForwardAsync(INatsJSMsg<ReadOnlyMemory<byte>> message, CancellationToken cancellationToken)
     {
-        var names = _connection.Names;
-        // tt.delayed.<queue>: the queue is the last token.
-        var queue = message.Subject[(message.Subject.LastIndexOf('.') + 1)..];
         var headers = message.Headers ?? new NatsHeaders();
         var messageId = TaskSchedule.DueMessageId(headers, message.Metadata?.Sequence.Stream.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?");
+        // tt.delayed.<queue>: the queue is the last token.
+        var queue = message.Subject[(message.Subject.LastIndexOf('.') + 1)..];
+        try
+        {
+            if (TaskSchedule.Eta(headers) is { } eta)
+            {
+                // A timer may end a little before the wall clock gets there: check again, within MaxHold overall.
+                var holdUntil = DateTimeOffset.UtcNow + MaxHold;
+                while (DateTimeOffset.UtcNow is var now && now < eta && now < holdUntil)
+                {
+                    var early = (eta < holdUntil ? eta : holdUntil) - now;
+                    await Task.Delay(early + TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (await TryPublishAsync(message, headers, queue, messageId, cancellationToken).ConfigureAwait(false))
+            {
+                await message.AckAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await message.NakAsync(delay: RetryDelay, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: hand the task to another worker's forwarder now, not after the AckWait.
+            await HandBackAsync(message).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Not acked: the server delivers it again after the AckWait.
+            Log.ForwarderFailed(_logger, ex);
+        }
+        finally
+        {
+            _inFlight.Release();
+        }
+    }
+
+    private async Task<bool> TryPublishAsync(INatsJSMsg<ReadOnlyMemory<byte>> message, NatsHeaders headers, string queue, string messageId, CancellationToken cancellationToken)
+    {
         try
         {
             var ack = await _connection.JetStream.PublishAsync(
-                names.TaskSubject(queue),
+                _connection.Names.TaskSubject(queue),
                 message.Data,
                 RawSerializer,
                 new NatsJSPubOpts { MsgId = messageId },
@@ -105,15 +155,40 @@ internal sealed partial class ScheduleForwarder : BackgroundService
             {
                 throw new NatsJSApiException(error);
             }
+
+            return true;
         }
         catch (Exception ex) when (ex is NatsException or TimeoutException)
         {
             Log.ForwardRefused(_logger, messageId, queue, ex);
-            await message.NakAsync(delay: RetryDelay, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return;
+            return false;
         }
+    }
 
-        await message.AckAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    private static async Task HandBackAsync(INatsJSMsg<ReadOnlyMemory<byte>> message)
+    {
+        try
+        {
+            await message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NatsException or TimeoutException or ObjectDisposedException)
+        {
+            // The connection is going: the server delivers it again after the AckWait.
+        }
+    }
+
+    /// <summary>Waits (a few seconds at most) for the forwards in flight, which hand their tasks back when stopping.</summary>
+    private async Task WaitForForwardsAsync()
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
+        for (var taken = 0; taken < MaxInFlight; taken++)
+        {
+            var left = deadline - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero || !await _inFlight.WaitAsync(left).ConfigureAwait(false))
+            {
+                break;
+            }
+        }
     }
 
     private static partial class Log

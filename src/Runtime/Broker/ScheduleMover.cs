@@ -28,6 +28,7 @@ internal sealed partial class ScheduleMover : BackgroundService
 {
     internal static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(6);
     private const string LeaseKey = "schedule-mover";
+    private const int MaxMovesAtOnce = 64;
 
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
@@ -164,7 +165,7 @@ internal sealed partial class ScheduleMover : BackgroundService
             {
                 await foreach (var message in consumer.ConsumeAsync(RawSerializer, cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
-                    var due = ParseEta(message.Headers) ?? DateTimeOffset.MinValue;
+                    var due = TaskSchedule.Eta(message.Headers) ?? DateTimeOffset.MinValue;
                     lock (gate)
                     {
                         index.Enqueue(message.Metadata!.Value.Sequence.Stream, due);
@@ -175,27 +176,30 @@ internal sealed partial class ScheduleMover : BackgroundService
             },
             cancellationToken);
 
+        var due = new List<ulong>(MaxMovesAtOnce);
+        var moves = new List<Task>(MaxMovesAtOnce);
         while (!cancellationToken.IsCancellationRequested)
         {
-            ulong sequence;
             TimeSpan wait;
             lock (gate)
             {
-                if (!index.TryPeek(out sequence, out var due))
+                // Take every entry due now (up to a batch), or learn how long until the earliest is.
+                wait = Timeout.InfiniteTimeSpan;
+                var now = DateTimeOffset.UtcNow;
+                while (due.Count < MaxMovesAtOnce && index.TryPeek(out var sequence, out var at))
                 {
-                    wait = Timeout.InfiniteTimeSpan;
-                }
-                else
-                {
-                    wait = due - DateTimeOffset.UtcNow;
-                    if (wait <= TimeSpan.Zero)
+                    if (at > now)
                     {
-                        index.Dequeue();
+                        wait = at - now;
+                        break;
                     }
+
+                    index.Dequeue();
+                    due.Add(sequence);
                 }
             }
 
-            if (wait > TimeSpan.Zero || wait == Timeout.InfiniteTimeSpan)
+            if (due.Count == 0)
             {
                 // Sleep until the earliest entry is due, or until a new entry arrives (it may be earlier).
                 var sleep = wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : wait;
@@ -208,7 +212,21 @@ internal sealed partial class ScheduleMover : BackgroundService
                 continue;
             }
 
-            await MoveOneAsync(stream, sequence, cancellationToken).ConfigureAwait(false);
+            // A burst of due tasks moves many at a time: each move is three round trips (get, publish, delete).
+            foreach (var sequence in due)
+            {
+                moves.Add(MoveOneAsync(stream, sequence, cancellationToken));
+            }
+
+            try
+            {
+                await Task.WhenAll(moves).ConfigureAwait(false);
+            }
+            finally
+            {
+                due.Clear();
+                moves.Clear();
+            }
         }
     }
 
@@ -249,12 +267,6 @@ internal sealed partial class ScheduleMover : BackgroundService
 
         await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
     }
-
-    internal static DateTimeOffset? ParseEta(NatsHeaders? headers)
-        => headers is not null && headers.TryGetValue(TaskHeaders.Eta, out var value)
-           && DateTimeOffset.TryParse(value.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var eta)
-            ? eta
-            : null;
 
     private static ReadOnlyMemory<byte> Encode(string value) => System.Text.Encoding.UTF8.GetBytes(value);
 

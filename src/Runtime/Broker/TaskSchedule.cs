@@ -15,6 +15,12 @@ internal static class TaskSchedule
     /// <summary>The subject the server publishes a schedule message to when it is due (same stream).</summary>
     public const string TargetHeader = "Nats-Schedule-Target";
 
+    /// <summary>
+    /// The server fires due schedules on a timer of at least this step, so a schedule fires up to this late. Native
+    /// schedules therefore ask to fire this much early, and the forwarder holds each task until its ETA.
+    /// </summary>
+    public static readonly TimeSpan ServerTimerStep = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Adds the scheduling headers and returns the subject to publish to.</summary>
     public static string Address(NatsNames names, bool native, string queue, string id, DateTimeOffset due, NatsHeaders headers)
     {
@@ -25,10 +31,17 @@ internal static class TaskSchedule
             return names.ScheduleSubject(queue);
         }
 
-        headers[ScheduleHeader] = FormatAt(due);
+        headers[ScheduleHeader] = FormatAt(due - ServerTimerStep);
         headers[TargetHeader] = names.DueSubject(queue);
         return names.DelayedSubject(queue, id);
     }
+
+    /// <summary>The task's ETA (<c>TT-Eta</c>), if it has one.</summary>
+    public static DateTimeOffset? Eta(NatsHeaders? headers)
+        => headers is not null && headers.TryGetValue(TaskHeaders.Eta, out var value)
+           && DateTimeOffset.TryParse(value.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var eta)
+            ? eta
+            : null;
 
     /// <summary>
     /// The headers a due task goes to its queue with: the task's own, without the server's (<c>Nats-*</c>) and without
@@ -63,7 +76,10 @@ internal static class TaskSchedule
     public static string FormatAt(DateTimeOffset due)
         => "@at " + due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Whether a server that reports <paramref name="version"/> in its INFO has scheduled delivery (2.12+).</summary>
+    /// <summary>
+    /// Whether a server that reports <paramref name="version"/> in its INFO has dependable scheduled delivery: 2.12.1 and
+    /// later (2.12.0's schedule timer can be pushed back by every new schedule, so under steady scheduling nothing fires).
+    /// </summary>
     public static bool ServerSchedules(string? version)
     {
         if (string.IsNullOrEmpty(version))
@@ -71,11 +87,17 @@ internal static class TaskSchedule
             return false;
         }
 
-        // "2.12.0", "2.12.0-RC.3", "v2.15.1": major and minor decide.
+        // "2.12.1", "2.12.1-RC.3", "v2.15.1".
         var parts = version.TrimStart('v', 'V').Split('.', 3);
-        return parts.Length >= 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minor)
-            && (major > 2 || (major == 2 && minor >= 12));
+        if (parts.Length < 3
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minor))
+        {
+            return false;
+        }
+
+        var digits = parts[2].Length - parts[2].TrimStart("0123456789".ToCharArray()).Length;
+        var patch = digits > 0 ? int.Parse(parts[2].AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture) : 0;
+        return (major, minor, patch).CompareTo((2, 12, 1)) >= 0;
     }
 }

@@ -69,7 +69,7 @@ public sealed class BrokerOptions
 
     /// <summary>
     /// How tasks due later (countdown, ETA, retries) wait: <see cref="ScheduledDelivery.Auto"/> (default) uses the
-    /// server's own scheduled delivery on nats-server 2.12 and later, and the schedule stream before that.
+    /// server's own scheduled delivery on nats-server 2.12.1 and later, and the schedule stream before that.
     /// </summary>
     public ScheduledDelivery Scheduling { get; set; } = ScheduledDelivery.Auto;
 }
@@ -77,11 +77,11 @@ public sealed class BrokerOptions
 /// <summary>How tasks due later wait until they are due (<c>docs/lifecycle.md</c>, "Countdown and ETA").</summary>
 public enum ScheduledDelivery
 {
-    /// <summary><see cref="Native"/> when the server is nats-server 2.12 or later, else <see cref="ScheduleStream"/>.</summary>
+    /// <summary><see cref="Native"/> when the server is nats-server 2.12.1 or later, else <see cref="ScheduleStream"/>.</summary>
     Auto,
 
     /// <summary>
-    /// The server's scheduled delivery (<c>Nats-Schedule</c>, nats-server 2.12+): the task waits as a schedule message in
+    /// The server's scheduled delivery (<c>Nats-Schedule</c>, nats-server 2.12.1+): the task waits as a schedule message in
     /// the delayed stream, the server releases it when due, and a worker forwards it to its queue. Starting against an
     /// older server fails with an explanation.
     /// </summary>

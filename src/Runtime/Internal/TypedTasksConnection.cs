@@ -200,7 +200,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         {
             throw new TypedTasksException(
                 $"TypedTasks:Broker:Scheduling is Native, but the NATS server at {Options.Url} is nats-server {version ?? "(unknown version)"}; "
-                + "scheduled delivery needs nats-server 2.12 or later. Upgrade the server, or set Scheduling to Auto or ScheduleStream.");
+                + "scheduled delivery needs nats-server 2.12.1 or later. Upgrade the server, or set Scheduling to Auto or ScheduleStream.");
         }
 
         return false;
@@ -235,7 +235,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         {
             throw new TypedTasksException(
                 $"TypedTasks:Broker:Scheduling is Native, but stream {Names.DelayedStream} was created without message schedules: "
-                + "is every server of the cluster nats-server 2.12 or later? Set Scheduling to Auto or ScheduleStream meanwhile.");
+                + "is every server of the cluster nats-server 2.12.1 or later? Set Scheduling to Auto or ScheduleStream meanwhile.");
         }
 
         Log.NativeSchedulingRefused(_logger, Names.DelayedStream);
