@@ -6,6 +6,7 @@ using TypedTasks.Broker;
 using TypedTasks.Dispatching;
 using TypedTasks.Internal;
 using TypedTasks.Serialization;
+using TypedTasks.Telemetry;
 
 namespace TypedTasks;
 
@@ -92,6 +93,9 @@ internal sealed class TaskClient : ITaskClient
             headers[TaskHeaders.MaxRetries] = maxRetries.ToString(CultureInfo.InvariantCulture);
         }
 
+        // The send span (when someone listens) and the trace context the worker's span continues (docs/observability.md).
+        using var activity = TaskTelemetry.StartSend(task.Name, queue, id);
+        TaskTelemetry.Inject(headers);
         var buffer = ArgumentsBuffer.Rent();
         try
         {
@@ -128,7 +132,13 @@ internal sealed class TaskClient : ITaskClient
             }
 
             expected = false;
+            TaskTelemetry.RecordSent(task.Name, queue);
             return id;
+        }
+        catch (Exception ex) when (TaskTelemetry.Failed(activity, ex))
+        {
+            // Never taken: the filter only marks the span failed.
+            throw;
         }
         catch (NatsJSApiException ex)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TypedTasks.Broker;
 using TypedTasks.Dispatching;
 using TypedTasks.Internal;
+using TypedTasks.Telemetry;
 
 namespace TypedTasks.Worker;
 
@@ -21,6 +22,8 @@ internal sealed partial class TaskWorker
             {
                 Interlocked.Increment(ref _running);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                // The process span (when someone listens), a child of the sender's trace context.
+                var activity = TaskTelemetry.StartProcess(held.Header(TaskHeaders.Task) ?? "(no task name)", held.Queue, held.Header(TaskTelemetry.TraceParentHeader), held.Header(TaskTelemetry.TraceStateHeader));
                 try
                 {
                     outcome = await RunAsync(held).ConfigureAwait(false);
@@ -35,8 +38,12 @@ internal sealed partial class TaskWorker
                 finally
                 {
                     Interlocked.Decrement(ref _running);
-                    AdjustPrefetch(System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 }
+
+                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                AdjustPrefetch(elapsed);
+                TaskTelemetry.RecordRun(activity, outcome.TaskName, outcome.TaskId, outcome.Attempt, StateName(outcome.Kind), outcome.Error?.Message, elapsed);
+                activity?.Dispose();
             }
 
             // The slot is free now; the outcome is stored and acked beside the slots.
@@ -230,6 +237,18 @@ internal sealed partial class TaskWorker
             StartedAt = DateTimeOffset.UtcNow,
         };
     }
+
+    /// <summary>The <c>typedtasks.task.state</c> of a run's outcome (Celery's state names, and what is not a state).</summary>
+    private static string StateName(OutcomeKind kind) => kind switch
+    {
+        OutcomeKind.Success => "SUCCESS",
+        OutcomeKind.Failure => "FAILURE",
+        OutcomeKind.Retry => "RETRY",
+        OutcomeKind.Revoked => "REVOKED",
+        OutcomeKind.DeadLetter => "DEAD_LETTER",
+        OutcomeKind.AlreadyDone => "DUPLICATE",
+        _ => "HANDED_BACK",
+    };
 
     private static DateTimeOffset? ParseTime(string? value)
         => DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var time) ? time : null;

@@ -43,6 +43,16 @@ public static class HandWrittenTasks
         AutoRetryFor = static ex => ex is IOException,
     };
 
+    /// <summary>Flaky under a name no other test uses, so its metrics are the telemetry test's alone; backoff 50 ms.</summary>
+    public static readonly TaskDefinition<int> Metered = new("tests.metered", InvokeFlaky, TestJson.Default.Int32)
+    {
+        MaxRetries = 3,
+        RetryBackoff = true,
+        RetryBackoffBase = TimeSpan.FromMilliseconds(50),
+        RetryJitter = false,
+        AutoRetryFor = static ex => ex is IOException,
+    };
+
     /// <summary>Asks for one retry with a 300 ms countdown through its TaskContext, then succeeds.</summary>
     public static readonly TaskDefinition<int> RetryOnce = new("tests.retry-once", InvokeRetryOnce, TestJson.Default.Int32);
 
@@ -67,7 +77,7 @@ public static class HandWrittenTasks
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
         => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
             .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited)
-            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing);
+            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing).AddTask(Metered);
 
     public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
