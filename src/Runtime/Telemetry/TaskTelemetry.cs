@@ -25,6 +25,12 @@ internal static class TaskTelemetry
     /// <summary>Starts the producer span of a send (null when nobody listens).</summary>
     public static Activity? StartSend(string taskName, string queue, string id)
     {
+        if (!Source.HasListeners())
+        {
+            // Nobody traces: not even the span's name is built.
+            return null;
+        }
+
         var activity = Source.StartActivity("send " + taskName, ActivityKind.Producer);
         if (activity is { IsAllDataRequested: true })
         {
