@@ -13,3 +13,6 @@ app.MapGet("/", () => Results.Content(IndexPage.Html, "text/html; charset=utf-8"
 app.MapFeedbackEndpoints();
 app.MapReportEndpoints();
 await app.RunAsync();
+
+/// <summary>The web app's entry point; public so that tests can host it (<c>WebApplicationFactory&lt;Program&gt;</c>).</summary>
+public partial class Program;

@@ -79,3 +79,29 @@ public sealed partial class GreeterTasks(Probe probe)
         return $"Hello, {name}!";
     }
 }
+
+/// <summary>Tasks for eager mode's tests: retries, the task context and progress.</summary>
+public static partial class EagerModeTasks
+{
+    [Task(MaxRetries = 2, AutoRetryFor = [typeof(IOException)], RetryBackoff = true)]
+    public static int FlakyTwice(string key, TaskContext context, [FromServices] Probe probe)
+    {
+        probe.Attempted(key, context.Attempt);
+        if (context.Attempt <= 2)
+        {
+            throw new IOException($"attempt {context.Attempt} fails");
+        }
+
+        return context.Attempt;
+    }
+
+    [Task(MaxRetries = 1, AutoRetryFor = [typeof(IOException)])]
+    public static int AlwaysFails(string key) => throw new IOException("the disk is gone: " + key);
+
+    [Task]
+    public static async Task<string> Reports(string key, TaskContext context)
+    {
+        await context.ReportProgressAsync(0.5, "half of " + key);
+        return key;
+    }
+}

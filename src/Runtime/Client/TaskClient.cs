@@ -171,7 +171,7 @@ internal sealed class TaskClient : ITaskClient
             ? new TaskEnqueueException(task.Name, id, $"Queue '{queue}' is full ({error.Description}); the task was not stored. Drain the queue or raise TypedTasks:Broker:MaxMessages / MaxBytes.", inner)
             : new TaskEnqueueException(task.Name, id, $"The broker rejected task '{task.Name}' ({error.ErrCode}: {error.Description}); the task was not stored.", inner);
 
-    private static string NewTaskId()
+    internal static string NewTaskId()
     {
 #if NET9_0_OR_GREATER
         // Time-ordered ids keep KV keys and logs in send order.

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using TypedTasks;
 using TypedTasks.Broker;
+using TypedTasks.Eager;
 using TypedTasks.Internal;
 using TypedTasks.Worker;
 
@@ -65,11 +66,60 @@ public static class TypedTasksServiceCollectionExtensions
 
         builder.Services.TryAddSingleton<TaskRegistry>();
         builder.Services.TryAddSingleton<RevocationRegistry>();
-        builder.Services.TryAddScoped<TaskContextSlot>();
-        builder.Services.TryAddScoped(sp => sp.GetRequiredService<TaskContextSlot>().Context);
+        AddTaskContext(builder.Services);
+        if (builder.Services.Any(d => d.ServiceType == typeof(EagerTaskClient)))
+        {
+            // Eager mode: tasks run in the sender; there is no broker to work from.
+            return builder;
+        }
+
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleMover>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleForwarder>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TaskWorker>());
         return builder;
+    }
+
+    /// <summary>
+    /// Eager mode, for tests (Celery's <c>task_always_eager</c>): sending a task runs it at once in the sender — the
+    /// arguments through the same JSON round trip, a DI scope, the task context, time limits and the retry policy (retries
+    /// run at once) — and stores the outcome in memory, so the handle's <c>GetAsync</c> returns the result or throws
+    /// <see cref="TaskFailedException"/>. No NATS connection is made and no worker runs (<c>AddWorker</c> adds none).
+    /// Countdown and ETA are not waited for.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets the eager options.</param>
+    /// <returns>The builder.</returns>
+    public static TypedTasksBuilder RunTasksEagerly(this TypedTasksBuilder builder, Action<EagerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<EagerOptions>();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton<InMemoryResultStore>();
+        services.TryAddSingleton<EagerTaskClient>();
+        services.RemoveAll<ITaskClient>();
+        services.AddSingleton<ITaskClient>(sp => sp.GetRequiredService<EagerTaskClient>());
+        services.RemoveAll<IDeadLetters>();
+        services.AddSingleton<IDeadLetters, NoDeadLetters>();
+        AddTaskContext(services);
+        // A worker added before: nothing to work from.
+        var workers = services.Where(d => d.ServiceType == typeof(IHostedService)
+            && (d.ImplementationType == typeof(TaskWorker) || d.ImplementationType == typeof(ScheduleMover) || d.ImplementationType == typeof(ScheduleForwarder))).ToList();
+        foreach (var worker in workers)
+        {
+            services.Remove(worker);
+        }
+
+        return builder;
+    }
+
+    private static void AddTaskContext(IServiceCollection services)
+    {
+        services.TryAddScoped<TaskContextSlot>();
+        services.TryAddScoped(sp => sp.GetRequiredService<TaskContextSlot>().Context);
     }
 }

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TypedTasks.Integration.Tests.Infrastructure;
+
+namespace TypedTasks.Integration.Tests;
+
+/// <summary>
+/// Eager mode (<c>RunTasksEagerly</c>) for users' unit tests: generated proxies, no nats-server. The URL points at a
+/// port nothing listens on, so any NATS use would fail the test.
+/// </summary>
+public sealed class EagerModeTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    private readonly Probe _probe = new();
+    private IHost _host = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private ITaskClient Client => _host.Services.GetRequiredService<ITaskClient>();
+
+    public async ValueTask InitializeAsync() => _host = await StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(Ct);
+        _host.Dispose();
+    }
+
+    private async Task<IHost> StartAsync(Action<EagerOptions>? eager = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(_probe);
+        builder.Services.AddTypedTasks(o => o.Url = "nats://127.0.0.1:1")
+            .AddTypedTasksIntegrationTestsTasks()
+            .AddWorker()
+            .RunTasksEagerly(eager);
+        var host = builder.Build();
+        await host.StartAsync(Ct);
+        return host;
+    }
+
+    [Fact]
+    public async Task DelayAsync_RunsTheTaskBeforeItReturns()
+    {
+        var handle = await Client.SyncValue().DelayAsync(40, 2, Ct);
+
+        Assert.Equal(TaskState.Success, await handle.GetStatusAsync(Ct));
+        Assert.Equal(42, await handle.GetAsync(Timeout, Ct));
+    }
+
+    [Fact]
+    public async Task ArgumentsAndResults_GoThroughJson()
+    {
+        var invoice = new Invoice(Guid.NewGuid(), DateTimeOffset.UtcNow, [new("a", 2, 1.5m), new("b", 1, 7m)], Shade.Dark, null);
+
+        var total = await (await Client.Total().DelayAsync(invoice, 10, Ct)).GetAsync(Timeout, Ct);
+
+        Assert.Equal(new InvoiceTotal(invoice.Id, 9m, 2), total);
+    }
+
+    [Fact]
+    public async Task InstanceTasks_AreBuiltFromAScope()
+    {
+        var greeting = await (await Client.Greet().DelayAsync("Ada", Ct)).GetAsync(Timeout, Ct);
+
+        Assert.Equal("Hello, Ada!", greeting);
+        Assert.Equal(1, _probe.Executions("greet:Ada"));
+    }
+
+    [Fact]
+    public async Task Retries_RunAtOnceUntilTheTaskSucceeds()
+    {
+        var handle = await Client.FlakyTwice().DelayAsync("flaky", Ct);
+
+        Assert.Equal(3, await handle.GetAsync(Timeout, Ct));
+        Assert.Equal([1, 2, 3], _probe.Attempts("flaky").Select(a => a.Attempt));
+        Assert.Equal(3, (await handle.GetRecordAsync(Ct))!.Attempts);
+    }
+
+    [Fact]
+    public async Task FinalFailure_IsStored_AndGetAsyncThrowsAsWithAWorker()
+    {
+        var handle = await Client.AlwaysFails().DelayAsync("sda", Ct);
+
+        var error = await Assert.ThrowsAsync<TaskFailedException>(async () => await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(typeof(IOException).FullName, error.RemoteType);
+        Assert.Contains("the disk is gone: sda", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await handle.GetRecordAsync(Ct))!.Attempts);
+    }
+
+    [Fact]
+    public async Task PropagateExceptions_TheSendThrowsTheTasksException()
+    {
+        using var host = await StartAsync(o => o.PropagateExceptions = true);
+        var client = host.Services.GetRequiredService<ITaskClient>();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await client.Broken().DelayAsync("on purpose", Ct));
+
+        Assert.Contains("on purpose", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Countdown_IsNotWaitedFor_AndTheTaskContextWorks()
+    {
+        var handle = await Client.Reports().ApplyAsync("report", new TaskOptions { Countdown = TimeSpan.FromHours(1) }, Ct);
+
+        Assert.Equal("report", await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(1, (await handle.GetRecordAsync(Ct))!.Attempts);
+    }
+
+    [Fact]
+    public async Task Expired_IsRevokedNotRun()
+    {
+        var handle = await Client.SyncVoid().ApplyAsync("expired", new TaskOptions { Expires = DateTimeOffset.UtcNow.AddMinutes(-1) }, Ct);
+
+        Assert.Equal(TaskState.Revoked, await handle.GetStatusAsync(Ct));
+        Assert.Equal(0, _probe.Executions("expired"));
+    }
+
+    [Fact]
+    public async Task NoWorkerRuns_AndNoConnectionIsMade()
+    {
+        Assert.DoesNotContain(_host.Services.GetServices<IHostedService>(), s => s.GetType().Namespace!.StartsWith("TypedTasks", StringComparison.Ordinal));
+        await Client.SyncVoid().DelayAsync("no-nats", Ct);
+
+        Assert.Equal(NATS.Client.Core.NatsConnectionState.Closed, _host.Services.GetRequiredService<TypedTasks.Internal.TypedTasksConnection>().Nats.ConnectionState);
+        Assert.Equal(1, _probe.Executions("no-nats"));
+    }
+}
