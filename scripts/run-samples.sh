@@ -282,4 +282,11 @@ say "revoked it: put key $revoked_task in KV TT_REVOKED, ack $ack"
 poll_status "$web/reports/$revoked_task/status" REVOKED
 say "  final status: $status_body"
 
+step "Workers: their heartbeats (TT_WORKERS), as GET /workers shows them (IWorkerInspector)"
+workers="$(curl -fsS "$web/workers?lost=true")" || fail "GET /workers"
+say "GET /workers?lost=true -> $workers"
+# The first worker stopped cleanly (story 4) and removed its heartbeat; the second is up.
+[[ $workers == *"\"processId\":$worker_pid,"* ]] || fail "the running worker (pid $worker_pid) is not listed"
+[ "$(grep -o '"processId":' <<<"$workers" | wc -l)" -eq 1 ] || fail "expected exactly one worker in GET /workers"
+
 step "Stop everything"

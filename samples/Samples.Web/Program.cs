@@ -12,6 +12,7 @@ var app = builder.Build();
 app.MapGet("/", () => Results.Content(IndexPage.Html, "text/html; charset=utf-8"));
 app.MapFeedbackEndpoints();
 app.MapReportEndpoints();
+app.MapWorkerEndpoints();
 await app.RunAsync();
 
 /// <summary>The web app's entry point; public so that tests can host it (<c>WebApplicationFactory&lt;Program&gt;</c>).</summary>

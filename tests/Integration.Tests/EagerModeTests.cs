@@ -126,5 +126,6 @@ public sealed class EagerModeTests : IAsyncLifetime
 
         Assert.Equal(NATS.Client.Core.NatsConnectionState.Closed, _host.Services.GetRequiredService<TypedTasks.Internal.TypedTasksConnection>().Nats.ConnectionState);
         Assert.Equal(1, _probe.Executions("no-nats"));
+        Assert.Empty(await _host.Services.GetRequiredService<IWorkerInspector>().ListAsync(includeLost: true, Ct));
     }
 }

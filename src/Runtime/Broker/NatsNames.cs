@@ -27,6 +27,7 @@ internal sealed class NatsNames
         RevokedBucket = upper + "_REVOKED";
         LocksBucket = upper + "_LOCKS";
         LimitsBucket = upper + "_LIMITS";
+        WorkersBucket = upper + "_WORKERS";
         ScheduleWildcard = Prefix + ".scheduled.>";
         DelayedStream = upper + "_DELAYED";
         DelayedWildcard = Prefix + ".delayed.>";
@@ -72,6 +73,9 @@ internal sealed class NatsNames
 
     /// <summary>The KV bucket of rate-limit counters, one key per task type and window.</summary>
     public string LimitsBucket { get; }
+
+    /// <summary>The KV bucket of worker heartbeats, one key per running worker.</summary>
+    public string WorkersBucket { get; }
 
     /// <summary>The KV bucket of leases (the schedule mover's leadership).</summary>
     public string LocksBucket { get; }

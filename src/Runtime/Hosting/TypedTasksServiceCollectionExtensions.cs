@@ -48,6 +48,7 @@ public static class TypedTasksServiceCollectionExtensions
         services.TryAddSingleton<TaskClient>();
         services.TryAddSingleton<ITaskClient>(sp => sp.GetRequiredService<TaskClient>());
         services.TryAddSingleton<IDeadLetters, NatsDeadLetters>();
+        services.TryAddSingleton<IWorkerInspector, NatsWorkerInspector>();
         return new TypedTasksBuilder(services);
     }
 
@@ -105,6 +106,8 @@ public static class TypedTasksServiceCollectionExtensions
         services.AddSingleton<ITaskClient>(sp => sp.GetRequiredService<EagerTaskClient>());
         services.RemoveAll<IDeadLetters>();
         services.AddSingleton<IDeadLetters, NoDeadLetters>();
+        services.RemoveAll<IWorkerInspector>();
+        services.AddSingleton<IWorkerInspector, NoWorkers>();
         AddTaskContext(services);
         // A worker added before: nothing to work from.
         var workers = services.Where(d => d.ServiceType == typeof(IHostedService)

@@ -34,4 +34,11 @@ public sealed class WorkerOptions
     /// <summary>How many outcomes may be in flight to the result backend at once. Default 256.</summary>
     public int MaxPendingOutcomes { get; set; } = 256;
 
+    /// <summary>
+    /// How often the worker writes its state (queues, slots, running tasks, counts) to the workers bucket, where
+    /// <see cref="IWorkerInspector"/> reads it; a worker silent for three intervals is reported lost. Default 5 s;
+    /// <see cref="TimeSpan.Zero"/> turns heartbeats off.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
 }

@@ -159,6 +159,8 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         await CreateBucketAsync(Names.RevokedBucket, Options.RevocationExpiry, "TypedTasks revoked task ids (watched by every worker)", cancellationToken).ConfigureAwait(false);
         // A lease lapses this long after its holder's last renewal.
         await CreateBucketAsync(Names.LocksBucket, Broker.ScheduleMover.LeaseTime, "TypedTasks leases (the schedule mover)", cancellationToken).ConfigureAwait(false);
+        // Worker heartbeats; a crashed worker's last one stays an hour, reported as lost.
+        await CreateBucketAsync(Names.WorkersBucket, TimeSpan.FromHours(1), "TypedTasks worker heartbeats (key = worker id)", cancellationToken).ConfigureAwait(false);
         // Counters of fixed windows of up to an hour; older windows expire.
         await CreateBucketAsync(Names.LimitsBucket, TimeSpan.FromHours(2), "TypedTasks rate-limit counters (task type and window)", cancellationToken).ConfigureAwait(false);
 

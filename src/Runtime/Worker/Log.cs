@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(219, LogLevel.Error, "Preparing a task failed; it is handed back to the queue")]
     public static partial void RunFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(220, LogLevel.Warning, "Writing the worker's heartbeat failed; trying again at the next beat")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception);
 }

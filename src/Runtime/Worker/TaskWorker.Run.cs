@@ -9,7 +9,7 @@ namespace TypedTasks.Worker;
 internal sealed partial class TaskWorker
 {
     /// <summary>One slot: runs held messages one at a time and passes each outcome on to be settled.</summary>
-    private async Task RunnerLoopAsync()
+    private async Task RunnerLoopAsync(int slot)
     {
         await foreach (var held in _pending.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -23,6 +23,7 @@ internal sealed partial class TaskWorker
                 Interlocked.Increment(ref _running);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 // The process span (when someone listens), a child of the sender's trace context.
+                StartActive(slot, held);
                 var activity = TaskTelemetry.StartProcess(held.Header(TaskHeaders.Task) ?? "(no task name)", held.Queue, held.Header(TaskTelemetry.TraceParentHeader), held.Header(TaskTelemetry.TraceStateHeader));
                 try
                 {
@@ -40,6 +41,7 @@ internal sealed partial class TaskWorker
                     Interlocked.Decrement(ref _running);
                 }
 
+                EndActive(slot, outcome.Kind);
                 var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 AdjustPrefetch(elapsed);
                 TaskTelemetry.RecordRun(activity, outcome.TaskName, outcome.TaskId, outcome.Attempt, StateName(outcome.Kind), outcome.Error?.Message, elapsed);

@@ -62,6 +62,8 @@ internal sealed partial class TaskWorker : BackgroundService
         _limiter = new ClusterRateLimiter(connection, logger);
         _window = new FetchWindow(WindowFor(_options.Prefetch ?? AutoPrefetchStart));
         _outcomes = new SemaphoreSlim(Math.Max(1, _options.MaxPendingOutcomes));
+        _activeMessages = new HeldMessage?[_options.Concurrency];
+        _activeSince = new long[_options.Concurrency];
     }
 
     /// <summary>How many tasks are running right now.</summary>
@@ -82,10 +84,12 @@ internal sealed partial class TaskWorker : BackgroundService
         Log.Started(_logger, _workerName, string.Join(", ", queues), _options.Concurrency, _options.Prefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
         using var keepAliveCts = new CancellationTokenSource();
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
+        var heartbeat = Task.Run(() => HeartbeatLoopAsync(keepAliveCts.Token), CancellationToken.None);
         var runners = new Task[_options.Concurrency];
         for (var i = 0; i < runners.Length; i++)
         {
-            runners[i] = Task.Run(RunnerLoopAsync, CancellationToken.None);
+            var slot = i;
+            runners[i] = Task.Run(() => RunnerLoopAsync(slot), CancellationToken.None);
         }
 
         var fetchers = new Task[consumers.Count];
@@ -119,6 +123,7 @@ internal sealed partial class TaskWorker : BackgroundService
 
         keepAliveCts.Cancel();
         await keepAlive.ConfigureAwait(false);
+        await heartbeat.ConfigureAwait(false);
         Log.Stopped(_logger);
     }
 

@@ -41,7 +41,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static WorkerProcess Start(NatsServer server, string prefix, TimeSpan ackWait, int maxDeliveries = 5, TimeSpan? shutdownGracePeriod = null)
+    public static WorkerProcess Start(NatsServer server, string prefix, TimeSpan ackWait, int maxDeliveries = 5, TimeSpan? shutdownGracePeriod = null, IEnumerable<string>? settings = null)
     {
         var dll = FindAssembly();
         var start = new ProcessStartInfo("dotnet")
@@ -58,6 +58,11 @@ public sealed class WorkerProcess : IAsyncDisposable
         start.ArgumentList.Add($"--TypedTasks:Worker:AckWait={ackWait.ToString("c", CultureInfo.InvariantCulture)}");
         start.ArgumentList.Add($"--TypedTasks:Worker:MaxDeliveries={maxDeliveries.ToString(CultureInfo.InvariantCulture)}");
         start.ArgumentList.Add($"--TypedTasks:Worker:ShutdownGracePeriod={(shutdownGracePeriod ?? TimeSpan.FromMilliseconds(200)).ToString("c", CultureInfo.InvariantCulture)}");
+        foreach (var setting in settings ?? [])
+        {
+            start.ArgumentList.Add(setting);
+        }
+
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Information";
 
