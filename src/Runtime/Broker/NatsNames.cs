@@ -37,6 +37,7 @@ internal sealed class NatsNames
         TasksWildcard = Prefix + ".tasks.>";
         DeadWildcard = Prefix + ".dead.>";
         ResultsSubjectPrefix = Prefix + ".results.";
+        TaskEventsPrefix = Prefix + ".events.task.";
     }
 
     /// <summary>The lower-case prefix of subjects.</summary>
@@ -88,6 +89,9 @@ internal sealed class NatsNames
 
     /// <summary>Core-NATS subjects on which workers notify waiting producers: <c>tt.results.&lt;client&gt;</c>.</summary>
     public string ResultsSubjectPrefix { get; }
+
+    /// <summary>Core-NATS subjects of task events: <c>tt.events.task.&lt;kind&gt;</c>.</summary>
+    public string TaskEventsPrefix { get; }
 
     public string TaskSubject(string queue) => _taskSubjects.GetOrAdd(queue, static (q, prefix) => prefix + q, _taskSubjectPrefix);
 

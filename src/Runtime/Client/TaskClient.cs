@@ -133,6 +133,11 @@ internal sealed class TaskClient : ITaskClient
 
             expected = false;
             TaskTelemetry.RecordSent(task.Name, queue);
+            if (_connection.Options.SendTaskEvents)
+            {
+                await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = id, TaskName = task.Name, Queue = queue, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
+            }
+
             return id;
         }
         catch (Exception ex) when (TaskTelemetry.Failed(activity, ex))

@@ -42,6 +42,13 @@ public sealed class TypedTasksOptions
     /// a worker later than this runs. Default 1 day.</summary>
     public TimeSpan RevocationExpiry { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Whether clients and workers publish task events (sent, started, succeeded, failed, retried, revoked, dead-lettered)
+    /// on core NATS <c>tt.events.task.&lt;kind&gt;</c> for <see cref="ITaskEvents"/> (Celery's <c>-E</c> and
+    /// <c>task_send_sent_event</c>). One small publish per event, nothing stored. Default <see langword="false"/>.
+    /// </summary>
+    public bool SendTaskEvents { get; set; }
+
     /// <summary>The task stream: storage, replicas and limits.</summary>
     public BrokerOptions Broker { get; set; } = new();
 

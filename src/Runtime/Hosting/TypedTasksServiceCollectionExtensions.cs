@@ -49,6 +49,7 @@ public static class TypedTasksServiceCollectionExtensions
         services.TryAddSingleton<ITaskClient>(sp => sp.GetRequiredService<TaskClient>());
         services.TryAddSingleton<IDeadLetters, NatsDeadLetters>();
         services.TryAddSingleton<IWorkerInspector, NatsWorkerInspector>();
+        services.TryAddSingleton<ITaskEvents, NatsTaskEvents>();
         return new TypedTasksBuilder(services);
     }
 
@@ -108,6 +109,8 @@ public static class TypedTasksServiceCollectionExtensions
         services.AddSingleton<IDeadLetters, NoDeadLetters>();
         services.RemoveAll<IWorkerInspector>();
         services.AddSingleton<IWorkerInspector, NoWorkers>();
+        services.RemoveAll<ITaskEvents>();
+        services.AddSingleton<ITaskEvents, NoTaskEvents>();
         AddTaskContext(services);
         // A worker added before: nothing to work from.
         var workers = services.Where(d => d.ServiceType == typeof(IHostedService)

@@ -46,6 +46,22 @@ internal sealed partial class TaskWorker
                 AdjustPrefetch(elapsed);
                 TaskTelemetry.RecordRun(activity, outcome.TaskName, outcome.TaskId, outcome.Attempt, StateName(outcome.Kind), outcome.Error?.Message, elapsed);
                 activity?.Dispose();
+                if (_connection.Options.SendTaskEvents && EventKind(outcome.Kind) is { } kind)
+                {
+                    await TaskEventPublisher.PublishAsync(_connection, new TaskEvent
+                    {
+                        Kind = kind,
+                        Id = outcome.TaskId ?? string.Empty,
+                        TaskName = outcome.TaskName ?? string.Empty,
+                        Queue = held.Queue,
+                        Attempt = outcome.Attempt,
+                        Worker = _workerId,
+                        At = DateTimeOffset.UtcNow,
+                        Runtime = elapsed,
+                        Error = outcome.Error,
+                        NextAttemptAt = outcome.NextAttemptAt,
+                    }).ConfigureAwait(false);
+                }
             }
 
             // The slot is free now; the outcome is stored and acked beside the slots.
@@ -154,6 +170,11 @@ internal sealed partial class TaskWorker
         try
         {
             scope.ServiceProvider.GetService<TaskContextSlot>()?.Set(context);
+            if (_connection.Options.SendTaskEvents)
+            {
+                await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Started, Id = id, TaskName = name, Queue = held.Queue, Attempt = attempt, Worker = _workerId, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
+            }
+
             var invocation = new TaskInvocation(id, name, held.Body, scope.ServiceProvider, execution.Token, context);
             var invoked = task.Invoker(invocation).AsTask();
             if (task.TimeLimit is { } limit)
@@ -250,6 +271,17 @@ internal sealed partial class TaskWorker
         OutcomeKind.DeadLetter => "DEAD_LETTER",
         OutcomeKind.AlreadyDone => "DUPLICATE",
         _ => "HANDED_BACK",
+    };
+
+    /// <summary>The task event an outcome is published as (none for hand-backs and duplicates: nothing happened to the task).</summary>
+    private static TaskEventKind? EventKind(OutcomeKind kind) => kind switch
+    {
+        OutcomeKind.Success => TaskEventKind.Succeeded,
+        OutcomeKind.Failure => TaskEventKind.Failed,
+        OutcomeKind.Retry => TaskEventKind.Retried,
+        OutcomeKind.Revoked => TaskEventKind.Revoked,
+        OutcomeKind.DeadLetter => TaskEventKind.DeadLettered,
+        _ => null,
     };
 
     private static DateTimeOffset? ParseTime(string? value)
