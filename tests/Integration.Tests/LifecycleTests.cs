@@ -205,6 +205,23 @@ public sealed class LifecycleTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
+    public async Task ServerRestart_TaskWaitingForItsRetry_StillRuns()
+    {
+        await using var restartable = new NatsServer();
+        await restartable.InitializeAsync();
+        await using var app = await TestApp.StartAsync(restartable);
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.SlowRetry, HandWrittenTasks.Failures("retry-survivor", 1), cancellationToken: Ct);
+        var waiting = await WaitForStateAsync(handle, TaskState.Retry);
+
+        await restartable.KillAsync();
+        await restartable.StartAsync();
+
+        Assert.Equal(2, await handle.GetAsync(Timeout, Ct));
+        Assert.Equal([1, 2], app.Probe.Attempts("retry-survivor").Select(a => a.Attempt));
+        Assert.True(app.Probe.Attempts("retry-survivor")[1].At >= waiting.NextAttemptAt!.Value.AddMilliseconds(-50), "the retry ran before it was due");
+    }
+
+    [Fact]
     public async Task ManyScheduledTasks_DoNotDelayImmediateOnes()
     {
         await using var app = await TestApp.StartAsync(server, workerOptions: o => o.Concurrency = 4);

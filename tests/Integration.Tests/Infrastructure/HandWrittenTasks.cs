@@ -53,6 +53,15 @@ public static class HandWrittenTasks
         AutoRetryFor = static ex => ex is IOException,
     };
 
+    /// <summary>Flaky whose retry waits 2 s (fixed delay, no jitter): long enough to restart the server meanwhile.</summary>
+    public static readonly TaskDefinition<int> SlowRetry = new("tests.slow-retry", InvokeFlaky, TestJson.Default.Int32)
+    {
+        MaxRetries = 1,
+        DefaultRetryDelay = TimeSpan.FromSeconds(2),
+        RetryJitter = false,
+        AutoRetryFor = static ex => ex is IOException,
+    };
+
     /// <summary>Asks for one retry with a 300 ms countdown through its TaskContext, then succeeds.</summary>
     public static readonly TaskDefinition<int> RetryOnce = new("tests.retry-once", InvokeRetryOnce, TestJson.Default.Int32);
 
@@ -77,7 +86,7 @@ public static class HandWrittenTasks
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
         => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
             .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited)
-            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing).AddTask(Metered);
+            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing).AddTask(Metered).AddTask(SlowRetry);
 
     public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
