@@ -94,11 +94,12 @@ say "nats-server: $(command -v nats-server) ($(nats-server --version 2>&1))"
 say "dotnet: $(dotnet --version)"
 
 step "Build the samples ($configuration)"
-for project in samples/Samples.Worker/Samples.Worker.csproj samples/Samples.Web/Samples.Web.csproj; do
+for project in samples/Samples.Worker/Samples.Worker.csproj samples/Samples.Web/Samples.Web.csproj src/Cli/TypedTasks.Cli.csproj; do
   dotnet build "$project" -c "$configuration" -nologo -v quiet >"$work/build.log" 2>&1 \
     || { cat "$work/build.log" >&2; fail "dotnet build $project"; }
 done
-say "built Samples.Worker and Samples.Web"
+say "built Samples.Worker, Samples.Web and the tt command line"
+tt() { dotnet "src/Cli/bin/$configuration/net10.0/tt.dll" --url "nats://127.0.0.1:$nats_port" "$@"; }
 
 step "Start nats-server with JetStream"
 nats-server -js -a 127.0.0.1 -p -1 -sd "$work/nats" >"$work/nats.log" 2>&1 &
@@ -288,5 +289,14 @@ say "GET /workers?lost=true -> $workers"
 # The first worker stopped cleanly (story 4) and removed its heartbeat; the second is up.
 [[ $workers == *"\"processId\":$worker_pid,"* ]] || fail "the running worker (pid $worker_pid) is not listed"
 [ "$(grep -o '"processId":' <<<"$workers" | wc -l)" -eq 1 ] || fail "expected exactly one worker in GET /workers"
+
+step "The same from the shell: tt (src/Cli, docs/cli.md)"
+say "\$ tt workers"
+tt workers || fail "tt workers"
+say "\$ tt queues"
+tt queues || fail "tt queues"
+say "\$ tt status $later_task"
+tt status "$later_task" | tee "$work/tt-status.txt" || fail "tt status"
+grep -q "$later_task: SUCCESS" "$work/tt-status.txt" || fail "tt status did not say SUCCESS"
 
 step "Stop everything"

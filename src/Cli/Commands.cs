@@ -1,0 +1,286 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using TypedTasks.Backend;
+using TypedTasks.Broker;
+using TypedTasks.Internal;
+
+namespace TypedTasks.Cli;
+
+/// <summary>The commands of <c>tt</c>, each through the same services an application uses.</summary>
+internal sealed class Commands(IServiceProvider services, TextWriter output)
+{
+    private TypedTasksConnection Connection => services.GetRequiredService<TypedTasksConnection>();
+
+    public async Task<int> WorkersAsync(bool includeLost, CancellationToken cancellationToken)
+    {
+        var workers = await services.GetRequiredService<IWorkerInspector>().ListAsync(includeLost, cancellationToken).ConfigureAwait(false);
+        if (workers.Count == 0)
+        {
+            await output.WriteLineAsync(includeLost ? "no workers (none has sent a heartbeat in the last hour)" : "no workers up").ConfigureAwait(false);
+            return 0;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var rows = new List<string[]> { new[] { "WORKER", "STATE", "QUEUES", "BUSY", "DONE", "FAILED", "LAST HEARTBEAT" } };
+        rows.AddRange(workers.Select(w => new[]
+        {
+            w.Id,
+            w.IsAliveAt(now) ? "up" : "lost",
+            string.Join(',', w.Queues),
+            $"{w.Active.Count}/{w.Concurrency}",
+            w.Processed.ToString(CultureInfo.InvariantCulture),
+            w.Failed.ToString(CultureInfo.InvariantCulture),
+            Ago(now - w.HeartbeatAt),
+        }));
+        await WriteTableAsync(rows).ConfigureAwait(false);
+        foreach (var worker in workers)
+        {
+            foreach (var task in worker.Active)
+            {
+                await output.WriteLineAsync($"  {worker.Id} runs {task.TaskName}[{task.Id}] attempt {task.Attempt}, for {Ago(now - task.StartedAt)}").ConfigureAwait(false);
+            }
+        }
+
+        return 0;
+    }
+
+    public async Task<int> QueuesAsync(CancellationToken cancellationToken)
+    {
+        var connection = Connection;
+        await connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+        var names = connection.Names;
+        var js = connection.JetStream;
+        var tasks = await js.GetStreamAsync(names.TasksStream, new StreamInfoRequest { SubjectsFilter = names.TaskSubject("*") }, cancellationToken).ConfigureAwait(false);
+        var stored = tasks.Info.State.Subjects ?? new Dictionary<string, long>();
+        var consumers = new Dictionary<string, ConsumerInfo>(StringComparer.Ordinal);
+        await foreach (var consumer in js.ListConsumersAsync(names.TasksStream, cancellationToken).ConfigureAwait(false))
+        {
+            if (consumer.Info.Config.FilterSubject is { } filter)
+            {
+                consumers[filter] = consumer.Info;
+            }
+        }
+
+        var subjects = stored.Keys.Union(consumers.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var rows = new List<string[]> { new[] { "QUEUE", "STORED", "WAITING", "HELD BY WORKERS", "CONSUMER" } };
+        foreach (var subject in subjects)
+        {
+            consumers.TryGetValue(subject, out var info);
+            stored.TryGetValue(subject, out var count);
+            rows.Add(new[]
+            {
+                subject[(names.Prefix.Length + ".tasks.".Length)..],
+                count.ToString(CultureInfo.InvariantCulture),
+                info is null ? "-" : info.NumPending.ToString(CultureInfo.InvariantCulture),
+                info is null ? "-" : info.NumAckPending.ToString(CultureInfo.InvariantCulture),
+                info?.Name ?? "(none: no worker has served it)",
+            });
+        }
+
+        if (subjects.Count == 0)
+        {
+            await output.WriteLineAsync("no queues (no task sent and no worker started on this prefix)").ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteTableAsync(rows).ConfigureAwait(false);
+        }
+
+        var waiting = connection.WaitingStream;
+        try
+        {
+            var later = await js.GetStreamAsync(waiting, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync($"due later: {later.Info.State.Messages} in {waiting} ({(connection.NativeScheduling ? "the server's scheduled delivery" : "the schedule stream")})").ConfigureAwait(false);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            await output.WriteLineAsync($"due later: 0 ({waiting} does not exist)").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    public async Task<int> StatusAsync(string id, CancellationToken cancellationToken)
+    {
+        var record = await services.GetRequiredService<NatsResultStore>().GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            await output.WriteLineAsync($"{id}: PENDING (no record: queued, due later, unknown, expired, or a task that ignores its result)").ConfigureAwait(false);
+            return 0;
+        }
+
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{id}: {record.State.ToWireName()}\n");
+        text.Append(CultureInfo.InvariantCulture, $"  task:      {record.TaskName}\n");
+        text.Append(CultureInfo.InvariantCulture, $"  attempts:  {record.Attempts}\n");
+        Line(text, "worker", record.Worker);
+        Line(text, "sent", record.SentAt?.ToString("O", CultureInfo.InvariantCulture));
+        Line(text, "started", record.StartedAt?.ToString("O", CultureInfo.InvariantCulture));
+        Line(text, "completed", record.CompletedAt?.ToString("O", CultureInfo.InvariantCulture));
+        Line(text, "next try", record.NextAttemptAt?.ToString("O", CultureInfo.InvariantCulture));
+        if (record.Progress is { } progress)
+        {
+            Line(text, "progress", $"{progress.Fraction:P0}{(progress.Note is null ? string.Empty : " — " + progress.Note)}");
+        }
+
+        if (!record.ResultJson.IsEmpty)
+        {
+            Line(text, "result", Encoding.UTF8.GetString(record.ResultJson.Span));
+        }
+
+        if (record.Error is { } error)
+        {
+            Line(text, "error", $"{error.Type}: {error.Message}");
+        }
+
+        await output.WriteAsync(text.ToString()).ConfigureAwait(false);
+        return 0;
+    }
+
+    public async Task<int> RevokeAsync(string id, bool terminate, CancellationToken cancellationToken)
+    {
+        if (!NatsNames.IsValidTaskId(id))
+        {
+            throw new ArgumentException($"'{id}' is not a task id: 1 to 128 letters, digits, '-' and '_'.");
+        }
+
+        var store = services.GetRequiredService<NatsResultStore>();
+        var record = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        await store.RevokeAsync(id, record?.TaskName ?? string.Empty, terminate, cancellationToken).ConfigureAwait(false);
+        var final = record?.State.IsFinal() == true ? $" (it had ended already: {record.State.ToWireName()})" : string.Empty;
+        await output.WriteLineAsync($"revoked {id}{(terminate ? ", terminating it if it runs" : string.Empty)}{final}").ConfigureAwait(false);
+        return 0;
+    }
+
+    public async Task<int> EventsAsync(IReadOnlyCollection<TaskEventKind> kinds, CancellationToken cancellationToken)
+    {
+        await using var feed = await services.GetRequiredService<ITaskEvents>().SubscribeAsync(kinds, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync($"listening to {Connection.Names.TaskEventsPrefix}* (workers and clients need TypedTasks:SendTaskEvents=true; Ctrl+C stops)").ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var e in feed.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var line = new StringBuilder();
+            line.Append(CultureInfo.InvariantCulture, $"{e.At:HH:mm:ss.fff} {TaskEventName(e.Kind),-13} {e.TaskName}[{e.Id}]");
+            if (e.Attempt is { } attempt)
+            {
+                line.Append(CultureInfo.InvariantCulture, $" attempt {attempt}");
+            }
+
+            if (e.Worker is { } worker)
+            {
+                line.Append(CultureInfo.InvariantCulture, $" on {worker}");
+            }
+
+            if (e.Runtime is { } runtime)
+            {
+                line.Append(CultureInfo.InvariantCulture, $" in {runtime.TotalMilliseconds:F1} ms");
+            }
+
+            if (e.Error is { } error)
+            {
+                line.Append(CultureInfo.InvariantCulture, $": {error.Type}: {error.Message}");
+            }
+
+            await output.WriteLineAsync(line.ToString()).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    public async Task<int> DeadListAsync(string? queue, CancellationToken cancellationToken)
+    {
+        var rows = new List<string[]> { new[] { "SEQ", "QUEUE", "TASK", "ID", "DEAD AT", "REASON" } };
+        await foreach (var dead in services.GetRequiredService<IDeadLetters>().ListAsync(queue, cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new[]
+            {
+                dead.Sequence.ToString(CultureInfo.InvariantCulture),
+                dead.Queue,
+                dead.TaskName ?? "-",
+                dead.TaskId ?? "-",
+                dead.DeadAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
+                dead.Reason,
+            });
+        }
+
+        if (rows.Count == 1)
+        {
+            await output.WriteLineAsync(queue is null ? "no dead letters" : $"no dead letters from queue '{queue}'").ConfigureAwait(false);
+            return 0;
+        }
+
+        await WriteTableAsync(rows).ConfigureAwait(false);
+        return 0;
+    }
+
+    public async Task<int> DeadRequeueAsync(ulong? sequence, string? queue, CancellationToken cancellationToken)
+    {
+        var deadLetters = services.GetRequiredService<IDeadLetters>();
+        if (sequence is { } one)
+        {
+            if (!await deadLetters.RequeueAsync(one, cancellationToken).ConfigureAwait(false))
+            {
+                await output.WriteLineAsync($"no dead letter {one} (see tt dead list)").ConfigureAwait(false);
+                return 1;
+            }
+
+            await output.WriteLineAsync($"requeued dead letter {one}").ConfigureAwait(false);
+            return 0;
+        }
+
+        var count = await deadLetters.RequeueAllAsync(queue, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync($"requeued {count} dead letter{(count == 1 ? string.Empty : "s")}").ConfigureAwait(false);
+        return 0;
+    }
+
+    public async Task<int> DeadPurgeAsync(string? queue, CancellationToken cancellationToken)
+    {
+        var count = await services.GetRequiredService<IDeadLetters>().PurgeAsync(queue, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync($"deleted {count} dead letter{(count == 1 ? string.Empty : "s")}").ConfigureAwait(false);
+        return 0;
+    }
+
+    public async Task<int> PurgeAsync(string queue, CancellationToken cancellationToken)
+    {
+        if (!NatsNames.IsValidQueue(queue))
+        {
+            throw new ArgumentException($"'{queue}' is not a queue name: letters, digits, '-' and '_'.");
+        }
+
+        var connection = Connection;
+        await connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+        var purged = await connection.JetStream.PurgeStreamAsync(connection.Names.TasksStream, new StreamPurgeRequest { Filter = connection.Names.TaskSubject(queue) }, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync($"deleted {purged.Purged} task{(purged.Purged == 1 ? string.Empty : "s")} from queue '{queue}' (tasks already running finish; tasks due later are not touched)").ConfigureAwait(false);
+        return 0;
+    }
+
+    private static string TaskEventName(TaskEventKind kind) => kind == TaskEventKind.DeadLettered ? "dead_lettered" : kind.ToString().ToLowerInvariant();
+
+    private static void Line(StringBuilder text, string name, string? value)
+    {
+        if (value is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  {name + ":",-10} {value}\n");
+        }
+    }
+
+    private static string Ago(TimeSpan age)
+        => age.TotalSeconds < 1 ? $"{Math.Max(0, age.TotalMilliseconds):F0} ms ago"
+            : age.TotalMinutes < 1 ? $"{age.TotalSeconds:F0} s ago"
+            : age.TotalHours < 1 ? $"{age.TotalMinutes:F0} min ago"
+            : $"{age.TotalHours:F1} h ago";
+
+    private async Task WriteTableAsync(List<string[]> rows)
+    {
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var row in rows)
+        {
+            var line = string.Join("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c])));
+            await output.WriteLineAsync(line.TrimEnd()).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace TypedTasks.Cli;
+
+/// <summary>Parses <c>tt</c>'s command line and runs one command against a NATS server.</summary>
+public static class TtCommand
+{
+    /// <summary>The usage text.</summary>
+    public const string Usage = """
+        usage: tt [--url nats://host:4222] [--prefix tt] <command> [arguments]
+
+        commands:
+          workers [--lost]                 the workers that are up (with --lost: also those that stopped answering)
+          queues                           per queue: waiting, running (held by workers), and tasks due later
+          status <task-id>                 a task's record: state, attempts, worker, times, result or error
+          revoke <task-id> [--terminate]   revoke a task (with --terminate: also cancel it if it runs)
+          events [--kind <kind>]...        task events as they happen, until Ctrl+C (workers need SendTaskEvents)
+          dead list [--queue <q>]          dead letters with their reasons
+          dead requeue <seq> | --all [--queue <q>]
+                                           send dead letters back to their queues (same task ids)
+          dead purge [--queue <q>] --yes   delete dead letters
+          purge <queue> --yes              delete every task waiting in a queue (not the running ones)
+
+        The server and prefix also come from the environment, as for applications: TypedTasks__Url, TypedTasks__Prefix.
+        Exit codes: 0 done, 1 failed (a message says why), 2 bad usage.
+        """;
+
+    /// <summary>Runs <c>tt</c> with <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="output">Where results go.</param>
+    /// <param name="error">Where errors and usage go.</param>
+    /// <param name="cancellationToken">Ends a waiting command (events) or cancels a running one.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var rest = new List<string>();
+        var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--url" when i + 1 < args.Length:
+                    settings["TypedTasks:Url"] = args[++i];
+                    break;
+                case "--prefix" when i + 1 < args.Length:
+                    settings["TypedTasks:Prefix"] = args[++i];
+                    break;
+                case "-h" or "--help":
+                    await output.WriteLineAsync(Usage).ConfigureAwait(false);
+                    return 0;
+                default:
+                    rest.Add(args[i]);
+                    break;
+            }
+        }
+
+        if (rest.Count == 0)
+        {
+            await error.WriteLineAsync(Usage).ConfigureAwait(false);
+            return 2;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.Services.AddTypedTasks(builder.Configuration, o =>
+        {
+            o.ConnectionName = "tt";
+            // Looking never creates: what is missing is reported.
+            o.CreateInfrastructure = false;
+        });
+        using var host = builder.Build();
+        var commands = new Commands(host.Services, output);
+        try
+        {
+            return rest[0] switch
+            {
+                "workers" => await commands.WorkersAsync(Flag(rest, "--lost"), cancellationToken).ConfigureAwait(false),
+                "queues" => await commands.QueuesAsync(cancellationToken).ConfigureAwait(false),
+                "status" when rest.Count == 2 => await commands.StatusAsync(rest[1], cancellationToken).ConfigureAwait(false),
+                "revoke" when rest.Count >= 2 => await commands.RevokeAsync(rest[1], Flag(rest, "--terminate"), cancellationToken).ConfigureAwait(false),
+                "events" => await commands.EventsAsync(Kinds(rest), cancellationToken).ConfigureAwait(false),
+                "dead" when rest.Count >= 2 && rest[1] == "list" => await commands.DeadListAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
+                "dead" when rest.Count >= 3 && rest[1] == "requeue" => await commands.DeadRequeueAsync(rest[2] == "--all" ? null : ParseSequence(rest[2]), Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
+                "dead" when rest.Count >= 2 && rest[1] == "purge" => Flag(rest, "--yes")
+                    ? await commands.DeadPurgeAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false)
+                    : await RefuseAsync(error, "dead purge deletes dead letters for good: add --yes to do it.").ConfigureAwait(false),
+                "purge" when rest.Count >= 2 => Flag(rest, "--yes")
+                    ? await commands.PurgeAsync(rest[1], cancellationToken).ConfigureAwait(false)
+                    : await RefuseAsync(error, $"purge deletes every task waiting in queue '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
+                _ => await UsageErrorAsync(error, $"unknown command or missing argument: {string.Join(' ', rest)}").ConfigureAwait(false),
+            };
+        }
+        catch (UsageException ex)
+        {
+            return await UsageErrorAsync(error, ex.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (Exception ex) when (ex is TypedTasksException or NATS.Client.Core.NatsException or TimeoutException or ArgumentException)
+        {
+            var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TypedTasksOptions>>().Value;
+            var why = ex is NATS.Client.JetStream.NatsJSApiException { Error.Code: 404 }
+                ? $"{ex.Message}: nothing on prefix '{options.Prefix}' yet, or not this part (no application with this prefix has created it)"
+                : ex.Message;
+            await error.WriteLineAsync($"tt: {why} (server {options.Url})").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private static bool Flag(List<string> args, string name) => args.Contains(name, StringComparer.Ordinal);
+
+    private static string? Option(List<string> args, string name)
+    {
+        var at = args.IndexOf(name);
+        return at >= 0 && at + 1 < args.Count ? args[at + 1] : null;
+    }
+
+    private static List<TaskEventKind> Kinds(List<string> args)
+    {
+        var kinds = new List<TaskEventKind>();
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == "--kind")
+            {
+                kinds.Add(Enum.TryParse<TaskEventKind>(args[i + 1].Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var kind)
+                    ? kind
+                    : throw new UsageException($"unknown event kind '{args[i + 1]}': use {string.Join(", ", Enum.GetNames<TaskEventKind>().Select(n => n.ToLowerInvariant()))}."));
+            }
+        }
+
+        return kinds;
+    }
+
+    private static ulong ParseSequence(string text)
+        => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? sequence
+            : throw new UsageException($"'{text}' is not a dead-letter sequence number (see tt dead list) nor --all.");
+
+    private static async Task<int> UsageErrorAsync(TextWriter error, string message)
+    {
+        await error.WriteLineAsync("tt: " + message).ConfigureAwait(false);
+        await error.WriteLineAsync(Usage).ConfigureAwait(false);
+        return 2;
+    }
+
+    private static async Task<int> RefuseAsync(TextWriter error, string message)
+    {
+        await error.WriteLineAsync("tt: " + message).ConfigureAwait(false);
+        return 2;
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+}

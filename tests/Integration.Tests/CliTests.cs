@@ -1,0 +1,170 @@
+using TypedTasks.Cli;
+using TypedTasks.Integration.Tests.Infrastructure;
+
+namespace TypedTasks.Integration.Tests;
+
+/// <summary>The <c>tt</c> command line, run in-process against a real nats-server and a running app.</summary>
+public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Workers_ListsTheRunningWorker()
+    {
+        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(200));
+
+        var (code, output, _) = await TtAsync(app, "workers");
+
+        Assert.Equal(0, code);
+        Assert.Contains(app.WorkerService.Id, output, StringComparison.Ordinal);
+        Assert.Contains(" up ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_ShowsStateAndResult_AndPendingForAnUnknownId()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
+        await handle.GetAsync(Timeout, Ct);
+
+        var (code, output, _) = await TtAsync(app, "status", handle.Id);
+        var (_, unknown, _) = await TtAsync(app, "status", "no-such-task");
+
+        Assert.Equal(0, code);
+        Assert.Contains($"{handle.Id}: SUCCESS", output, StringComparison.Ordinal);
+        Assert.Contains("result:    42", output, StringComparison.Ordinal);
+        Assert.Contains("no-such-task: PENDING", unknown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Queues_ShowWaitingTasks_AndPurgeDeletesThemOnlyWithYes()
+    {
+        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.Queues = ["default"]);
+        for (var i = 0; i < 3; i++)
+        {
+            await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(i), new TaskOptions { Queue = "idle" }, Ct);
+        }
+
+        var (_, queues, _) = await TtAsync(app, "queues");
+        var (refused, _, why) = await TtAsync(app, "purge", "idle");
+        var (purgeCode, purged, _) = await TtAsync(app, "purge", "idle", "--yes");
+        var (_, after, _) = await TtAsync(app, "queues");
+
+        Assert.Matches(@"(?m)^idle\s+3\s+-\s+-\s+\(none", queues);
+        Assert.Equal(2, refused);
+        Assert.Contains("--yes", why, StringComparison.Ordinal);
+        Assert.Equal(0, purgeCode);
+        Assert.Contains("deleted 3 tasks from queue 'idle'", purged, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^idle\s+[1-9]", after);
+    }
+
+    [Fact]
+    public async Task DeadLetters_ListedWithTheirReason_AndRequeued()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.NotRegistered, HandWrittenTasks.Value(1), cancellationToken: Ct);
+        await Assert.ThrowsAsync<TaskFailedException>(async () => await handle.GetAsync(Timeout, Ct));
+
+        var (_, list, _) = await TtAsync(app, "dead", "list");
+        var (code, requeued, _) = await TtAsync(app, "dead", "requeue", "--all");
+
+        Assert.Contains(handle.Id, list, StringComparison.Ordinal);
+        Assert.Contains("tests.not-registered", list, StringComparison.Ordinal);
+        Assert.Equal(0, code);
+        Assert.Contains("requeued 1 dead letter", requeued, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoke_ThenStatusSaysRevoked()
+    {
+        await using var app = await TestApp.StartAsync(server, worker: false);
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
+
+        var (code, revoked, _) = await TtAsync(app, "revoke", handle.Id);
+        var (_, status, _) = await TtAsync(app, "status", handle.Id);
+
+        Assert.Equal(0, code);
+        Assert.Contains($"revoked {handle.Id}", revoked, StringComparison.Ordinal);
+        Assert.Contains($"{handle.Id}: REVOKED", status, StringComparison.Ordinal);
+        Assert.Equal(TaskState.Revoked, await handle.GetStatusAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Events_PrintsTaskEventsUntilCancelled()
+    {
+        await using var app = await TestApp.StartAsync(server, options: o => o.SendTaskEvents = true);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var output = new SignallingWriter("succeeded");
+        var running = TtCommand.RunAsync(["--url", server.Url, "--prefix", app.Prefix, "events"], output, TextWriter.Null, stop.Token);
+        await output.Seen("listening to").WaitAsync(Timeout, Ct);
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(5), cancellationToken: Ct);
+        await output.Seen("succeeded").WaitAsync(Timeout, Ct);
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await running.WaitAsync(Timeout, Ct));
+        Assert.Contains($"tests.echo[{handle.Id}] attempt 1 on {app.WorkerService.Id}", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadUsage_ExitCode2WithUsage_AndAMissingPrefixIsExplained()
+    {
+        var (usage, _, help) = await TtAsync(url: server.Url, prefix: "tt", "frobnicate");
+        var (missing, _, why) = await TtAsync(url: server.Url, prefix: "nothing_here", "queues");
+
+        Assert.Equal(2, usage);
+        Assert.Contains("usage: tt", help, StringComparison.Ordinal);
+        Assert.Equal(1, missing);
+        Assert.Contains("nothing on prefix 'nothing_here'", why, StringComparison.Ordinal);
+    }
+
+    private Task<(int Code, string Output, string Error)> TtAsync(TestApp app, params string[] args) => TtAsync(server.Url, app.Prefix, args);
+
+    private static async Task<(int Code, string Output, string Error)> TtAsync(string url, string prefix, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await TtCommand.RunAsync(["--url", url, "--prefix", prefix, .. args], output, error, Ct).WaitAsync(Timeout, Ct);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>A writer that signals when a line containing a text was written.</summary>
+    private sealed class SignallingWriter(params string[] texts) : StringWriter
+    {
+        private readonly Dictionary<string, TaskCompletionSource> _seen = texts.Append("listening to").Distinct().ToDictionary(t => t, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        public Task Seen(string text) => _seen[text].Task;
+
+        public override void WriteLine(string? value)
+        {
+            lock (this)
+            {
+                base.WriteLine(value);
+            }
+
+            foreach (var (text, seen) in _seen)
+            {
+                if (value?.Contains(text, StringComparison.Ordinal) == true)
+                {
+                    seen.TrySetResult();
+                }
+            }
+        }
+
+        public override Task WriteLineAsync(string? value)
+        {
+            WriteLine(value);
+            return Task.CompletedTask;
+        }
+
+        public override string ToString()
+        {
+            lock (this)
+            {
+                return base.ToString();
+            }
+        }
+    }
+}
