@@ -140,6 +140,8 @@ wait_until "web app listening" "$web_pid" grep -q 'Now listening on: http://127.
 web="$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/web.log" | head -n 1)"
 wait_until "web app answering GET /" "$web_pid" curl -fsS -o /dev/null "$web/"
 say "web app pid $web_pid on $web"
+say "GET /healthz -> $(curl -fsS "$web/healthz")" || fail "GET /healthz"
+[ "$(curl -fsS "$web/healthz")" = "Healthy" ] || fail "the web app's TypedTasks health check is not Healthy"
 
 # poll_status URL FINAL: polls a status endpoint every 0.5 s until its "status" is FINAL (or FAILURE),
 # printing each state it sees once; leaves the last response in $status_body.

@@ -7,12 +7,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSampleServices(builder.Configuration);
 builder.Services.AddSingleton<FeedbackStore>();
 builder.Services.AddTypedTasks(builder.Configuration);
+builder.Services.AddHealthChecks().AddTypedTasks();
 
 var app = builder.Build();
 app.MapGet("/", () => Results.Content(IndexPage.Html, "text/html; charset=utf-8"));
 app.MapFeedbackEndpoints();
 app.MapReportEndpoints();
 app.MapWorkerEndpoints();
+app.MapHealthChecks("/healthz");
 await app.RunAsync();
 
 /// <summary>The web app's entry point; public so that tests can host it (<c>WebApplicationFactory&lt;Program&gt;</c>).</summary>

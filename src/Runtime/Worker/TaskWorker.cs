@@ -69,6 +69,9 @@ internal sealed partial class TaskWorker : BackgroundService
     /// <summary>How many tasks are running right now.</summary>
     public int Running => Volatile.Read(ref _running);
 
+    /// <summary>Whether the worker is shutting down (it takes no new tasks).</summary>
+    public bool IsStopping => _stopping;
+
     /// <summary>Completes once the consumers exist and the worker is pulling tasks.</summary>
     public Task Started => _started.Task;
 

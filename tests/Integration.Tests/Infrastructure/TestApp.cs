@@ -36,7 +36,8 @@ public sealed class TestApp : IAsyncDisposable
         Action<TypedTasksBuilder>? tasks = null,
         Action<WorkerOptions>? workerOptions = null,
         Action<TypedTasksOptions>? options = null,
-        Probe? probe = null)
+        Probe? probe = null,
+        Action<IServiceCollection>? services = null)
     {
         prefix ??= NewPrefix();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
@@ -66,6 +67,7 @@ public sealed class TestApp : IAsyncDisposable
             });
         }
 
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         var app = new TestApp(host, prefix);
