@@ -11,7 +11,7 @@ using TypedTasks.Telemetry;
 namespace TypedTasks;
 
 /// <summary>Sends tasks to the NATS JetStream broker and hands out handles backed by the KV result store.</summary>
-internal sealed class TaskClient : ITaskClient
+internal sealed class TaskClient : TaskClientBase
 {
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
@@ -19,41 +19,13 @@ internal sealed class TaskClient : ITaskClient
     private readonly NatsResultStore _results;
 
     public TaskClient(TypedTasksConnection connection, NatsResultStore results)
+        : base(results)
     {
         _connection = connection;
         _results = results;
     }
 
-    public async ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
-        where TArguments : ITaskArguments
-    {
-        var id = await PublishAsync(task, arguments, options, cancellationToken).ConfigureAwait(false);
-        return new TaskHandle(_results, id, task.Name, local: true);
-    }
-
-    public async ValueTask<TaskHandle<TResult>> EnqueueAsync<TArguments, TResult>(TaskDefinition<TResult> task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
-        where TArguments : ITaskArguments
-    {
-        var id = await PublishAsync(task, arguments, options, cancellationToken).ConfigureAwait(false);
-        return new TaskHandle<TResult>(_results, id, task, local: true);
-    }
-
-    public TaskHandle GetHandle(TaskDefinition task, string id)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return new TaskHandle(_results, id, task.Name, local: false);
-    }
-
-    public TaskHandle<TResult> GetHandle<TResult>(TaskDefinition<TResult> task, string id)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return new TaskHandle<TResult>(_results, id, task, local: false);
-    }
-
-    private async ValueTask<string> PublishAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
-        where TArguments : ITaskArguments
+    protected override async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
         var queue = options?.Queue ?? task.Queue;

@@ -12,7 +12,7 @@ namespace TypedTasks.Eager;
 /// the caller, through the same JSON round trip of the arguments, DI scope, task context and retry policy as a worker,
 /// and stores the outcome in memory before it returns. No NATS connection is made.
 /// </summary>
-internal sealed class EagerTaskClient : ITaskClient
+internal sealed class EagerTaskClient : TaskClientBase
 {
     private readonly InMemoryResultStore _results;
     private readonly IServiceScopeFactory _scopes;
@@ -20,42 +20,14 @@ internal sealed class EagerTaskClient : ITaskClient
     private readonly string _worker = "eager/" + Environment.ProcessId;
 
     public EagerTaskClient(InMemoryResultStore results, IServiceScopeFactory scopes, IOptions<EagerOptions> options)
+        : base(results)
     {
         _results = results;
         _scopes = scopes;
         _options = options.Value;
     }
 
-    public async ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
-        where TArguments : ITaskArguments
-    {
-        var id = await RunAsync(task, arguments, options, cancellationToken).ConfigureAwait(false);
-        return new TaskHandle(_results, id, task.Name, local: true);
-    }
-
-    public async ValueTask<TaskHandle<TResult>> EnqueueAsync<TArguments, TResult>(TaskDefinition<TResult> task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
-        where TArguments : ITaskArguments
-    {
-        var id = await RunAsync(task, arguments, options, cancellationToken).ConfigureAwait(false);
-        return new TaskHandle<TResult>(_results, id, task, local: true);
-    }
-
-    public TaskHandle GetHandle(TaskDefinition task, string id)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return new TaskHandle(_results, id, task.Name, local: false);
-    }
-
-    public TaskHandle<TResult> GetHandle<TResult>(TaskDefinition<TResult> task, string id)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return new TaskHandle<TResult>(_results, id, task, local: false);
-    }
-
-    private async ValueTask<string> RunAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
-        where TArguments : ITaskArguments
+    protected override async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
         var id = options?.TaskId ?? TaskClient.NewTaskId();
