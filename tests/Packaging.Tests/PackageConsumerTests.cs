@@ -152,6 +152,43 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
     }
 
     [Fact]
+    public async Task Tool_InstallsFromThePackage_AndTalksToAServer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pack = await package.PackToolOnceAsync(ct);
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+        var tools = Path.Combine(package.Root, "tools");
+        var install = await DotNetCli.RunAsync(package.Root, TimeSpan.FromMinutes(3), ct,
+            "tool", "install", "TypedTasks.Cli", "--tool-path", tools, "--add-source", package.Feed, "--version", package.Version);
+        Assert.True(install.ExitCode == 0, install.ToString());
+        await using var nats = await NatsServer.StartAsync(ct);
+
+        var help = await RunToolAsync(Path.Combine(tools, "tt"), ct, "--help");
+        var queues = await RunToolAsync(Path.Combine(tools, "tt"), ct, "--url", nats.Url, "queues");
+
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("usage: tt", help.Output, StringComparison.Ordinal);
+        // A fresh server: tt connects, finds nothing on the prefix and says so (it never creates streams).
+        Assert.Equal(1, queues.ExitCode);
+        Assert.Contains("nothing on prefix 'tt'", queues.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<CommandResult> RunToolAsync(string tool, CancellationToken cancellationToken, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromMinutes(1), cancellationToken);
+        return new CommandResult(tool + " " + string.Join(' ', arguments), process.ExitCode, await output + await error);
+    }
+
+    [Fact]
     public async Task Build_TaskInNonPartialType_FailsWithTT0001()
     {
         Assert.True(package.Pack.ExitCode == 0, package.Pack.ToString());

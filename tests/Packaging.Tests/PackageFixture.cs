@@ -10,6 +10,7 @@ public sealed class PackageFixture : IAsyncLifetime
     private static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(5);
 
     private readonly Dictionary<string, Task<(ConsumerProject, CommandResult)>> _consumers = new(StringComparer.Ordinal);
+    private Task<CommandResult>? _packTool;
 
     /// <summary>The temp folder of this run: <c>src</c> (the copy), <c>feed</c>, and one folder per consumer.</summary>
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "typedtasks-packaging-" + Guid.NewGuid().ToString("N")[..12]);
@@ -44,6 +45,16 @@ public sealed class PackageFixture : IAsyncLifetime
             "pack", "src/Runtime/TypedTasks.csproj", "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
     }
 
+    /// <summary>Packs the <c>tt</c> tool (TypedTasks.Cli) into the feed once per run, with the same version.</summary>
+    public Task<CommandResult> PackToolOnceAsync(CancellationToken cancellationToken)
+    {
+        lock (_consumers)
+        {
+            return _packTool ??= DotNetCli.RunAsync(Path.Combine(Root, "src"), PackTimeout, cancellationToken,
+                "pack", "src/Cli/TypedTasks.Cli.csproj", "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
+        }
+    }
+
     /// <summary>Writes and builds a consumer project once per run; later callers share the first build.</summary>
     public Task<(ConsumerProject Consumer, CommandResult Build)> BuildConsumerOnceAsync(string name, string program, CancellationToken cancellationToken)
     {
@@ -73,6 +84,7 @@ public sealed class PackageFixture : IAsyncLifetime
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         TryDelete(Path.Combine(cache, "typedtasks", Version.ToLowerInvariant()));
+        TryDelete(Path.Combine(cache, "typedtasks.cli", Version.ToLowerInvariant()));
         return ValueTask.CompletedTask;
     }
 
