@@ -142,6 +142,12 @@ wait_until "web app answering GET /" "$web_pid" curl -fsS -o /dev/null "$web/"
 say "web app pid $web_pid on $web"
 say "GET /healthz -> $(curl -fsS "$web/healthz")" || fail "GET /healthz"
 [ "$(curl -fsS "$web/healthz")" = "Healthy" ] || fail "the web app's TypedTasks health check is not Healthy"
+# The page's live list of task events, as a browser's EventSource reads it (SendTaskEvents is on in both apps).
+curl -sN -D "$work/events.headers" "$web/events" >"$work/events.sse" 2>/dev/null &
+pids+=("$!")
+# The endpoint subscribes before it answers: once the headers are here, no event is missed.
+wait_until "GET /events answering" "$!" grep -q "text/event-stream" "$work/events.headers"
+say "listening to GET /events (server-sent task events) into $work/events.sse"
 
 # poll_status URL FINAL: polls a status endpoint every 0.5 s until its "status" is FINAL (or FAILURE),
 # printing each state it sees once; leaves the last response in $status_body.
@@ -291,6 +297,15 @@ say "GET /workers?lost=true -> $workers"
 # The first worker stopped cleanly (story 4) and removed its heartbeat; the second is up.
 [[ $workers == *"\"processId\":$worker_pid,"* ]] || fail "the running worker (pid $worker_pid) is not listed"
 [ "$(grep -o '"processId":' <<<"$workers" | wc -l)" -eq 1 ] || fail "expected exactly one worker in GET /workers"
+
+step "Task events seen by the page's live list (GET /events)"
+for kind in Sent Started Succeeded Failed Retried Revoked DeadLettered; do
+  n=$(grep -c "\"kind\":\"$kind\"" "$work/events.sse" || true)
+  [ "$n" -gt 0 ] && say "  $kind: $n"
+done
+grep -q "\"kind\":\"Succeeded\",\"id\":\"$email_task\"" "$work/events.sse" \
+  || fail "no Succeeded event for the feedback email task $email_task in GET /events"
+say "  e.g. $(grep -m1 "\"kind\":\"Succeeded\",\"id\":\"$email_task\"" "$work/events.sse" | cut -c1-160)…"
 
 step "The same from the shell: tt (src/Cli, docs/cli.md)"
 say "\$ tt workers"

@@ -1,6 +1,9 @@
 namespace Samples.Web;
 
-/// <summary>The sample's only page: a feedback form, and a report button that polls the status every 500 ms.</summary>
+/// <summary>
+/// The sample's only page: a feedback form, a report button that polls the status every 500 ms, the workers (from their
+/// heartbeats) and a live list of task events (server-sent events).
+/// </summary>
 internal static class IndexPage
 {
     /// <summary>The HTML, with its script inline.</summary>
@@ -13,7 +16,7 @@ internal static class IndexPage
   <style>
     body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; line-height: 1.5; }
     section { border: 1px solid #ccc; border-radius: 6px; padding: 1rem; margin-bottom: 1rem; }
-    output { display: block; margin-top: .5rem; font-family: monospace; }
+    output { display: block; margin-top: .5rem; font-family: monospace; white-space: pre-wrap; }
   </style>
 </head>
 <body>
@@ -38,7 +41,34 @@ internal static class IndexPage
     <output id="report-out"></output>
   </section>
 
+  <section>
+    <h2>Workers</h2>
+    <output id="workers">…</output>
+  </section>
+
+  <section>
+    <h2>Task events</h2>
+    <output id="events"></output>
+  </section>
+
   <script>
+    async function showWorkers() {
+      const workers = await (await fetch('/workers')).json();
+      document.getElementById('workers').textContent = workers.length === 0 ? 'no workers up'
+        : workers.map(w => `${w.id}: ${w.active.length}/${w.concurrency} busy, ${w.processed} done, queues ${w.queues.join(', ')}`).join('\n');
+    }
+    showWorkers();
+    setInterval(showWorkers, 2000);
+
+    const eventsOut = document.getElementById('events');
+    new EventSource('/events').addEventListener('task', message => {
+      const e = JSON.parse(message.data);
+      const line = document.createElement('div');
+      line.textContent = `${e.at.substring(11, 23)} ${e.kind} ${e.taskName.split('.').pop()} ${e.id.substring(0, 8)}…` + (e.error ? ` ${e.error.message}` : '');
+      eventsOut.prepend(line);
+      while (eventsOut.childElementCount > 20) eventsOut.lastChild.remove();
+    });
+
     const feedbackOut = document.getElementById('feedback-out');
     document.getElementById('feedback').addEventListener('submit', async event => {
       event.preventDefault();

@@ -8,12 +8,15 @@ builder.Services.AddSampleServices(builder.Configuration);
 builder.Services.AddSingleton<FeedbackStore>();
 builder.Services.AddTypedTasks(builder.Configuration);
 builder.Services.AddHealthChecks().AddTypedTasks();
+// Enum names, not numbers, in JSON answers and in the task events the page shows.
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
 var app = builder.Build();
 app.MapGet("/", () => Results.Content(IndexPage.Html, "text/html; charset=utf-8"));
 app.MapFeedbackEndpoints();
 app.MapReportEndpoints();
 app.MapWorkerEndpoints();
+app.MapEventEndpoints();
 app.MapHealthChecks("/healthz");
 await app.RunAsync();
 
