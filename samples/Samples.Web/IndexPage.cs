@@ -64,7 +64,8 @@ internal static class IndexPage
     new EventSource('/events').addEventListener('task', message => {
       const e = JSON.parse(message.data);
       const line = document.createElement('div');
-      line.textContent = `${e.at.substring(11, 23)} ${e.kind} ${e.taskName.split('.').pop()} ${e.id.substring(0, 8)}…` + (e.error ? ` ${e.error.message}` : '');
+      // Ids are time-ordered (version 7 GUIDs): their ends tell tasks apart.
+      line.textContent = `${e.at.substring(11, 23)} ${e.kind} ${e.taskName.split('.').pop()} …${e.id.slice(-8)}` + (e.error ? ` ${e.error.message}` : '');
       eventsOut.prepend(line);
       while (eventsOut.childElementCount > 20) eventsOut.lastChild.remove();
     });
