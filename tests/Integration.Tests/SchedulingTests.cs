@@ -102,6 +102,24 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
     }
 
     [Fact]
+    public async Task NativeProducer_AndAWorkerSetToTheScheduleStream_TheWorkerStillForwards()
+    {
+        Assert.SkipUnless(server.HasSchedules, $"needs nats-server 2.12.1+ (this one is {server.Version})");
+        var prefix = TestApp.NewPrefix();
+        var probe = new Probe();
+        probe.Gate("mixed").TrySetResult();
+        await using var producer = await TestApp.StartAsync(server, worker: false, prefix: prefix, probe: probe);
+        var handle = await producer.Client.EnqueueAsync(HandWrittenTasks.Block, HandWrittenTasks.Key("mixed"), new TaskOptions { Countdown = TimeSpan.FromSeconds(1) }, Ct);
+
+        // A worker set to the schedule stream, started after the producer made TT_DELAYED, forwards its due tasks.
+        await using var worker = await TestApp.StartAsync(server, prefix: prefix, probe: probe, options: o => o.Broker.Scheduling = ScheduledDelivery.ScheduleStream);
+
+        Assert.True(producer.Connection.NativeScheduling);
+        Assert.False(worker.Connection.NativeScheduling);
+        Assert.Equal("mixed", await handle.GetAsync(Timeout, Ct));
+    }
+
+    [Fact]
     public async Task NativeChosen_OnAnOlderServer_FailsWithAnExplanation()
     {
         Assert.SkipWhen(server.HasSchedules, $"nats-server {server.Version} schedules");

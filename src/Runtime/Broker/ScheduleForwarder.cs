@@ -31,6 +31,9 @@ internal sealed partial class ScheduleForwarder : BackgroundService
 
     private const int MaxInFlight = 512;
 
+    /// <summary>How often a worker that schedules through the schedule stream looks whether the delayed stream appeared.</summary>
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(30);
+
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
 
     private readonly TypedTasksConnection _connection;
@@ -49,9 +52,12 @@ internal sealed partial class ScheduleForwarder : BackgroundService
             try
             {
                 await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
-                if (!_connection.NativeScheduling)
+                // Also when this process schedules through the schedule stream: other processes (Auto on a newer
+                // server) may schedule natively, and their due tasks must not wait for a worker that forwards.
+                if (!_connection.NativeScheduling && !await DelayedStreamExistsAsync(stoppingToken).ConfigureAwait(false))
                 {
-                    return;
+                    await Task.Delay(RecheckInterval, stoppingToken).ConfigureAwait(false);
+                    continue;
                 }
 
                 var names = _connection.Names;
@@ -93,6 +99,19 @@ internal sealed partial class ScheduleForwarder : BackgroundService
                     return;
                 }
             }
+        }
+    }
+
+    private async Task<bool> DelayedStreamExistsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _connection.JetStream.GetStreamAsync(_connection.Names.DelayedStream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return false;
         }
     }
 

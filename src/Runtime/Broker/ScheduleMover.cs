@@ -51,7 +51,9 @@ internal sealed partial class ScheduleMover : BackgroundService
                 await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
                 if (_connection.NativeScheduling && !await ScheduleStreamExistsAsync(stoppingToken).ConfigureAwait(false))
                 {
-                    return;
+                    // Look again later: a process on an older version (or set to ScheduleStream) may create it.
+                    await Task.Delay(TimeSpan.FromSeconds(30), stoppingToken).ConfigureAwait(false);
+                    continue;
                 }
 
                 var locks = await _connection.KeyValue.GetStoreAsync(_connection.Names.LocksBucket, stoppingToken).ConfigureAwait(false);
