@@ -119,6 +119,16 @@ public sealed class EagerModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TimeLimit_AbandonsTheRun_WithTheTimeLimitError()
+    {
+        var handle = await Client.EnqueueAsync(HandWrittenTasks.HardLimited, HandWrittenTasks.Key("eager-limit"), cancellationToken: Ct);
+        _probe.Gate("eager-limit").TrySetResult();
+
+        var error = await Assert.ThrowsAsync<TaskFailedException>(async () => await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(typeof(TaskTimeLimitExceededException).FullName, error.RemoteType);
+    }
+
+    [Fact]
     public async Task NoWorkerRuns_AndNoConnectionIsMade()
     {
         Assert.DoesNotContain(_host.Services.GetServices<IHostedService>(), s => s.GetType().Namespace!.StartsWith("TypedTasks", StringComparison.Ordinal));

@@ -52,6 +52,32 @@ public sealed class HealthCheckTests(NatsServer server) : IClassFixture<NatsServ
         await WaitHealthyAsync(health);
     }
 
+    [Fact]
+    public async Task Worker_WhileStopping_IsUnhealthy_SoTheProbeTakesItOutOfService()
+    {
+        await using var app = await TestApp.StartAsync(server, services: s => s.AddHealthChecks().AddTypedTasks());
+        var health = app.Host.Services.GetRequiredService<HealthCheckService>();
+        await app.Client.EnqueueAsync(HandWrittenTasks.Block, HandWrittenTasks.Key("stopping"), cancellationToken: Ct);
+        await app.Probe.StartedSignal("stopping").Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        // The running task keeps the worker in its grace period: stopping, not stopped.
+        var stopping = app.Host.StopAsync(CancellationToken.None);
+        HealthReportEntry entry;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            deadline.CancelAfter(TimeSpan.FromSeconds(30));
+            while ((entry = (await health.CheckHealthAsync(deadline.Token)).Entries["typedtasks"]).Status == HealthStatus.Healthy)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+
+        app.Probe.Gate("stopping").TrySetResult();
+        await stopping;
+        Assert.Equal(HealthStatus.Unhealthy, entry.Status);
+        Assert.Contains("stopping", entry.Description, StringComparison.Ordinal);
+    }
+
     private static async Task WaitHealthyAsync(HealthCheckService health)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
