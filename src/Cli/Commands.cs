@@ -47,6 +47,35 @@ internal sealed class Commands(IServiceProvider services, TextWriter output)
         return 0;
     }
 
+    public async Task<int> PingAsync(TimeSpan? wait, CancellationToken cancellationToken)
+    {
+        var workers = await services.GetRequiredService<IWorkerInspector>().PingAsync(wait, cancellationToken).ConfigureAwait(false);
+        if (workers.Count == 0)
+        {
+            await output.WriteLineAsync("no worker answered").ConfigureAwait(false);
+            return 1;
+        }
+
+        foreach (var worker in workers)
+        {
+            await output.WriteLineAsync($"{worker.Id}: pong ({worker.Active.Count}/{worker.Concurrency} busy, {worker.Processed} done, queues {string.Join(',', worker.Queues)})").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    public async Task<int> ShutdownAsync(string workerId, CancellationToken cancellationToken)
+    {
+        if (!await services.GetRequiredService<IWorkerInspector>().ShutdownAsync(workerId, cancellationToken).ConfigureAwait(false))
+        {
+            await output.WriteLineAsync($"no worker '{workerId}' answered (see tt workers; remote control may be off)").ConfigureAwait(false);
+            return 1;
+        }
+
+        await output.WriteLineAsync($"{workerId} is stopping: no new tasks; running ones finish within its grace period").ConfigureAwait(false);
+        return 0;
+    }
+
     public async Task<int> QueuesAsync(CancellationToken cancellationToken)
     {
         var connection = Connection;

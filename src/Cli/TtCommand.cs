@@ -15,6 +15,8 @@ public static class TtCommand
 
         commands:
           workers [--lost]                 the workers that are up (with --lost: also those that stopped answering)
+          ping [--wait <seconds>]          ask every worker to answer now (default: wait 1 s for answers)
+          shutdown <worker-id> --yes       ask a worker to stop gracefully (its host stops)
           queues                           per queue: waiting, running (held by workers), and tasks due later
           status <task-id>                 a task's record: state, attempts, worker, times, result or error
           revoke <task-id> [--terminate]   revoke a task (with --terminate: also cancel it if it runs)
@@ -83,6 +85,10 @@ public static class TtCommand
             {
                 "workers" => await commands.WorkersAsync(Flag(rest, "--lost"), cancellationToken).ConfigureAwait(false),
                 "queues" => await commands.QueuesAsync(cancellationToken).ConfigureAwait(false),
+                "ping" => await commands.PingAsync(Seconds(Option(rest, "--wait")), cancellationToken).ConfigureAwait(false),
+                "shutdown" when rest.Count >= 2 => Flag(rest, "--yes")
+                    ? await commands.ShutdownAsync(rest[1], cancellationToken).ConfigureAwait(false)
+                    : await RefuseAsync(error, $"shutdown stops worker '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
                 "status" when rest.Count == 2 => await commands.StatusAsync(rest[1], cancellationToken).ConfigureAwait(false),
                 "revoke" when rest.Count >= 2 => await commands.RevokeAsync(rest[1], Flag(rest, "--terminate"), cancellationToken).ConfigureAwait(false),
                 "events" => await commands.EventsAsync(Kinds(rest), cancellationToken).ConfigureAwait(false),
@@ -139,6 +145,11 @@ public static class TtCommand
 
         return kinds;
     }
+
+    private static TimeSpan? Seconds(string? text)
+        => text is null ? null
+            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds)
+            : throw new UsageException($"'{text}' is not a number of seconds.");
 
     private static ulong ParseSequence(string text)
         => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using TypedTasks.Cli;
 using TypedTasks.Integration.Tests.Infrastructure;
 
@@ -20,6 +21,24 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal(0, code);
         Assert.Contains(app.WorkerService.Id, output, StringComparison.Ordinal);
         Assert.Contains(" up ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ping_AndShutdown_ReachTheWorker()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var stopping = app.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+
+        var (pingCode, pong, _) = await TtAsync(app, "ping", "--wait", "0.5");
+        var (refused, _, _) = await TtAsync(app, "shutdown", app.WorkerService.Id);
+        var (code, stopped, _) = await TtAsync(app, "shutdown", app.WorkerService.Id, "--yes");
+
+        Assert.Equal(0, pingCode);
+        Assert.Contains($"{app.WorkerService.Id}: pong", pong, StringComparison.Ordinal);
+        Assert.Equal(2, refused);
+        Assert.Equal(0, code);
+        Assert.Contains("is stopping", stopped, StringComparison.Ordinal);
+        await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, stopping).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Timeout, Ct);
     }
 
     [Fact]

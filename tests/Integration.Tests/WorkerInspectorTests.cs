@@ -79,6 +79,40 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
         Assert.Empty(workers);
     }
 
+    [Fact]
+    public async Task Ping_EveryWorkerAnswersNow_ExceptOnesWithRemoteControlOff()
+    {
+        var prefix = TestApp.NewPrefix();
+        await using var answering = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.HeartbeatInterval = TimeSpan.FromMinutes(5));
+        await using var silent = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.RemoteControl = false);
+        var inspector = answering.Host.Services.GetRequiredService<IWorkerInspector>();
+        var asked = DateTimeOffset.UtcNow;
+
+        var workers = await inspector.PingAsync(TimeSpan.FromMilliseconds(500), Ct);
+
+        var pong = Assert.Single(workers);
+        Assert.Equal(answering.WorkerService.Id, pong.Id);
+        // Fresher than its heartbeat (every 5 minutes here): the state is taken when asked.
+        Assert.True(pong.HeartbeatAt >= asked.AddMilliseconds(-50), $"answered with a state of {pong.HeartbeatAt:O}, asked at {asked:O}");
+    }
+
+    [Fact]
+    public async Task Shutdown_StopsThatWorkersHost_AndAnUnknownIdIsRefused()
+    {
+        var prefix = TestApp.NewPrefix();
+        await using var observer = await TestApp.StartAsync(server, worker: false, prefix: prefix);
+        await using var target = await TestApp.StartAsync(server, prefix: prefix);
+        var inspector = observer.Host.Services.GetRequiredService<IWorkerInspector>();
+        var stopping = target.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+
+        Assert.False(await inspector.ShutdownAsync("no-such-worker", Ct));
+        Assert.False(stopping.IsCancellationRequested);
+        Assert.True(await inspector.ShutdownAsync(target.WorkerService.Id, Ct));
+
+        await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, stopping).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(WorkerInspectorTests.Timeout, Ct);
+        Assert.True(stopping.IsCancellationRequested);
+    }
+
     /// <summary>Lists the live workers until <paramref name="find"/> returns something, bounded by the timeout.</summary>
     private static async Task<T> WaitForAsync<T>(IWorkerInspector inspector, Func<IReadOnlyList<WorkerInfo>, T?> find)
         where T : class

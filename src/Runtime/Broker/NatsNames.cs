@@ -38,6 +38,7 @@ internal sealed class NatsNames
         DeadWildcard = Prefix + ".dead.>";
         ResultsSubjectPrefix = Prefix + ".results.";
         TaskEventsPrefix = Prefix + ".events.task.";
+        ControlAll = Prefix + ".control.all";
     }
 
     /// <summary>The lower-case prefix of subjects.</summary>
@@ -89,6 +90,12 @@ internal sealed class NatsNames
 
     /// <summary>Core-NATS subjects on which workers notify waiting producers: <c>tt.results.&lt;client&gt;</c>.</summary>
     public string ResultsSubjectPrefix { get; }
+
+    /// <summary>The remote-control subject every worker listens on.</summary>
+    public string ControlAll { get; }
+
+    /// <summary>The remote-control subject of one worker.</summary>
+    public string ControlSubject(string workerId) => Prefix + ".control." + workerId;
 
     /// <summary>Core-NATS subjects of task events: <c>tt.events.task.&lt;kind&gt;</c>.</summary>
     public string TaskEventsPrefix { get; }

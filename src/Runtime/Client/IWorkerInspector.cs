@@ -12,6 +12,20 @@ public interface IWorkerInspector
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The workers, by id.</returns>
     ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(bool includeLost = false, CancellationToken cancellationToken = default);
+
+    /// <summary>Asks every worker to answer now (Celery's <c>inspect ping</c>): the state of each that answered within
+    /// <paramref name="wait"/>, fresher than its last heartbeat. Workers with remote control off do not answer.</summary>
+    /// <param name="wait">How long to collect answers. Default 1 s.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The workers that answered, by id.</returns>
+    ValueTask<IReadOnlyList<WorkerInfo>> PingAsync(TimeSpan? wait = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Asks one worker to stop gracefully (Celery's <c>control shutdown</c>): it stops taking tasks, lets running
+    /// ones finish within its grace period and hands the rest back, and its host stops.</summary>
+    /// <param name="workerId">The worker's id (<see cref="WorkerInfo.Id"/>).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>Whether the worker acknowledged (false: no such worker up, or remote control off).</returns>
+    ValueTask<bool> ShutdownAsync(string workerId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A worker's last heartbeat. A worker that stops cleanly removes it.</summary>

@@ -37,4 +37,47 @@ internal sealed class NatsWorkerInspector : IWorkerInspector
         workers.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
         return workers;
     }
+
+    public async ValueTask<IReadOnlyList<WorkerInfo>> PingAsync(TimeSpan? wait = null, CancellationToken cancellationToken = default)
+    {
+        var workers = new List<WorkerInfo>();
+        var opts = new NatsSubOpts { Timeout = wait ?? TimeSpan.FromSeconds(1) };
+        await using var answers = _connection.Nats.RequestManyAsync(_connection.Names.ControlAll, Ping, requestSerializer: Raw, replySerializer: Raw, replyOpts: opts, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (await answers.MoveNextAsync().ConfigureAwait(false))
+            {
+                var answer = answers.Current;
+                if (answer.Data.Length > 0 && JsonSerializer.Deserialize(answer.Data.Span, WorkerInfoJson.Default.WorkerInfo) is { } worker)
+                {
+                    workers.Add(worker);
+                }
+            }
+        }
+        catch (NatsNoRespondersException)
+        {
+            // No worker listens: none to list.
+        }
+
+        workers.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return workers;
+    }
+
+    public async ValueTask<bool> ShutdownAsync(string workerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workerId);
+        try
+        {
+            var answer = await _connection.Nats.RequestAsync(_connection.Names.ControlSubject(workerId), Shutdown, requestSerializer: Raw, replySerializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return answer.Data.Span.SequenceEqual("stopping"u8);
+        }
+        catch (NatsNoRespondersException)
+        {
+            return false;
+        }
+    }
+
+    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> Raw = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+    private static readonly ReadOnlyMemory<byte> Ping = "ping"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> Shutdown = "shutdown"u8.ToArray();
 }

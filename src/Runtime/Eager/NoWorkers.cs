@@ -5,4 +5,10 @@ internal sealed class NoWorkers : IWorkerInspector
 {
     public ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(bool includeLost = false, CancellationToken cancellationToken = default)
         => new([]);
+
+    public ValueTask<IReadOnlyList<WorkerInfo>> PingAsync(TimeSpan? wait = null, CancellationToken cancellationToken = default)
+        => new([]);
+
+    public ValueTask<bool> ShutdownAsync(string workerId, CancellationToken cancellationToken = default)
+        => new(false);
 }

@@ -41,4 +41,12 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether the worker answers remote control on <c>tt.control.&lt;worker id&gt;</c> and <c>tt.control.all</c>:
+    /// ping, and a graceful shutdown (<see cref="IWorkerInspector.PingAsync"/>, <see cref="IWorkerInspector.ShutdownAsync"/>,
+    /// <c>tt ping</c>, <c>tt shutdown</c>), as Celery's remote control. Who may use it is NATS's publish permissions on
+    /// those subjects. Default <see langword="true"/>.
+    /// </summary>
+    public bool RemoteControl { get; set; } = true;
+
 }

@@ -52,4 +52,10 @@ internal static partial class Log
 
     [LoggerMessage(220, LogLevel.Warning, "Writing the worker's heartbeat failed; trying again at the next beat")]
     public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(221, LogLevel.Warning, "Remote control stopped working; the worker runs on without it")]
+    public static partial void ControlFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(222, LogLevel.Information, "Worker {WorkerId}: shutdown requested by remote control")]
+    public static partial void ShutdownRequested(ILogger logger, string workerId);
 }

@@ -41,12 +41,14 @@ internal sealed partial class TaskWorker : BackgroundService
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _workerName = $"{Environment.MachineName}/{Environment.ProcessId}";
     private readonly List<string> _queues;
+    private readonly IHostApplicationLifetime? _lifetime;
     private long _nextKey;
     private int _running;
     private volatile bool _stopping;
 
-    public TaskWorker(TypedTasksConnection connection, TaskRegistry registry, RevocationRegistry revocations, IServiceScopeFactory scopes, IOptions<WorkerOptions> options, ILogger<TaskWorker> logger)
+    public TaskWorker(TypedTasksConnection connection, TaskRegistry registry, RevocationRegistry revocations, IServiceScopeFactory scopes, IOptions<WorkerOptions> options, ILogger<TaskWorker> logger, IHostApplicationLifetime? lifetime = null)
     {
+        _lifetime = lifetime;
         _connection = connection;
         _revocations = revocations;
         _registry = registry;
@@ -88,6 +90,7 @@ internal sealed partial class TaskWorker : BackgroundService
         using var keepAliveCts = new CancellationTokenSource();
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
         var heartbeat = Task.Run(() => HeartbeatLoopAsync(keepAliveCts.Token), CancellationToken.None);
+        var control = Task.Run(() => ControlLoopAsync(stoppingToken), CancellationToken.None);
         var runners = new Task[_options.Concurrency];
         for (var i = 0; i < runners.Length; i++)
         {
@@ -127,6 +130,7 @@ internal sealed partial class TaskWorker : BackgroundService
         keepAliveCts.Cancel();
         await keepAlive.ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);
+        await control.ConfigureAwait(false);
         Log.Stopped(_logger);
     }
 
