@@ -27,7 +27,7 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
         var delayed = await app.Connection.JetStream.GetStreamAsync(app.Connection.Names.DelayedStream, cancellationToken: Ct);
         Assert.True(delayed.Info.Config.AllowMsgSchedules);
         Assert.Equal(1L, (long)delayed.Info.State.Messages);
-        Assert.False(await StreamExistsAsync(app, app.Connection.Names.ScheduleStream), "no schedule stream is created on a server that schedules");
+        Assert.False(await app.Connection.StreamExistsAsync(app.Connection.Names.ScheduleStream, Ct), "no schedule stream is created on a server that schedules");
 
         Assert.Equal("native", await handle.GetAsync(Timeout, Ct));
         var record = await handle.GetRecordAsync(Ct);
@@ -73,7 +73,7 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
         Assert.False(app.Connection.NativeScheduling);
         var schedule = await app.Connection.JetStream.GetStreamAsync(app.Connection.Names.ScheduleStream, cancellationToken: Ct);
         Assert.Equal(1L, (long)schedule.Info.State.Messages);
-        Assert.False(await StreamExistsAsync(app, app.Connection.Names.DelayedStream));
+        Assert.False(await app.Connection.StreamExistsAsync(app.Connection.Names.DelayedStream, Ct));
         Assert.Equal("stream", await handle.GetAsync(Timeout, Ct));
     }
 
@@ -130,18 +130,5 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
 
         Assert.Contains("2.12.1", error.Message, StringComparison.Ordinal);
         Assert.Contains(server.Version, error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<bool> StreamExistsAsync(TestApp app, string name)
-    {
-        try
-        {
-            await app.Connection.JetStream.GetStreamAsync(name, cancellationToken: Ct);
-            return true;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            return false;
-        }
     }
 }

@@ -54,7 +54,7 @@ internal sealed partial class ScheduleForwarder : BackgroundService
                 await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
                 // Also when this process schedules through the schedule stream: other processes (Auto on a newer
                 // server) may schedule natively, and their due tasks must not wait for a worker that forwards.
-                if (!_connection.NativeScheduling && !await DelayedStreamExistsAsync(stoppingToken).ConfigureAwait(false))
+                if (!_connection.NativeScheduling && !await _connection.StreamExistsAsync(_connection.Names.DelayedStream, stoppingToken).ConfigureAwait(false))
                 {
                     await Task.Delay(RecheckInterval, stoppingToken).ConfigureAwait(false);
                     continue;
@@ -99,19 +99,6 @@ internal sealed partial class ScheduleForwarder : BackgroundService
                     return;
                 }
             }
-        }
-    }
-
-    private async Task<bool> DelayedStreamExistsAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _connection.JetStream.GetStreamAsync(_connection.Names.DelayedStream, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            return false;
         }
     }
 

@@ -49,7 +49,7 @@ internal sealed partial class ScheduleMover : BackgroundService
             try
             {
                 await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
-                if (_connection.NativeScheduling && !await ScheduleStreamExistsAsync(stoppingToken).ConfigureAwait(false))
+                if (_connection.NativeScheduling && !await _connection.StreamExistsAsync(_connection.Names.ScheduleStream, stoppingToken).ConfigureAwait(false))
                 {
                     // Look again later: a process on an older version (or set to ScheduleStream) may create it.
                     await Task.Delay(TimeSpan.FromSeconds(30), stoppingToken).ConfigureAwait(false);
@@ -103,19 +103,6 @@ internal sealed partial class ScheduleMover : BackgroundService
                     return;
                 }
             }
-        }
-    }
-
-    private async Task<bool> ScheduleStreamExistsAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _connection.JetStream.GetStreamAsync(_connection.Names.ScheduleStream, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            return false;
         }
     }
 

@@ -182,6 +182,20 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         Log.InfrastructureReady(_logger, Names.TasksStream, Names.DeadStream, Options.ResultBackend.Enabled ? Names.ResultsBucket : "(none)");
     }
 
+    /// <summary>Whether a stream exists (another process, or an earlier version, may have created it).</summary>
+    public async Task<bool> StreamExistsAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await JetStream.GetStreamAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Decides from the option and the server's version whether to use native scheduled delivery.</summary>
     private async Task<bool> ServerSchedulesAsync(CancellationToken cancellationToken)
     {
