@@ -22,6 +22,9 @@ internal static class TaskTelemetry
 
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(TypedTasksTelemetry.DurationHistogram, "s", "How long runs of tasks took");
 
+    /// <summary>Whether anyone listens to TypedTasks' spans.</summary>
+    public static bool Tracing => Source.HasListeners();
+
     /// <summary>Starts the producer span of a send (null when nobody listens).</summary>
     public static Activity? StartSend(string taskName, string queue, string id)
     {

@@ -22,9 +22,11 @@ internal sealed partial class TaskWorker
             {
                 Interlocked.Increment(ref _running);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                // The process span (when someone listens), a child of the sender's trace context.
                 StartActive(slot, held);
-                var activity = TaskTelemetry.StartProcess(held.Header(TaskHeaders.Task) ?? "(no task name)", held.Queue, held.Header(TaskTelemetry.TraceParentHeader), held.Header(TaskTelemetry.TraceStateHeader));
+                // The process span, a child of the sender's trace context; nothing is looked up when nobody traces.
+                var activity = TaskTelemetry.Tracing
+                    ? TaskTelemetry.StartProcess(held.Header(TaskHeaders.Task) ?? "(no task name)", held.Queue, held.Header(TaskTelemetry.TraceParentHeader), held.Header(TaskTelemetry.TraceStateHeader))
+                    : null;
                 try
                 {
                     outcome = await RunAsync(held).ConfigureAwait(false);
@@ -48,19 +50,7 @@ internal sealed partial class TaskWorker
                 activity?.Dispose();
                 if (_connection.Options.SendTaskEvents && EventKind(outcome.Kind) is { } kind)
                 {
-                    await TaskEventPublisher.PublishAsync(_connection, new TaskEvent
-                    {
-                        Kind = kind,
-                        Id = outcome.TaskId ?? string.Empty,
-                        TaskName = outcome.TaskName ?? string.Empty,
-                        Queue = held.Queue,
-                        Attempt = outcome.Attempt,
-                        Worker = _workerId,
-                        At = DateTimeOffset.UtcNow,
-                        Runtime = elapsed,
-                        Error = outcome.Error,
-                        NextAttemptAt = outcome.NextAttemptAt,
-                    }).ConfigureAwait(false);
+                    await PublishEndEventAsync(kind, held, outcome, elapsed).ConfigureAwait(false);
                 }
             }
 
@@ -272,6 +262,21 @@ internal sealed partial class TaskWorker
         OutcomeKind.AlreadyDone => "DUPLICATE",
         _ => "HANDED_BACK",
     };
+
+    private ValueTask PublishEndEventAsync(TaskEventKind kind, HeldMessage held, Outcome outcome, TimeSpan elapsed)
+        => TaskEventPublisher.PublishAsync(_connection, new TaskEvent
+        {
+            Kind = kind,
+            Id = outcome.TaskId ?? string.Empty,
+            TaskName = outcome.TaskName ?? string.Empty,
+            Queue = held.Queue,
+            Attempt = outcome.Attempt,
+            Worker = _workerId,
+            At = DateTimeOffset.UtcNow,
+            Runtime = elapsed,
+            Error = outcome.Error,
+            NextAttemptAt = outcome.NextAttemptAt,
+        });
 
     /// <summary>The task event an outcome is published as (none for hand-backs and duplicates: nothing happened to the task).</summary>
     private static TaskEventKind? EventKind(OutcomeKind kind) => kind switch
