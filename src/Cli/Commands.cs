@@ -1,22 +1,31 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using TypedTasks.Backend;
 using TypedTasks.Broker;
 using TypedTasks.Internal;
+using TypedTasks.Serialization;
 
 namespace TypedTasks.Cli;
 
 /// <summary>The commands of <c>tt</c>, each through the same services an application uses.</summary>
-internal sealed class Commands(IServiceProvider services, TextWriter output)
+internal sealed class Commands(IServiceProvider services, TextWriter output, bool json)
 {
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
     private TypedTasksConnection Connection => services.GetRequiredService<TypedTasksConnection>();
 
     public async Task<int> WorkersAsync(bool includeLost, CancellationToken cancellationToken)
     {
         var workers = await services.GetRequiredService<IWorkerInspector>().ListAsync(includeLost, cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            return await WriteJsonAsync(workers.Select(WorkerJson)).ConfigureAwait(false);
+        }
+
         if (workers.Count == 0)
         {
             await output.WriteLineAsync(includeLost ? "no workers (none has sent a heartbeat in the last hour)" : "no workers up").ConfigureAwait(false);
@@ -50,6 +59,12 @@ internal sealed class Commands(IServiceProvider services, TextWriter output)
     public async Task<int> PingAsync(TimeSpan? wait, CancellationToken cancellationToken)
     {
         var workers = await services.GetRequiredService<IWorkerInspector>().PingAsync(wait, cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            await WriteJsonAsync(workers.Select(WorkerJson)).ConfigureAwait(false);
+            return workers.Count == 0 ? 1 : 0;
+        }
+
         if (workers.Count == 0)
         {
             await output.WriteLineAsync("no worker answered").ConfigureAwait(false);
@@ -94,6 +109,16 @@ internal sealed class Commands(IServiceProvider services, TextWriter output)
         }
 
         var subjects = stored.Keys.Union(consumers.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (json)
+        {
+            return await WriteJsonAsync(subjects.Select(subject =>
+            {
+                consumers.TryGetValue(subject, out var info);
+                stored.TryGetValue(subject, out var count);
+                return new { queue = subject[(names.Prefix.Length + ".tasks.".Length)..], stored = count, waiting = info?.NumPending, held = info?.NumAckPending, consumer = info?.Name };
+            })).ConfigureAwait(false);
+        }
+
         var rows = new List<string[]> { new[] { "QUEUE", "STORED", "WAITING", "HELD BY WORKERS", "CONSUMER" } };
         foreach (var subject in subjects)
         {
@@ -135,6 +160,15 @@ internal sealed class Commands(IServiceProvider services, TextWriter output)
     public async Task<int> StatusAsync(string id, CancellationToken cancellationToken)
     {
         var record = await services.GetRequiredService<NatsResultStore>().GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            // The record as stored (docs/protocol.md, section 6), or the state a missing record means.
+            await output.WriteLineAsync(record is null
+                ? $"{{\"id\":{JsonSerializer.Serialize(id)},\"state\":\"PENDING\"}}"
+                : Encoding.UTF8.GetString(ResultRecordSerializer.ToBytes(record))).ConfigureAwait(false);
+            return 0;
+        }
+
         if (record is null)
         {
             await output.WriteLineAsync($"{id}: PENDING (no record: queued, due later, unknown, expired, or a task that ignores its result)").ConfigureAwait(false);
@@ -223,6 +257,17 @@ internal sealed class Commands(IServiceProvider services, TextWriter output)
     public async Task<int> DeadListAsync(string? queue, CancellationToken cancellationToken)
     {
         var rows = new List<string[]> { new[] { "SEQ", "QUEUE", "TASK", "ID", "DEAD AT", "REASON" } };
+        if (json)
+        {
+            var letters = new List<object>();
+            await foreach (var dead in services.GetRequiredService<IDeadLetters>().ListAsync(queue, cancellationToken).ConfigureAwait(false))
+            {
+                letters.Add(new { sequence = dead.Sequence, queue = dead.Queue, taskId = dead.TaskId, taskName = dead.TaskName, reason = dead.Reason, deadAt = dead.DeadAt, arguments = Encoding.UTF8.GetString(dead.Arguments.Span) });
+            }
+
+            return await WriteJsonAsync(letters).ConfigureAwait(false);
+        }
+
         await foreach (var dead in services.GetRequiredService<IDeadLetters>().ListAsync(queue, cancellationToken).ConfigureAwait(false))
         {
             rows.Add(new[]
@@ -284,6 +329,16 @@ internal sealed class Commands(IServiceProvider services, TextWriter output)
         await connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
         var purged = await connection.JetStream.PurgeStreamAsync(connection.Names.TasksStream, new StreamPurgeRequest { Filter = connection.Names.TaskSubject(queue) }, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"deleted {purged.Purged} task{(purged.Purged == 1 ? string.Empty : "s")} from queue '{queue}' (tasks already running finish; tasks due later are not touched)").ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>A worker as its heartbeat is stored (docs/protocol.md, section 7a).</summary>
+    private static JsonElement WorkerJson(WorkerInfo worker)
+        => JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(worker, WorkerInfoJson.Default.WorkerInfo)).RootElement;
+
+    private async Task<int> WriteJsonAsync<T>(IEnumerable<T> items)
+    {
+        await output.WriteLineAsync(JsonSerializer.Serialize(items.Cast<object?>().ToList(), JsonOptions)).ConfigureAwait(false);
         return 0;
     }
 

@@ -11,7 +11,7 @@ public static class TtCommand
 {
     /// <summary>The usage text.</summary>
     public const string Usage = """
-        usage: tt [--url nats://host:4222] [--prefix tt] <command> [arguments]
+        usage: tt [--url nats://host:4222] [--prefix tt] [--json] <command> [arguments]
 
         commands:
           workers [--lost]                 the workers that are up (with --lost: also those that stopped answering)
@@ -27,6 +27,7 @@ public static class TtCommand
           dead purge [--queue <q>] --yes   delete dead letters
           purge <queue> --yes              delete every task waiting in a queue (not the running ones)
 
+        --json prints workers, ping, queues, status and dead list as JSON (the wire formats of docs/protocol.md).
         The server and prefix also come from the environment, as for applications: TypedTasks__Url, TypedTasks__Prefix.
         Exit codes: 0 done, 1 failed (a message says why), 2 bad usage.
         """;
@@ -42,6 +43,7 @@ public static class TtCommand
         ArgumentNullException.ThrowIfNull(args);
         var rest = new List<string>();
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var json = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -51,6 +53,9 @@ public static class TtCommand
                     break;
                 case "--prefix" when i + 1 < args.Length:
                     settings["TypedTasks:Prefix"] = args[++i];
+                    break;
+                case "--json":
+                    json = true;
                     break;
                 case "-h" or "--help":
                     await output.WriteLineAsync(Usage).ConfigureAwait(false);
@@ -78,7 +83,7 @@ public static class TtCommand
             o.CreateInfrastructure = false;
         });
         using var host = builder.Build();
-        var commands = new Commands(host.Services, output);
+        var commands = new Commands(host.Services, output, json);
         try
         {
             return rest[0] switch

@@ -128,6 +128,29 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public async Task Json_StatusWorkersAndQueues_AreMachineReadable()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(4), cancellationToken: Ct);
+        await handle.GetAsync(Timeout, Ct);
+
+        var (_, status, _) = await TtAsync(app, "--json", "status", handle.Id);
+        var (_, unknown, _) = await TtAsync(app, "--json", "status", "nope");
+        var (_, workers, _) = await TtAsync(app, "--json", "workers");
+        var (_, queues, _) = await TtAsync(app, "--json", "queues");
+
+        using var record = System.Text.Json.JsonDocument.Parse(status);
+        Assert.Equal("SUCCESS", record.RootElement.GetProperty("state").GetString());
+        Assert.Equal(handle.Id, record.RootElement.GetProperty("id").GetString());
+        using var pending = System.Text.Json.JsonDocument.Parse(unknown);
+        Assert.Equal("PENDING", pending.RootElement.GetProperty("state").GetString());
+        using var workerList = System.Text.Json.JsonDocument.Parse(workers);
+        Assert.Equal(app.WorkerService.Id, Assert.Single(workerList.RootElement.EnumerateArray()).GetProperty("id").GetString());
+        using var queueList = System.Text.Json.JsonDocument.Parse(queues);
+        Assert.Contains(queueList.RootElement.EnumerateArray(), q => q.GetProperty("queue").GetString() == "default" && q.GetProperty("consumer").GetString() == app.Prefix + "_default");
+    }
+
+    [Fact]
     public async Task BadUsage_ExitCode2WithUsage_AndAMissingPrefixIsExplained()
     {
         var (usage, _, help) = await TtAsync(url: server.Url, prefix: "tt", "frobnicate");
