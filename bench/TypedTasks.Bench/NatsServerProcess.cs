@@ -39,31 +39,10 @@ public sealed class NatsServerProcess : IAsyncDisposable
     /// <summary>When set (e.g. <c>8MB</c>), the server is started with a config file raising <c>max_payload</c> (default 1 MB).</summary>
     public string? MaxPayload { get; init; }
 
-    public static string FindBinary()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("NATS_SERVER_BIN");
-        if (!string.IsNullOrEmpty(fromEnv))
-        {
-            return fromEnv;
-        }
-
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Append("/usr/sbin").Append("/usr/local/bin");
-        foreach (var dir in path)
-        {
-            var candidate = Path.Combine(dir, "nats-server");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("nats-server not found. Install it (apt-get install -y nats-server) or set NATS_SERVER_BIN.");
-    }
-
     public async Task StartAsync()
     {
         Directory.CreateDirectory(_storeDir);
-        var binary = FindBinary();
+        var binary = TypedTasks.Testing.NatsServerBinary.Find();
         Version = (await RunAsync(binary, "--version")).Trim().Replace("nats-server: ", string.Empty, StringComparison.Ordinal);
         var config = string.Empty;
         if (MaxPayload is not null)

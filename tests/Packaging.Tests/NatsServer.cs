@@ -30,7 +30,7 @@ internal sealed partial class NatsServer : IAsyncDisposable
         var output = new StringBuilder();
         var process = new Process
         {
-            StartInfo = new ProcessStartInfo(FindBinary())
+            StartInfo = new ProcessStartInfo(TypedTasks.Testing.NatsServerBinary.Find())
             {
                 ArgumentList = { "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", store },
                 RedirectStandardOutput = true,
@@ -82,13 +82,6 @@ internal sealed partial class NatsServer : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static string FindBinary()
-    {
-        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Append("/usr/sbin").Append("/usr/local/bin");
-        return directories.Select(d => Path.Combine(d, "nats-server")).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("nats-server not found on PATH or in /usr/sbin: install it (apt-get install -y nats-server); scripts/test.sh does.");
     }
 
     [GeneratedRegex(@"Listening for client connections on 127\.0\.0\.1:(\d+)")]

@@ -35,7 +35,7 @@ public sealed partial class NatsServer : IAsyncLifetime
         var output = new System.Text.StringBuilder();
         var process = new Process
         {
-            StartInfo = new ProcessStartInfo(FindBinary(), $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}")
+            StartInfo = new ProcessStartInfo(TypedTasks.Testing.NatsServerBinary.Find(), $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}")
             {
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,
@@ -98,27 +98,6 @@ public sealed partial class NatsServer : IAsyncLifetime
         catch (IOException)
         {
         }
-    }
-
-    private static string FindBinary()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("NATS_SERVER_BIN");
-        if (!string.IsNullOrEmpty(fromEnv))
-        {
-            return fromEnv;
-        }
-
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Append("/usr/sbin").Append("/usr/local/bin");
-        foreach (var dir in path)
-        {
-            var candidate = Path.Combine(dir, "nats-server");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("nats-server not found. Install it (apt-get install -y nats-server) or set NATS_SERVER_BIN.");
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bVersion:\s+(\S+)")]
