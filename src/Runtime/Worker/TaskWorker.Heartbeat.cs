@@ -40,12 +40,14 @@ internal sealed partial class TaskWorker
         }
     }
 
-    /// <summary>Writes a heartbeat every interval until stopped, then removes it.</summary>
-    private async Task HeartbeatLoopAsync(CancellationToken stoppingToken)
+    /// <summary>Writes a heartbeat every interval until stopped, then removes it; <paramref name="firstBeat"/> completes
+    /// once the first one has been tried (at once when heartbeats are off).</summary>
+    private async Task HeartbeatLoopAsync(TaskCompletionSource firstBeat, CancellationToken stoppingToken)
     {
         var interval = _options.HeartbeatInterval;
         if (interval <= TimeSpan.Zero)
         {
+            firstBeat.TrySetResult();
             return;
         }
 
@@ -66,6 +68,10 @@ internal sealed partial class TaskWorker
             {
                 break;
             }
+            finally
+            {
+                firstBeat.TrySetResult();
+            }
 
             try
             {
@@ -76,6 +82,8 @@ internal sealed partial class TaskWorker
                 break;
             }
         }
+
+        firstBeat.TrySetResult();
 
         // A clean stop leaves no heartbeat behind: only crashed workers show up as lost.
         if (store is not null)

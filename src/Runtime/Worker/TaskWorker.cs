@@ -89,7 +89,8 @@ internal sealed partial class TaskWorker : BackgroundService
         Log.Started(_logger, _workerName, string.Join(", ", queues), _options.Concurrency, _options.Prefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
         using var keepAliveCts = new CancellationTokenSource();
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
-        var heartbeat = Task.Run(() => HeartbeatLoopAsync(keepAliveCts.Token), CancellationToken.None);
+        var firstBeat = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var heartbeat = Task.Run(() => HeartbeatLoopAsync(firstBeat, keepAliveCts.Token), CancellationToken.None);
         var control = Task.Run(() => ControlLoopAsync(stoppingToken), CancellationToken.None);
         var runners = new Task[_options.Concurrency];
         for (var i = 0; i < runners.Length; i++)
@@ -105,6 +106,8 @@ internal sealed partial class TaskWorker : BackgroundService
             fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, stoppingToken), CancellationToken.None);
         }
 
+        // Started means visible too: the first heartbeat has been written (or tried) before anyone is told.
+        await firstBeat.Task.ConfigureAwait(false);
         _started.TrySetResult();
         await Task.WhenAll(fetchers).ConfigureAwait(false);
 
