@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using TypedTasks.Integration.Tests.Infrastructure;
 
 namespace TypedTasks.Integration.Tests;
@@ -121,6 +122,23 @@ public sealed class LifecycleTests(NatsServer server) : IClassFixture<NatsServer
         Assert.Equal(0, app.Probe.Executions("terminated"));
         var running = await WaitForStateAsync(handle, TaskState.Revoked);
         Assert.Equal(typeof(TaskRevokedException).FullName, running.Error!.Type);
+    }
+
+    [Fact]
+    public async Task Revocation_ExpiresAfterRevocationExpiry_AlsoOnAWorkerThatSawIt()
+    {
+        await using var app = await TestApp.StartAsync(server, options: o => o.RevocationExpiry = TimeSpan.FromSeconds(1));
+        var revocations = app.Host.Services.GetRequiredService<TypedTasks.Worker.RevocationRegistry>();
+        var id = "revoked-then-expired-" + Guid.NewGuid().ToString("N");
+        // Revoked the protocol's way (a key in the bucket), so no REVOKED record stands in the way afterwards.
+        var bucket = await app.Connection.KeyValue.GetStoreAsync(app.Connection.Names.RevokedBucket, Ct);
+        await bucket.PutAsync(id, System.Text.Encoding.UTF8.GetBytes("""{"terminate":false}"""), cancellationToken: Ct);
+
+        await WaitUntilAsync(() => revocations.IsRevoked(id));
+        await WaitUntilAsync(() => !revocations.IsRevoked(id));
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(8), new TaskOptions { TaskId = id }, Ct);
+        Assert.Equal(16, await handle.GetAsync(Timeout, Ct));
     }
 
     [Fact]
@@ -257,6 +275,16 @@ public sealed class LifecycleTests(NatsServer server) : IClassFixture<NatsServer
         }
 
         await Task.WhenAll(window);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(Timeout);
+        while (!condition())
+        {
+            await Task.Delay(20, deadline.Token);
+        }
     }
 
     private static async Task<TaskResultRecord> WaitForStateAsync(TaskHandle handle, TaskState state)

@@ -8,16 +8,20 @@ namespace TypedTasks.Worker;
 
 /// <summary>
 /// The revoked task ids a worker knows, kept current by one watch on the revocation bucket, and the running
-/// tasks it can terminate. A revocation is a key in the bucket; the bucket's MaxAge makes it expire.
+/// tasks it can terminate. A revocation is a key in the bucket; the bucket's MaxAge makes it expire there, and
+/// since the server reports no event for that, a worker drops what it holds at the same age (from the key's creation
+/// time), so a long-running worker honours <see cref="TypedTasksOptions.RevocationExpiry"/> as a new one does.
 /// </summary>
 internal sealed partial class RevocationRegistry : IAsyncDisposable
 {
     private readonly TypedTasksConnection _connection;
     private readonly ILogger<RevocationRegistry> _logger;
-    private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
+    // Revoked id → when the revocation expires.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _watch;
+    private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
 
     public RevocationRegistry(TypedTasksConnection connection, ILogger<RevocationRegistry> logger)
     {
@@ -34,7 +38,21 @@ internal sealed partial class RevocationRegistry : IAsyncDisposable
         await loaded.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
-    public bool IsRevoked(string id) => id.Length > 0 && _revoked.ContainsKey(id);
+    public bool IsRevoked(string id)
+    {
+        if (id.Length == 0 || !_revoked.TryGetValue(id, out var expiresAt))
+        {
+            return false;
+        }
+
+        if (expiresAt > DateTimeOffset.UtcNow)
+        {
+            return true;
+        }
+
+        _revoked.TryRemove(new KeyValuePair<string, DateTimeOffset>(id, expiresAt));
+        return false;
+    }
 
     /// <summary>Registers a running task so that a revocation with terminate cancels it.</summary>
     public RunningTask Track(string id, CancellationTokenSource execution)
@@ -86,7 +104,8 @@ internal sealed partial class RevocationRegistry : IAsyncDisposable
                     if (entry.Operation == NatsKVOperation.Put)
                     {
                         var terminate = entry.Value is { Length: > 0 } value && value.AsSpan().IndexOf("\"terminate\":true"u8) >= 0;
-                        _revoked[entry.Key] = terminate;
+                        _revoked[entry.Key] = entry.Created + _connection.Options.RevocationExpiry;
+                        PruneExpired();
                         if (terminate && _running.TryGetValue(entry.Key, out var running))
                         {
                             running.Terminate();
@@ -111,6 +130,25 @@ internal sealed partial class RevocationRegistry : IAsyncDisposable
             {
                 Log.WatchFailed(_logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Drops revocations past their expiry (at most once a minute): ids never looked up again must not pile up.</summary>
+    private void PruneExpired()
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (now < _nextPrune)
+        {
+            return;
+        }
+
+        _nextPrune = now + TimeSpan.FromMinutes(1);
+        foreach (var (id, expiresAt) in _revoked)
+        {
+            if (expiresAt <= now)
+            {
+                _revoked.TryRemove(new KeyValuePair<string, DateTimeOffset>(id, expiresAt));
             }
         }
     }
