@@ -37,7 +37,7 @@ public sealed class SchedulingTests(NatsServer server) : IClassFixture<NatsServe
     }
 
     [Fact]
-    public async Task Native_TwoWorkerProcessesForward_EachDueTaskRunsOnce()
+    public async Task Native_TwoWorkersForward_EachDueTaskRunsOnce()
     {
         Assert.SkipUnless(server.HasSchedules, $"needs nats-server 2.12.1+ (this one is {server.Version})");
         var prefix = TestApp.NewPrefix();
