@@ -43,7 +43,8 @@ public sealed class CrashTests(NatsServer server) : IClassFixture<NatsServer>
         var record = await handle.GetRecordAsync(Ct);
         Assert.Equal(TaskState.Success, record!.State);
         Assert.Equal(1, record.Attempts);
-        Assert.Equal(2ul, await DeliveredAsync(survivor));
+        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (NATS-NOTES).
+        Assert.True(await DeliveredAsync(survivor) >= 2ul);
         Report($"SIGKILL -> redelivered and started on the survivor after {(runs[1].StartedAt - killedAt).TotalMilliseconds:F0} ms (AckWait {AckWait.TotalMilliseconds:F0} ms)");
     }
 
@@ -79,7 +80,8 @@ public sealed class CrashTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal(handle.Id, dead.Headers!["TT-Id"].ToString());
         Assert.StartsWith("Worker lost", dead.Headers["TT-Dead-Reason"].ToString());
         Assert.Equal(2, marker.Runs.Count);
-        Assert.Equal(3ul, await DeliveredAsync(last));
+        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (NATS-NOTES).
+        Assert.True(await DeliveredAsync(last) >= 3ul);
     }
 
     [Fact]
@@ -112,7 +114,8 @@ public sealed class CrashTests(NatsServer server) : IClassFixture<NatsServer>
         var record = await handle.GetRecordAsync(Ct);
         Assert.Equal(TaskState.Success, record!.State);
         Assert.Equal(1, record.Attempts);
-        Assert.Equal(2ul, await DeliveredAsync(survivor));
+        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (NATS-NOTES).
+        Assert.True(await DeliveredAsync(survivor) >= 2ul);
         Report($"SIGTERM -> child exited after {exited.TotalMilliseconds:F0} ms, task done on the survivor after {handedBack.TotalMilliseconds:F0} ms (AckWait {ackWait.TotalSeconds:F0} s)");
     }
 
@@ -126,13 +129,16 @@ public sealed class CrashTests(NatsServer server) : IClassFixture<NatsServer>
         var prefix = TestApp.NewPrefix();
         using var marker = new MarkerFile();
         await using var client = await StartClientAsync(prefix);
-        await using var child = WorkerProcess.Start(server, prefix, AckWait, maxDeliveries: 1, shutdownGracePeriod: TimeSpan.FromMilliseconds(200));
+        // A long AckWait: on a loaded machine a 1 s AckWait can lapse between progress acks and redeliver the hanging
+        // task to the survivor a second time, which is not what this test is about.
+        var ackWait = TimeSpan.FromSeconds(30);
+        await using var child = WorkerProcess.Start(server, prefix, ackWait, maxDeliveries: 1, shutdownGracePeriod: TimeSpan.FromMilliseconds(200));
 
         var handle = await client.Client.Hang().DelayAsync(marker.Path, Ct);
         await marker.WaitForRunsAsync(1, Timeout, Ct);
         await child.TerminateAsync(Ct);
         await child.WaitForExitAsync(Timeout, Ct);
-        await using var survivor = await StartWorkerAsync(prefix, AckWait, maxDeliveries: 1);
+        await using var survivor = await StartWorkerAsync(prefix, ackWait, maxDeliveries: 1);
 
         Assert.StartsWith("released in ", await handle.GetAsync(Timeout, Ct));
         Assert.Equal(2, marker.Runs.Count);
