@@ -5,7 +5,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
 namespace TypedTasks.Bench.Micro;
 
@@ -179,7 +179,7 @@ public class WorkerPath
     private static T Bind<T>(string method)
         where T : Delegate
     {
-        var type = typeof(TaskResultRecord).Assembly.GetType("TypedTasks.Serialization.ResultRecordSerializer", throwOnError: true)!;
+        var type = typeof(TaskResultRecord).Assembly.GetType("TypedTasks.Protocol.ResultRecordSerializer", throwOnError: true)!;
         var parameters = typeof(T).GetMethod("Invoke")!.GetParameters().Select(p => p.ParameterType).ToArray();
         var info = type.GetMethod(method, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, parameters)
             ?? throw new MissingMethodException(type.FullName, method);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
 namespace TypedTasks.Bench;
 

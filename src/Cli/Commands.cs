@@ -5,9 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using TypedTasks.Backend;
-using TypedTasks.Broker;
-using TypedTasks.Internal;
-using TypedTasks.Serialization;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
 namespace TypedTasks.Cli;
 

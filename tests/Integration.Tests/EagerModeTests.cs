@@ -134,7 +134,7 @@ public sealed class EagerModeTests : IAsyncLifetime
         Assert.DoesNotContain(_host.Services.GetServices<IHostedService>(), s => s.GetType().Namespace!.StartsWith("TypedTasks", StringComparison.Ordinal));
         await Client.SyncVoid().DelayAsync("no-nats", Ct);
 
-        Assert.Equal(NATS.Client.Core.NatsConnectionState.Closed, _host.Services.GetRequiredService<TypedTasks.Internal.TypedTasksConnection>().Nats.ConnectionState);
+        Assert.Equal(NATS.Client.Core.NatsConnectionState.Closed, _host.Services.GetRequiredService<TypedTasks.Topology.TypedTasksConnection>().Nats.ConnectionState);
         Assert.Equal(1, _probe.Executions("no-nats"));
         Assert.Empty(await _host.Services.GetRequiredService<IWorkerInspector>().ListAsync(includeLost: true, Ct));
     }

@@ -86,7 +86,7 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
 
         // A worker that stored the result but whose notification never arrived (e.g. lost in a reconnect).
         var store = await app.Connection.GetResultStoreAsync(Ct);
-        var record = Serialization.ResultRecordSerializer.ToBytes(new TaskResultRecord
+        var record = Protocol.ResultRecordSerializer.ToBytes(new TaskResultRecord
         {
             Id = handle.Id,
             TaskName = HandWrittenTasks.Echo.Name,

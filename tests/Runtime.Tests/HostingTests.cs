@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using TypedTasks.Dispatching;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Topology;
 
 namespace TypedTasks.Runtime.Tests;
 
@@ -81,13 +82,13 @@ public class HostingTests
     [InlineData("", false)]
     public void QueueNames_AreSingleSubjectTokens(string queue, bool valid)
     {
-        Assert.Equal(valid, TypedTasks.Broker.NatsNames.IsValidQueue(queue));
+        Assert.Equal(valid, TypedTasks.Protocol.NatsNames.IsValidQueue(queue));
     }
 
     [Fact]
     public void NatsNames_DeriveEveryNameFromThePrefix()
     {
-        var names = new TypedTasks.Broker.NatsNames("app");
+        var names = new TypedTasks.Protocol.NatsNames("app");
 
         Assert.Equal("APP_TASKS", names.TasksStream);
         Assert.Equal("APP_DEAD", names.DeadStream);
@@ -101,7 +102,7 @@ public class HostingTests
     [Fact]
     public void NatsNames_InvalidPrefix_SaysWhatIsAllowed()
     {
-        var error = Assert.Throws<ArgumentException>(() => new TypedTasks.Broker.NatsNames("my.app"));
+        var error = Assert.Throws<ArgumentException>(() => new TypedTasks.Protocol.NatsNames("my.app"));
         Assert.Contains("letters, digits and '_'", error.Message);
     }
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using TypedTasks.Serialization;
+using TypedTasks.Protocol;
 
 namespace TypedTasks.Runtime.Tests;
 

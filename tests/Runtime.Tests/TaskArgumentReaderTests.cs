@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
 namespace TypedTasks.Runtime.Tests;
 

@@ -1,5 +1,6 @@
 using NATS.Client.Core;
-using TypedTasks.Broker;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
 namespace TypedTasks.Runtime.Tests;
 

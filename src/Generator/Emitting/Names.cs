@@ -8,9 +8,9 @@ internal static class Names
     public const string TaskOptions = "global::TypedTasks.TaskOptions";
     public const string RateLimit = "global::TypedTasks.RateLimit";
     public const string ITaskClient = "global::TypedTasks.ITaskClient";
-    public const string ITaskArguments = "global::TypedTasks.Dispatching.ITaskArguments";
-    public const string TaskInvocation = "global::TypedTasks.Dispatching.TaskInvocation";
-    public const string TaskArgumentReader = "global::TypedTasks.Dispatching.TaskArgumentReader";
+    public const string ITaskArguments = "global::TypedTasks.Generated.ITaskArguments";
+    public const string TaskInvocation = "global::TypedTasks.Generated.TaskInvocation";
+    public const string TaskArgumentReader = "global::TypedTasks.Generated.TaskArgumentReader";
     public const string TypedTasksBuilder = "global::TypedTasks.TypedTasksBuilder";
     public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
     public const string CancellationToken = "global::System.Threading.CancellationToken";

@@ -1,6 +1,6 @@
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
-using TypedTasks.Serialization;
+using TypedTasks.Protocol;
 
 namespace TypedTasks.Backend;
 

@@ -1,4 +1,4 @@
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
 namespace TypedTasks;
 

@@ -1,6 +1,8 @@
 using NATS.Client.Core;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
 using TypedTasks.Telemetry;
+using TypedTasks.Topology;
 
 namespace TypedTasks;
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
-using TypedTasks.Internal;
-using TypedTasks.Serialization;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
 namespace TypedTasks;
 

@@ -2,11 +2,11 @@ using System.Globalization;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using TypedTasks.Backend;
-using TypedTasks.Broker;
-using TypedTasks.Dispatching;
-using TypedTasks.Internal;
-using TypedTasks.Serialization;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
 using TypedTasks.Telemetry;
+using TypedTasks.Topology;
 
 namespace TypedTasks;
 

@@ -1,5 +1,5 @@
 using TypedTasks.Backend;
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
 namespace TypedTasks;
 

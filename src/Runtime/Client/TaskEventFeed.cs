@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using NATS.Client.Core;
-using TypedTasks.Serialization;
+using TypedTasks.Protocol;
 
 namespace TypedTasks;
 

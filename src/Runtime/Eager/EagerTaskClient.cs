@@ -1,8 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using TypedTasks.Dispatching;
-using TypedTasks.Internal;
-using TypedTasks.Serialization;
+using TypedTasks.Backend;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 using TypedTasks.Worker;
 
 namespace TypedTasks.Eager;

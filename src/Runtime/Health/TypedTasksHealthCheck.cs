@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using NATS.Client.Core;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Topology;
 using TypedTasks.Worker;
 
 namespace TypedTasks.Health;

@@ -2,9 +2,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using TypedTasks;
-using TypedTasks.Broker;
+using TypedTasks.Backend;
+using TypedTasks.Client;
 using TypedTasks.Eager;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 using TypedTasks.Worker;
 
 namespace Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using NATS.Client.Core;
-using TypedTasks.Internal;
-using TypedTasks.Serialization;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
 namespace TypedTasks.Telemetry;
 

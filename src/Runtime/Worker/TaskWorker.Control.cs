@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
-using TypedTasks.Serialization;
+using TypedTasks.Protocol;
 
 namespace TypedTasks.Worker;
 

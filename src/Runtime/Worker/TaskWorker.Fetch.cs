@@ -102,7 +102,7 @@ internal sealed partial class TaskWorker
     /// <summary>Passes a fetched message to the slots, or parks it with the rate limiter when its task type has a limit.</summary>
     private void Dispatch(HeldMessage held)
     {
-        if (held.Header(Broker.TaskHeaders.Task) is { } name && _registry.TryGet(name, out var task) && task.RateLimit is { } limit)
+        if (held.Header(Protocol.TaskHeaders.Task) is { } name && _registry.TryGet(name, out var task) && task.RateLimit is { } limit)
         {
             _limiter.Park(held, task, limit, ready => _pending.Writer.TryWrite(ready));
             return;

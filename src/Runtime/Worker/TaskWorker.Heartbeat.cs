@@ -2,8 +2,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
-using TypedTasks.Broker;
-using TypedTasks.Serialization;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
 namespace TypedTasks.Worker;
 

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
-using TypedTasks.Broker;
-using TypedTasks.Dispatching;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
 using TypedTasks.Telemetry;
+using TypedTasks.Topology;
 
 namespace TypedTasks.Worker;
 
@@ -310,7 +311,7 @@ internal sealed partial class TaskWorker
         }
 
         var entry = await store.TryGetEntryAsync(id, serializer: RawSerializer).ConfigureAwait(false);
-        var existing = entry.Success && !entry.Value.Value.IsEmpty ? Serialization.ResultRecordSerializer.Read(entry.Value.Value) : null;
+        var existing = entry.Success && !entry.Value.Value.IsEmpty ? Protocol.ResultRecordSerializer.Read(entry.Value.Value) : null;
         if (existing is { } record && record.State.IsFinal())
         {
             return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null, 0);

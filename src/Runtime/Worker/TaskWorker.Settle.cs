@@ -4,8 +4,8 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using TypedTasks.Backend;
-using TypedTasks.Broker;
-using TypedTasks.Serialization;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
 namespace TypedTasks.Worker;
 

@@ -6,8 +6,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using TypedTasks.Broker;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
 namespace TypedTasks.Worker;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
 namespace TypedTasks.Generator.Tests.Behaviour;
 

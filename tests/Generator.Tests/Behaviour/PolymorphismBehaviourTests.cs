@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using TypedTasks.Dispatching;
 using TypedTasks.Generated;
 
 namespace TypedTasks.Generator.Tests.Behaviour;

@@ -76,7 +76,7 @@ namespace Defaults
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::Defaults.DefaultTasks.EverythingTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly string Arg0;
                 public readonly int Arg1;
@@ -160,7 +160,7 @@ namespace Defaults
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     string arg0 = default!;
                     bool has0 = false;
                     int arg1 = default!;
@@ -196,112 +196,112 @@ namespace Defaults
                     int? arg16 = default!;
                     bool has16 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("class"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "class");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "class");
                             has0 = true;
                         }
                         else if (reader.ValueTextEquals("cancellationToken"u8))
                         {
-                            arg1 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "cancellationToken");
+                            arg1 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "cancellationToken");
                             has1 = true;
                         }
                         else if (reader.ValueTextEquals("options"u8))
                         {
-                            arg2 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "options");
+                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "options");
                             has2 = true;
                         }
                         else if (reader.ValueTextEquals("text"u8))
                         {
-                            arg3 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "text");
+                            arg3 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "text");
                             has3 = true;
                         }
                         else if (reader.ValueTextEquals("c"u8))
                         {
-                            arg4 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<char>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<char>(), Name, "c");
+                            arg4 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<char>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<char>(), Name, "c");
                             has4 = true;
                         }
                         else if (reader.ValueTextEquals("flag"u8))
                         {
-                            arg5 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<bool>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<bool>(), Name, "flag");
+                            arg5 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<bool>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<bool>(), Name, "flag");
                             has5 = true;
                         }
                         else if (reader.ValueTextEquals("mode"u8))
                         {
-                            arg6 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::Defaults.Mode>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Defaults.Mode>(), Name, "mode");
+                            arg6 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Defaults.Mode>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Defaults.Mode>(), Name, "mode");
                             has6 = true;
                         }
                         else if (reader.ValueTextEquals("maybe"u8))
                         {
-                            arg7 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::Defaults.Mode?>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Defaults.Mode?>(), Name, "maybe");
+                            arg7 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Defaults.Mode?>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Defaults.Mode?>(), Name, "maybe");
                             has7 = true;
                         }
                         else if (reader.ValueTextEquals("f"u8))
                         {
-                            arg8 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<float>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<float>(), Name, "f");
+                            arg8 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<float>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<float>(), Name, "f");
                             has8 = true;
                         }
                         else if (reader.ValueTextEquals("d"u8))
                         {
-                            arg9 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<double>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<double>(), Name, "d");
+                            arg9 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<double>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<double>(), Name, "d");
                             has9 = true;
                         }
                         else if (reader.ValueTextEquals("m"u8))
                         {
-                            arg10 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<decimal>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<decimal>(), Name, "m");
+                            arg10 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<decimal>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<decimal>(), Name, "m");
                             has10 = true;
                         }
                         else if (reader.ValueTextEquals("l"u8))
                         {
-                            arg11 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<long>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<long>(), Name, "l");
+                            arg11 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<long>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<long>(), Name, "l");
                             has11 = true;
                         }
                         else if (reader.ValueTextEquals("u"u8))
                         {
-                            arg12 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<uint>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<uint>(), Name, "u");
+                            arg12 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<uint>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<uint>(), Name, "u");
                             has12 = true;
                         }
                         else if (reader.ValueTextEquals("b"u8))
                         {
-                            arg13 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<byte>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<byte>(), Name, "b");
+                            arg13 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<byte>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<byte>(), Name, "b");
                             has13 = true;
                         }
                         else if (reader.ValueTextEquals("when"u8))
                         {
-                            arg14 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::System.DateTime>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.DateTime>(), Name, "when");
+                            arg14 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.DateTime>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.DateTime>(), Name, "when");
                             has14 = true;
                         }
                         else if (reader.ValueTextEquals("none"u8))
                         {
-                            arg15 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "none");
+                            arg15 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "none");
                             has15 = true;
                         }
                         else if (reader.ValueTextEquals("number"u8))
                         {
-                            arg16 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<int?>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int?>(), Name, "number");
+                            arg16 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<int?>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int?>(), Name, "number");
                             has16 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "class");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "class");
                     }
 
                     if (!has1)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "cancellationToken");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "cancellationToken");
                     }
 
                     if (!has2)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "options");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "options");
                     }
 
                     if (!has3)
@@ -378,7 +378,7 @@ namespace Defaults
                 }
             }
 
-            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 global::Defaults.DefaultTasks.Everything(arguments.Arg0, arguments.Arg1, arguments.Arg2, arguments.Arg3, arguments.Arg4, arguments.Arg5, arguments.Arg6, arguments.Arg7, arguments.Arg8, arguments.Arg9, arguments.Arg10, arguments.Arg11, arguments.Arg12, arguments.Arg13, arguments.Arg14, arguments.Arg15, arguments.Arg16);

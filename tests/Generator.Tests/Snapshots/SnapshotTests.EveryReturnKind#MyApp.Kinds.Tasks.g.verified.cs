@@ -42,7 +42,7 @@ namespace MyApp
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncTaskTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
 
                 public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
@@ -54,18 +54,18 @@ namespace MyApp
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
-                        global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                        global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                     }
 
                     return default;
                 }
             }
 
-            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 await global::MyApp.Kinds.AsyncTask().ConfigureAwait(false);
@@ -111,7 +111,7 @@ namespace MyApp
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle<long> AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly long Arg0;
 
@@ -131,33 +131,33 @@ namespace MyApp
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     long arg0 = default!;
                     bool has0 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("value"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<long>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<long>(), Name, "value");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<long>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<long>(), Name, "value");
                             has0 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "value");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "value");
                     }
 
                     return new Arguments(arg0);
                 }
             }
 
-            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var result = await global::MyApp.Kinds.AsyncTaskOfT(arguments.Arg0).ConfigureAwait(false);
@@ -202,7 +202,7 @@ namespace MyApp
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncValueTaskTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
 
                 public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
@@ -214,18 +214,18 @@ namespace MyApp
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
-                        global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                        global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                     }
 
                     return default;
                 }
             }
 
-            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 await global::MyApp.Kinds.AsyncValueTask().ConfigureAwait(false);
@@ -271,7 +271,7 @@ namespace MyApp
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle<bool> AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly bool Arg0;
 
@@ -291,33 +291,33 @@ namespace MyApp
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     bool arg0 = default!;
                     bool has0 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("flag"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<bool>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<bool>(), Name, "flag");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<bool>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<bool>(), Name, "flag");
                             has0 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "flag");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "flag");
                     }
 
                     return new Arguments(arg0);
                 }
             }
 
-            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var instance = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::MyApp.Kinds>(invocation.Services);
@@ -365,7 +365,7 @@ namespace MyApp
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle<string> AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.SyncValueTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly string? Arg0;
 
@@ -385,33 +385,33 @@ namespace MyApp
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     string? arg0 = default!;
                     bool has0 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("text"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "text");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "text");
                             has0 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "text");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "text");
                     }
 
                     return new Arguments(arg0);
                 }
             }
 
-            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var result = global::MyApp.Kinds.SyncValue(arguments.Arg0);
@@ -459,7 +459,7 @@ namespace MyApp
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.SyncVoidTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly int Arg0;
 
@@ -479,33 +479,33 @@ namespace MyApp
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     int arg0 = default!;
                     bool has0 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("a"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "a");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "a");
                             has0 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "a");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "a");
                     }
 
                     return new Arguments(arg0);
                 }
             }
 
-            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 global::MyApp.Kinds.SyncVoid(arguments.Arg0);

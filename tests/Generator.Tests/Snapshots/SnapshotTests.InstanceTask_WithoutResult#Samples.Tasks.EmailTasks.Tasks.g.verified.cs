@@ -44,7 +44,7 @@ namespace Samples.Tasks
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly string Arg0;
 
@@ -64,33 +64,33 @@ namespace Samples.Tasks
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     string arg0 = default!;
                     bool has0 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("emailAddress"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "emailAddress");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "emailAddress");
                             has0 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "emailAddress");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "emailAddress");
                     }
 
                     return new Arguments(arg0);
                 }
             }
 
-            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var instance = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Samples.Tasks.EmailTasks>(invocation.Services);

@@ -44,7 +44,7 @@ namespace Lifecycle
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::Lifecycle.MailTasks.DefaultsTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly int Arg0;
 
@@ -64,33 +64,33 @@ namespace Lifecycle
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     int arg0 = default!;
                     bool has0 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("x"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "x");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "x");
                             has0 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "x");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "x");
                     }
 
                     return new Arguments(arg0);
                 }
             }
 
-            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 global::Lifecycle.MailTasks.Defaults(invocation.Context, arguments.Arg0);
@@ -137,7 +137,7 @@ namespace Lifecycle
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle<bool> AsyncResult(string id) => this._client.GetHandle(global::Lifecycle.MailTasks.SendTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly string Arg0;
 
@@ -157,33 +157,33 @@ namespace Lifecycle
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     string arg0 = default!;
                     bool has0 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("to"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "to");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "to");
                             has0 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "to");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "to");
                     }
 
                     return new Arguments(arg0);
                 }
             }
 
-            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var result = await global::Lifecycle.MailTasks.Send(arguments.Arg0, invocation.Context, invocation.CancellationToken).ConfigureAwait(false);

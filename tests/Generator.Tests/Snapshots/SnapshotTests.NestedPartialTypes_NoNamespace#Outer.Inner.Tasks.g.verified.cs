@@ -44,7 +44,7 @@ partial class Outer
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle<int> AsyncResult(string id) => this._client.GetHandle(global::Outer.Inner.TwiceTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly int Arg0;
 
@@ -64,33 +64,33 @@ partial class Outer
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     int arg0 = default!;
                     bool has0 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("x"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "x");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "x");
                             has0 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "x");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "x");
                     }
 
                     return new Arguments(arg0);
                 }
             }
 
-            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var result = global::Outer.Inner.Twice(arguments.Arg0);

@@ -46,7 +46,7 @@ partial class Outer
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle<int> AsyncResult(string id) => this._client.GetHandle(global::Outer.Values.AddTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly int Arg0;
                 public readonly int Arg1;
@@ -70,45 +70,45 @@ partial class Outer
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     int arg0 = default!;
                     bool has0 = false;
                     int arg1 = default!;
                     bool has1 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("a"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "a");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "a");
                             has0 = true;
                         }
                         else if (reader.ValueTextEquals("b"u8))
                         {
-                            arg1 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "b");
+                            arg1 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<int>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>(), Name, "b");
                             has1 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "a");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "a");
                     }
 
                     if (!has1)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "b");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "b");
                     }
 
                     return new Arguments(arg0, arg1);
                 }
             }
 
-            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var result = global::Outer.Values.Add(arguments.Arg0, arguments.Arg1);

@@ -48,7 +48,7 @@ namespace Zoo
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>> AsyncResult(string id) => this._client.GetHandle(global::Zoo.ZooTasks.DrawTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly global::Zoo.Shape Arg0;
                 public readonly global::Zoo.IAnimal Arg1;
@@ -76,7 +76,7 @@ namespace Zoo
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     global::Zoo.Shape arg0 = default!;
                     bool has0 = false;
                     global::Zoo.IAnimal arg1 = default!;
@@ -84,49 +84,49 @@ namespace Zoo
                     global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> arg2 = default!;
                     bool has2 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("shape"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::Zoo.Shape>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.Shape>(), Name, "shape");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Zoo.Shape>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.Shape>(), Name, "shape");
                             has0 = true;
                         }
                         else if (reader.ValueTextEquals("animal"u8))
                         {
-                            arg1 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::Zoo.IAnimal>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.IAnimal>(), Name, "animal");
+                            arg1 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Zoo.IAnimal>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.IAnimal>(), Name, "animal");
                             has1 = true;
                         }
                         else if (reader.ValueTextEquals("vehicles"u8))
                         {
-                            arg2 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(), Name, "vehicles");
+                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(), Name, "vehicles");
                             has2 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "shape");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "shape");
                     }
 
                     if (!has1)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "animal");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "animal");
                     }
 
                     if (!has2)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "vehicles");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "vehicles");
                     }
 
                     return new Arguments(arg0, arg1, arg2);
                 }
             }
 
-            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var result = await global::Zoo.ZooTasks.Draw(arguments.Arg0, arguments.Arg1, arguments.Arg2).ConfigureAwait(false);

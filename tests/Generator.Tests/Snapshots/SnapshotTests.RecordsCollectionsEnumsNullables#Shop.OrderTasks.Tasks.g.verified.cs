@@ -54,7 +54,7 @@ namespace Shop
             /// <returns>The handle.</returns>
             public global::TypedTasks.TaskHandle<global::Shop.Order> AsyncResult(string id) => this._client.GetHandle(global::Shop.OrderTasks.PlaceOrderTask.Definition, id);
 
-            private readonly struct Arguments : global::TypedTasks.Dispatching.ITaskArguments
+            private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
                 public readonly global::Shop.Order Arg0;
                 public readonly global::Shop.Point[] Arg1;
@@ -94,7 +94,7 @@ namespace Shop
                 public static Arguments Read(global::System.ReadOnlyMemory<byte> json)
                 {
                     var reader = new global::System.Text.Json.Utf8JsonReader(json.Span);
-                    global::TypedTasks.Dispatching.TaskArgumentReader.ReadStartObject(ref reader, Name);
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadStartObject(ref reader, Name);
                     global::Shop.Order arg0 = default!;
                     bool has0 = false;
                     global::Shop.Point[] arg1 = default!;
@@ -108,79 +108,79 @@ namespace Shop
                     global::System.TimeSpan? arg5 = default!;
                     bool has5 = false;
 
-                    while (global::TypedTasks.Dispatching.TaskArgumentReader.ReadNextProperty(ref reader, Name))
+                    while (global::TypedTasks.Generated.TaskArgumentReader.ReadNextProperty(ref reader, Name))
                     {
                         if (reader.ValueTextEquals("order"u8))
                         {
-                            arg0 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::Shop.Order>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Order>(), Name, "order");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Shop.Order>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Order>(), Name, "order");
                             has0 = true;
                         }
                         else if (reader.ValueTextEquals("points"u8))
                         {
-                            arg1 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::Shop.Point[]>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Point[]>(), Name, "points");
+                            arg1 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Shop.Point[]>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Point[]>(), Name, "points");
                             has1 = true;
                         }
                         else if (reader.ValueTextEquals("priorities"u8))
                         {
-                            arg2 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(), Name, "priorities");
+                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(), Name, "priorities");
                             has2 = true;
                         }
                         else if (reader.ValueTextEquals("named"u8))
                         {
-                            arg3 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(), Name, "named");
+                            arg3 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(), Name, "named");
                             has3 = true;
                         }
                         else if (reader.ValueTextEquals("days"u8))
                         {
-                            arg4 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(), Name, "days");
+                            arg4 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(), Name, "days");
                             has4 = true;
                         }
                         else if (reader.ValueTextEquals("timeout"u8))
                         {
-                            arg5 = global::TypedTasks.Dispatching.TaskArgumentReader.ReadValue<global::System.TimeSpan?>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.TimeSpan?>(), Name, "timeout");
+                            arg5 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.TimeSpan?>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.TimeSpan?>(), Name, "timeout");
                             has5 = true;
                         }
                         else
                         {
-                            global::TypedTasks.Dispatching.TaskArgumentReader.SkipValue(ref reader, Name);
+                            global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
 
                     if (!has0)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "order");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "order");
                     }
 
                     if (!has1)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "points");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "points");
                     }
 
                     if (!has2)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "priorities");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "priorities");
                     }
 
                     if (!has3)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "named");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "named");
                     }
 
                     if (!has4)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "days");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "days");
                     }
 
                     if (!has5)
                     {
-                        throw global::TypedTasks.Dispatching.TaskArgumentReader.MissingArgument(Name, "timeout");
+                        throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "timeout");
                     }
 
                     return new Arguments(arg0, arg1, arg2, arg3, arg4, arg5);
                 }
             }
 
-            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Dispatching.TaskInvocation invocation)
+            private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
                 var result = await global::Shop.OrderTasks.PlaceOrder(arguments.Arg0, arguments.Arg1, arguments.Arg2, arguments.Arg3, arguments.Arg4, arguments.Arg5).ConfigureAwait(false);

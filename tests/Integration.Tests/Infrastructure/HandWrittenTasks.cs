@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
 namespace TypedTasks.Integration.Tests.Infrastructure;
 

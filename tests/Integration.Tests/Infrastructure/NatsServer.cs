@@ -21,7 +21,7 @@ public sealed partial class NatsServer : IAsyncLifetime
     public string Version { get; private set; } = "unknown";
 
     /// <summary>Whether this server has native scheduled delivery (2.12+), so <c>Scheduling = Auto</c> uses it.</summary>
-    internal bool HasSchedules => Broker.TaskSchedule.ServerSchedules(Version);
+    internal bool HasSchedules => Topology.TaskSchedule.ServerSchedules(Version);
 
     public async ValueTask InitializeAsync()
     {

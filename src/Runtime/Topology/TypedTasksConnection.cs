@@ -6,9 +6,10 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
-using TypedTasks.Broker;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
-namespace TypedTasks.Internal;
+namespace TypedTasks.Topology;
 
 /// <summary>
 /// Owns the NATS connection shared by the client and the worker of one process, the JetStream and KV
@@ -48,6 +49,9 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         InstanceId = Guid.NewGuid().ToString("N");
         ResultsSubject = Names.ResultsSubjectPrefix + InstanceId;
     }
+
+    /// <summary>A lease in the locks bucket (the schedule mover's) lapses this long after its holder's last renewal.</summary>
+    internal static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(6);
 
     public TypedTasksOptions Options { get; }
 
@@ -158,7 +162,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         // Small buckets every worker uses; stored like the task stream.
         await CreateBucketAsync(Names.RevokedBucket, Options.RevocationExpiry, "TypedTasks revoked task ids (watched by every worker)", cancellationToken).ConfigureAwait(false);
         // A lease lapses this long after its holder's last renewal.
-        await CreateBucketAsync(Names.LocksBucket, Broker.ScheduleMover.LeaseTime, "TypedTasks leases (the schedule mover)", cancellationToken).ConfigureAwait(false);
+        await CreateBucketAsync(Names.LocksBucket, TypedTasksConnection.LeaseTime, "TypedTasks leases (the schedule mover)", cancellationToken).ConfigureAwait(false);
         // Worker heartbeats; a crashed worker's last one stays an hour, reported as lost.
         await CreateBucketAsync(Names.WorkersBucket, TimeSpan.FromHours(1), "TypedTasks worker heartbeats (key = worker id)", cancellationToken).ConfigureAwait(false);
         // Counters of fixed windows of up to an hour; older windows expire.
@@ -207,7 +211,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
         await Nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
         var version = Nats.ServerInfo?.Version;
-        if (Broker.TaskSchedule.ServerSchedules(version))
+        if (TaskSchedule.ServerSchedules(version))
         {
             return true;
         }

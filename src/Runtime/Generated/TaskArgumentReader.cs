@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace TypedTasks.Dispatching;
+namespace TypedTasks.Generated;
 
 /// <summary>
 /// Reads the JSON object of named task arguments. Used by generated code; every failure becomes a

@@ -3,9 +3,12 @@ using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
-namespace TypedTasks.Broker;
+namespace TypedTasks.Worker;
 
 /// <summary>
 /// With native scheduled delivery (nats-server 2.12+), forwards tasks the server has released as due from the delayed

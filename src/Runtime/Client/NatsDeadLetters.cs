@@ -3,9 +3,12 @@ using System.Runtime.CompilerServices;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
-namespace TypedTasks.Broker;
+namespace TypedTasks.Client;
 
 /// <summary>The dead-letter queue on the dead-letter stream (<c>TT_DEAD</c>, subjects <c>tt.dead.&lt;queue&gt;</c>).</summary>
 internal sealed class NatsDeadLetters : IDeadLetters

@@ -1,4 +1,4 @@
-namespace TypedTasks.Broker;
+namespace TypedTasks.Protocol;
 
 /// <summary>Header names of the task message protocol (<c>docs/protocol.md</c>).</summary>
 internal static class TaskHeaders

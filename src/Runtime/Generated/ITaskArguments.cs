@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace TypedTasks.Dispatching;
+namespace TypedTasks.Generated;
 
 /// <summary>
 /// The arguments of one task call, written as the JSON object that forms the body of a task message

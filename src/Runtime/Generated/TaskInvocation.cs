@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace TypedTasks.Dispatching;
+namespace TypedTasks.Generated;
 
 /// <summary>One execution of a task on a worker, as seen by a generated <see cref="TaskInvoker"/>.</summary>
 public sealed class TaskInvocation

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
 namespace TypedTasks;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace TypedTasks.Serialization;
+namespace TypedTasks.Protocol;
 
 /// <summary>Source-generated JSON of task events (<c>docs/protocol.md</c>, section 7b).</summary>
 [JsonSourceGenerationOptions(

@@ -1,7 +1,8 @@
 using System.Globalization;
 using NATS.Client.Core;
+using TypedTasks.Protocol;
 
-namespace TypedTasks.Broker;
+namespace TypedTasks.Topology;
 
 /// <summary>
 /// Addresses a task that is due later (countdown, ETA, next attempt) to where it waits: a native schedule message

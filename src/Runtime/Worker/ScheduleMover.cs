@@ -5,9 +5,12 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
-using TypedTasks.Internal;
+using TypedTasks.Executor;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
 
-namespace TypedTasks.Broker;
+namespace TypedTasks.Worker;
 
 /// <summary>
 /// Moves due tasks from the schedule stream to their queues. Tasks with a countdown or ETA and retries wait in the
@@ -26,7 +29,7 @@ namespace TypedTasks.Broker;
 /// </remarks>
 internal sealed partial class ScheduleMover : BackgroundService
 {
-    internal static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(6);
+    internal static readonly TimeSpan LeaseTime = TypedTasksConnection.LeaseTime;
     private const string LeaseKey = "schedule-mover";
     private const int MaxMovesAtOnce = 64;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace TypedTasks.Broker;
+namespace TypedTasks.Protocol;
 
 /// <summary>
 /// Every NATS name TypedTasks uses, derived from the configured prefix (see <c>docs/protocol.md</c>).

@@ -1,4 +1,4 @@
-namespace TypedTasks.Worker;
+namespace TypedTasks.Executor;
 
 /// <summary>Celery's retry rules: when a failed attempt is retried, and after how long.</summary>
 internal static class RetryPolicy

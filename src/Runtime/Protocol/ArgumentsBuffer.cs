@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
-using TypedTasks.Dispatching;
+using TypedTasks.Generated;
 
-namespace TypedTasks.Serialization;
+namespace TypedTasks.Protocol;
 
 /// <summary>
 /// A reusable buffer and JSON writer for encoding task arguments on the send path, cached per thread so

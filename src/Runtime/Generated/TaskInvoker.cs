@@ -1,4 +1,4 @@
-namespace TypedTasks.Dispatching;
+namespace TypedTasks.Generated;
 
 /// <summary>
 /// Runs one task on a worker: decodes <see cref="TaskInvocation.Arguments"/>, calls the task method and reports

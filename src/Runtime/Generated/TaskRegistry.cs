@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace TypedTasks.Internal;
+namespace TypedTasks.Generated;
 
 /// <summary>The dispatcher table of a worker: task name → definition, built from the generated registrations.</summary>
 internal sealed class TaskRegistry

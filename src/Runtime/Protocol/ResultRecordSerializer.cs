@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace TypedTasks.Serialization;
+namespace TypedTasks.Protocol;
 
 /// <summary>
 /// Writes and reads result records (<c>docs/protocol.md</c>) with <see cref="Utf8JsonWriter"/> and

@@ -1,4 +1,4 @@
-namespace TypedTasks.Internal;
+namespace TypedTasks.Executor;
 
 /// <summary>Holds the <see cref="TaskContext"/> of the execution that owns a DI scope, so that services
 /// (and instance task types) can take <see cref="TaskContext"/> in their constructors.</summary>

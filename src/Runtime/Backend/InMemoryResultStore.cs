@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using TypedTasks.Backend;
 
-namespace TypedTasks.Eager;
+namespace TypedTasks.Backend;
 
 /// <summary>The result backend of eager mode: records in a dictionary of this process, with the same first-final-wins rule.</summary>
 internal sealed class InMemoryResultStore : IResultStore

@@ -1,0 +1,53 @@
+namespace TypedTasks;
+
+/// <summary>A worker's last heartbeat. A worker that stops cleanly removes it.</summary>
+public sealed record WorkerInfo
+{
+    /// <summary>The worker's id (<c>host-pid-random</c>), unique per start.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The machine name.</summary>
+    public required string Host { get; init; }
+
+    /// <summary>The process id.</summary>
+    public int ProcessId { get; init; }
+
+    /// <summary>The TypedTasks version of the worker.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>The queues it serves.</summary>
+    public IReadOnlyList<string> Queues { get; init; } = [];
+
+    /// <summary>Its slots (<see cref="WorkerOptions.Concurrency"/>).</summary>
+    public int Concurrency { get; init; }
+
+    /// <summary>Runs finished since it started, of which <see cref="Failed"/> ended in FAILURE.</summary>
+    public long Processed { get; init; }
+
+    /// <summary>Runs that ended in FAILURE since it started.</summary>
+    public long Failed { get; init; }
+
+    /// <summary>When it started.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When it wrote this heartbeat.</summary>
+    public DateTimeOffset HeartbeatAt { get; init; }
+
+    /// <summary>How often it writes one.</summary>
+    public TimeSpan HeartbeatInterval { get; init; }
+
+    /// <summary>The tasks running at the heartbeat.</summary>
+    public IReadOnlyList<ActiveTaskInfo> Active { get; init; } = [];
+
+    /// <summary>Whether the worker was heard from within three heartbeat intervals of <paramref name="now"/>.</summary>
+    /// <param name="now">The time to judge at.</param>
+    /// <returns>True when the worker is considered up.</returns>
+    public bool IsAliveAt(DateTimeOffset now) => now - HeartbeatAt <= 3 * HeartbeatInterval;
+}
+
+/// <summary>A task running on a worker at its heartbeat.</summary>
+/// <param name="Id">The task id.</param>
+/// <param name="TaskName">The task name.</param>
+/// <param name="Attempt">The attempt (1 for the first run).</param>
+/// <param name="StartedAt">When this run started.</param>
+public sealed record ActiveTaskInfo(string Id, string TaskName, int Attempt, DateTimeOffset StartedAt);
