@@ -223,7 +223,7 @@ public sealed class RawSide : IAsyncDisposable
         return latencies;
     }
 
-    /// <summary>One KV get of a key that does not exist, one at a time: the read <c>NatsResultStore.WaitForNotificationAsync</c>
+    /// <summary>One KV get of a key that does not exist, one at a time: the read <c>NatsResultBackend.WaitForNotificationAsync</c>
     /// makes before it waits. Returns one latency (ms) per call.</summary>
     public async Task<double[]> KvGetLatencyAsync(int count, int warmup)
     {

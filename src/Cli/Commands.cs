@@ -160,7 +160,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
 
     public async Task<int> StatusAsync(string id, CancellationToken cancellationToken)
     {
-        var record = await services.GetRequiredService<NatsResultStore>().GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var record = await services.GetRequiredService<NatsResultBackend>().GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (json)
         {
             // The record as stored (docs/protocol.md, section 6), or the state a missing record means.
@@ -211,7 +211,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             throw new ArgumentException($"'{id}' is not a task id: 1 to 128 letters, digits, '-' and '_'.");
         }
 
-        var store = services.GetRequiredService<NatsResultStore>();
+        var store = services.GetRequiredService<NatsResultBackend>();
         var record = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
         await store.RevokeAsync(id, record?.TaskName ?? string.Empty, terminate, cancellationToken).ConfigureAwait(false);
         var final = record?.State.IsFinal() == true ? $" (it had ended already: {record.State.ToWireName()})" : string.Empty;

@@ -36,7 +36,7 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     {
         await using var app = await TestApp.StartAsync(server, workerOptions: o => o.AckWait = TimeSpan.FromMilliseconds(600));
         // No safety read within this test: only the notification can complete the wait.
-        app.Host.Services.GetRequiredService<Backend.NatsResultStore>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        app.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
         await using var reads = await ResultReadsAsync(app);
         await using var acks = await WireCounter.StartAsync(app, $"$JS.ACK.{app.Connection.Names.TasksStream}.>", body => body == "+WPI");
 
@@ -63,7 +63,7 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     public async Task GetAsync_ResultNotifiedBeforeTheWaitBegan_ReturnsItWithoutReadingTheStore()
     {
         await using var app = await TestApp.StartAsync(server);
-        app.Host.Services.GetRequiredService<Backend.NatsResultStore>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        app.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
         await using var reads = await ResultReadsAsync(app);
         await using var notifications = await WireCounter.StartAsync(app, app.Connection.ResultsSubject);
 
@@ -78,7 +78,7 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     public async Task GetAsync_NotificationLost_CompletesFromTheStoreAfterTheSafetyRead()
     {
         await using var app = await TestApp.StartAsync(server, worker: false);
-        app.Host.Services.GetRequiredService<Backend.NatsResultStore>().SafetyReadAfter = TimeSpan.FromMilliseconds(200);
+        app.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMilliseconds(200);
         await using var reads = await ResultReadsAsync(app);
 
         var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(5), cancellationToken: Ct);

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using TypedTasks.Backend;
 using TypedTasks.Executor;
 using TypedTasks.Generated;
 using TypedTasks.Protocol;
@@ -16,9 +17,11 @@ internal sealed class NatsDeadLetters : IDeadLetters
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
     private readonly TypedTasksConnection _connection;
+    private readonly NatsResultBackend _results;
 
-    public NatsDeadLetters(TypedTasksConnection connection)
+    public NatsDeadLetters(TypedTasksConnection connection, NatsResultBackend results)
     {
+        _results = results;
         _connection = connection;
     }
 
@@ -92,9 +95,9 @@ internal sealed class NatsDeadLetters : IDeadLetters
         }
 
         // The FAILURE record would keep the new outcome out (first writer wins): clear it first.
-        if (letter.TaskId is { Length: > 0 } id && await _connection.GetResultStoreAsync(cancellationToken).ConfigureAwait(false) is { } results)
+        if (letter.TaskId is { Length: > 0 } id && _results.Enabled)
         {
-            await results.PurgeAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _results.ForgetAsync(id, cancellationToken).ConfigureAwait(false);
         }
 
         var ack = await _connection.JetStream.PublishAsync(

@@ -16,9 +16,9 @@ internal sealed class TaskClient : TaskClientBase
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
     private readonly TypedTasksConnection _connection;
-    private readonly NatsResultStore _results;
+    private readonly NatsResultBackend _results;
 
-    public TaskClient(TypedTasksConnection connection, NatsResultStore results)
+    public TaskClient(TypedTasksConnection connection, NatsResultBackend results)
         : base(results)
     {
         _connection = connection;
@@ -78,7 +78,7 @@ internal sealed class TaskClient : TaskClientBase
                 ? TaskSchedule.Address(_connection.Names, _connection.NativeScheduling, queue, id, due, headers)
                 : _connection.Names.TaskSubject(queue);
             if (_connection.Options.ResultBackend.RecordPending && !task.IgnoreResult
-                && await _results.RecordPendingAsync(id, task.Name, now, cancellationToken).ConfigureAwait(false) is { } revision)
+                && await _results.MarkPendingAsync(id, task.Name, now, cancellationToken).ConfigureAwait(false) is { } revision)
             {
                 // The worker's outcome replaces this record with one compare-and-set.
                 headers[TaskHeaders.RecordRevision] = revision.ToString(CultureInfo.InvariantCulture);

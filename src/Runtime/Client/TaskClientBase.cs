@@ -6,9 +6,9 @@ namespace TypedTasks;
 /// <summary>What every <see cref="ITaskClient"/> shares: handles over its result store around its own way of sending.</summary>
 internal abstract class TaskClientBase : ITaskClient
 {
-    private readonly IResultStore _results;
+    private readonly ResultBackend _results;
 
-    protected TaskClientBase(IResultStore results) => _results = results;
+    protected TaskClientBase(ResultBackend results) => _results = results;
 
     public async ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
         where TArguments : ITaskArguments

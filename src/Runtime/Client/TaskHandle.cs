@@ -8,7 +8,7 @@ namespace TypedTasks;
 /// </summary>
 public class TaskHandle
 {
-    private protected readonly IResultStore? _store;
+    private protected readonly ResultBackend? _store;
     private protected readonly bool _local;
 
     /// <summary>
@@ -22,7 +22,7 @@ public class TaskHandle
     {
     }
 
-    internal TaskHandle(IResultStore? store, string id, string taskName, bool local)
+    internal TaskHandle(ResultBackend? store, string id, string taskName, bool local)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(taskName);
@@ -83,7 +83,7 @@ public class TaskHandle
     /// <inheritdoc/>
     public override string ToString() => $"{TaskName}[{Id}]";
 
-    private protected IResultStore Store => _store ?? throw new ResultBackendNotConfiguredException();
+    private protected ResultBackend Store => _store ?? throw new ResultBackendNotConfiguredException();
 
     private protected async Task<TaskResultRecord> WaitForSuccessAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -114,7 +114,7 @@ public sealed class TaskHandle<TResult> : TaskHandle
     {
     }
 
-    internal TaskHandle(IResultStore? store, string id, TaskDefinition<TResult> task, bool local)
+    internal TaskHandle(ResultBackend? store, string id, TaskDefinition<TResult> task, bool local)
         : base(store, id, (task ?? throw new ArgumentNullException(nameof(task))).Name, local)
     {
         _task = task;

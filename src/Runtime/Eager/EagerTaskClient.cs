@@ -16,16 +16,16 @@ namespace TypedTasks.Eager;
 /// </summary>
 internal sealed class EagerTaskClient : TaskClientBase
 {
-    private readonly InMemoryResultStore _results;
-    private readonly IServiceScopeFactory _scopes;
+    private readonly InMemoryResultBackend _results;
+    private readonly TaskExecutor _executor;
     private readonly EagerOptions _options;
     private readonly string _worker = "eager/" + Environment.ProcessId;
 
-    public EagerTaskClient(InMemoryResultStore results, IServiceScopeFactory scopes, IOptions<EagerOptions> options)
+    public EagerTaskClient(InMemoryResultBackend results, TaskExecutor executor, IOptions<EagerOptions> options)
         : base(results)
     {
         _results = results;
-        _scopes = scopes;
+        _executor = executor;
         _options = options.Value;
     }
 
@@ -52,7 +52,7 @@ internal sealed class EagerTaskClient : TaskClientBase
         var expires = options?.Expires ?? (task.Expires is { } after ? sentAt + after : null);
         if (expires < sentAt)
         {
-            Store(id, task, TaskState.Revoked, 1, sentAt, error: new TaskError(typeof(TaskRevokedException).FullName!, $"The task expired at {expires:O} before it could start.", null));
+            await StoreAsync(id, task, TaskState.Revoked, 1, sentAt, error: new TaskError(typeof(TaskRevokedException).FullName!, $"The task expired at {expires:O} before it could start.", null)).ConfigureAwait(false);
             return id;
         }
 
@@ -64,104 +64,36 @@ internal sealed class EagerTaskClient : TaskClientBase
             var context = new TaskContext(id, task.Name, queue, attempt, maxRetries);
             if (!task.IgnoreResult)
             {
-                context.ProgressSink = (progress, _) =>
-                {
-                    Store(id, task, TaskState.Started, attempt, startedAt, progress: progress);
-                    return default;
-                };
+                var run = new TaskRun(id, task.Name, attempt, 0, _worker, startedAt);
+                context.ProgressSink = async (progress, token) => await _results.WriteProgressAsync(run, progress, revision: null, token).ConfigureAwait(false);
             }
 
-            var failure = await RunAttemptAsync(task, id, body, context, cancellationToken).ConfigureAwait(false);
-            if (failure.Error is null)
+            var execution = await _executor.RunAsync(task, context, body, cancellationToken).ConfigureAwait(false);
+            switch (execution.Kind)
             {
-                Store(id, task, TaskState.Success, attempt, startedAt, result: failure.Result);
-                return id;
-            }
+                case ExecutionKind.Succeeded:
+                    await StoreAsync(id, task, TaskState.Success, attempt, startedAt, result: execution.ResultJson).ConfigureAwait(false);
+                    return id;
+                case ExecutionKind.Abandoned:
+                    // The caller's token: eager mode has no broker to hand the task back to.
+                    throw new OperationCanceledException(cancellationToken);
+                case ExecutionKind.RetryDue:
+                    // The next attempt runs at once: eager mode waits for no retry delay.
+                    await StoreAsync(id, task, TaskState.Retry, attempt, startedAt, error: execution.Error, next: DateTimeOffset.UtcNow).ConfigureAwait(false);
+                    continue;
+                default:
+                    // On a worker bad arguments are a dead letter; here the caller learns them from the result.
+                    await StoreAsync(id, task, TaskState.Failure, attempt, startedAt, error: execution.Error).ConfigureAwait(false);
+                    if (_options.PropagateExceptions)
+                    {
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(execution.Exception!);
+                    }
 
-            var cause = failure.Error is TaskRetryException { InnerException: { } inner } ? inner : failure.Error;
-            if (failure.Retryable && RetryPolicy.WantsRetry(task, failure.Error) && context.Retries < maxRetries)
-            {
-                // The next attempt runs at once: eager mode waits for no retry delay.
-                Store(id, task, TaskState.Retry, attempt, startedAt, error: Outcome.ErrorFrom(cause), next: DateTimeOffset.UtcNow);
-                continue;
+                    return id;
             }
-
-            Store(id, task, TaskState.Failure, attempt, startedAt, error: Outcome.ErrorFrom(cause));
-            if (_options.PropagateExceptions)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
-            }
-
-            return id;
         }
     }
 
-    private async Task<(ReadOnlyMemory<byte> Result, Exception? Error, bool Retryable)> RunAttemptAsync(TaskDefinition task, string id, ReadOnlyMemory<byte> body, TaskContext context, CancellationToken cancellationToken)
-    {
-        using var execution = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (task.SoftTimeLimit is { } soft)
-        {
-            execution.CancelAfter(soft);
-        }
-
-        var scope = _scopes.CreateAsyncScope();
-        try
-        {
-            scope.ServiceProvider.GetService<TaskContextSlot>()?.Set(context);
-            var invocation = new TaskInvocation(id, task.Name, body, scope.ServiceProvider, execution.Token, context);
-            var invoked = task.Invoker(invocation).AsTask();
-            if (task.TimeLimit is { } limit)
-            {
-                try
-                {
-                    await invoked.WaitAsync(limit, cancellationToken).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    execution.Cancel();
-                    _ = invoked.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                    return (default, new TaskTimeLimitExceededException(limit), false);
-                }
-            }
-            else
-            {
-                await invoked.ConfigureAwait(false);
-            }
-
-            return (invocation.ResultJson, null, false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (TaskArgumentException ex)
-        {
-            // On a worker this is a dead letter; here the caller learns it from the result.
-            return (default, ex, false);
-        }
-        catch (Exception ex)
-        {
-            return (default, ex, true);
-        }
-        finally
-        {
-            await scope.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private void Store(string id, TaskDefinition task, TaskState state, int attempt, DateTimeOffset startedAt, ReadOnlyMemory<byte> result = default, TaskError? error = null, TaskProgress? progress = null, DateTimeOffset? next = null)
-        => _results.Write(new TaskResultRecord
-        {
-            Id = id,
-            TaskName = task.Name,
-            State = state,
-            ResultJson = result,
-            Error = error,
-            Attempts = attempt,
-            Worker = _worker,
-            StartedAt = startedAt,
-            CompletedAt = state.IsFinal() ? DateTimeOffset.UtcNow : null,
-            Progress = progress,
-            NextAttemptAt = next,
-        });
+    private async ValueTask StoreAsync(string id, TaskDefinition task, TaskState state, int attempt, DateTimeOffset startedAt, ReadOnlyMemory<byte> result = default, TaskError? error = null, DateTimeOffset? next = null)
+        => await _results.StoreOutcomeAsync(new TaskRun(id, task.Name, attempt, 0, _worker, startedAt), state, result, error, next, revision: null, buffer: null, CancellationToken.None).ConfigureAwait(false);
 }

@@ -48,7 +48,7 @@ public static class TypedTasksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<TypedTasksConnection>();
-        services.TryAddSingleton<TypedTasks.Backend.NatsResultStore>();
+        services.TryAddSingleton<TypedTasks.Backend.NatsResultBackend>();
         services.TryAddSingleton<TaskClient>();
         services.TryAddSingleton<ITaskClient>(sp => sp.GetRequiredService<TaskClient>());
         services.TryAddSingleton<IDeadLetters, NatsDeadLetters>();
@@ -72,7 +72,7 @@ public static class TypedTasksServiceCollectionExtensions
 
         builder.Services.TryAddSingleton<TaskRegistry>();
         builder.Services.TryAddSingleton<RevocationRegistry>();
-        AddTaskContext(builder.Services);
+        AddExecutor(builder.Services);
         if (builder.Services.Any(d => d.ServiceType == typeof(EagerTaskClient)))
         {
             // Eager mode: tasks run in the sender; there is no broker to work from.
@@ -105,7 +105,7 @@ public static class TypedTasksServiceCollectionExtensions
             services.Configure(configure);
         }
 
-        services.TryAddSingleton<InMemoryResultStore>();
+        services.TryAddSingleton<InMemoryResultBackend>();
         services.TryAddSingleton<EagerTaskClient>();
         services.RemoveAll<ITaskClient>();
         services.AddSingleton<ITaskClient>(sp => sp.GetRequiredService<EagerTaskClient>());
@@ -115,7 +115,7 @@ public static class TypedTasksServiceCollectionExtensions
         services.AddSingleton<IWorkerInspector, NoWorkers>();
         services.RemoveAll<ITaskEvents>();
         services.AddSingleton<ITaskEvents, NoTaskEvents>();
-        AddTaskContext(services);
+        AddExecutor(services);
         // A worker added before: nothing to work from.
         var workers = services.Where(d => d.ServiceType == typeof(IHostedService)
             && (d.ImplementationType == typeof(TaskWorker) || d.ImplementationType == typeof(ScheduleMover) || d.ImplementationType == typeof(ScheduleForwarder))).ToList();
@@ -127,8 +127,9 @@ public static class TypedTasksServiceCollectionExtensions
         return builder;
     }
 
-    private static void AddTaskContext(IServiceCollection services)
+    private static void AddExecutor(IServiceCollection services)
     {
+        services.TryAddSingleton<TaskExecutor>();
         services.TryAddScoped<TaskContextSlot>();
         services.TryAddScoped(sp => sp.GetRequiredService<TaskContextSlot>().Context);
     }

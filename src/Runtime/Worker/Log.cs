@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(216, LogLevel.Debug, "Progress ack failed for a held message")]
     public static partial void ProgressAckFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(223, LogLevel.Warning, "Could not hand a message back to the broker (NAK); it is redelivered after its AckWait")]
+    public static partial void NakFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(224, LogLevel.Warning, "Could not write the record of task {TaskId}")]
+    public static partial void RecordWriteFailed(ILogger logger, string? taskId, Exception exception);
+
     [LoggerMessage(217, LogLevel.Information, "Task {TaskName}[{TaskId}] was cancelled by shutdown; handed back to the queue")]
     public static partial void Abandoned(ILogger logger, string? taskName, string? taskId);
 

@@ -4,6 +4,7 @@ using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using TypedTasks.Executor;
 using TypedTasks.Generated;
+using TypedTasks.Protocol;
 using TypedTasks.Topology;
 
 namespace TypedTasks.Worker;
@@ -57,7 +58,7 @@ internal sealed partial class RevocationRegistry : IAsyncDisposable
     }
 
     /// <summary>Registers a running task so that a revocation with terminate cancels it.</summary>
-    public RunningTask Track(string id, CancellationTokenSource execution)
+    public ITerminationSignal Track(string id, CancellationTokenSource execution)
     {
         var running = new RunningTask(this, id, execution);
         if (id.Length > 0)
@@ -105,7 +106,7 @@ internal sealed partial class RevocationRegistry : IAsyncDisposable
                 {
                     if (entry.Operation == NatsKVOperation.Put)
                     {
-                        var terminate = entry.Value is { Length: > 0 } value && value.AsSpan().IndexOf("\"terminate\":true"u8) >= 0;
+                        var terminate = entry.Value is { Length: > 0 } value && RevocationRecord.Read(value).Terminate;
                         _revoked[entry.Key] = entry.Created + _connection.Options.RevocationExpiry;
                         PruneExpired();
                         if (terminate && _running.TryGetValue(entry.Key, out var running))
@@ -156,7 +157,7 @@ internal sealed partial class RevocationRegistry : IAsyncDisposable
     }
 
     /// <summary>A running task that a revocation may terminate.</summary>
-    internal sealed class RunningTask(RevocationRegistry owner, string id, CancellationTokenSource execution) : IDisposable
+    internal sealed class RunningTask(RevocationRegistry owner, string id, CancellationTokenSource execution) : ITerminationSignal
     {
         private int _terminated;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using TypedTasks.Backend;
 using TypedTasks.Executor;
 using TypedTasks.Generated;
 using TypedTasks.Protocol;
@@ -129,7 +130,7 @@ internal sealed partial class TaskWorker
         {
             // STARTED as a new key: if it exists, an earlier delivery started this task, whatever the broker's
             // delivery count says (nats-server 2.9 sometimes reports a redelivery as the first delivery).
-            startedRevision = await TryRecordStartedAsync(id, task, attempt, now, reruns: 0, revision: 0).ConfigureAwait(false);
+            startedRevision = await _results.TryMarkStartedAsync(new TaskRun(id, task.Name, attempt, 0, _workerId, now), revision: 0, CancellationToken.None).ConfigureAwait(false);
             if (startedRevision is null)
             {
                 var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: false).ConfigureAwait(false);
@@ -147,75 +148,22 @@ internal sealed partial class TaskWorker
         if (!task.IgnoreResult && id.Length > 0)
         {
             context.ProgressSink = async (progress, cancellationToken) =>
-                startedRevision = await WriteProgressAsync(id, task, attempt, now, reruns, progress, startedRevision, cancellationToken).ConfigureAwait(false) ?? startedRevision;
+                startedRevision = await _results.WriteProgressAsync(new TaskRun(id, task.Name, attempt, reruns, _workerId, now), progress, startedRevision, cancellationToken).ConfigureAwait(false) ?? startedRevision;
         }
 
-        using var execution = CancellationTokenSource.CreateLinkedTokenSource(_executionCts.Token);
-        if (task.SoftTimeLimit is { } soft)
+        var run = await _executor.RunAsync(task, context, held.Body, _executionCts.Token, _trackRun, _connection.Options.SendTaskEvents ? PublishStartedAsync : null).ConfigureAwait(false);
+        return run.Kind switch
         {
-            execution.CancelAfter(soft);
-        }
+            ExecutionKind.Succeeded => Completed(OutcomeKind.Success, run.ResultJson),
+            ExecutionKind.RetryDue => Completed(OutcomeKind.Retry, error: run.Error, next: DateTimeOffset.UtcNow + run.RetryDelay),
+            ExecutionKind.Failed => Completed(OutcomeKind.Failure, error: run.Error),
+            ExecutionKind.BadArguments => DeadLetter(run.Exception!.Message, typeof(TaskArgumentException)) with { Task = task },
+            ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran."),
+            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision },
+        };
 
-        using var running = _revocations.Track(id, execution);
-        var scope = _scopes.CreateAsyncScope();
-        try
-        {
-            scope.ServiceProvider.GetService<TaskContextSlot>()?.Set(context);
-            if (_connection.Options.SendTaskEvents)
-            {
-                await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Started, Id = id, TaskName = name, Queue = held.Queue, Attempt = attempt, Worker = _workerId, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
-            }
-
-            var invocation = new TaskInvocation(id, name, held.Body, scope.ServiceProvider, execution.Token, context);
-            var invoked = task.Invoker(invocation).AsTask();
-            if (task.TimeLimit is { } limit)
-            {
-                try
-                {
-                    await invoked.WaitAsync(limit).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // .NET cannot stop a running method: cancel it, stop waiting, free the slot.
-                    execution.Cancel();
-                    _ = invoked.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                    return Completed(OutcomeKind.Failure, error: Outcome.ErrorFrom(new TaskTimeLimitExceededException(limit)));
-                }
-            }
-            else
-            {
-                await invoked.ConfigureAwait(false);
-            }
-
-            return Completed(OutcomeKind.Success, invocation.ResultJson);
-        }
-        catch (TaskArgumentException ex)
-        {
-            return DeadLetter(ex.Message, typeof(TaskArgumentException)) with { Task = task };
-        }
-        catch (OperationCanceledException) when (_executionCts.IsCancellationRequested)
-        {
-            return new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision };
-        }
-        catch (OperationCanceledException) when (running.Terminated)
-        {
-            return Revoked("The task was revoked and terminated while it ran.");
-        }
-        catch (Exception ex)
-        {
-            var cause = ex is TaskRetryException { InnerException: { } inner } ? inner : ex;
-            if (RetryPolicy.WantsRetry(task, ex) && context.Retries < maxRetries)
-            {
-                var delay = RetryPolicy.Delay(task, attempt, (ex as TaskRetryException)?.Countdown, Random.Shared);
-                return Completed(OutcomeKind.Retry, error: Outcome.ErrorFrom(cause), next: DateTimeOffset.UtcNow + delay);
-            }
-
-            return Completed(OutcomeKind.Failure, error: Outcome.ErrorFrom(cause));
-        }
-        finally
-        {
-            await scope.DisposeAsync().ConfigureAwait(false);
-        }
+        ValueTask PublishStartedAsync()
+            => TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Started, Id = id, TaskName = name, Queue = held.Queue, Attempt = attempt, Worker = _workerId, At = DateTimeOffset.UtcNow });
 
         // One allocation per outcome (a `with` copy would be a second).
         Outcome Completed(OutcomeKind kind, ReadOnlyMemory<byte> result = default, TaskError? error = null, DateTimeOffset? next = null) => new(kind)
@@ -304,14 +252,13 @@ internal sealed partial class TaskWorker
     private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now, bool assumeEarlierRun)
     {
         var limit = Math.Max(1, _options.MaxDeliveries);
-        var store = id.Length == 0 || task.IgnoreResult ? null : await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
-        if (store is null)
+        if (id.Length == 0 || task.IgnoreResult || !_results.Enabled)
         {
             return deliveries > (ulong)limit ? (WorkerLost(deliveries), null, 0) : (null, null, 0);
         }
 
-        var entry = await store.TryGetEntryAsync(id, serializer: RawSerializer).ConfigureAwait(false);
-        var existing = entry.Success && !entry.Value.Value.IsEmpty ? Protocol.ResultRecordSerializer.Read(entry.Value.Value) : null;
+        var entry = await _results.GetEntryAsync(id, CancellationToken.None).ConfigureAwait(false);
+        var existing = entry?.Record;
         if (existing is { } record && record.State.IsFinal())
         {
             return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null, 0);
@@ -332,7 +279,7 @@ internal sealed partial class TaskWorker
             return (WorkerLost((ulong)previousRuns), null, previousRuns);
         }
 
-        var revision = await TryRecordStartedAsync(id, task, attempt, now, previousRuns, existing is null ? 0 : entry.Value.Revision).ConfigureAwait(false);
+        var revision = await _results.TryMarkStartedAsync(new TaskRun(id, task.Name, attempt, previousRuns, _workerId, now), entry?.Revision ?? 0, CancellationToken.None).ConfigureAwait(false);
         return (null, revision, previousRuns);
 
         Outcome WorkerLost(ulong runs) => new(OutcomeKind.DeadLetter)

@@ -146,12 +146,11 @@ internal sealed partial class TaskWorker
         }
         catch (Exception nakError)
         {
-            Log.ProgressAckFailed(_logger, nakError);
+            Log.NakFailed(_logger, nakError);
         }
     }
 
-    /// <summary>Writes the final record, first writer wins; returns the bytes stored, or empty when nothing was stored.</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    /// <summary>Writes the outcome's record, first final writer wins; returns the bytes now stored (to notify), or empty.</summary>
     private async ValueTask<ReadOnlyMemory<byte>> StoreAsync(Outcome outcome, TaskState state, ArrayBufferWriter<byte> buffer)
     {
         if (outcome.Task is { IgnoreResult: true } || string.IsNullOrEmpty(outcome.TaskId))
@@ -159,38 +158,17 @@ internal sealed partial class TaskWorker
             return default;
         }
 
-        var store = await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
-        if (store is null)
-        {
-            return default;
-        }
-
-        var record = new TaskResultRecord
-        {
-            Id = outcome.TaskId,
-            TaskName = outcome.TaskName ?? string.Empty,
-            State = state,
-            ResultJson = state == TaskState.Success ? outcome.ResultJson : default,
-            Error = state == TaskState.Success ? null : outcome.Error,
-            NextAttemptAt = state == TaskState.Retry ? outcome.NextAttemptAt : null,
-            Attempts = outcome.Attempt,
-            Worker = _workerName,
-            StartedAt = outcome.StartedAt,
-            CompletedAt = DateTimeOffset.UtcNow,
-        };
-        ResultRecordSerializer.Write(buffer, record);
-        var bytes = buffer.WrittenMemory;
-
-        var (written, final) = await RecordWriter.WriteUnlessFinalAsync(store, record.Id, bytes, outcome.StartedRevision, CancellationToken.None).ConfigureAwait(false);
-        if (written is null)
+        var (stored, written) = await _results.StoreOutcomeAsync(RunOf(outcome), state, outcome.ResultJson, outcome.Error, outcome.NextAttemptAt, outcome.StartedRevision, buffer, CancellationToken.None).ConfigureAwait(false);
+        if (!written && !stored.IsEmpty)
         {
             // A final record from an earlier delivery stays (first writer wins).
-            Log.DuplicateOutcome(_logger, record.Id);
-            return final;
+            Log.DuplicateOutcome(_logger, outcome.TaskId);
         }
 
-        return bytes;
+        return stored;
     }
+
+    private TaskRun RunOf(Outcome outcome) => new(outcome.TaskId!, outcome.TaskName ?? string.Empty, outcome.Attempt, outcome.Reruns, _workerId, outcome.StartedAt);
 
     /// <summary>Publishes the next attempt to the schedule stream (same id, attempt + 1, due at NextAttemptAt).</summary>
     private async Task ScheduleRetryAsync(HeldMessage held, Outcome outcome)
@@ -229,77 +207,12 @@ internal sealed partial class TaskWorker
     {
         try
         {
-            if (await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false) is not { } store)
-            {
-                return;
-            }
-
-            ReadOnlyMemory<byte> bytes = ResultRecordSerializer.ToBytes(new TaskResultRecord
-            {
-                Id = outcome.TaskId!,
-                TaskName = outcome.TaskName ?? string.Empty,
-                State = TaskState.Pending,
-                Attempts = outcome.Attempt,
-                Reruns = outcome.Reruns,
-                Worker = _workerName,
-            });
-            await RecordWriter.WriteUnlessFinalAsync(store, outcome.TaskId!, bytes, outcome.StartedRevision, CancellationToken.None).ConfigureAwait(false);
+            await _results.MarkHandedBackAsync(RunOf(outcome), outcome.StartedRevision, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NatsKVException or NatsException or TypedTasksException)
         {
             // Best effort: at worst the next worker counts the hand-back as a run.
-            Log.ProgressAckFailed(_logger, ex);
-        }
-    }
-
-    /// <summary>Stores STARTED with the task's progress; never over a final record. Returns the new revision.</summary>
-    private async Task<ulong?> WriteProgressAsync(string id, TaskDefinition task, int attempt, DateTimeOffset startedAt, int reruns, TaskProgress progress, ulong? revision, CancellationToken cancellationToken)
-    {
-        if (await _connection.GetResultStoreAsync(cancellationToken).ConfigureAwait(false) is not { } store)
-        {
-            return null;
-        }
-
-        ReadOnlyMemory<byte> bytes = ResultRecordSerializer.ToBytes(new TaskResultRecord
-        {
-            Id = id,
-            TaskName = task.Name,
-            State = TaskState.Started,
-            Attempts = attempt,
-            Reruns = reruns,
-            Worker = _workerName,
-            StartedAt = startedAt,
-            Progress = progress,
-        });
-        var (written, _) = await RecordWriter.WriteUnlessFinalAsync(store, id, bytes, revision, cancellationToken).ConfigureAwait(false);
-        return written;
-    }
-
-    /// <summary>Records STARTED; <paramref name="revision"/> 0 creates the key, a revision updates it, null puts.</summary>
-    private async Task<ulong?> TryRecordStartedAsync(string id, TaskDefinition task, int attempt, DateTimeOffset startedAt, int reruns, ulong? revision)
-    {
-        var store = await _connection.GetResultStoreAsync(CancellationToken.None).ConfigureAwait(false);
-        if (store is null)
-        {
-            return null;
-        }
-
-        var record = new TaskResultRecord { Id = id, TaskName = task.Name, State = TaskState.Started, Attempts = attempt, Reruns = reruns, Worker = _workerName, StartedAt = startedAt };
-        ReadOnlyMemory<byte> bytes = ResultRecordSerializer.ToBytes(record);
-        try
-        {
-            // STARTED is informational and never overwrites a final record; the final write decides.
-            var written = revision switch
-            {
-                null => await store.TryPutAsync(id, bytes, RawSerializer).ConfigureAwait(false),
-                0 => await store.TryCreateAsync(id, bytes, RawSerializer).ConfigureAwait(false),
-                { } expected => await store.TryUpdateAsync(id, bytes, expected, RawSerializer).ConfigureAwait(false),
-            };
-            return written.Success ? written.Value : null;
-        }
-        catch (NatsKVException)
-        {
-            return null;
+            Log.RecordWriteFailed(_logger, outcome.TaskId, ex);
         }
     }
 

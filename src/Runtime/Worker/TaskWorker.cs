@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using TypedTasks.Backend;
 using TypedTasks.Executor;
 using TypedTasks.Generated;
 using TypedTasks.Protocol;
@@ -30,7 +31,9 @@ internal sealed partial class TaskWorker : BackgroundService
     private readonly TypedTasksConnection _connection;
     private readonly TaskRegistry _registry;
     private readonly RevocationRegistry _revocations;
-    private readonly IServiceScopeFactory _scopes;
+    private readonly TaskExecutor _executor;
+    private readonly NatsResultBackend _results;
+    private readonly Func<string, CancellationTokenSource, ITerminationSignal> _trackRun;
     private readonly ILogger<TaskWorker> _logger;
     private readonly WorkerOptions _options;
     private readonly ConcurrentDictionary<long, HeldMessage> _held = new();
@@ -41,20 +44,21 @@ internal sealed partial class TaskWorker : BackgroundService
     private readonly SemaphoreSlim _outcomes;
     private readonly CancellationTokenSource _executionCts = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly string _workerName = $"{Environment.MachineName}/{Environment.ProcessId}";
     private readonly List<string> _queues;
     private readonly IHostApplicationLifetime? _lifetime;
     private long _nextKey;
     private int _running;
     private volatile bool _stopping;
 
-    public TaskWorker(TypedTasksConnection connection, TaskRegistry registry, RevocationRegistry revocations, IServiceScopeFactory scopes, IOptions<WorkerOptions> options, ILogger<TaskWorker> logger, IHostApplicationLifetime? lifetime = null)
+    public TaskWorker(TypedTasksConnection connection, TaskRegistry registry, RevocationRegistry revocations, TaskExecutor executor, NatsResultBackend results, IOptions<WorkerOptions> options, ILogger<TaskWorker> logger, IHostApplicationLifetime? lifetime = null)
     {
         _lifetime = lifetime;
         _connection = connection;
         _revocations = revocations;
         _registry = registry;
-        _scopes = scopes;
+        _executor = executor;
+        _results = results;
+        _trackRun = revocations.Track;
         _logger = logger;
         _options = options.Value;
         if (_options.Concurrency < 1)
@@ -88,7 +92,7 @@ internal sealed partial class TaskWorker : BackgroundService
             return;
         }
 
-        Log.Started(_logger, _workerName, string.Join(", ", queues), _options.Concurrency, _options.Prefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
+        Log.Started(_logger, _workerId, string.Join(", ", queues), _options.Concurrency, _options.Prefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
         using var keepAliveCts = new CancellationTokenSource();
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
         var firstBeat = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

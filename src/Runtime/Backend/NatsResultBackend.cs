@@ -24,7 +24,7 @@ namespace TypedTasks.Backend;
 /// nothing reads the store after <see cref="SafetyReadAfter"/>, then at doubling intervals up to 30 s.
 /// </para>
 /// </summary>
-internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, IDisposable
+internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposable, IDisposable
 {
     private readonly TypedTasksConnection _connection;
     private readonly ILogger _logger;
@@ -40,27 +40,56 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
     private readonly CancellationTokenSource _disposed = new();
     private Task? _listener;
 
-    public NatsResultStore(TypedTasksConnection connection, ILogger<NatsResultStore>? logger = null)
+    public NatsResultBackend(TypedTasksConnection connection, ILogger<NatsResultBackend>? logger = null)
     {
         _connection = connection;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
-    public async ValueTask<TaskResultRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> Raw = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+
+    public override bool Enabled => _connection.Options.ResultBackend.Enabled;
+
+    protected override async ValueTask<ulong?> CreateAsync(string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
-        var entry = await store.TryGetEntryAsync<ReadOnlyMemory<byte>>(id, serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var created = await store.TryCreateAsync(key, bytes, Raw, cancellationToken).ConfigureAwait(false);
+        return created.Success ? created.Value
+            : created.Error is NatsKVCreateException ? null
+            : throw new ResultStoreException($"Could not create the record of task {key}: {created.Error.Message}", created.Error);
+    }
+
+    protected override async ValueTask<ulong?> UpdateAsync(string key, ReadOnlyMemory<byte> bytes, ulong revision, CancellationToken cancellationToken)
+    {
+        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var updated = await store.TryUpdateAsync(key, bytes, revision, Raw, cancellationToken).ConfigureAwait(false);
+        return updated.Success ? updated.Value : null;
+    }
+
+    protected override async ValueTask<ulong?> PutAsync(string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var put = await store.TryPutAsync(key, bytes, Raw, cancellationToken).ConfigureAwait(false);
+        return put.Success ? put.Value : throw new ResultStoreException($"Could not store the record of task {key}: {put.Error.Message}", put.Error);
+    }
+
+    protected override async ValueTask<(ReadOnlyMemory<byte> Value, ulong Revision)?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var entry = await store.TryGetEntryAsync(key, serializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!entry.Success)
         {
-            if (entry.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
-            {
-                return null;
-            }
-
-            throw entry.Error;
+            return entry.Error is NatsKVKeyNotFoundException or NatsKVKeyDeletedException ? null : throw entry.Error;
         }
 
-        return entry.Value.Value.IsEmpty ? null : ResultRecordSerializer.Read(entry.Value.Value);
+        return entry.Value.Value.IsEmpty ? null : (entry.Value.Value, entry.Value.Revision);
+    }
+
+    protected override async ValueTask PutRevocationAsync(string id, RevocationRecord revocation, CancellationToken cancellationToken)
+    {
+        await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+        var revoked = await _connection.KeyValue.GetStoreAsync(_connection.Names.RevokedBucket, cancellationToken).ConfigureAwait(false);
+        await revoked.PutAsync(id, revocation.ToBytes(), NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>How long a local wait trusts the notification before it reads the store (a lost notification).</summary>
@@ -92,7 +121,7 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
         }
     }
 
-    public async Task<TaskResultRecord> WaitForFinalAsync(string id, bool local, TimeSpan timeout, CancellationToken cancellationToken)
+    public override async Task<TaskResultRecord> WaitForFinalAsync(string id, bool local, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (local && _waiters.TryGetValue(id, out var expected) && expected.TryClaim())
         {
@@ -121,45 +150,10 @@ internal sealed partial class NatsResultStore : IResultStore, IAsyncDisposable, 
         }
     }
 
-    public async ValueTask ForgetAsync(string id, CancellationToken cancellationToken)
+    public override async ValueTask ForgetAsync(string id, CancellationToken cancellationToken)
     {
         var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
         await store.PurgeAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Writes a PENDING record for a task about to be sent (RecordPending), so that "queued" and "unknown id"
-    /// can be told apart. Returns its revision, or null when the id already has a record (a repeated send).</summary>
-    public async ValueTask<ulong?> RecordPendingAsync(string id, string taskName, DateTimeOffset sentAt, CancellationToken cancellationToken)
-    {
-        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
-        var record = ResultRecordSerializer.ToBytes(new TaskResultRecord { Id = id, TaskName = taskName, State = TaskState.Pending, SentAt = sentAt });
-        var created = await store.TryCreateAsync(id, (ReadOnlyMemory<byte>)record, NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken).ConfigureAwait(false);
-        return created.Success ? created.Value : null;
-    }
-
-    public async ValueTask RevokeAsync(string id, string taskName, bool terminate, CancellationToken cancellationToken)
-    {
-        await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
-        var revoked = await _connection.KeyValue.GetStoreAsync(_connection.Names.RevokedBucket, cancellationToken).ConfigureAwait(false);
-        var at = DateTimeOffset.UtcNow;
-        var value = System.Text.Encoding.UTF8.GetBytes($"{{\"terminate\":{(terminate ? "true" : "false")},\"at\":\"{at:O}\"}}");
-        await revoked.PutAsync(id, value, NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false);
-
-        if (await _connection.GetResultStoreAsync(cancellationToken).ConfigureAwait(false) is not { } store)
-        {
-            return;
-        }
-
-        // REVOKED now, so that waiters and status pages see it before any worker does; a final result stays.
-        var record = ResultRecordSerializer.ToBytes(new TaskResultRecord
-        {
-            Id = id,
-            TaskName = taskName,
-            State = TaskState.Revoked,
-            Error = new TaskError(typeof(TaskRevokedException).FullName!, terminate ? "The task was revoked (terminate)." : "The task was revoked.", null),
-            CompletedAt = at,
-        });
-        await RecordWriter.WriteUnlessFinalAsync(store, id, record, knownRevision: null, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,240 @@
+using System.Buffers;
+using TypedTasks.Protocol;
+
+namespace TypedTasks.Backend;
+
+/// <summary>One run of a task as its records name it: which attempt, the how-manieth run of it, where and since when.</summary>
+internal readonly record struct TaskRun(string Id, string TaskName, int Attempt, int Reruns, string Worker, DateTimeOffset StartedAt);
+
+/// <summary>
+/// The result backend (Celery's <c>backends/base.py</c>): the one writer and reader of task records. Every state a
+/// record can take is written here — PENDING at send, STARTED and progress while a run lasts, PENDING again on a
+/// hand-back, RETRY, the final SUCCESS / FAILURE / REVOKED — under one rule: a final record is written once and never
+/// replaced. The rule is built on create-new-key and compare-and-set, which are safe on replicated buckets where a
+/// plain update is not (NATS-NOTES). Subclasses only store bytes: NATS KV (<see cref="NatsResultBackend"/>) or this
+/// process's memory for eager mode (<see cref="InMemoryResultBackend"/>).
+/// </summary>
+internal abstract class ResultBackend
+{
+    /// <summary>Whether records are kept at all (<see cref="ResultBackendOptions.Enabled"/>); when not, writes do nothing.</summary>
+    public abstract bool Enabled { get; }
+
+    // ---- reading ----
+
+    /// <summary>The task's record, or <see langword="null"/> when there is none.</summary>
+    public async ValueTask<TaskResultRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        RequireEnabled();
+        return await ReadAsync(id, cancellationToken).ConfigureAwait(false) is { } entry ? ResultRecordSerializer.Read(entry.Value) : null;
+    }
+
+    /// <summary>The task's record with its revision (for a compare-and-set that replaces it), or <see langword="null"/>.</summary>
+    public async ValueTask<(TaskResultRecord Record, ulong Revision)?> GetEntryAsync(string id, CancellationToken cancellationToken)
+        => Enabled && await ReadAsync(id, cancellationToken).ConfigureAwait(false) is { } entry ? (ResultRecordSerializer.Read(entry.Value), entry.Revision) : null;
+
+    /// <summary>Waits for a final record. <paramref name="local"/> tells whether this process sent the task.</summary>
+    public abstract Task<TaskResultRecord> WaitForFinalAsync(string id, bool local, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Removes the task's record.</summary>
+    public abstract ValueTask ForgetAsync(string id, CancellationToken cancellationToken);
+
+    // ---- writing: every state of a record ----
+
+    /// <summary>PENDING for a task about to be sent (RecordPending), as a new key; its revision, or null when the id has a record already.</summary>
+    public ValueTask<ulong?> MarkPendingAsync(string id, string taskName, DateTimeOffset sentAt, CancellationToken cancellationToken)
+        => Enabled
+            ? CreateAsync(id, ResultRecordSerializer.ToBytes(new TaskResultRecord { Id = id, TaskName = taskName, State = TaskState.Pending, SentAt = sentAt }), cancellationToken)
+            : new((ulong?)null);
+
+    /// <summary>
+    /// STARTED for a run: <paramref name="revision"/> 0 creates the key (it exists: an earlier delivery started the task), a
+    /// revision replaces that record by compare-and-set, null puts. Informational: returns null where it was not written.
+    /// </summary>
+    public async ValueTask<ulong?> TryMarkStartedAsync(TaskRun run, ulong? revision, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return null;
+        }
+
+        var bytes = ResultRecordSerializer.ToBytes(Record(run, TaskState.Started));
+        try
+        {
+            return revision switch
+            {
+                null => await PutAsync(run.Id, bytes, cancellationToken).ConfigureAwait(false),
+                0 => await CreateAsync(run.Id, bytes, cancellationToken).ConfigureAwait(false),
+                { } expected => await UpdateAsync(run.Id, bytes, expected, cancellationToken).ConfigureAwait(false),
+            };
+        }
+        catch (ResultStoreException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>STARTED with the run's progress; never over a final record. Returns the new revision.</summary>
+    public async ValueTask<ulong?> WriteProgressAsync(TaskRun run, TaskProgress progress, ulong? revision, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return null;
+        }
+
+        var bytes = ResultRecordSerializer.ToBytes(Record(run, TaskState.Started) with { Progress = progress });
+        var (written, _) = await WriteUnlessFinalAsync(run.Id, bytes, revision, cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
+    /// <summary>PENDING for a run handed back on shutdown, with the runs before it (they count toward MaxDeliveries, this one does not).</summary>
+    public async ValueTask MarkHandedBackAsync(TaskRun run, ulong? revision, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var record = new TaskResultRecord { Id = run.Id, TaskName = run.TaskName, State = TaskState.Pending, Attempts = run.Attempt, Reruns = run.Reruns, Worker = run.Worker };
+        await WriteUnlessFinalAsync(run.Id, ResultRecordSerializer.ToBytes(record), revision, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The outcome of a run: RETRY (with the next attempt's time) or a final state, first final writer wins. Written
+    /// through <paramref name="buffer"/> when given (the worker pools them). Returns the bytes now stored — this
+    /// outcome's, or the final record that stays — or empty when nothing is kept.
+    /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<(ReadOnlyMemory<byte> Stored, bool Written)> StoreOutcomeAsync(
+        TaskRun run, TaskState state, ReadOnlyMemory<byte> result, TaskError? error, DateTimeOffset? nextAttemptAt, ulong? revision, ArrayBufferWriter<byte>? buffer, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return (default, false);
+        }
+
+        var record = Record(run, state) with
+        {
+            ResultJson = state == TaskState.Success ? result : default,
+            Error = state == TaskState.Success ? null : error,
+            NextAttemptAt = state == TaskState.Retry ? nextAttemptAt : null,
+            CompletedAt = DateTimeOffset.UtcNow,
+        };
+        ReadOnlyMemory<byte> bytes;
+        if (buffer is null)
+        {
+            bytes = ResultRecordSerializer.ToBytes(record);
+        }
+        else
+        {
+            ResultRecordSerializer.Write(buffer, record);
+            bytes = buffer.WrittenMemory;
+        }
+
+        var (written, final) = await WriteUnlessFinalAsync(run.Id, bytes, revision, cancellationToken).ConfigureAwait(false);
+        return written is null ? (final, false) : (bytes, true);
+    }
+
+    /// <summary>
+    /// Revokes a task: a revocation every worker sees (for the revocation expiry), and REVOKED now unless the task
+    /// finished, so that waiters and status pages see it before any worker does.
+    /// </summary>
+    public async ValueTask RevokeAsync(string id, string taskName, bool terminate, CancellationToken cancellationToken)
+    {
+        var at = DateTimeOffset.UtcNow;
+        await PutRevocationAsync(id, new RevocationRecord(terminate, at), cancellationToken).ConfigureAwait(false);
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var record = new TaskResultRecord
+        {
+            Id = id,
+            TaskName = taskName,
+            State = TaskState.Revoked,
+            Error = new TaskError(typeof(TaskRevokedException).FullName!, terminate ? "The task was revoked (terminate)." : "The task was revoked.", null),
+            CompletedAt = at,
+        };
+        await WriteUnlessFinalAsync(id, ResultRecordSerializer.ToBytes(record), knownRevision: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> unless the key holds a final record. Tries the known revision first (one
+    /// compare-and-set), else creates the key; when the key has moved on, reads it: a final record stays, anything
+    /// else is replaced by compare-and-set on what was read.
+    /// </summary>
+    /// <returns>The new revision when written; otherwise <see langword="null"/> and the final record that stays.</returns>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(ulong? Revision, ReadOnlyMemory<byte> Final)> WriteUnlessFinalAsync(string key, ReadOnlyMemory<byte> bytes, ulong? knownRevision, CancellationToken cancellationToken)
+    {
+        if (knownRevision is { } revision && await UpdateAsync(key, bytes, revision, cancellationToken).ConfigureAwait(false) is { } updated)
+        {
+            return (updated, default);
+        }
+
+        // A few rounds: another writer may move the key between our read and our compare-and-set.
+        for (var round = 0; round < 5; round++)
+        {
+            if (await CreateAsync(key, bytes, cancellationToken).ConfigureAwait(false) is { } created)
+            {
+                return (created, default);
+            }
+
+            if (await ReadAsync(key, cancellationToken).ConfigureAwait(false) is not { } existing)
+            {
+                continue; // deleted in between: create again
+            }
+
+            if (ResultRecordSerializer.Read(existing.Value).State.IsFinal())
+            {
+                return (null, existing.Value);
+            }
+
+            if (await UpdateAsync(key, bytes, existing.Revision, cancellationToken).ConfigureAwait(false) is { } replaced)
+            {
+                return (replaced, default);
+            }
+        }
+
+        throw new TypedTasksException($"Could not store the record of task {key}: other writers kept changing it.");
+    }
+
+    private static TaskResultRecord Record(TaskRun run, TaskState state) => new()
+    {
+        Id = run.Id,
+        TaskName = run.TaskName,
+        State = state,
+        Attempts = run.Attempt,
+        Reruns = run.Reruns,
+        Worker = run.Worker,
+        StartedAt = run.StartedAt,
+    };
+
+    private void RequireEnabled()
+    {
+        if (!Enabled)
+        {
+            throw new ResultBackendNotConfiguredException();
+        }
+    }
+
+    // ---- storage: bytes under a key, by revision ----
+
+    /// <summary>Creates the key; its revision, or null when the key exists.</summary>
+    protected abstract ValueTask<ulong?> CreateAsync(string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the value at <paramref name="revision"/>; the new revision, or null when the key has moved on.</summary>
+    protected abstract ValueTask<ulong?> UpdateAsync(string key, ReadOnlyMemory<byte> bytes, ulong revision, CancellationToken cancellationToken);
+
+    /// <summary>Writes the value whatever is there; the new revision.</summary>
+    protected abstract ValueTask<ulong?> PutAsync(string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+
+    /// <summary>The non-empty value and its revision, or null.</summary>
+    protected abstract ValueTask<(ReadOnlyMemory<byte> Value, ulong Revision)?> ReadAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Stores a revocation where workers see it.</summary>
+    protected abstract ValueTask PutRevocationAsync(string id, RevocationRecord revocation, CancellationToken cancellationToken);
+}
+
+/// <summary>The store refused a write for a reason other than a revision conflict (e.g. a key it cannot hold).</summary>
+internal sealed class ResultStoreException(string message, Exception inner) : TypedTasksException(message, inner);
