@@ -530,7 +530,7 @@ public class TaskOptionsMustBeValidAnalyzerTests
         foreach (var sample in samples)
         {
             var runtimeValid = RateLimit.TryParse(sample, out _);
-            var analyzerValid = TaskOptionsMustBeValidAnalyzer.GetRateLimitProblem(sample) is null;
+            var analyzerValid = TypedTasks.Semantics.RateLimitSyntax.GetProblem(sample) is null;
             Assert.True(runtimeValid == analyzerValid, $"\"{sample}\": runtime {runtimeValid}, analyzer {analyzerValid}");
         }
     }

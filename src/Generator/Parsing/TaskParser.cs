@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TypedTasks.Generator.Model;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Generator.Parsing;
 
@@ -80,10 +81,7 @@ internal static class TaskParser
             containingTypes.Insert(0, t);
         }
 
-        if (string.IsNullOrEmpty(name))
-        {
-            name = string.Join(".", (ns is null ? Enumerable.Empty<string>() : new[] { ns }).Concat(containingTypes.Select(t => t.Name)).Concat(new[] { method.Name }));
-        }
+        name = TaskNames.Resolve(name, ns, containingTypes.Select(t => t.Name), method.Name);
 
         var jsonTypes = new JsonTypeParser(compilation, cancellationToken);
         var diagnostics = new List<DiagnosticInfo>();
@@ -161,7 +159,7 @@ internal static class TaskParser
         }
 
         var model = new TaskModel(
-            name!,
+            name,
             Literals.Identifier(method.Name),
             ns,
             containingType.ToDisplayString(TypeFormat),
@@ -171,7 +169,7 @@ internal static class TaskParser
             returnKind,
             resultTypeName,
             resultJsonTypeName,
-            string.IsNullOrEmpty(queue) || queue == "default" ? null : queue,
+            TaskNames.ResolveQueue(queue) is var resolvedQueue && resolvedQueue == TaskNames.DefaultQueue ? null : resolvedQueue,
             ignoreResult,
             trackStarted,
             lifecycle,
