@@ -1,4 +1,5 @@
 using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskOptionsMustBeValidAnalyzer>;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers.Tests;
 

@@ -191,7 +191,7 @@ internal static class TaskParser
     private static ParseResult Skip() => new(null, EquatableArray<DiagnosticInfo>.Empty);
 
     private static DiagnosticInfo Unsupported(Location location, ITypeSymbol type, string what, string reason)
-        => new("TT0101", LocationInfo.From(location), new[] { type.ToDisplayString(), what, reason }.ToEquatableArray());
+        => new(Descriptors.UnsupportedType.Id, LocationInfo.From(location), new[] { type.ToDisplayString(), what, reason }.ToEquatableArray());
 
     private static bool IsFromServices(INamedTypeSymbol? attribute)
         => attribute is { Name: "FromServicesAttribute" }

@@ -1,4 +1,5 @@
 using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskParameterMustNotBeServiceAnalyzer, TypedTasks.CodeFixes.AddFromServicesCodeFixProvider>;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 

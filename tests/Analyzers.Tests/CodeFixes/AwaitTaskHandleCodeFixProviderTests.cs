@@ -1,4 +1,5 @@
 using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskHandleMustBeAwaitedAnalyzer, TypedTasks.CodeFixes.AwaitTaskHandleCodeFixProvider>;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 

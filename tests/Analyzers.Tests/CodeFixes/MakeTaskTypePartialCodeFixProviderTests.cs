@@ -1,5 +1,6 @@
 using TypedTasks.CodeFixes;
 using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskTypeMustBePartialAnalyzer, TypedTasks.CodeFixes.MakeTaskTypePartialCodeFixProvider>;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 

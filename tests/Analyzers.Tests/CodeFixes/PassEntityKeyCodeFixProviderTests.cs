@@ -1,4 +1,5 @@
 using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskParameterShouldNotBeEntityAnalyzer, TypedTasks.CodeFixes.PassEntityKeyCodeFixProvider>;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 
