@@ -201,6 +201,28 @@ public class TaskParameterMustNotBeServiceAnalyzerTests
     }
 
     [Fact]
+    public async Task InterfaceNamedLikeService_WithJsonDerivedType_NoDiagnostic()
+    {
+        // [JsonDerivedType] makes an interface polymorphic data, whatever its name.
+        const string source = """
+            using System.Text.Json.Serialization;
+            using TypedTasks;
+
+            [JsonDerivedType(typeof(RetailClient), "retail")]
+            public interface IClient { string Name { get; } }
+            public sealed class RetailClient : IClient { public string Name { get; set; } = ""; }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Welcome(IClient client) { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
     public async Task ServiceParameter_NotATask_NoDiagnostic()
     {
         const string source = """

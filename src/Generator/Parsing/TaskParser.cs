@@ -84,6 +84,9 @@ internal static class TaskParser
         name = TaskNames.Resolve(name, ns, containingTypes.Select(t => t.Name), method.Name);
 
         var jsonTypes = new JsonTypeParser(compilation, cancellationToken);
+        var serializability = new Serializability(compilation);
+        var services = new ServiceTypes(compilation);
+        var hasServiceArgument = false;
         var diagnostics = new List<DiagnosticInfo>();
         var cancellationTokenType = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         var taskContextType = compilation.GetTypeByMetadataName("TypedTasks.TaskContext");
@@ -112,7 +115,15 @@ internal static class TaskParser
                 continue;
             }
 
-            var error = jsonTypes.TryAdd(parameter.Type);
+            // A service is TT0102's to report (mark it [FromServices]); a proxy cannot be emitted, and TT0101's advice would be wrong.
+            if (services.IsService(parameter.Type))
+            {
+                hasServiceArgument = true;
+                continue;
+            }
+
+            // What can never travel is decided once, for the analyzer (TT0104) and here, in the same words.
+            var error = serializability.Find(parameter.Type, cancellationToken).Problem ?? jsonTypes.TryAdd(parameter.Type);
             if (error is not null)
             {
                 var location = i < syntax.ParameterList.Parameters.Count && syntax.ParameterList.Parameters[i].Type is { } typeSyntax
@@ -145,7 +156,7 @@ internal static class TaskParser
             // An ignored result is never serialized, so its type needs no metadata.
             if (!ignoreResult)
             {
-                var error = jsonTypes.TryAdd(resultType);
+                var error = serializability.Find(resultType, cancellationToken).Problem ?? jsonTypes.TryAdd(resultType);
                 if (error is not null)
                 {
                     diagnostics.Add(Unsupported(syntax.ReturnType.GetLocation(), resultType, $"the result of task '{name}'", error));
@@ -156,6 +167,11 @@ internal static class TaskParser
         if (diagnostics.Count > 0)
         {
             return new ParseResult(null, diagnostics.ToEquatableArray());
+        }
+
+        if (hasServiceArgument)
+        {
+            return Skip();
         }
 
         var model = new TaskModel(

@@ -97,12 +97,16 @@ internal static class Descriptors
         SerializationCategory,
         DiagnosticSeverity.Error);
 
+    /// <summary>
+    /// The one diagnostic of a service-like parameter (<see cref="ServiceTypes"/>): TT0101 and TT0104 stay silent for
+    /// it and the generator skips the task, so it is an error.
+    /// </summary>
     public static readonly DiagnosticDescriptor ParameterMustNotBeService = Create(
         "TT0102",
         "Services cannot be task arguments",
         "Parameter '{0}' of task '{1}' is a service ({2}), which cannot travel in a task message; mark it [FromServices] so the worker resolves it from DI",
         SerializationCategory,
-        DiagnosticSeverity.Warning);
+        DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor ParameterShouldNotBeEntity = Create(
         "TT0103",
