@@ -6,8 +6,8 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using TypedTasks.Semantics;
 using Microsoft.CodeAnalysis.Text;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers;
 

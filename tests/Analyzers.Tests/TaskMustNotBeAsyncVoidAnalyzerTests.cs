@@ -1,5 +1,5 @@
-using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskMustNotBeAsyncVoidAnalyzer>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskMustNotBeAsyncVoidAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;
 

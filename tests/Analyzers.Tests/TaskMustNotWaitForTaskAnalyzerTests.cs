@@ -1,5 +1,5 @@
-using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskMustNotWaitForTaskAnalyzer>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskMustNotWaitForTaskAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;
 

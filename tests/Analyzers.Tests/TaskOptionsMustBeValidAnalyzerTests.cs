@@ -1,5 +1,5 @@
-using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskOptionsMustBeValidAnalyzer>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskOptionsMustBeValidAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;
 

@@ -1,5 +1,5 @@
-using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskRetryOptionsNeedRetriesAnalyzer>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskRetryOptionsNeedRetriesAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;
 

@@ -1,5 +1,5 @@
-using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskTypeMustBePartialAnalyzer>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskTypeMustBePartialAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;
 

@@ -1,5 +1,5 @@
-using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskParameterMustNotBeServiceAnalyzer, TypedTasks.CodeFixes.AddFromServicesCodeFixProvider>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskParameterMustNotBeServiceAnalyzer, TypedTasks.CodeFixes.AddFromServicesCodeFixProvider>;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 

@@ -1,5 +1,5 @@
-using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskHandleMustBeAwaitedAnalyzer, TypedTasks.CodeFixes.AwaitTaskHandleCodeFixProvider>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskHandleMustBeAwaitedAnalyzer, TypedTasks.CodeFixes.AwaitTaskHandleCodeFixProvider>;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 

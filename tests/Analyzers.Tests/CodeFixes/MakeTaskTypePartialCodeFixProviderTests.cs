@@ -1,6 +1,6 @@
 using TypedTasks.CodeFixes;
-using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskTypeMustBePartialAnalyzer, TypedTasks.CodeFixes.MakeTaskTypePartialCodeFixProvider>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskTypeMustBePartialAnalyzer, TypedTasks.CodeFixes.MakeTaskTypePartialCodeFixProvider>;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 

@@ -1,5 +1,5 @@
-using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskParameterShouldNotBeEntityAnalyzer, TypedTasks.CodeFixes.PassEntityKeyCodeFixProvider>;
 using TypedTasks.Semantics;
+using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskParameterShouldNotBeEntityAnalyzer, TypedTasks.CodeFixes.PassEntityKeyCodeFixProvider>;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 
