@@ -11,6 +11,8 @@ namespace TypedTasks.Generator.Parsing;
 /// <summary>
 /// Describes a type and everything it contains (element, property and parameter types) as
 /// <see cref="JsonTypeSpec"/>s, the way System.Text.Json's source generator would, or says why it cannot.
+/// Whether a type can travel at all is <see cref="Serializability"/>'s to say (asked first, by <see cref="TaskParser"/>);
+/// the reasons here are the limits of the emitted metadata, with the same <see cref="MemberPath"/> notation.
 /// </summary>
 internal sealed class JsonTypeParser
 {
