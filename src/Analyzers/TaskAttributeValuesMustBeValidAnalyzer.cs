@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers;
 
@@ -12,9 +13,6 @@ namespace TypedTasks.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TaskAttributeValuesMustBeValidAnalyzer : DiagnosticAnalyzer
 {
-    private const string QueueFix = "use only letters, digits, '-' and '_'";
-    private const string NameFix = "use a non-empty name without whitespace, '*' or '>'";
-
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.AttributeValueMustBeValid);
 
@@ -53,8 +51,8 @@ public sealed class TaskAttributeValuesMustBeValidAnalyzer : DiagnosticAnalyzer
 
             string? fix = argument.Key switch
             {
-                "Queue" when !IsValidQueue(value) => QueueFix,
-                "Name" when !IsValidName(value) => NameFix,
+                "Queue" when !TaskNames.IsValidQueue(value) => TaskNames.QueueFix,
+                "Name" when !TaskNames.IsValidName(value) => TaskNames.NameFix,
                 _ => null,
             };
             if (fix is null)
@@ -70,44 +68,6 @@ public sealed class TaskAttributeValuesMustBeValidAnalyzer : DiagnosticAnalyzer
                 method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
                 fix));
         }
-    }
-
-    /// <summary><c>^[A-Za-z0-9_-]+$</c>, without a regex.</summary>
-    internal static bool IsValidQueue(string queue)
-    {
-        if (queue.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var c in queue)
-        {
-            var valid = c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-';
-            if (!valid)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    internal static bool IsValidName(string name)
-    {
-        if (name.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var c in name)
-        {
-            if (char.IsWhiteSpace(c) || c is '*' or '>')
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static Location GetArgumentLocation(AttributeData attribute, string name, SymbolAnalysisContext context)

@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers;
 
@@ -19,8 +19,6 @@ internal sealed class TaskContract
 {
     /// <summary>The prefix of an Unshipped line that records the removal of a shipped task.</summary>
     public const string RemovedPrefix = "*REMOVED*";
-
-    public const string DefaultQueue = "default";
 
     /// <summary>Types as the line shows them: fully qualified without <c>global::</c>, keywords for special types, <c>?</c> for nullability.</summary>
     private static readonly SymbolDisplayFormat TypeFormat = new(
@@ -60,24 +58,6 @@ internal sealed class TaskContract
     /// <summary>The contract of the task <paramref name="method"/> as the source declares it now.</summary>
     public static TaskContract FromMethod(IMethodSymbol method, AttributeData attribute, ContractSymbols symbols)
     {
-        string? name = null;
-        string? queue = null;
-        foreach (var argument in attribute.NamedArguments)
-        {
-            if (argument.Key == "Name" && argument.Value.Value is string n)
-            {
-                name = n;
-            }
-            else if (argument.Key == "Queue" && argument.Value.Value is string q)
-            {
-                queue = q;
-            }
-        }
-
-        if (string.IsNullOrEmpty(name))
-        {
-            name = GetDefaultName(method);
-        }
 
         var parameters = new List<ContractParameter>();
         foreach (var parameter in method.Parameters)
@@ -94,24 +74,7 @@ internal sealed class TaskContract
                 parameter.HasExplicitDefaultValue ? FormatDefault(parameter.Type, parameter.ExplicitDefaultValue) : null));
         }
 
-        return new TaskContract(name!, string.IsNullOrEmpty(queue) ? DefaultQueue : queue!, parameters, GetResult(method, symbols));
-    }
-
-    /// <summary>Namespace, containing types and method joined by dots, as the generator names a task without <c>Name</c>.</summary>
-    public static string GetDefaultName(IMethodSymbol method)
-    {
-        var builder = new StringBuilder(method.Name);
-        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            builder.Insert(0, type.Name + ".");
-        }
-
-        if (method.ContainingNamespace is { IsGlobalNamespace: false } ns)
-        {
-            builder.Insert(0, ns.ToDisplayString() + ".");
-        }
-
-        return builder.ToString();
+        return new TaskContract(TaskSymbolNames.GetName(method, attribute), TaskSymbolNames.GetQueue(attribute), parameters, GetResult(method, symbols));
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers;
 
@@ -347,7 +348,7 @@ public sealed class TaskContractsAnalyzer : DiagnosticAnalyzer
 
     private static bool LooksLikeRename(string oldName, IMethodSymbol method)
     {
-        var defaultName = TaskContract.GetDefaultName(method);
+        var defaultName = TaskSymbolNames.GetDefaultName(method);
         var lastDot = oldName.LastIndexOf('.');
         var oldMethod = lastDot < 0 ? oldName : oldName.Substring(lastDot + 1);
         var oldType = lastDot < 0 ? string.Empty : oldName.Substring(0, lastDot);

@@ -2,9 +2,9 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
-using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers;
 
@@ -38,37 +38,12 @@ public sealed class TaskNameMustBeUniqueAnalyzer : DiagnosticAnalyzer
                     var method = (IMethodSymbol)symbolContext.Symbol;
                     if (TaskSymbols.GetTaskAttribute(method, taskAttribute) is { } attribute)
                     {
-                        tasks.Add(new NamedTask(GetTaskName(method, attribute), method, GetAttributeLocation(attribute, symbolContext)));
+                        tasks.Add(new NamedTask(TaskSymbolNames.GetName(method, attribute), method, GetAttributeLocation(attribute, symbolContext)));
                     }
                 },
                 SymbolKind.Method);
             start.RegisterCompilationEndAction(end => ReportDuplicates(end, tasks));
         });
-    }
-
-    /// <summary>The explicit <c>Name</c>, else namespace, containing types and method joined by dots.</summary>
-    internal static string GetTaskName(IMethodSymbol method, AttributeData attribute)
-    {
-        foreach (var argument in attribute.NamedArguments)
-        {
-            if (argument.Key == "Name" && argument.Value.Value is string name)
-            {
-                return name;
-            }
-        }
-
-        var builder = new StringBuilder(method.Name);
-        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            builder.Insert(0, type.Name + ".");
-        }
-
-        if (method.ContainingNamespace is { IsGlobalNamespace: false } ns)
-        {
-            builder.Insert(0, ns.ToDisplayString() + ".");
-        }
-
-        return builder.ToString();
     }
 
     private static Location GetAttributeLocation(AttributeData attribute, SymbolAnalysisContext context)

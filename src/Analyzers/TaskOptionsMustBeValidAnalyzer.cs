@@ -1,37 +1,26 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers;
 
 /// <summary>
 /// TT0008: the lifecycle options of <c>[Task]</c> (retries, backoff, time limits, expiry, rate limit) are checked by the
 /// generator, which skips a task whose values it cannot use; this says which value and why. TimeSpan options
-/// are parsed exactly as the generator does: <c>TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out t)</c>, t ≥ 0.
+/// and rate limits are parsed by the same code as in the generator and the runtime (<see cref="TimeSpanSyntax"/>,
+/// <see cref="RateLimitSyntax"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TaskOptionsMustBeValidAnalyzer : DiagnosticAnalyzer
 {
     internal const string MaxRetriesFix = "use 0 to never retry, or a positive number of retries";
-    internal const string TimeSpanFormatFix = "write it as [d.]hh:mm[:ss[.fffffff]], such as \"00:03:00\" or \"1.00:00:00\"";
-    internal const string NegativeTimeSpanFix = "use a duration of zero or more, such as \"00:03:00\"";
     internal const string SoftTimeLimitFix = "so the task is abandoned before it can react to its CancellationToken; make SoftTimeLimit shorter than TimeLimit";
     internal const string RetryBackoffBaseFix = "make RetryBackoffBase no longer than RetryBackoffMax";
     internal const string ExceptionTypeFix = "list only types deriving from System.Exception, such as typeof(HttpRequestException)";
-    internal const string RateLimitFix = "write a positive count, '/', and s, m or h, with no spaces, such as \"10/s\", \"100/m\" or \"1000/h\"";
-
-    /// <summary>The options holding a <see cref="TimeSpan"/> string, in declaration order.</summary>
-    internal static readonly ImmutableArray<string> TimeSpanOptions = ImmutableArray.Create(
-        "DefaultRetryDelay",
-        "RetryBackoffBase",
-        "RetryBackoffMax",
-        "SoftTimeLimit",
-        "TimeLimit",
-        "Expires");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.TaskOptionMustBeValid);
@@ -81,24 +70,20 @@ public sealed class TaskOptionsMustBeValidAnalyzer : DiagnosticAnalyzer
             {
                 Report(GetValueLocation(attribute, option, context), option, $"{retries} is negative; {MaxRetriesFix}");
             }
-            else if (TimeSpanOptions.Contains(option) && value.Value is string text)
+            else if (TimeSpanSyntax.IsOption(option) && value.Value is string text)
             {
-                if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var duration))
+                if (TimeSpanSyntax.GetProblem(text, out var duration) is { } timeSpanProblem)
                 {
-                    Report(GetValueLocation(attribute, option, context), option, $"{Quote(text)} is not a TimeSpan; {TimeSpanFormatFix}");
-                }
-                else if (duration < TimeSpan.Zero)
-                {
-                    Report(GetValueLocation(attribute, option, context), option, $"{Quote(text)} is negative; {NegativeTimeSpanFix}");
+                    Report(GetValueLocation(attribute, option, context), option, timeSpanProblem);
                 }
                 else
                 {
                     durations[option] = (text, duration);
                 }
             }
-            else if (option == "RateLimit" && value.Value is string rate && GetRateLimitProblem(rate) is { } rateProblem)
+            else if (option == "RateLimit" && value.Value is string rate && RateLimitSyntax.GetProblem(rate) is { } rateProblem)
             {
-                Report(GetValueLocation(attribute, option, context), option, $"{rateProblem}; {RateLimitFix}");
+                Report(GetValueLocation(attribute, option, context), option, $"{rateProblem}; {RateLimitSyntax.Fix}");
             }
             else if (option == "AutoRetryFor" && value.Kind == TypedConstantKind.Array)
             {
@@ -168,37 +153,6 @@ public sealed class TaskOptionsMustBeValidAnalyzer : DiagnosticAnalyzer
                 : argument?.Expression.GetLocation() ?? GetValueLocation(attribute, Option, context);
             report(location, Option, $"{problem}; {ExceptionTypeFix}");
         }
-    }
-
-    /// <summary>
-    /// What is wrong with a <c>RateLimit</c> value, or <see langword="null"/> when it is valid. The rules are
-    /// those of <c>TypedTasks.RateLimit.TryParse</c>: ASCII digits forming a positive <see cref="int"/>, one
-    /// <c>/</c>, then exactly one of <c>s</c>, <c>m</c>, <c>h</c>; no sign, spaces or other characters.
-    /// </summary>
-    internal static string? GetRateLimitProblem(string text)
-    {
-        var slash = text.IndexOf('/');
-        if (slash <= 0 || slash != text.Length - 2 || text[text.Length - 1] is not ('s' or 'm' or 'h'))
-        {
-            return $"{Quote(text)} is not a rate limit";
-        }
-
-        var count = 0L;
-        for (var i = 0; i < slash; i++)
-        {
-            if (text[i] is < '0' or > '9')
-            {
-                return $"{Quote(text)} is not a rate limit";
-            }
-
-            count = (count * 10) + (text[i] - '0');
-            if (count > int.MaxValue)
-            {
-                return $"{Quote(text)} has a count above {int.MaxValue}";
-            }
-        }
-
-        return count == 0 ? $"{Quote(text)} allows no starts at all" : null;
     }
 
     /// <summary>The element expressions of <c>new[] { … }</c>, <c>new Type[] { … }</c> and <c>[…]</c>.</summary>

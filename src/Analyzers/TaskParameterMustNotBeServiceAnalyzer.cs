@@ -1,36 +1,19 @@
-using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers;
 
 /// <summary>
 /// TT0102: a task argument whose type is a service (a logger, a DbContext, an HTTP client, a
 /// repository…) is live state of the caller's process; it cannot be written to JSON and rebuilt on a
-/// worker. Such parameters belong in <c>[FromServices]</c>, which the worker fills from its DI scope.
+/// worker. Such parameters belong in <c>[FromServices]</c>, which the worker fills from its DI scope. What is a
+/// service is <see cref="ServiceTypes"/>'s to say; this is the one diagnostic such a parameter gets.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TaskParameterMustNotBeServiceAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>Well-known service types, matched by metadata name when the compilation has them.</summary>
-    private static readonly (string MetadataName, string Display)[] KnownServices =
-    [
-        ("System.IServiceProvider", "IServiceProvider"),
-        ("Microsoft.Extensions.Logging.ILogger`1", "ILogger<T>"),
-        ("Microsoft.Extensions.Logging.ILogger", "ILogger"),
-        ("Microsoft.AspNetCore.Http.HttpContext", "HttpContext"),
-        ("Microsoft.EntityFrameworkCore.DbContext", "DbContext"),
-        ("System.Net.Http.HttpClient", "HttpClient"),
-        ("Microsoft.Extensions.Options.IOptions`1", "IOptions<T>"),
-        ("Microsoft.Extensions.Options.IOptionsMonitor`1", "IOptionsMonitor<T>"),
-        ("Microsoft.Extensions.Configuration.IConfiguration", "IConfiguration"),
-    ];
-
-    /// <summary>Interfaces named like these are taken for services even when no known type matches.</summary>
-    private static readonly string[] ServiceNameSuffixes = ["Service", "Repository", "Sender", "Store", "Client", "Factory"];
-
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.ParameterMustNotBeService);
 
@@ -49,17 +32,10 @@ public sealed class TaskParameterMustNotBeServiceAnalyzer : DiagnosticAnalyzer
 
             var fromServices = compilation.GetTypeByMetadataName(TaskSymbols.FromServicesAttributeMetadataName);
             var cancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
-            var known = new List<(INamedTypeSymbol Type, string Display)>();
-            foreach (var (metadataName, display) in KnownServices)
-            {
-                if (compilation.GetTypeByMetadataName(metadataName) is { } type)
-                {
-                    known.Add((type, display));
-                }
-            }
+            var services = new ServiceTypes(compilation);
 
             start.RegisterSymbolAction(
-                symbolContext => Analyze(symbolContext, taskAttribute, fromServices, cancellationToken, known),
+                symbolContext => Analyze(symbolContext, taskAttribute, fromServices, cancellationToken, services),
                 SymbolKind.Method);
         });
     }
@@ -69,7 +45,7 @@ public sealed class TaskParameterMustNotBeServiceAnalyzer : DiagnosticAnalyzer
         INamedTypeSymbol taskAttribute,
         INamedTypeSymbol? fromServices,
         INamedTypeSymbol? cancellationToken,
-        List<(INamedTypeSymbol Type, string Display)> known)
+        ServiceTypes services)
     {
         var method = (IMethodSymbol)context.Symbol;
         if (TaskSymbols.GetTaskAttribute(method, taskAttribute) is null)
@@ -80,7 +56,7 @@ public sealed class TaskParameterMustNotBeServiceAnalyzer : DiagnosticAnalyzer
         foreach (var parameter in method.Parameters)
         {
             if (!TaskSymbols.IsTaskArgument(parameter, fromServices, cancellationToken)
-                || Describe(parameter.Type, known) is not { } reason)
+                || services.Describe(parameter.Type) is not { } reason)
             {
                 continue;
             }
@@ -92,39 +68,5 @@ public sealed class TaskParameterMustNotBeServiceAnalyzer : DiagnosticAnalyzer
                 method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
                 reason));
         }
-    }
-
-    /// <summary>Why <paramref name="type"/> is a service, or <see langword="null"/> when it is not.</summary>
-    private static string? Describe(ITypeSymbol type, List<(INamedTypeSymbol Type, string Display)> known)
-    {
-        var typeName = type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
-        foreach (var (service, display) in known)
-        {
-            if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, service))
-            {
-                return typeName;
-            }
-
-            var related = service.TypeKind == TypeKind.Interface
-                ? TaskSymbols.IsOrImplements(type, service)
-                : TaskSymbols.IsOrDerivesFrom(type, service);
-            if (related)
-            {
-                return typeName + (service.TypeKind == TypeKind.Interface ? " implements " : " derives from ") + display;
-            }
-        }
-
-        if (type.TypeKind == TypeKind.Interface)
-        {
-            foreach (var suffix in ServiceNameSuffixes)
-            {
-                if (type.Name.EndsWith(suffix, StringComparison.Ordinal))
-                {
-                    return typeName + " is an interface named like a service";
-                }
-            }
-        }
-
-        return null;
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TypedTasks.Analyzers;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.CodeFixes;
 

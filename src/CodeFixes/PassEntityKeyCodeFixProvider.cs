@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using TypedTasks.Analyzers;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.CodeFixes;
 

@@ -11,6 +11,7 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Text;
 using TypedTasks.Analyzers;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.CodeFixes;
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers.Tests;
 
@@ -32,7 +33,7 @@ public class DescriptorsTests
     public void Descriptor_Any_ListedInUnshippedReleases(string id)
     {
         var descriptor = AllDescriptors().Single(d => d.Id == id);
-        var releases = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Analyzers", "AnalyzerReleases.Unshipped.md"));
+        var releases = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Semantics", "AnalyzerReleases.Unshipped.md"));
 
         Assert.Contains($"{id} | {descriptor.Category} | {descriptor.DefaultSeverity} |", releases, StringComparison.Ordinal);
     }

@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Testing;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers.Tests;
 

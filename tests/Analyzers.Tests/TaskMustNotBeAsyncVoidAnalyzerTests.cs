@@ -1,3 +1,4 @@
+using TypedTasks.Semantics;
 using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskMustNotBeAsyncVoidAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;

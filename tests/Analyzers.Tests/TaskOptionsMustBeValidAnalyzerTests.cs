@@ -1,3 +1,4 @@
+using TypedTasks.Semantics;
 using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskOptionsMustBeValidAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;
@@ -530,7 +531,7 @@ public class TaskOptionsMustBeValidAnalyzerTests
         foreach (var sample in samples)
         {
             var runtimeValid = RateLimit.TryParse(sample, out _);
-            var analyzerValid = TaskOptionsMustBeValidAnalyzer.GetRateLimitProblem(sample) is null;
+            var analyzerValid = TypedTasks.Semantics.RateLimitSyntax.GetProblem(sample) is null;
             Assert.True(runtimeValid == analyzerValid, $"\"{sample}\": runtime {runtimeValid}, analyzer {analyzerValid}");
         }
     }

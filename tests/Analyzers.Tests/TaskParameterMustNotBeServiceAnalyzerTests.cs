@@ -1,3 +1,4 @@
+using TypedTasks.Semantics;
 using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskParameterMustNotBeServiceAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;
@@ -193,6 +194,28 @@ public class TaskParameterMustNotBeServiceAnalyzerTests
             {
                 [Task]
                 public static void Run(CustomerService service, StoreClient client, IReadOnlyThing thing, IReadOnlyList<string> names) { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task InterfaceNamedLikeService_WithJsonDerivedType_NoDiagnostic()
+    {
+        // [JsonDerivedType] makes an interface polymorphic data, whatever its name.
+        const string source = """
+            using System.Text.Json.Serialization;
+            using TypedTasks;
+
+            [JsonDerivedType(typeof(RetailClient), "retail")]
+            public interface IClient { string Name { get; } }
+            public sealed class RetailClient : IClient { public string Name { get; set; } = ""; }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Welcome(IClient client) { }
             }
             """;
 

@@ -1,3 +1,4 @@
+using TypedTasks.Semantics;
 using Verifier = TypedTasks.Analyzers.Tests.AnalyzerVerifier<TypedTasks.Analyzers.TaskTypeMustBeSerializableAnalyzer>;
 
 namespace TypedTasks.Analyzers.Tests;
@@ -165,9 +166,9 @@ public class TaskTypeMustBeSerializableAnalyzerTests
         const string method = "Jobs.Run(List<Func<int>>, Stream[], Dictionary<string, object>, Envelope<Action>)";
         await Verifier.VerifyAsync(
             source,
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("Parameter 'callbacks'", method, "List<Func<int>>: Func<int> is a delegate, code rather than data"),
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'files'", method, "Stream[]: Stream is " + Stream),
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'bag'", method, "Dictionary<string, object>: object is untyped, so the worker cannot tell what to rebuild"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("Parameter 'callbacks'", method, "Func<int> is a delegate, code rather than data"),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'files'", method, "Stream is " + Stream),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'bag'", method, "object is untyped, so the worker cannot tell what to rebuild"),
             Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'envelope'", method, "Envelope<Action>: Action is a delegate, code rather than data"));
     }
 
@@ -454,10 +455,10 @@ public class TaskTypeMustBeSerializableAnalyzerTests
             Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("The result", method, "Animal " + animal),
             Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'shape'", method, "IShape " + shape),
             Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'order'", method, "Order.Shape: IShape " + shape),
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'shapes'", method, "List<IShape>: IShape " + shape),
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(4).WithArguments("Parameter 'animals'", method, "Animal[]: Animal " + animal),
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(5).WithArguments("Parameter 'byName'", method, "Dictionary<string, Animal>: Animal " + animal),
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(6).WithArguments("Parameter 'envelopes'", method, "IReadOnlyList<Envelope<IShape>>.Body: IShape " + shape),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'shapes'", method, "IShape " + shape),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(4).WithArguments("Parameter 'animals'", method, "Animal " + animal),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(5).WithArguments("Parameter 'byName'", method, "Animal " + animal),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(6).WithArguments("Parameter 'envelopes'", method, "Envelope<IShape>.Body: IShape " + shape),
             Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(7).WithArguments("Parameter 'other'", method, "IUnimplemented " + NoDerivedType("an interface", "[JsonDerivedType(typeof(Implementation), \"name\")]")));
     }
 
@@ -554,8 +555,8 @@ public class TaskTypeMustBeSerializableAnalyzerTests
             source,
             Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(0).WithArguments("The result", method, "Ambiguous " + NoConstructor),
             Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(1).WithArguments("Parameter 'unmatched'", method, "Unmatched " + NoConstructor),
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'order'", method, "Order.Customer.Notes: Hidden " + NoConstructor),
-            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'wrong'", method, "WrongType[]: WrongType " + NoConstructor));
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(2).WithArguments("Parameter 'order'", method, "Order.Customer.Notes[]: Hidden " + NoConstructor),
+            Verifier.Diagnostic(Descriptors.TypeMustBeSerializable).WithLocation(3).WithArguments("Parameter 'wrong'", method, "WrongType " + NoConstructor));
     }
 
     [Fact]
@@ -681,6 +682,29 @@ public class TaskTypeMustBeSerializableAnalyzerTests
             """;
 
         await Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task ServiceParameters_LeftToTT0102_NoDiagnostic()
+    {
+        // A DbContext has no constructor System.Text.Json can use, but "add a public parameterless constructor" is the
+        // wrong advice for a service: TT0102 (mark it [FromServices]) is its one diagnostic.
+        const string source = """
+            using System.Net.Http;
+            using Microsoft.EntityFrameworkCore;
+            using TypedTasks;
+
+            public sealed class AppDbContext : DbContext { public AppDbContext(string connectionString) { } }
+            public interface IEmailSender { }
+
+            public partial class Jobs
+            {
+                [Task]
+                public static void Run(AppDbContext db, HttpClient http, IEmailSender email) { }
+            }
+            """;
+
+        await Verifier.VerifyAsync([TaskParameterMustNotBeServiceAnalyzerTests.FakeFrameworks, source]);
     }
 
     [Fact]

@@ -7,19 +7,19 @@ namespace TypedTasks.Generator.Tests;
 public sealed class DiagnosticTests
 {
     [Theory]
-    [InlineData("object", "object", "'object' has no fixed shape")]
-    [InlineData("System.IO.Stream", "System.IO.Stream", "this framework type is not supported")]
-    [InlineData("IShape", "Diag.IShape", "interfaces other than the supported collection interfaces cannot be deserialized; to serialize it polymorphically, add [JsonDerivedType(")]
+    [InlineData("object", "object", "object is untyped, so the worker cannot tell what to rebuild")]
+    [InlineData("System.IO.Stream", "System.IO.Stream", "Stream is a stream, readable once and only in this process")]
+    [InlineData("IShape", "Diag.IShape", "IShape is an interface with no [JsonDerivedType], so the worker cannot tell which type to create; add [JsonDerivedType(")]
     [InlineData("IDisposable", "System.IDisposable", "interfaces other than the supported collection interfaces cannot be deserialized")]
-    [InlineData("Action", "System.Action", "delegates cannot be serialized")]
+    [InlineData("Action", "System.Action", "Action is a delegate, code rather than data")]
     [InlineData("Dictionary<int, string>", "System.Collections.Generic.Dictionary<int, string>", "only dictionaries with string keys")]
     [InlineData("int[,]", "int[*,*]", "multi-dimensional arrays")]
-    [InlineData("Holder", "Diag.Holder", "property 'Stream' has type 'System.IO.Stream?': this framework type")]
-    [InlineData("TwoConstructors", "Diag.TwoConstructors", "several public constructors")]
-    [InlineData("Mismatch", "Diag.Mismatch", "constructor parameter 'other' does not match")]
-    [InlineData("AbstractShape", "Diag.AbstractShape", "abstract classes cannot be created; to serialize it polymorphically, add [JsonDerivedType(")]
+    [InlineData("Holder", "Diag.Holder", "Holder.Stream: Stream is a stream")]
+    [InlineData("TwoConstructors", "Diag.TwoConstructors", "TwoConstructors has no constructor System.Text.Json can use; add a public parameterless constructor or [JsonConstructor]")]
+    [InlineData("Mismatch", "Diag.Mismatch", "Mismatch has no constructor System.Text.Json can use")]
+    [InlineData("AbstractShape", "Diag.AbstractShape", "AbstractShape is an abstract class with no [JsonDerivedType], so the worker cannot tell which type to create; add [JsonDerivedType(")]
     [InlineData("List<IShape>", "System.Collections.Generic.List<Diag.IShape>", "add [JsonDerivedType(")]
-    [InlineData("ShapeHolder", "Diag.ShapeHolder", "property 'Shape' has type 'Diag.AbstractShape': abstract classes cannot be created; to serialize it polymorphically, add [JsonDerivedType(")]
+    [InlineData("ShapeHolder", "Diag.ShapeHolder", "ShapeHolder.Shape: AbstractShape is an abstract class with no [JsonDerivedType]")]
     public void UnsupportedParameterType_ReportsTT0101_AndSkipsTheTask(string typeSyntax, string displayed, string reason)
     {
         var source = $$"""
@@ -75,6 +75,29 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void ServiceParameter_NoTT0101_TaskSkipped()
+    {
+        // Issue 10: a service is TT0102's alone (an analyzer: mark it [FromServices]); the generator skips the task silently.
+        var result = GeneratorRunner.Run("""
+            namespace Diag;
+
+            public sealed class AppDbContext : Microsoft.EntityFrameworkCore.DbContext { public AppDbContext(string connectionString) { } }
+
+            public static partial class DiagTasks
+            {
+                [Task] public static void Bad(int id, AppDbContext db, System.Net.Http.HttpClient http) { }
+                [Task] public static void Good(int id, [FromServices] AppDbContext db, [FromServices] System.Net.Http.HttpClient http) { }
+            }
+            """, "Diag", "namespace Microsoft.EntityFrameworkCore { public class DbContext { } }");
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        var proxies = result.Sources["Diag.DiagTasks.Tasks.g.cs"];
+        Assert.Contains("GoodTask", proxies);
+        Assert.DoesNotContain("BadTask", proxies);
+        GeneratorRunner.AssertCompiles(result.Output);
+    }
+
+    [Fact]
     public void UnsupportedResultType_WithIgnoreResult_IsFine()
     {
         var result = GeneratorRunner.RunClean("""
@@ -104,12 +127,12 @@ public sealed class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("[JsonPolymorphic] public abstract class Base { }", "needs at least one [JsonDerivedType]")]
+    [InlineData("[JsonPolymorphic] public abstract class Base { }", "Base is an abstract class with no [JsonDerivedType]")]
     [InlineData("[JsonDerivedType(typeof(Other), \"other\")] public abstract class Base { } public sealed class Other { }", "derived type 'Poly.Other' is not derived from 'Poly.Base'")]
     [InlineData("[JsonDerivedType(typeof(A), \"x\")] [JsonDerivedType(typeof(B), \"x\")] public abstract class Base { } public sealed class A : Base { } public sealed class B : Base { }", "type discriminator \"x\" is used by several derived types")]
     [InlineData("[JsonDerivedType(typeof(A), 1)] [JsonDerivedType(typeof(A), 2)] public abstract class Base { } public sealed class A : Base { }", "derived type 'Poly.A' is listed twice")]
     [InlineData("[JsonDerivedType(typeof(Middle), \"m\")] public abstract class Base { } public abstract class Middle : Base { }", "derived type 'Poly.Middle' is abstract")]
-    [InlineData("[JsonDerivedType(typeof(A), \"a\")] public abstract class Base { } public sealed class A : Base { public System.IO.Stream? S { get; set; } }", "derived type 'Poly.A': property 'S' has type 'System.IO.Stream?': this framework type")]
+    [InlineData("[JsonDerivedType(typeof(A), \"a\")] public abstract class Base { } public sealed class A : Base { public System.IO.Stream? S { get; set; } }", "Base (A).S: Stream is a stream")]
     [InlineData("[JsonPolymorphic(TypeDiscriminatorPropertyName = \"kind\")] [JsonDerivedType(typeof(A), \"a\")] public abstract class Base { } public sealed class A : Base { public string Kind2 { get; set; } = \"\"; [JsonPropertyName(\"kind\")] public string Kind { get; set; } = \"\"; }", "property 'Kind' of 'Poly.A' has the name of the type discriminator property 'kind'")]
     [InlineData("[JsonPolymorphic(TypeDiscriminatorPropertyName = \"$id\")] [JsonDerivedType(typeof(A), \"a\")] public abstract class Base { } public sealed class A : Base { }", "'$id' is reserved")]
     [InlineData("[JsonDerivedType(typeof(A), \"a\")] public sealed class Base { } public sealed class A { }", "need a class that is not sealed, or an interface")]

@@ -1,6 +1,7 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Generator.Model;
 
@@ -18,11 +19,8 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
 {
     public Diagnostic ToDiagnostic()
     {
-        var descriptor = Id switch
-        {
-            "TT0101" => Descriptors.UnsupportedType,
-            _ => Descriptors.UnsupportedType,
-        };
+        // TT0101 is the only diagnostic the generator reports; the rest of the catalog is the analyzers'.
+        var descriptor = Descriptors.UnsupportedType;
         return Diagnostic.Create(descriptor, Location?.ToLocation(), MessageArgs.Cast<object>().ToArray());
     }
 }

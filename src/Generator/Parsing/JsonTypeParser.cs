@@ -4,12 +4,15 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using TypedTasks.Generator.Model;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Generator.Parsing;
 
 /// <summary>
 /// Describes a type and everything it contains (element, property and parameter types) as
 /// <see cref="JsonTypeSpec"/>s, the way System.Text.Json's source generator would, or says why it cannot.
+/// Whether a type can travel at all is <see cref="Serializability"/>'s to say (asked first, by <see cref="TaskParser"/>);
+/// the reasons here are the limits of the emitted metadata, with the same <see cref="MemberPath"/> notation.
 /// </summary>
 internal sealed class JsonTypeParser
 {
@@ -100,8 +103,13 @@ internal sealed class JsonTypeParser
     private static readonly SymbolDisplayFormat KeyFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers | SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
-    /// <summary>Describes <paramref name="type"/> and what it contains; on failure returns the reason.</summary>
-    public string? TryAdd(ITypeSymbol type)
+    /// <summary>
+    /// Describes <paramref name="type"/> and what it contains; on failure returns the reason, with the
+    /// <see cref="MemberPath"/> to the part that failed.
+    /// </summary>
+    public string? TryAdd(ITypeSymbol type) => TryAdd(type, MemberPath.Root(type));
+
+    private string? TryAdd(ITypeSymbol type, MemberPath path)
     {
         _cancellationToken.ThrowIfCancellationRequested();
         type = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
@@ -112,7 +120,7 @@ internal sealed class JsonTypeParser
         }
 
         _specs[type] = null;
-        var error = Describe(type, out var spec);
+        var error = Describe(type, path, out var spec);
         if (error is not null)
         {
             _specs.Remove(type);
@@ -124,7 +132,7 @@ internal sealed class JsonTypeParser
         return null;
     }
 
-    private string? Describe(ITypeSymbol type, out JsonTypeSpec? spec)
+    private string? Describe(ITypeSymbol type, MemberPath path, out JsonTypeSpec? spec)
     {
         spec = null;
         var key = Key(type);
@@ -144,7 +152,7 @@ internal sealed class JsonTypeParser
         {
             if (!array.IsSZArray)
             {
-                return "multi-dimensional arrays are not supported";
+                return path.Prefix("multi-dimensional arrays are not supported");
             }
 
             if (array.ElementType.SpecialType == SpecialType.System_Byte)
@@ -153,7 +161,7 @@ internal sealed class JsonTypeParser
                 return null;
             }
 
-            var elementError = TryAdd(array.ElementType);
+            var elementError = TryAdd(array.ElementType, path.Element(array.ElementType));
             if (elementError is not null)
             {
                 return elementError;
@@ -165,34 +173,34 @@ internal sealed class JsonTypeParser
 
         if (type is not INamedTypeSymbol namedType)
         {
-            return type.TypeKind switch
+            return path.Prefix(type.TypeKind switch
             {
                 TypeKind.Pointer or TypeKind.FunctionPointer => "pointers are not supported",
                 TypeKind.TypeParameter => "open generic types are not supported",
                 TypeKind.Dynamic => "dynamic is not supported",
                 _ => "this kind of type is not supported",
-            };
+            });
         }
 
         if (namedType.IsRefLikeType)
         {
-            return "ref structs cannot be serialized";
+            return path.Prefix("ref structs cannot be serialized");
         }
 
         if (namedType.IsUnboundGenericType || namedType.TypeArguments.Any(t => t.TypeKind == TypeKind.TypeParameter))
         {
-            return "open generic types are not supported";
+            return path.Prefix("open generic types are not supported");
         }
 
         if (!IsAccessible(namedType))
         {
-            return "the type is not accessible from the assembly (private or protected)";
+            return path.Prefix("the type is not accessible from the assembly (private or protected)");
         }
 
         if (namedType.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
         {
             var underlying = namedType.TypeArguments[0];
-            var error = TryAdd(underlying);
+            var error = TryAdd(underlying, path.Unwrap(underlying));
             if (error is not null)
             {
                 return error;
@@ -211,7 +219,7 @@ internal sealed class JsonTypeParser
         if (namedType.IsGenericType && _collections.TryGetValue(namedType.OriginalDefinition, out var collection))
         {
             var element = namedType.TypeArguments[0];
-            var error = TryAdd(element);
+            var error = TryAdd(element, path.Element(element));
             if (error is not null)
             {
                 return error;
@@ -226,12 +234,12 @@ internal sealed class JsonTypeParser
         {
             if (namedType.TypeArguments[0].SpecialType != SpecialType.System_String)
             {
-                return "only dictionaries with string keys are supported";
+                return path.Prefix("only dictionaries with string keys are supported");
             }
 
-            var keyError = TryAdd(namedType.TypeArguments[0]);
+            var keyError = TryAdd(namedType.TypeArguments[0], path.TypeArgument());
             var valueType = namedType.TypeArguments[1];
-            var error = keyError ?? TryAdd(valueType);
+            var error = keyError ?? TryAdd(valueType, path.Element(valueType));
             if (error is not null)
             {
                 return error;
@@ -242,61 +250,61 @@ internal sealed class JsonTypeParser
             return null;
         }
 
-        return DescribeObject(namedType, key, out spec);
+        return DescribeObject(namedType, key, path, out spec);
     }
 
-    private string? DescribeObject(INamedTypeSymbol type, string key, out JsonTypeSpec? spec)
+    private string? DescribeObject(INamedTypeSymbol type, string key, MemberPath path, out JsonTypeSpec? spec)
     {
         spec = null;
         if (type.SpecialType == SpecialType.System_Object)
         {
-            return "'object' has no fixed shape; use a concrete type";
+            return path.Prefix("'object' has no fixed shape; use a concrete type");
         }
 
         if (type.TypeKind == TypeKind.Delegate)
         {
-            return "delegates cannot be serialized";
+            return path.Prefix("delegates cannot be serialized");
         }
 
         if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct or TypeKind.Interface))
         {
-            return "this kind of type is not supported";
+            return path.Prefix("this kind of type is not supported");
         }
 
         if (type.TypeKind == TypeKind.Interface && IsFrameworkType(type))
         {
-            return "interfaces other than the supported collection interfaces cannot be deserialized";
+            return path.Prefix("interfaces other than the supported collection interfaces cannot be deserialized");
         }
 
         if (IsFrameworkType(type))
         {
-            return "this framework type is not supported";
+            return path.Prefix("this framework type is not supported");
         }
 
         if (type.IsStatic)
         {
-            return "static types cannot be created";
+            return path.Prefix("static types cannot be created");
         }
 
         if (type.IsTupleType)
         {
-            return "tuples are not supported";
+            return path.Prefix("tuples are not supported");
         }
 
         // [JsonPolymorphic] / [JsonDerivedType]: checked as System.Text.Json checks them when it configures the type.
         var polymorphismError = ReadPolymorphism(type, out var polymorphism, out var derivedTypes);
         if (polymorphismError is not null)
         {
-            return polymorphismError;
+            return path.Prefix(polymorphismError);
         }
 
         // An abstract class or an interface is never created; it is serialized as one of its derived types.
         var isAbstract = type.TypeKind == TypeKind.Interface || type.IsAbstract;
         if (isAbstract && polymorphism is null)
         {
-            return type.TypeKind == TypeKind.Interface
+            return path.Prefix(type.TypeKind == TypeKind.Interface
                 ? NotPolymorphic("interfaces other than the supported collection interfaces cannot be deserialized")
-                : NotPolymorphic("abstract classes cannot be created");
+                : NotPolymorphic("abstract classes cannot be created"));
         }
 
         // Properties: public, instance, non-indexer, with a public getter; most derived first.
@@ -323,10 +331,10 @@ internal sealed class JsonTypeParser
                     continue; // JsonIgnoreCondition.Always: not part of the contract.
                 }
 
-                var error = TryAdd(property.Type);
+                var error = TryAdd(property.Type, path.Property(property.Name));
                 if (error is not null)
                 {
-                    return $"property '{property.Name}' has type '{property.Type.ToDisplayString()}': {error}";
+                    return error;
                 }
 
                 var setter = property.SetMethod is { DeclaredAccessibility: Accessibility.Public } s ? s : null;
@@ -359,7 +367,7 @@ internal sealed class JsonTypeParser
                 false,
                 IsAbstract: true,
                 Polymorphism: polymorphism);
-            return DescribeDerivedTypes(type, spec, derivedTypes);
+            return DescribeDerivedTypes(type, spec, derivedTypes, path);
         }
 
         // The constructor, chosen as System.Text.Json does: [JsonConstructor], else the public
@@ -377,9 +385,9 @@ internal sealed class JsonTypeParser
             {
                 if (constructors.Count != 1)
                 {
-                    return constructors.Count == 0
+                    return path.Prefix(constructors.Count == 0
                         ? "it has no public constructor"
-                        : "it has several public constructors; mark one with [JsonConstructor]";
+                        : "it has several public constructors; mark one with [JsonConstructor]");
                 }
 
                 constructor = constructors[0];
@@ -394,13 +402,13 @@ internal sealed class JsonTypeParser
             {
                 if (parameter.RefKind != RefKind.None)
                 {
-                    return $"constructor parameter '{parameter.Name}' is passed by reference";
+                    return path.Prefix($"constructor parameter '{parameter.Name}' is passed by reference");
                 }
 
                 var match = properties.FirstOrDefault(p => string.Equals(p.Spec.ClrName, parameter.Name, StringComparison.OrdinalIgnoreCase));
                 if (match.Spec is null || !SymbolEqualityComparer.Default.Equals(match.Symbol.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated)))
                 {
-                    return $"constructor parameter '{parameter.Name}' does not match a public property of the same type";
+                    return path.Prefix($"constructor parameter '{parameter.Name}' does not match a public property of the same type");
                 }
 
                 matched.Add(parameter.Name);
@@ -410,7 +418,7 @@ internal sealed class JsonTypeParser
                     defaultValue = Literals.Constant(parameter.Type, parameter.ExplicitDefaultValue, Key(parameter.Type));
                     if (defaultValue is null)
                     {
-                        return $"the default value of constructor parameter '{parameter.Name}' cannot be written";
+                        return path.Prefix($"the default value of constructor parameter '{parameter.Name}' cannot be written");
                     }
                 }
 
@@ -443,7 +451,7 @@ internal sealed class JsonTypeParser
             constructorArgumentCount,
             useParameterized,
             Polymorphism: polymorphism);
-        return DescribeDerivedTypes(type, spec, derivedTypes);
+        return DescribeDerivedTypes(type, spec, derivedTypes, path);
     }
 
     private static string NotPolymorphic(string reason)
@@ -590,7 +598,7 @@ internal sealed class JsonTypeParser
     }
 
     /// <summary>Describes the derived types of a polymorphic type; their properties must not clash with the discriminator.</summary>
-    private string? DescribeDerivedTypes(INamedTypeSymbol type, JsonTypeSpec spec, List<INamedTypeSymbol> derivedTypes)
+    private string? DescribeDerivedTypes(INamedTypeSymbol type, JsonTypeSpec spec, List<INamedTypeSymbol> derivedTypes, MemberPath path)
     {
         if (spec.Polymorphism is not { } polymorphism)
         {
@@ -599,10 +607,10 @@ internal sealed class JsonTypeParser
 
         foreach (var derivedType in derivedTypes)
         {
-            var error = TryAdd(derivedType);
+            var error = TryAdd(derivedType, path.Derived(derivedType));
             if (error is not null)
             {
-                return $"derived type '{derivedType.ToDisplayString()}': {error}";
+                return error;
             }
         }
 
@@ -620,7 +628,7 @@ internal sealed class JsonTypeParser
                 : _specs.TryGetValue(candidate, out var derivedSpec) && derivedSpec is not null ? derivedSpec.Properties : EquatableArray<JsonPropertySpec>.Empty;
             if (properties.FirstOrDefault(p => (p.JsonName ?? p.ClrName) == discriminatorName) is { } clash)
             {
-                return $"property '{clash.ClrName}' of '{candidate.ToDisplayString()}' has the name of the type discriminator property '{discriminatorName}'";
+                return path.Prefix($"property '{clash.ClrName}' of '{candidate.ToDisplayString()}' has the name of the type discriminator property '{discriminatorName}'");
             }
         }
 

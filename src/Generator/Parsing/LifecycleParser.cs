@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TypedTasks.Generator.Model;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Generator.Parsing;
 
@@ -109,47 +109,20 @@ internal static class LifecycleParser
         return model;
     }
 
-    /// <summary>Parses as the runtime's contract says: <see cref="TimeSpan.TryParse(string, IFormatProvider, out TimeSpan)"/>, invariant, not negative.</summary>
+    /// <summary>Parses as the runtime's contract says (<see cref="TimeSpanSyntax"/>), as ticks.</summary>
     private static bool TryParseTimeSpan(string text, out long ticks)
     {
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= TimeSpan.Zero)
-        {
-            ticks = value.Ticks;
-            return true;
-        }
-
-        ticks = 0;
-        return false;
+        var valid = TimeSpanSyntax.TryParse(text, out var value);
+        ticks = value.Ticks;
+        return valid;
     }
 
-    /// <summary>
-    /// Parses Celery's notation exactly as the runtime's <c>RateLimit.TryParse</c> does: a positive count (digits only,
-    /// no sign or white space), <c>/</c>, and <c>s</c>, <c>m</c> or <c>h</c>.
-    /// </summary>
+    /// <summary>Parses Celery's notation exactly as the runtime's <c>RateLimit.TryParse</c> does: <see cref="RateLimitSyntax"/>.</summary>
     private static bool TryParseRateLimit(string text, out RateLimitModel limit)
     {
-        limit = default;
-        var slash = text.IndexOf('/');
-        if (slash <= 0 || slash != text.Length - 2
-            || !int.TryParse(text.Substring(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0)
-        {
-            return false;
-        }
-
-        TimeSpan? per = text[text.Length - 1] switch
-        {
-            's' => TimeSpan.FromSeconds(1),
-            'm' => TimeSpan.FromMinutes(1),
-            'h' => TimeSpan.FromHours(1),
-            _ => null,
-        };
-        if (per is null)
-        {
-            return false;
-        }
-
-        limit = new RateLimitModel(count, per.Value.Ticks);
-        return true;
+        var valid = RateLimitSyntax.TryParse(text, out var count, out var per);
+        limit = valid ? new RateLimitModel(count, per.Ticks) : default;
+        return valid;
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TypedTasks.Generator.Model;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Generator.Parsing;
 
@@ -80,12 +81,12 @@ internal static class TaskParser
             containingTypes.Insert(0, t);
         }
 
-        if (string.IsNullOrEmpty(name))
-        {
-            name = string.Join(".", (ns is null ? Enumerable.Empty<string>() : new[] { ns }).Concat(containingTypes.Select(t => t.Name)).Concat(new[] { method.Name }));
-        }
+        name = TaskNames.Resolve(name, ns, containingTypes.Select(t => t.Name), method.Name);
 
         var jsonTypes = new JsonTypeParser(compilation, cancellationToken);
+        var serializability = new Serializability(compilation);
+        var services = new ServiceTypes(compilation);
+        var hasServiceArgument = false;
         var diagnostics = new List<DiagnosticInfo>();
         var cancellationTokenType = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         var taskContextType = compilation.GetTypeByMetadataName("TypedTasks.TaskContext");
@@ -114,7 +115,15 @@ internal static class TaskParser
                 continue;
             }
 
-            var error = jsonTypes.TryAdd(parameter.Type);
+            // A service is TT0102's to report (mark it [FromServices]); a proxy cannot be emitted, and TT0101's advice would be wrong.
+            if (services.IsService(parameter.Type))
+            {
+                hasServiceArgument = true;
+                continue;
+            }
+
+            // What can never travel is decided once, for the analyzer (TT0104) and here, in the same words.
+            var error = serializability.Find(parameter.Type, cancellationToken).Problem ?? jsonTypes.TryAdd(parameter.Type);
             if (error is not null)
             {
                 var location = i < syntax.ParameterList.Parameters.Count && syntax.ParameterList.Parameters[i].Type is { } typeSyntax
@@ -147,7 +156,7 @@ internal static class TaskParser
             // An ignored result is never serialized, so its type needs no metadata.
             if (!ignoreResult)
             {
-                var error = jsonTypes.TryAdd(resultType);
+                var error = serializability.Find(resultType, cancellationToken).Problem ?? jsonTypes.TryAdd(resultType);
                 if (error is not null)
                 {
                     diagnostics.Add(Unsupported(syntax.ReturnType.GetLocation(), resultType, $"the result of task '{name}'", error));
@@ -160,8 +169,13 @@ internal static class TaskParser
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
 
+        if (hasServiceArgument)
+        {
+            return Skip();
+        }
+
         var model = new TaskModel(
-            name!,
+            name,
             Literals.Identifier(method.Name),
             ns,
             containingType.ToDisplayString(TypeFormat),
@@ -171,7 +185,7 @@ internal static class TaskParser
             returnKind,
             resultTypeName,
             resultJsonTypeName,
-            string.IsNullOrEmpty(queue) || queue == "default" ? null : queue,
+            TaskNames.ResolveQueue(queue) is var resolvedQueue && resolvedQueue == TaskNames.DefaultQueue ? null : resolvedQueue,
             ignoreResult,
             trackStarted,
             lifecycle,
@@ -193,7 +207,7 @@ internal static class TaskParser
     private static ParseResult Skip() => new(null, EquatableArray<DiagnosticInfo>.Empty);
 
     private static DiagnosticInfo Unsupported(Location location, ITypeSymbol type, string what, string reason)
-        => new("TT0101", LocationInfo.From(location), new[] { type.ToDisplayString(), what, reason }.ToEquatableArray());
+        => new(Descriptors.UnsupportedType.Id, LocationInfo.From(location), new[] { type.ToDisplayString(), what, reason }.ToEquatableArray());
 
     private static bool IsFromServices(INamedTypeSymbol? attribute)
         => attribute is { Name: "FromServicesAttribute" }

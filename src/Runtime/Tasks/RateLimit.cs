@@ -1,4 +1,4 @@
-using System.Globalization;
+using TypedTasks.Semantics;
 
 namespace TypedTasks;
 
@@ -17,39 +17,19 @@ public readonly record struct RateLimit(int Count, TimeSpan Per)
     public static RateLimit Parse(string text)
         => TryParse(text, out var limit)
             ? limit
-            : throw new FormatException($"The rate limit '{text}' is not valid: write a positive count, '/', and s, m or h, e.g. \"10/s\", \"100/m\", \"1000/h\".");
+            : throw new FormatException($"The rate limit '{text}' is not valid: {RateLimitSyntax.Fix}.");
 
-    /// <summary>Parses Celery's notation.</summary>
+    /// <summary>Parses Celery's notation, by the same rules as the generator and the analyzer TT0008.</summary>
     /// <param name="text">The rate limit.</param>
     /// <param name="limit">The parsed rate limit.</param>
     /// <returns>Whether the text is valid.</returns>
     public static bool TryParse(string? text, out RateLimit limit)
     {
-        limit = default;
-        var slash = text?.IndexOf('/') ?? -1;
-        if (text is null || slash <= 0 || slash != text.Length - 2
-            || !int.TryParse(text.AsSpan(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0)
-        {
-            return false;
-        }
-
-        TimeSpan? per = text[^1] switch
-        {
-            's' => TimeSpan.FromSeconds(1),
-            'm' => TimeSpan.FromMinutes(1),
-            'h' => TimeSpan.FromHours(1),
-            _ => null,
-        };
-        if (per is null)
-        {
-            return false;
-        }
-
-        limit = new RateLimit(count, per.Value);
-        return true;
+        var valid = RateLimitSyntax.TryParse(text, out var count, out var per);
+        limit = valid ? new RateLimit(count, per) : default;
+        return valid;
     }
 
     /// <inheritdoc/>
-    public override string ToString()
-        => Count.ToString(CultureInfo.InvariantCulture) + "/" + (Per == TimeSpan.FromSeconds(1) ? "s" : Per == TimeSpan.FromMinutes(1) ? "m" : "h");
+    public override string ToString() => RateLimitSyntax.Format(Count, Per);
 }

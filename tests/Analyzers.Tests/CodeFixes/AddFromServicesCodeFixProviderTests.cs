@@ -1,3 +1,4 @@
+using TypedTasks.Semantics;
 using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskParameterMustNotBeServiceAnalyzer, TypedTasks.CodeFixes.AddFromServicesCodeFixProvider>;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;

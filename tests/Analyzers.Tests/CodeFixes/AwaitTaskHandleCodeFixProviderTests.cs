@@ -1,3 +1,4 @@
+using TypedTasks.Semantics;
 using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskHandleMustBeAwaitedAnalyzer, TypedTasks.CodeFixes.AwaitTaskHandleCodeFixProvider>;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;

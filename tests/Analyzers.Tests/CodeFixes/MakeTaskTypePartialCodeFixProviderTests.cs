@@ -1,4 +1,5 @@
 using TypedTasks.CodeFixes;
+using TypedTasks.Semantics;
 using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskTypeMustBePartialAnalyzer, TypedTasks.CodeFixes.MakeTaskTypePartialCodeFixProvider>;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;

@@ -1,3 +1,4 @@
+using TypedTasks.Semantics;
 using Verifier = TypedTasks.Analyzers.Tests.CodeFixVerifier<TypedTasks.Analyzers.TaskParameterShouldNotBeEntityAnalyzer, TypedTasks.CodeFixes.PassEntityKeyCodeFixProvider>;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;

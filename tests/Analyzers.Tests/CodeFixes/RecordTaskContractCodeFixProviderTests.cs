@@ -2,6 +2,7 @@ using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
 using TypedTasks.CodeFixes;
+using TypedTasks.Semantics;
 
 namespace TypedTasks.Analyzers.Tests.CodeFixes;
 

@@ -1,15 +1,16 @@
 using Microsoft.CodeAnalysis;
 
-namespace TypedTasks.Analyzers;
+namespace TypedTasks.Semantics;
 
 /// <summary>
-/// The catalog of every diagnostic TypedTasks reports, from this project or from the generator.
+/// The one catalog of every diagnostic TypedTasks reports, from the analyzers or from the generator (both compile
+/// this file in; see src/Semantics/README.md).
 /// </summary>
 /// <remarks>
 /// IDs are never reused, not even after a rule is removed. Ranges:
 /// <list type="table">
 ///   <item><term>TT0001–TT0099</term><description>Declarations: the shape of a <c>[Task]</c> method and its types.</description></item>
-///   <item><term>TT0101–TT0199</term><description>Serialization: task arguments and results as JSON (TT0101 is reported by the generator).</description></item>
+///   <item><term>TT0101–TT0199</term><description>Serialization: task arguments and results as JSON (TT0101 is reported by the generator, all others by analyzers).</description></item>
 ///   <item><term>TT0201–TT0299</term><description>Call sites: how generated proxies are used.</description></item>
 ///   <item><term>TT0301–TT0399</term><description>Contracts: task names, queues and versions shared across services.</description></item>
 /// </list>
@@ -88,12 +89,24 @@ internal static class Descriptors
         DeclarationCategory,
         DiagnosticSeverity.Warning);
 
+    /// <summary>Reported by the generator: a type it cannot describe for System.Text.Json, so the task is not emitted.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedType = Create(
+        "TT0101",
+        "Type cannot be serialized",
+        "Type '{0}' of {1} cannot be serialized by TypedTasks: {2}. Use a supported type (primitives, enums, arrays, lists, dictionaries with string keys, classes, structs and records with public properties, or abstract classes and interfaces with [JsonDerivedType] attributes).",
+        SerializationCategory,
+        DiagnosticSeverity.Error);
+
+    /// <summary>
+    /// The one diagnostic of a service-like parameter (<see cref="ServiceTypes"/>): TT0101 and TT0104 stay silent for
+    /// it and the generator skips the task, so it is an error.
+    /// </summary>
     public static readonly DiagnosticDescriptor ParameterMustNotBeService = Create(
         "TT0102",
         "Services cannot be task arguments",
         "Parameter '{0}' of task '{1}' is a service ({2}), which cannot travel in a task message; mark it [FromServices] so the worker resolves it from DI",
         SerializationCategory,
-        DiagnosticSeverity.Warning);
+        DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor ParameterShouldNotBeEntity = Create(
         "TT0103",
