@@ -98,27 +98,9 @@ public static class TtCommand
         var started = DateTimeOffset.UtcNow;
         try
         {
-            return rest[0] switch
-            {
-                "workers" => await commands.WorkersAsync(Flag(rest, "--lost"), cancellationToken).ConfigureAwait(false),
-                "queues" => await commands.QueuesAsync(cancellationToken).ConfigureAwait(false),
-                "ping" => await commands.PingAsync(Seconds(Option(rest, "--wait")), cancellationToken).ConfigureAwait(false),
-                "shutdown" when rest.Count >= 2 => Flag(rest, "--yes")
-                    ? await commands.ShutdownAsync(rest[1], cancellationToken).ConfigureAwait(false)
-                    : await RefuseAsync(error, $"shutdown stops worker '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
-                "status" when rest.Count == 2 => await commands.StatusAsync(rest[1], cancellationToken).ConfigureAwait(false),
-                "revoke" when rest.Count >= 2 => await commands.RevokeAsync(rest[1], Flag(rest, "--terminate"), cancellationToken).ConfigureAwait(false),
-                "events" => await commands.EventsAsync(Kinds(rest), cancellationToken).ConfigureAwait(false),
-                "dead" when rest.Count >= 2 && rest[1] == "list" => await commands.DeadListAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
-                "dead" when rest.Count >= 3 && rest[1] == "requeue" => await commands.DeadRequeueAsync(rest[2] == "--all" ? null : ParseSequence(rest[2]), Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
-                "dead" when rest.Count >= 2 && rest[1] == "purge" => Flag(rest, "--yes")
-                    ? await commands.DeadPurgeAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false)
-                    : await RefuseAsync(error, "dead purge deletes dead letters for good: add --yes to do it.").ConfigureAwait(false),
-                "purge" when rest.Count >= 2 => Flag(rest, "--yes")
-                    ? await commands.PurgeAsync(rest[1], cancellationToken).ConfigureAwait(false)
-                    : await RefuseAsync(error, $"purge deletes every task waiting in queue '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
-                _ => await UsageErrorAsync(error, $"unknown command or missing argument: {string.Join(' ', rest)}").ConfigureAwait(false),
-            };
+            // A subject the server refuses ends the command at once with the server's words, not after a timeout.
+            var connection = host.Services.GetRequiredService<Internal.TypedTasksConnection>();
+            return await connection.ServerErrors.GuardAsync(_ => true, token => RunCommandAsync(commands, rest, error, token), cancellationToken).ConfigureAwait(false);
         }
         catch (UsageException ex)
         {
@@ -151,6 +133,29 @@ public static class TtCommand
             return 1;
         }
     }
+
+    private static async Task<int> RunCommandAsync(Commands commands, List<string> rest, TextWriter error, CancellationToken cancellationToken)
+        => rest[0] switch
+        {
+            "workers" => await commands.WorkersAsync(Flag(rest, "--lost"), cancellationToken).ConfigureAwait(false),
+            "queues" => await commands.QueuesAsync(cancellationToken).ConfigureAwait(false),
+            "ping" => await commands.PingAsync(Seconds(Option(rest, "--wait")), cancellationToken).ConfigureAwait(false),
+            "shutdown" when rest.Count >= 2 => Flag(rest, "--yes")
+                ? await commands.ShutdownAsync(rest[1], cancellationToken).ConfigureAwait(false)
+                : await RefuseAsync(error, $"shutdown stops worker '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
+            "status" when rest.Count == 2 => await commands.StatusAsync(rest[1], cancellationToken).ConfigureAwait(false),
+            "revoke" when rest.Count >= 2 => await commands.RevokeAsync(rest[1], Flag(rest, "--terminate"), cancellationToken).ConfigureAwait(false),
+            "events" => await commands.EventsAsync(Kinds(rest), cancellationToken).ConfigureAwait(false),
+            "dead" when rest.Count >= 2 && rest[1] == "list" => await commands.DeadListAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
+            "dead" when rest.Count >= 3 && rest[1] == "requeue" => await commands.DeadRequeueAsync(rest[2] == "--all" ? null : ParseSequence(rest[2]), Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
+            "dead" when rest.Count >= 2 && rest[1] == "purge" => Flag(rest, "--yes")
+                ? await commands.DeadPurgeAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false)
+                : await RefuseAsync(error, "dead purge deletes dead letters for good: add --yes to do it.").ConfigureAwait(false),
+            "purge" when rest.Count >= 2 => Flag(rest, "--yes")
+                ? await commands.PurgeAsync(rest[1], cancellationToken).ConfigureAwait(false)
+                : await RefuseAsync(error, $"purge deletes every task waiting in queue '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
+            _ => await UsageErrorAsync(error, $"unknown command or missing argument: {string.Join(' ', rest)}").ConfigureAwait(false),
+        };
 
     private static bool Flag(List<string> args, string name) => args.Contains(name, StringComparer.Ordinal);
 

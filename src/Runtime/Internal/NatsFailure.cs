@@ -34,7 +34,8 @@ internal static class NatsFailure
             }
         }
 
-        return since is { } start && errors?.LatestSince(start) is { } seen ? Permissions(options, seen) : null;
+        // A refused publish explains a missing answer better than a refused subscription seen meanwhile.
+        return since is { } start && (errors?.LatestSince(start, v => v.IsPublish) ?? errors?.LatestSince(start)) is { } seen ? Permissions(options, seen) : null;
     }
 
     /// <summary>The cause when known, else the exception's own message; secrets masked either way.</summary>

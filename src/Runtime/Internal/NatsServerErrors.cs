@@ -64,7 +64,18 @@ internal sealed class NatsServerErrors
     /// Runs <paramref name="step"/>; a violation that <paramref name="match"/> accepts, arriving while it runs, ends it at
     /// once with a <see cref="NatsServerException"/> carrying the server's words.
     /// </summary>
-    public async Task GuardAsync(Func<Violation, bool> match, Func<CancellationToken, Task> step, CancellationToken cancellationToken)
+    public Task GuardAsync(Func<Violation, bool> match, Func<CancellationToken, Task> step, CancellationToken cancellationToken)
+        => GuardAsync(
+            match,
+            async token =>
+            {
+                await step(token).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
+    /// <inheritdoc cref="GuardAsync(Func{Violation, bool}, Func{CancellationToken, Task}, CancellationToken)"/>
+    public async Task<T> GuardAsync<T>(Func<Violation, bool> match, Func<CancellationToken, Task<T>> step, CancellationToken cancellationToken)
     {
         using var refused = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var guard = new Guard(match, refused);
@@ -75,7 +86,7 @@ internal sealed class NatsServerErrors
 
         try
         {
-            await step(refused.Token).ConfigureAwait(false);
+            return await step(refused.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (guard.Violation is { } violation && !cancellationToken.IsCancellationRequested
             && ex is OperationCanceledException or NatsException or TimeoutException)
