@@ -55,14 +55,26 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
         Assert.Contains(unknown.Id, dead.Output, StringComparison.Ordinal);
         var purge = await OperatorTtAsync("purge", "security-idle", "--yes");
         Assert.True(purge.Code == 0, purge.Error);
-        var monitorQueues = await TtAsync(nats.Settings("monitor", SecuredNatsServer.MonitorPassword), "queues");
-        Assert.True(monitorQueues.Code == 0, monitorQueues.Error);
+        foreach (var look in new string[][] { ["queues"], ["workers"], ["status", handle.Id], ["dead", "list"] })
+        {
+            var seen = await TtAsync(nats.Settings("monitor", SecuredNatsServer.MonitorPassword), look);
+            Assert.True(seen.Code == 0, $"monitor: tt {string.Join(' ', look)}: {seen.Error}");
+        }
+
         // Refused at once, although the publish timeout is long.
         var monitor = nats.Settings("monitor", SecuredNatsServer.MonitorPassword);
         monitor["TypedTasks:PublishTimeout"] = "00:01:00";
         var monitorPurge = await TtAsync(monitor, "purge", "security-idle", "--yes");
         Assert.Contains("tt: Permissions violation for user 'monitor': the NATS server refused to let it publish to \"$JS.API.STREAM.PURGE.TT_TASKS\"", monitorPurge.Error, StringComparison.Ordinal);
 
+        var requeue = await OperatorTtAsync("dead", "requeue", "--all");
+        Assert.True(requeue.Code == 0, requeue.Error);
+        var deadPurge = await OperatorTtAsync("dead", "purge", "--yes");
+        Assert.True(deadPurge.Code == 0, deadPurge.Error);
+        var stopping = worker.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        var shutdown = await OperatorTtAsync("shutdown", workerId, "--yes");
+        Assert.True(shutdown.Code == 0, shutdown.Error);
+        await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, stopping).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Timeout, Ct);
         await producer.StopAsync(Ct);
         await worker.StopAsync(Ct);
 
