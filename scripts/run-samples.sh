@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the samples end to end on this machine and says what happened, in plain lines:
-#   1. a feedback form (form post, then JSON) is saved and the worker sends the thank-you email (.eml files);
+#   1. a feedback form (JSON; a form post and an address carrying a mail header are refused) is saved and the worker
+#      sends the thank-you email (.eml files);
 #   2. a report is started, its status polled until SUCCESS, and the report file downloaded;
 #   3. the report task is sent again from bash with the bare NATS protocol (docs/protocol.md), then an
 #      unknown task and a newer protocol version, which the worker dead-letters as FAILURE;
@@ -171,8 +172,8 @@ poll_status() {
 }
 
 step "Story 1: feedback form, thank-you email sent in the background"
-response="$(curl -sS -w '\n%{http_code}' -X POST "$web/feedback" \
-  --data-urlencode 'email=ada@example.com' --data-urlencode 'message=Love the typed proxies!')" \
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/feedback" -H 'Content-Type: application/json' \
+  -d '{"email":"ada@example.com","message":"Love the typed proxies!"}')" \
   || fail "POST /feedback"
 code="${response##*$'\n'}"
 body="${response%$'\n'*}"
@@ -186,13 +187,24 @@ eml="$(ls "$work/mail"/*.eml | head -n 1)"
 say "email written: $eml ($(wc -c <"$eml") bytes)"
 grep -E '^(To|Subject):' "$eml" | sed 's/\r$//; s/^/  /'
 
-# The same endpoint takes JSON too.
+# What the endpoint refuses (docs/security.md): an HTML form post, which another site could make a visitor send,
+# and an address carrying a mail header.
+code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$web/feedback" --data-urlencode 'email=eve@example.com')" \
+  || fail "POST /feedback (form)"
+[ "$code" = 415 ] || fail "POST /feedback as a form post answered $code, not 415"
+say "POST /feedback as a form post -> $code (JSON only)"
+code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$web/feedback" -H 'Content-Type: application/json' \
+  -d '{"email":"eve@example.com\r\nBcc: victim@example.com"}')" || fail "POST /feedback (header injection)"
+[ "$code" = 400 ] || fail "POST /feedback with a CR/LF in the address answered $code, not 400"
+say "POST /feedback with '\\r\\nBcc:' in the address -> $code"
+
+# A second visitor.
 response="$(curl -sS -w '\n%{http_code}' -X POST "$web/feedback" -H 'Content-Type: application/json' \
   -d '{"email":"grace@example.com","message":"Works with JSON as well."}')" || fail "POST /feedback (JSON)"
 code="${response##*$'\n'}"
 [ "$code" = 202 ] || fail "POST /feedback (JSON) answered $code: ${response%$'\n'*}"
 json_task="$(printf '%s' "${response%$'\n'*}" | json_field taskId)"
-say "POST /feedback (JSON) -> $code, task id $json_task"
+say "POST /feedback (second visitor) -> $code, task id $json_task"
 poll_status "$web/feedback/$json_task/status" SUCCESS
 two_emls() { [ "$(find "$work/mail" -name '*.eml' | wc -l)" -ge 2 ]; }
 wait_until "second email file written" "$worker_pid" two_emls

@@ -12,6 +12,12 @@ public sealed partial class PickupFolderEmailSender(SamplesOptions options, ILog
     /// <inheritdoc/>
     public async Task SendAsync(string to, string subject, string body, CancellationToken cancellationToken)
     {
+        // Header values come from task arguments, i.e. from whoever could send the task: a CR or LF would add headers.
+        if (to.Any(char.IsControl) || subject.Any(char.IsControl))
+        {
+            throw new ArgumentException("An email's address and subject must be one line: no CR, LF or other control characters.", to.Any(char.IsControl) ? nameof(to) : nameof(subject));
+        }
+
         Directory.CreateDirectory(options.PickupFolder);
         var now = DateTimeOffset.UtcNow;
         var name = $"{now:yyyyMMdd-HHmmss-fff}-{Guid.NewGuid():N}.eml";

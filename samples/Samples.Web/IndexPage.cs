@@ -73,7 +73,12 @@ internal static class IndexPage
     const feedbackOut = document.getElementById('feedback-out');
     document.getElementById('feedback').addEventListener('submit', async event => {
       event.preventDefault();
-      const response = await fetch('/feedback', { method: 'POST', body: new FormData(event.target) });
+      const form = new FormData(event.target);
+      const response = await fetch('/feedback', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: form.get('email'), message: form.get('message') }),
+      });
       const body = await response.json();
       feedbackOut.textContent = response.ok
         ? `Thanks! The email is on its way (task ${body.taskId}).`

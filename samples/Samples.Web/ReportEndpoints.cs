@@ -30,7 +30,7 @@ internal static class ReportEndpoints
         return app;
     }
 
-    private static async Task<IResult> StartAsync(ReportRequest request, ITaskClient tasks, CancellationToken ct)
+    private static async Task<IResult> StartAsync(ReportRequest request, ITaskClient tasks, ILogger<ReportRequest> logger, CancellationToken ct)
     {
         if (request.Year is < 1900 or > 2100)
         {
@@ -44,7 +44,9 @@ internal static class ReportEndpoints
         }
         catch (TaskEnqueueException ex)
         {
-            return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            // The reason is for the log (it names servers and users), not for the visitor.
+            logger.LogError(ex, "The report could not be queued");
+            return Results.Problem("The report could not be started. Please try again later.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 

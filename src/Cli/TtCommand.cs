@@ -28,7 +28,8 @@ public static class TtCommand
           purge <queue> --yes              delete every task waiting in a queue (not the running ones)
 
         --json prints workers, ping, queues, status and dead list as JSON (the wire formats of docs/protocol.md).
-        The server and prefix also come from the environment, as for applications: TypedTasks__Url, TypedTasks__Prefix.
+        The server and prefix also come from the environment, as for applications: TypedTasks__Url, TypedTasks__Prefix;
+        credentials too (TypedTasks__Auth__Username and TypedTasks__Auth__Password, __Token, __CredsFile, …; docs/security.md).
         Exit codes: 0 done, 1 failed (a message says why), 2 bad usage.
         """;
 
@@ -38,7 +39,12 @@ public static class TtCommand
     /// <param name="error">Where errors and usage go.</param>
     /// <param name="cancellationToken">Ends a waiting command (events) or cancels a running one.</param>
     /// <returns>The exit code.</returns>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+        => RunAsync(args, output, error, environment: null, cancellationToken);
+
+    /// <summary>Runs <c>tt</c> with settings that stand for environment variables (<c>TypedTasks__Auth__Username</c>), for tests
+    /// that must not change the process's environment.</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
         var rest = new List<string>();
@@ -74,6 +80,11 @@ public static class TtCommand
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
         builder.Configuration.AddEnvironmentVariables();
+        if (environment is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(environment.Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value)));
+        }
+
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.Services.AddTypedTasks(builder.Configuration, o =>
@@ -84,29 +95,12 @@ public static class TtCommand
         });
         using var host = builder.Build();
         var commands = new Commands(host.Services, output, json);
+        var started = DateTimeOffset.UtcNow;
         try
         {
-            return rest[0] switch
-            {
-                "workers" => await commands.WorkersAsync(Flag(rest, "--lost"), cancellationToken).ConfigureAwait(false),
-                "queues" => await commands.QueuesAsync(cancellationToken).ConfigureAwait(false),
-                "ping" => await commands.PingAsync(Seconds(Option(rest, "--wait")), cancellationToken).ConfigureAwait(false),
-                "shutdown" when rest.Count >= 2 => Flag(rest, "--yes")
-                    ? await commands.ShutdownAsync(rest[1], cancellationToken).ConfigureAwait(false)
-                    : await RefuseAsync(error, $"shutdown stops worker '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
-                "status" when rest.Count == 2 => await commands.StatusAsync(rest[1], cancellationToken).ConfigureAwait(false),
-                "revoke" when rest.Count >= 2 => await commands.RevokeAsync(rest[1], Flag(rest, "--terminate"), cancellationToken).ConfigureAwait(false),
-                "events" => await commands.EventsAsync(Kinds(rest), cancellationToken).ConfigureAwait(false),
-                "dead" when rest.Count >= 2 && rest[1] == "list" => await commands.DeadListAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
-                "dead" when rest.Count >= 3 && rest[1] == "requeue" => await commands.DeadRequeueAsync(rest[2] == "--all" ? null : ParseSequence(rest[2]), Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
-                "dead" when rest.Count >= 2 && rest[1] == "purge" => Flag(rest, "--yes")
-                    ? await commands.DeadPurgeAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false)
-                    : await RefuseAsync(error, "dead purge deletes dead letters for good: add --yes to do it.").ConfigureAwait(false),
-                "purge" when rest.Count >= 2 => Flag(rest, "--yes")
-                    ? await commands.PurgeAsync(rest[1], cancellationToken).ConfigureAwait(false)
-                    : await RefuseAsync(error, $"purge deletes every task waiting in queue '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
-                _ => await UsageErrorAsync(error, $"unknown command or missing argument: {string.Join(' ', rest)}").ConfigureAwait(false),
-            };
+            // A subject the server refuses ends the command at once with the server's words, not after a timeout.
+            var connection = host.Services.GetRequiredService<Topology.TypedTasksConnection>();
+            return await connection.ServerErrors.GuardAsync(_ => true, token => RunCommandAsync(commands, rest, error, token), cancellationToken).ConfigureAwait(false);
         }
         catch (UsageException ex)
         {
@@ -116,16 +110,52 @@ public static class TtCommand
         {
             return 0;
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            await error.WriteLineAsync("tt: the settings cannot be used:").ConfigureAwait(false);
+            foreach (var failure in ex.Failures)
+            {
+                await error.WriteLineAsync("  " + failure).ConfigureAwait(false);
+            }
+
+            return 1;
+        }
         catch (Exception ex) when (ex is TypedTasksException or NATS.Client.Core.NatsException or TimeoutException or ArgumentException)
         {
             var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TypedTasksOptions>>().Value;
-            var why = ex is NATS.Client.JetStream.NatsJSApiException { Error.Code: 404 }
-                ? $"{ex.Message}: nothing on prefix '{options.Prefix}' yet, or not this part (no application with this prefix has created it)"
-                : ex.Message;
-            await error.WriteLineAsync($"tt: {why} (server {options.Url})").ConfigureAwait(false);
+            var errors = host.Services.GetRequiredService<Topology.TypedTasksConnection>().ServerErrors;
+            // The cause first (a refused login or subject), never a secret (issue 11).
+            var why = Topology.NatsFailure.Cause(ex, options, errors, started)
+                ?? (ex is NATS.Client.JetStream.NatsJSApiException { Error.Code: 404 }
+                    ? $"{ex.Message}: nothing on prefix '{options.Prefix}' yet, or not this part (no application with this prefix has created it)"
+                    : Topology.Redaction.Text(ex.Message, options));
+            await error.WriteLineAsync($"tt: {why} (server {Topology.Redaction.Url(options.Url)})").ConfigureAwait(false);
             return 1;
         }
     }
+
+    private static async Task<int> RunCommandAsync(Commands commands, List<string> rest, TextWriter error, CancellationToken cancellationToken)
+        => rest[0] switch
+        {
+            "workers" => await commands.WorkersAsync(Flag(rest, "--lost"), cancellationToken).ConfigureAwait(false),
+            "queues" => await commands.QueuesAsync(cancellationToken).ConfigureAwait(false),
+            "ping" => await commands.PingAsync(Seconds(Option(rest, "--wait")), cancellationToken).ConfigureAwait(false),
+            "shutdown" when rest.Count >= 2 => Flag(rest, "--yes")
+                ? await commands.ShutdownAsync(rest[1], cancellationToken).ConfigureAwait(false)
+                : await RefuseAsync(error, $"shutdown stops worker '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
+            "status" when rest.Count == 2 => await commands.StatusAsync(rest[1], cancellationToken).ConfigureAwait(false),
+            "revoke" when rest.Count >= 2 => await commands.RevokeAsync(rest[1], Flag(rest, "--terminate"), cancellationToken).ConfigureAwait(false),
+            "events" => await commands.EventsAsync(Kinds(rest), cancellationToken).ConfigureAwait(false),
+            "dead" when rest.Count >= 2 && rest[1] == "list" => await commands.DeadListAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
+            "dead" when rest.Count >= 3 && rest[1] == "requeue" => await commands.DeadRequeueAsync(rest[2] == "--all" ? null : ParseSequence(rest[2]), Option(rest, "--queue"), cancellationToken).ConfigureAwait(false),
+            "dead" when rest.Count >= 2 && rest[1] == "purge" => Flag(rest, "--yes")
+                ? await commands.DeadPurgeAsync(Option(rest, "--queue"), cancellationToken).ConfigureAwait(false)
+                : await RefuseAsync(error, "dead purge deletes dead letters for good: add --yes to do it.").ConfigureAwait(false),
+            "purge" when rest.Count >= 2 => Flag(rest, "--yes")
+                ? await commands.PurgeAsync(rest[1], cancellationToken).ConfigureAwait(false)
+                : await RefuseAsync(error, $"purge deletes every task waiting in queue '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
+            _ => await UsageErrorAsync(error, $"unknown command or missing argument: {string.Join(' ', rest)}").ConfigureAwait(false),
+        };
 
     private static bool Flag(List<string> args, string name) => args.Contains(name, StringComparer.Ordinal);
 

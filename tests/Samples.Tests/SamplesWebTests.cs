@@ -88,6 +88,82 @@ public sealed class SamplesWebTests : IAsyncLifetime
         Assert.Equal(13, csv.TrimEnd('\n').Split('\n').Length);
     }
 
+    [Fact]
+    public async Task Feedback_AsAFormPost_IsRefused_SoAnotherSiteCannotMakeVisitorsPostIt()
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = "eve@example.com" });
+
+        var response = await _http.PostAsync("/feedback", form, Ct);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Empty(_emails.Sent);
+    }
+
+    [Theory]
+    [InlineData("eve@example.com\r\nBcc: victim@example.com")]
+    [InlineData("eve@example.com\nBcc: victim@example.com")]
+    [InlineData("Eve <eve@example.com>")]
+    [InlineData("eve@example.com, victim@example.com")]
+    [InlineData("not-an-address")]
+    public async Task Feedback_WithAnAddressThatIsNotOnePlainAddress_IsRefusedAndNothingIsSent(string email)
+    {
+        var response = await _http.PostAsJsonAsync("/feedback", new { email, message = "hi" }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(_emails.Sent);
+    }
+
+    [Fact]
+    public async Task Feedback_PostedTooOften_IsRefusedWith429()
+    {
+        await using var factory = _factory.WithWebHostBuilder(web => web.UseSetting("Samples:FeedbackPerMinute", "2"));
+        using var http = factory.CreateClient();
+
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            codes.Add((await http.PostAsJsonAsync("/feedback", new { email = $"ada{i}@example.com" }, Ct)).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], codes);
+        Assert.Equal(2, _emails.Sent.Count);
+    }
+
+    [Fact]
+    public async Task PickupFolderSender_RefusesAnAddressWithALineBreak_SoNoHeaderIsAdded()
+    {
+        var folder = Path.Combine(_assets, "mail");
+        var sender = new PickupFolderEmailSender(new SamplesOptions { PickupFolder = folder }, Microsoft.Extensions.Logging.Abstractions.NullLogger<PickupFolderEmailSender>.Instance);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => sender.SendAsync("eve@example.com\r\nBcc: victim@example.com", "Thanks", "Hi", Ct));
+
+        Assert.False(Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any());
+    }
+
+    [Fact]
+    public async Task Feedback_WhenTheEmailCannotBeQueued_Answers503WithoutServerOrCredentials()
+    {
+        // A real nats-server that refuses the password in the URL: the send fails with a message naming the server.
+        const string Password = "s4mples-Secret-31f0";
+        await using var nats = await AuthNatsServer.StartAsync(Ct);
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("TypedTasks:Url", $"nats://producer:{Password}@127.0.0.1:{nats.Port}");
+            web.UseSetting("TypedTasks:CreateInfrastructure", "false");
+        });
+        using var http = factory.CreateClient();
+
+        var response = await http.PostAsJsonAsync("/feedback", new { email = "ada@example.com" }, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var health = await (await http.GetAsync("/healthz", Ct)).Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("could not be queued", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, body + health, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("producer", body, StringComparison.Ordinal);
+    }
+
     private sealed class RecordingEmailSender : IEmailSender
     {
         public ConcurrentQueue<(string To, string Subject, string Body)> Sent { get; } = new();

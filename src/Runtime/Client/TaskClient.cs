@@ -131,7 +131,7 @@ internal sealed class TaskClient : TaskClientBase
         }
         catch (Exception ex) when (ex is NatsException or TimeoutException or NatsJSPublishNoResponseException)
         {
-            throw new TaskEnqueueException(task.Name, id, $"Could not confirm that task '{task.Name}' was stored: the NATS server at {_connection.Options.Url} did not acknowledge it ({ex.Message}). It is safe to send again with the same TaskId ('{id}').", ex);
+            throw new TaskEnqueueException(task.Name, id, NatsFailure.NotEnqueued(task.Name, id, ex, _connection, now), ex);
         }
         finally
         {

@@ -25,7 +25,7 @@ internal sealed class TypedTasksHealthCheck : IHealthCheck
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var url = _connection.Options.Url;
+        var url = Redaction.Url(_connection.Options.Url);
         var data = new Dictionary<string, object> { ["url"] = url };
         var state = _connection.Nats.ConnectionState;
         if (state is NatsConnectionState.Connecting or NatsConnectionState.Reconnecting)
@@ -51,7 +51,7 @@ internal sealed class TypedTasksHealthCheck : IHealthCheck
         }
         catch (Exception ex) when (ex is NatsException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"The NATS server at {url} does not answer, or has no JetStream: {ex.Message}", ex, data);
+            return new HealthCheckResult(context.Registration.FailureStatus, NatsFailure.Cause(ex, _connection.Options, _connection.ServerErrors, DateTimeOffset.UtcNow - context.Registration.Timeout) ?? $"The NATS server at {url} does not answer, or has no JetStream: {Redaction.Text(ex.Message, _connection.Options)}", ex, data);
         }
 
         if (_worker is null)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using TypedTasks;
 using TypedTasks.Backend;
 using TypedTasks.Client;
@@ -31,6 +32,12 @@ public static class TypedTasksServiceCollectionExtensions
         var root = section.Exists() ? section : configuration;
         services.Configure<TypedTasksOptions>(root);
         services.Configure<WorkerOptions>(root.GetSection("Worker"));
+        if (section.Exists() || configuration is IConfigurationSection)
+        {
+            // A key that binds to nothing fails start-up, naming it (not the whole root: it holds other settings).
+            services.AddSingleton<IValidateOptions<TypedTasksOptions>>(new TypedTasksConfigurationKeysValidator(root));
+        }
+
         return services.AddTypedTasks(configure);
     }
 
@@ -41,7 +48,8 @@ public static class TypedTasksServiceCollectionExtensions
     public static TypedTasksBuilder AddTypedTasks(this IServiceCollection services, Action<TypedTasksOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<TypedTasksOptions>();
+        services.AddOptions<TypedTasksOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TypedTasksOptions>, TypedTasksOptionsValidator>());
         if (configure is not null)
         {
             services.Configure(configure);

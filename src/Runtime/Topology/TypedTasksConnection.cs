@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -29,21 +28,9 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("TypedTasks.Connection");
 
-        var natsOptions = NatsOpts.Default with
-        {
-            Url = Options.Url,
-            Name = Options.ConnectionName ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "TypedTasks",
-            LoggerFactory = loggerFactory,
-            AuthOpts = Options.Auth ?? NatsAuthOpts.Default,
-            TlsOpts = Options.Tls ?? NatsTlsOpts.Default,
-            RequestTimeout = Options.PublishTimeout,
-        };
-        if (Options.ConfigureNats is not null)
-        {
-            natsOptions = Options.ConfigureNats(natsOptions);
-        }
-
+        var natsOptions = NatsConnectionOptions.ToNatsOpts(Options, loggerFactory);
         Nats = new NatsConnection(natsOptions);
+        ServerErrors = new NatsServerErrors(Nats);
         JetStream = new NatsJSContext(Nats, new NatsJSOpts(natsOptions));
         KeyValue = new NatsKVContext(JetStream);
         InstanceId = Guid.NewGuid().ToString("N");
@@ -79,7 +66,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
     /// <summary>Creates the streams and the result bucket once per process (idempotent on the server).</summary>
     public Task EnsureInfrastructureAsync(CancellationToken cancellationToken)
-        => Once(ref _infrastructure, () => CreateInfrastructureAsync(cancellationToken));
+        => Once(ref _infrastructure, () => CreateInfrastructureGuardedAsync(cancellationToken));
 
     /// <summary>The result bucket, or <see langword="null"/> when the result backend is off.</summary>
     public Task<INatsKVStore?> GetResultStoreAsync(CancellationToken cancellationToken)
@@ -219,7 +206,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         if (mode == ScheduledDelivery.Native)
         {
             throw new TypedTasksException(
-                $"TypedTasks:Broker:Scheduling is Native, but the NATS server at {Options.Url} is nats-server {version ?? "(unknown version)"}; "
+                $"TypedTasks:Broker:Scheduling is Native, but the NATS server at {Redaction.Url(Options.Url)} is nats-server {version ?? "(unknown version)"}; "
                 + "scheduled delivery needs nats-server 2.12.1 or later. Upgrade the server, or set Scheduling to Auto or ScheduleStream.");
         }
 

@@ -21,11 +21,17 @@ public sealed class TypedTasksOptions
     /// <summary>The connection name shown in the server's monitoring. Default: the entry assembly's name.</summary>
     public string? ConnectionName { get; set; }
 
-    /// <summary>Credentials passed to NATS.Net as they are (token, user/password, NKey, creds file). Never logged.</summary>
-    public NatsAuthOpts? Auth { get; set; }
+    /// <summary>Credentials: user and password, token, NKey seed file, creds file, or JWT and seed (<c>TypedTasks:Auth</c>;
+    /// <c>docs/security.md</c>). A <c>NatsAuthOpts</c> can be assigned in code. Never logged.</summary>
+    public AuthOptions Auth { get; set; } = new();
 
-    /// <summary>TLS settings passed to NATS.Net as they are.</summary>
-    public NatsTlsOpts? Tls { get; set; }
+    /// <summary>TLS: mode, CA file, client certificate and key (<c>TypedTasks:Tls</c>). A <c>NatsTlsOpts</c> can be
+    /// assigned in code.</summary>
+    public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>The prefix of this connection's reply subjects. Default <c>_INBOX</c>; give each role its own (e.g.
+    /// <c>_INBOX_worker</c>) so that the server can let it read only its own replies (<c>docs/security.md</c>).</summary>
+    public string InboxPrefix { get; set; } = "_INBOX";
 
     /// <summary>A last hook over the NATS.Net options built from the settings above.</summary>
     public Func<NatsOpts, NatsOpts>? ConfigureNats { get; set; }

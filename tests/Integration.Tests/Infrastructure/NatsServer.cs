@@ -11,9 +11,28 @@ namespace TypedTasks.Integration.Tests.Infrastructure;
 public sealed partial class NatsServer : IAsyncLifetime
 {
     private readonly string _storeDir = Path.Combine(Path.GetTempPath(), "tt-nats-" + Guid.NewGuid().ToString("N"));
+    private readonly System.Text.StringBuilder _output = new();
     private Process? _process;
 
     public int Port { get; } = FreePort();
+
+    /// <summary>A server configuration file (<c>-c</c>), e.g. users and permissions; the flags above it still apply.</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>Environment variables of the server process (a configuration's <c>$NAME</c> references read them).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>What the server printed so far (its log, e.g. permission violations).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
@@ -32,10 +51,11 @@ public sealed partial class NatsServer : IAsyncLifetime
     public async Task StartAsync()
     {
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new System.Text.StringBuilder();
+        var output = _output;
+        var configuration = ConfigFile is null ? string.Empty : $" -c {ConfigFile}";
         var process = new Process
         {
-            StartInfo = new ProcessStartInfo(TypedTasks.Testing.NatsServerBinary.Find(), $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}")
+            StartInfo = new ProcessStartInfo(TypedTasks.Testing.NatsServerBinary.Find(), $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}{configuration}")
             {
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,
@@ -43,6 +63,11 @@ public sealed partial class NatsServer : IAsyncLifetime
             },
             EnableRaisingEvents = true,
         };
+        foreach (var (name, value) in Environment)
+        {
+            process.StartInfo.Environment[name] = value;
+        }
+
         DataReceivedEventHandler onLine = (_, e) =>
         {
             if (e.Data is null)

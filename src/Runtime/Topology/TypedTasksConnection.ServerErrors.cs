@@ -1,0 +1,13 @@
+namespace TypedTasks.Topology;
+
+/// <summary>What the server refused on this connection (issue 11: errors name the real cause).</summary>
+internal sealed partial class TypedTasksConnection
+{
+    /// <summary>The permission violations the server reported on this connection.</summary>
+    public NatsServerErrors ServerErrors { get; }
+
+    /// <summary>Creates the streams and buckets; a JetStream API subject the server refuses fails it at once, naming it,
+    /// instead of after the request timeout with "no response".</summary>
+    private Task CreateInfrastructureGuardedAsync(CancellationToken cancellationToken)
+        => ServerErrors.GuardAsync(NatsServerErrors.IsJetStreamApiOrInbox, CreateInfrastructureAsync, cancellationToken);
+}
