@@ -82,7 +82,8 @@ public sealed class FaultRun : IAsyncDisposable
     public void Record(Disruption disruption)
     {
         _disruptions.Add(disruption);
-        Log($"{disruption.Kind} {(disruption.ProcessId == 0 ? "broker" : "pid " + disruption.ProcessId)} at {_clock.Elapsed.TotalSeconds:F1} s; {Ledger.Refresh()} tasks ended so far");
+        var at = _clock.Elapsed - (DateTime.UtcNow - disruption.At);
+        Log($"{disruption.Kind}: {(disruption.ProcessId == 0 ? "broker" : "pid " + disruption.ProcessId)} at {at.TotalSeconds:F1} s; {Ledger.Refresh()} tasks ended by {_clock.Elapsed.TotalSeconds:F1} s");
     }
 
     /// <summary>Waits until at least <paramref name="count"/> distinct tasks ended (some worker's ledger says so).</summary>

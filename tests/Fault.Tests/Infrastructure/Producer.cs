@@ -56,13 +56,20 @@ public sealed class Producer : IAsyncDisposable
 
     /// <summary>Sends tasks <paramref name="first"/>…<paramref name="first"/>+<paramref name="count"/>-1, each working
     /// <paramref name="durationMs"/>, with up to <paramref name="inFlight"/> sends awaiting the broker at once.
-    /// Never throws for a send: each outcome is recorded.</summary>
-    public async Task SendAsync(int first, int count, int durationMs, int inFlight, CancellationToken cancellationToken)
+    /// Never throws for a send: each outcome is recorded. With <paramref name="perSecond"/>, send number i starts no
+    /// earlier than i / perSecond after the first (a producer that keeps sending, rather than one burst).</summary>
+    public async Task SendAsync(int first, int count, int durationMs, int inFlight, CancellationToken cancellationToken, int? perSecond = null)
     {
         using var gate = new SemaphoreSlim(inFlight);
         var sends = new List<Task>(count);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var n = first; n < first + count; n++)
         {
+            if (perSecond is { } rate && TimeSpan.FromSeconds((double)(n - first) / rate) - clock.Elapsed is { } ahead && ahead > TimeSpan.Zero)
+            {
+                await Task.Delay(ahead, cancellationToken); // the load's shape, not a synchronisation
+            }
+
             await gate.WaitAsync(cancellationToken);
             sends.Add(SendOneAsync(n, durationMs, gate, cancellationToken));
         }

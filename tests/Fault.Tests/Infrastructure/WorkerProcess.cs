@@ -156,7 +156,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
         finally
         {
+            // The tail only: a broker outage makes every worker log a stack trace per reconnect attempt.
             var output = Output;
+            output = output.Length > 4000 ? "…" + output[^4000..] : output;
             if (output.Length > 0)
             {
                 TestContext.Current.TestOutputHelper?.WriteLine($"--- worker process {_process.Id} (warnings and errors) ---\n{output}");
