@@ -40,13 +40,15 @@ public sealed class ClusterTests
         await leader.KillAsync();
         fault.Record(new Disruption($"SIGKILL of the task stream's leader {leaderName}", 0, at));
 
+        // Asked of the two nodes left, on a fresh connection: the run's inspector may still be reconnecting.
+        await using var survivors = new Inspector(string.Join(",", cluster.Nodes.Where(n => n.IsRunning).Select(n => n.Url)), fault.Prefix);
         string? newLeader = null;
         await Until.TrueAsync(
             async () =>
             {
                 try
                 {
-                    newLeader = await fault.Inspector.StreamLeaderAsync(fault.Inspector.TasksStream, FaultRun.Ct);
+                    newLeader = await survivors.StreamLeaderAsync(survivors.TasksStream, FaultRun.Ct);
                     return newLeader is not null && newLeader != leaderName;
                 }
                 catch (NATS.Client.Core.NatsException)
