@@ -158,7 +158,7 @@ public sealed class FaultRun : IAsyncDisposable
             allNotes["records"] = $"read for the {toRead.Count} re-run tasks only (over {recordCheckLimit} accepted)";
         }
 
-        var result = ScenarioResult.Analyse(Scenario, Server, sends, lines, records, _disruptions, queue, duration, allNotes, run);
+        var result = ScenarioResult.Analyse(Scenario, Server, sends, lines, records, _disruptions, queue, duration, allNotes, run, recordsOfAll: accepted.Count <= recordCheckLimit);
         Write(result);
         return result;
     }

@@ -65,13 +65,9 @@ public sealed class Inspector : IAsyncDisposable
                     last = await QueueAsync(cancellationToken);
                     return last.Drained;
                 }
-                catch (NatsJSException)
+                catch (Exception ex) when (Transient(ex, cancellationToken))
                 {
                     return false; // a cluster electing a leader
-                }
-                catch (NatsException)
-                {
-                    return false;
                 }
             },
             timeout,
@@ -80,8 +76,35 @@ public sealed class Inspector : IAsyncDisposable
         return last!;
     }
 
-    /// <summary>The records of <paramref name="ids"/> (absent ids are left out).</summary>
-    public async Task<Dictionary<string, StoredRecord>> RecordsAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
+    /// <summary>The records of <paramref name="ids"/> (absent ids are left out); retried while the bucket has no leader.</summary>
+    public Task<Dictionary<string, StoredRecord>> RecordsAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
+        => RetryAsync(() => ReadRecordsAsync(ids, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs a read again while the broker cannot answer (a cluster electing a leader, a connection reconnecting), for
+    /// up to a minute; the last error is thrown after that.
+    /// </summary>
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> read, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (Exception ex) when (Transient(ex, cancellationToken) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Whether an error of a read means "not now" rather than "wrong".</summary>
+    public static bool Transient(Exception ex, CancellationToken cancellationToken)
+        => ex is NatsException or TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private async Task<Dictionary<string, StoredRecord>> ReadRecordsAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
     {
         var kv = new NatsKVContext(_js);
         var store = await kv.GetStoreAsync(ResultsBucket, cancellationToken);
@@ -126,6 +149,25 @@ public sealed class Inspector : IAsyncDisposable
     {
         var info = await _js.GetStreamAsync(stream, cancellationToken: cancellationToken);
         return info.Info.Config.NumReplicas;
+    }
+
+    /// <summary>Every stream of this prefix (KV buckets are streams <c>KV_…</c>) with its replica count, e.g. <c>F1_TASKS R3</c>.</summary>
+    public Task<string> ReplicasOfAllAsync(CancellationToken cancellationToken)
+        => RetryAsync(() => ReadReplicasOfAllAsync(cancellationToken), cancellationToken);
+
+    private async Task<string> ReadReplicasOfAllAsync(CancellationToken cancellationToken)
+    {
+        var streams = new List<string>();
+        await foreach (var stream in _js.ListStreamsAsync(cancellationToken: cancellationToken))
+        {
+            var name = stream.Info.Config.Name ?? "?";
+            if (name.StartsWith(_upper + "_", StringComparison.Ordinal) || name.StartsWith("KV_" + _upper + "_", StringComparison.Ordinal))
+            {
+                streams.Add($"{name} R{stream.Info.Config.NumReplicas}");
+            }
+        }
+
+        return string.Join(", ", streams.Distinct().Order(StringComparer.Ordinal));
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();

@@ -106,7 +106,8 @@ public sealed record ScenarioResult
         QueueState? queue,
         TimeSpan duration,
         IReadOnlyDictionary<string, string>? notes = null,
-        int run = 1)
+        int run = 1,
+        bool recordsOfAll = true)
     {
         var accepted = sends.Where(s => s.Accepted).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var threw = sends.Where(s => !s.Accepted).ToList();
@@ -120,7 +121,9 @@ public sealed record ScenarioResult
             .Where(kv => records.TryGetValue(kv.Key, out var r) && r.IsFinal && kv.Value.Any(l => l.Kind == 'S' && l.At > r.StoredAt.UtcDateTime))
             .Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
 
+        // Without the records of all accepted tasks (a soak), only those read are checked.
         var notSucceeded = accepted
+            .Where(id => recordsOfAll || records.ContainsKey(id))
             .Select(id => records.TryGetValue(id, out var r) ? r.State : "none")
             .Where(state => state != "SUCCESS")
             .GroupBy(state => state)
