@@ -1,0 +1,20 @@
+namespace TypedTasks.WorkerHost;
+
+/// <summary>The fault suite's task (<c>tests/Fault.Tests</c>): marks its start and end in the <see cref="FaultLedger"/>.</summary>
+public static partial class FaultTasks
+{
+    /// <summary>Writes <c>S</c>, works for <paramref name="durationMs"/> (0: not at all), writes <c>E</c>, returns
+    /// <paramref name="n"/>. Default task settings on purpose: what a user gets without asking for more.</summary>
+    [Task(Name = "fault.work")]
+    public static async Task<int> FaultWork(int n, int durationMs, TaskContext context, CancellationToken ct)
+    {
+        FaultLedger.Write('S', context.Id, context.Attempt);
+        if (durationMs > 0)
+        {
+            await Task.Delay(durationMs, ct);
+        }
+
+        FaultLedger.Write('E', context.Id, context.Attempt);
+        return n;
+    }
+}
