@@ -1,4 +1,4 @@
-using TypedTasks.Worker;
+using TypedTasks.Executor;
 
 namespace TypedTasks.Runtime.Tests;
 
