@@ -50,6 +50,9 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
 
     public override bool Enabled => _connection.Options.ResultBackend.Enabled;
 
+    // The server's max payload, less room for the KV message's own headers.
+    protected override int MaxRecordBytes => (_connection.Nats.ServerInfo?.MaxPayload ?? 1024 * 1024) - 4096;
+
     protected override async ValueTask<ulong?> CreateAsync(string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
@@ -194,12 +197,46 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
                 wait = quiet < left ? quiet : left;
             }
 
+            TaskResultRecord notified;
             try
             {
-                return await waiter.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+                notified = await waiter.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
+                notified = null!;
+            }
+
+            if (notified is not null)
+            {
+                if (_connection.Options.ResultBackend.TrustNotifications)
+                {
+                    return notified;
+                }
+
+                // A notification is a wake-up, not the result: what a wait returns comes from the store.
+                if (await GetAsync(id, cancellationToken).ConfigureAwait(false) is { } stored && stored.State.IsFinal())
+                {
+                    return stored;
+                }
+
+                // Forged (anyone allowed to publish on this subject could), or ahead of the store: watch the key instead.
+                Log.UnconfirmedNotification(_logger, id);
+                var left = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                using var watchCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                if (left != Timeout.InfiniteTimeSpan)
+                {
+                    watchCts.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                }
+
+                try
+                {
+                    return await WatchAsync(id, watchCts.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw TimedOut(id, timeout);
+                }
             }
 
             // No notification for a while: it may have been lost (a reconnect). Read the store once, then wait again, longer.
@@ -315,13 +352,14 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
 
             try
             {
+                // Anything may arrive here: a bad notification is dropped and never stops the listener.
                 var record = ResultRecordSerializer.Read(data);
-                if (_waiters.TryGetValue(record.Id, out var waiter))
+                if (record.Id is { } id && record.State.IsFinal() && _waiters.TryGetValue(id, out var waiter))
                 {
                     waiter.TrySetResult(record);
                 }
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 Log.MalformedNotification(_logger, ex);
             }
@@ -356,5 +394,8 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
     {
         [LoggerMessage(100, LogLevel.Warning, "Ignored a malformed result notification")]
         public static partial void MalformedNotification(ILogger logger, Exception exception);
+
+        [LoggerMessage(101, LogLevel.Warning, "A result notification for task {TaskId} is not in the result store (forged, or ahead of the store); watching the key instead")]
+        public static partial void UnconfirmedNotification(ILogger logger, string taskId);
     }
 }

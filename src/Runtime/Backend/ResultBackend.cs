@@ -16,6 +16,9 @@ internal readonly record struct TaskRun(string Id, string TaskName, int Attempt,
 /// </summary>
 internal abstract class ResultBackend
 {
+    /// <summary>The largest record the store takes.</summary>
+    protected virtual int MaxRecordBytes => int.MaxValue;
+
     /// <summary>Whether records are kept at all (<see cref="ResultBackendOptions.Enabled"/>); when not, writes do nothing.</summary>
     public abstract bool Enabled { get; }
 
@@ -128,6 +131,18 @@ internal abstract class ResultBackend
         {
             ResultRecordSerializer.Write(buffer, record);
             bytes = buffer.WrittenMemory;
+        }
+
+        if (bytes.Length > MaxRecordBytes)
+        {
+            // Stored as a failure the waiter can read, rather than a write that fails on every delivery.
+            var tooLarge = new TaskResultTooLargeException(bytes.Length, MaxRecordBytes);
+            bytes = ResultRecordSerializer.ToBytes(record with
+            {
+                State = TaskState.Failure,
+                ResultJson = default,
+                Error = new TaskError(typeof(TaskResultTooLargeException).FullName!, tooLarge.Message, null),
+            });
         }
 
         var (written, final) = await WriteUnlessFinalAsync(run.Id, bytes, revision, cancellationToken).ConfigureAwait(false);

@@ -184,7 +184,7 @@ internal sealed class NatsDeadLetters : IDeadLetters
             queue,
             map.GetValueOrDefault(TaskHeaders.Id),
             map.GetValueOrDefault(TaskHeaders.Task),
-            map.GetValueOrDefault(TaskHeaders.DeadReason) ?? "(no reason recorded)",
+            map.GetValueOrDefault(TaskHeaders.DeadReason) is { } reason ? WireText.FromHeader(reason) : "(no reason recorded)",
             deadAt,
             body,
             map);

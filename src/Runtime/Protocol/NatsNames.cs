@@ -118,6 +118,15 @@ internal sealed class NatsNames
     public static bool IsValidQueue(string queue)
         => queue.Length > 0 && queue.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
+    /// <summary>The one rule for task ids (docs/protocol.md §2), shared by the client and the intake: 1 to 128 ASCII letters,
+    /// digits, <c>-</c> and <c>_</c>, so that an id is always a valid KV key and subject token.</summary>
     public static bool IsValidTaskId(string id)
         => id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>Whether <paramref name="subject"/> is a results subject of this prefix: <c>&lt;prefix&gt;.results.&lt;32 lowercase hex&gt;</c>
+    /// (docs/protocol.md, <c>TT-Reply</c>). Workers publish notifications nowhere else.</summary>
+    public bool IsResultsSubject(string subject)
+        => subject.Length == ResultsSubjectPrefix.Length + 32
+           && subject.StartsWith(ResultsSubjectPrefix, StringComparison.Ordinal)
+           && subject.AsSpan(ResultsSubjectPrefix.Length).IndexOfAnyExcept("0123456789abcdef") < 0;
 }

@@ -33,5 +33,14 @@ internal static class TaskHeaders
     public const string DeadReason = "TT-Dead-Reason";
     public const string DeadAt = "TT-Dead-At";
     public const string DeadFromSubject = "TT-Dead-Subject";
+
+    /// <summary>The original message's sequence in the task stream.</summary>
+    public const string DeadSequence = "TT-Dead-Sequence";
+
+    /// <summary>What of the original the dead letter could not keep whole (absent when it kept everything).</summary>
+    public const string DeadTruncated = "TT-Dead-Truncated";
+
+    /// <summary>With <see cref="DeadTruncated"/>: the original's sizes, <c>headers=N body=N</c>.</summary>
+    public const string DeadOriginalSize = "TT-Dead-Original-Size";
     public const string MsgId = "Nats-Msg-Id";
 }

@@ -90,6 +90,26 @@ public sealed class UnknownTaskException : TypedTasksException
     public string TaskName { get; }
 }
 
+/// <summary>A task's result (with its record) is larger than the result store takes; the task is recorded as failed.</summary>
+public sealed class TaskResultTooLargeException : TypedTasksException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="size">The record's size in bytes.</param>
+    /// <param name="limit">The most the store takes.</param>
+    public TaskResultTooLargeException(int size, int limit)
+        : base($"The task's result takes {size} bytes with its record; the result store takes at most {limit}. Return a reference (an id or a URL) to the data instead.")
+    {
+        Size = size;
+        Limit = limit;
+    }
+
+    /// <summary>The record's size in bytes.</summary>
+    public int Size { get; }
+
+    /// <summary>The most the store takes.</summary>
+    public int Limit { get; }
+}
+
 /// <summary>A status or result was asked for, but no result backend is configured.</summary>
 public sealed class ResultBackendNotConfiguredException : TypedTasksException
 {

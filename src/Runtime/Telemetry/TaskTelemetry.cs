@@ -18,6 +18,8 @@ internal static class TaskTelemetry
 
     private static readonly Counter<long> Sent = Meter.CreateCounter<long>(TypedTasksTelemetry.SentCounter, "{task}", "Tasks stored by the broker");
 
+    private static readonly Counter<long> GiveUps = Meter.CreateCounter<long>(TypedTasksTelemetry.GiveUpsCounter, "{message}", "Messages terminated because they could not be settled");
+
     private static readonly Counter<long> Runs = Meter.CreateCounter<long>(TypedTasksTelemetry.RunsCounter, "{run}", "Finished runs of tasks, by final state of the run");
 
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(TypedTasksTelemetry.DurationHistogram, "s", "How long runs of tasks took");
@@ -68,6 +70,8 @@ internal static class TaskTelemetry
         activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
         return false;
     }
+
+    public static void RecordGiveUp(string queue) => GiveUps.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", queue));
 
     public static void RecordSent(string taskName, string queue)
     {

@@ -27,6 +27,10 @@ public static class TypedTasksTelemetry
     /// </summary>
     public const string RunsCounter = "typedtasks.task.runs";
 
+    /// <summary>Counter of messages a worker terminated because they could not be settled (stored, acked or
+    /// dead-lettered) after a bounded number of deliveries, by <c>messaging.destination.name</c>.</summary>
+    public const string GiveUpsCounter = "typedtasks.message.given_up";
+
     /// <summary>Histogram of run durations in seconds, by <c>typedtasks.task.name</c> and <c>typedtasks.task.state</c>.</summary>
     public const string DurationHistogram = "typedtasks.task.duration";
 }

@@ -39,10 +39,28 @@ internal static class TaskSchedule
 
     /// <summary>The task's ETA (<c>TT-Eta</c>), if it has one.</summary>
     public static DateTimeOffset? Eta(NatsHeaders? headers)
-        => headers is not null && headers.TryGetValue(TaskHeaders.Eta, out var value)
-           && DateTimeOffset.TryParse(value.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var eta)
+        => headers is not null && headers.TryGetValue(TaskHeaders.Eta, out var value) && TryParseTime(value.ToString(), out var eta)
             ? eta
             : null;
+
+    /// <summary>Why a message of the schedule stream cannot be moved to a queue (a bad <c>TT-Queue</c> or <c>TT-Eta</c>), or null.</summary>
+    public static string? Problem(NatsHeaders headers, string? queue)
+    {
+        if (queue is null || queue.Length > 64 || !NatsNames.IsValidQueue(queue))
+        {
+            return $"The scheduled message names no valid queue ({TaskHeaders.Queue} '{WireText.Bound(queue)}'): use 1 to 64 letters, digits, '-' and '_'.";
+        }
+
+        return Eta(headers) is null
+            ? $"The scheduled message has no valid {TaskHeaders.Eta} header (an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z)."
+            : null;
+    }
+
+    /// <summary>The protocol's one time syntax (<c>TT-Eta</c>, <c>TT-Expires</c>): ISO 8601 with an offset, as .NET's round-trip format writes it.</summary>
+    public static bool TryParseTime(string text, out DateTimeOffset time)
+        => DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+
+    private static readonly string[] TimeFormats = ["O", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
     /// <summary>
     /// The headers a due task goes to its queue with: the task's own, without the server's (<c>Nats-*</c>) and without

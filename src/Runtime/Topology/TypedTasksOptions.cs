@@ -117,6 +117,14 @@ public sealed class ResultBackendOptions
     /// </summary>
     public bool RecordPending { get; set; }
 
+    /// <summary>
+    /// Take a result notification (a worker's message on this process's <c>tt.results.&lt;instance&gt;</c>) as the result,
+    /// without reading it back from the store. Saves one result-store read per local wait; turn it on only where NATS
+    /// permissions let nobody but workers publish on <c>tt.results.&gt;</c> (docs/security.md). Default <see langword="false"/>:
+    /// a notification only wakes the wait, and what it returns comes from the store.
+    /// </summary>
+    public bool TrustNotifications { get; set; }
+
     /// <summary>How long results are kept (the bucket's MaxAge). Default 1 day.</summary>
     public TimeSpan Expiry { get; set; } = TimeSpan.FromDays(1);
 

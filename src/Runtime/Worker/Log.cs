@@ -44,6 +44,12 @@ internal static partial class Log
     [LoggerMessage(223, LogLevel.Warning, "Could not hand a message back to the broker (NAK); it is redelivered after its AckWait")]
     public static partial void NakFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(225, LogLevel.Error, "Gave up on a message on queue {Queue} (task {TaskName}[{TaskId}]): {Reason}")]
+    public static partial void GaveUp(ILogger logger, string queue, string? taskName, string? taskId, string reason);
+
+    [LoggerMessage(226, LogLevel.Error, "Could not dead-letter the message of task {TaskId}")]
+    public static partial void DeadLetterFailed(ILogger logger, string? taskId, Exception exception);
+
     [LoggerMessage(224, LogLevel.Warning, "Could not write the record of task {TaskId}")]
     public static partial void RecordWriteFailed(ILogger logger, string? taskId, Exception exception);
 

@@ -240,13 +240,26 @@ internal sealed partial class ScheduleMover : BackgroundService
         }
 
         // A direct get answers on an inbox; the message's own subject is in Nats-Subject.
+        var scheduledSubject = headers.TryGetValue("Nats-Subject", out var subject) ? subject.ToString() : string.Empty;
         var queue = headers.TryGetValue(TaskHeaders.Queue, out var q) ? q.ToString()
-            : headers.TryGetValue("Nats-Subject", out var subject) ? subject.ToString()[(_connection.Names.Prefix.Length + ".scheduled.".Length)..]
-            : throw new TypedTasksException($"Scheduled message {sequence} has neither a {TaskHeaders.Queue} header nor a subject.");
+            : scheduledSubject.Length > _connection.Names.Prefix.Length + ".scheduled.".Length ? scheduledSubject[(_connection.Names.Prefix.Length + ".scheduled.".Length)..]
+            : null;
+        if (TaskSchedule.Problem(headers, queue) is { } problem)
+        {
+            // Never moved, never retried: dead-lettered once (to its queue's dead letters when the queue is valid) and removed.
+            var deadQueue = queue is { Length: <= 64 } && NatsNames.IsValidQueue(queue) ? queue : UnschedulableQueue;
+            var (deadHeaders, deadBody) = DeadLetterEnvelope.Build(headers, message.Data, problem, scheduledSubject, sequence, _connection.Nats.ServerInfo?.MaxPayload);
+            var dead = await _connection.JetStream.PublishAsync(_connection.Names.DeadSubject(deadQueue), deadBody, RawSerializer, headers: deadHeaders, cancellationToken: cancellationToken).ConfigureAwait(false);
+            dead.EnsureSuccess();
+            Log.Unschedulable(_logger, sequence, problem);
+            await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var forward = TaskSchedule.DueHeaders(headers);
         var messageId = TaskSchedule.DueMessageId(headers, sequence.ToString(CultureInfo.InvariantCulture));
         var ack = await _connection.JetStream.PublishAsync(
-            _connection.Names.TaskSubject(queue),
+            _connection.Names.TaskSubject(queue!),
             message.Data,
             RawSerializer,
             new NatsJSPubOpts { MsgId = messageId },
@@ -260,10 +273,16 @@ internal sealed partial class ScheduleMover : BackgroundService
         await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The dead-letter queue of scheduled messages that name no valid queue.</summary>
+    internal const string UnschedulableQueue = "_unschedulable";
+
     private static ReadOnlyMemory<byte> Encode(string value) => System.Text.Encoding.UTF8.GetBytes(value);
 
     private static partial class Log
     {
+        [LoggerMessage(303, LogLevel.Error, "Scheduled message {Sequence} cannot be moved and was dead-lettered: {Reason}")]
+        public static partial void Unschedulable(ILogger logger, ulong sequence, string reason);
+
         [LoggerMessage(300, LogLevel.Information, "Schedule mover {Owner} holds the lease (epoch {Epoch})")]
         public static partial void Leading(ILogger logger, string owner, ulong epoch);
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TypedTasks.Backend;
 using TypedTasks.Executor;
 using TypedTasks.Generated;
+using TypedTasks.Intake;
 using TypedTasks.Protocol;
 using TypedTasks.Telemetry;
 using TypedTasks.Topology;
@@ -72,34 +73,26 @@ internal sealed partial class TaskWorker
 
     private async ValueTask<Outcome> RunAsync(HeldMessage held)
     {
-        var protocol = held.Header(TaskHeaders.Protocol);
-        var name = held.Header(TaskHeaders.Task);
-        var id = held.Header(TaskHeaders.Id) ?? held.Header(TaskHeaders.MsgId) ?? string.Empty;
-        var attempt = int.TryParse(held.Header(TaskHeaders.Attempt), out var a) && a > 0 ? a : 1;
         var deliveries = held.Deliveries;
-
-        if (!int.TryParse(protocol, out var version) || version < 1)
+        var verdict = _intake.Check(held.Message.Headers, held.Body);
+        if (verdict.Rejection is { } rejection)
         {
-            return DeadLetter($"Missing or invalid {TaskHeaders.Protocol} header '{protocol}'.");
+            // Refused at the intake: never run, dead-lettered once; a FAILURE record only under a usable id.
+            return new Outcome(OutcomeKind.DeadLetter)
+            {
+                TaskId = verdict.UsableId,
+                TaskName = verdict.TaskName,
+                DeadLetterReason = rejection,
+                Error = new TaskError(verdict.ErrorType!.FullName!, rejection, null),
+                StartedAt = DateTimeOffset.UtcNow,
+            };
         }
 
-        if (version > TaskHeaders.ProtocolVersion)
-        {
-            return DeadLetter($"Protocol version {version} is newer than this worker speaks ({TaskHeaders.ProtocolVersion}); upgrade the worker.");
-        }
-
-        if (string.IsNullOrEmpty(name))
-        {
-            return DeadLetter($"The message has no {TaskHeaders.Task} header.");
-        }
-
-        if (!_registry.TryGet(name, out var task))
-        {
-            return DeadLetter(new UnknownTaskException(name).Message, typeof(UnknownTaskException));
-        }
-
+        var message = verdict.Message;
+        var (id, task, attempt, maxRetries, reply) = (message.Id, message.Task, message.Attempt, message.MaxRetries, message.Reply);
+        var name = task.Name;
         var now = DateTimeOffset.UtcNow;
-        if (ParseTime(held.Header(TaskHeaders.Expires)) is { } expires && now > expires)
+        if (message.Expires is { } expires && now > expires)
         {
             return Revoked($"The task expired at {expires:O} before a worker could start it.");
         }
@@ -109,9 +102,8 @@ internal sealed partial class TaskWorker
             return Revoked("The task was revoked before it started.");
         }
 
-        var maxRetries = int.TryParse(held.Header(TaskHeaders.MaxRetries), out var m) && m >= 0 ? m : task.MaxRetries;
         // The producer's PENDING record (RecordPending), replaced by the first write with one compare-and-set.
-        ulong? startedRevision = ulong.TryParse(held.Header(TaskHeaders.RecordRevision), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pending) ? pending : null;
+        var startedRevision = message.RecordRevision;
         var reruns = 0;
         if (deliveries > 1)
         {
@@ -120,13 +112,13 @@ internal sealed partial class TaskWorker
             var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: true).ConfigureAwait(false);
             if (rerun.Outcome is { } settled)
             {
-                return settled with { TaskName = name, Attempt = attempt };
+                return settled with { TaskName = name, Attempt = attempt, Reply = reply };
             }
 
             startedRevision = rerun.StartedRevision;
             reruns = rerun.Reruns;
         }
-        else if (task.TrackStarted && !task.IgnoreResult && id.Length > 0)
+        else if (task.TrackStarted && !task.IgnoreResult)
         {
             // STARTED as a new key: if it exists, an earlier delivery started this task, whatever the broker's
             // delivery count says (nats-server 2.9 sometimes reports a redelivery as the first delivery).
@@ -136,7 +128,7 @@ internal sealed partial class TaskWorker
                 var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: false).ConfigureAwait(false);
                 if (rerun.Outcome is { } settled)
                 {
-                    return settled with { TaskName = name, Attempt = attempt };
+                    return settled with { TaskName = name, Attempt = attempt, Reply = reply };
                 }
 
                 startedRevision = rerun.StartedRevision;
@@ -145,7 +137,7 @@ internal sealed partial class TaskWorker
         }
 
         var context = new TaskContext(id, name, held.Queue, attempt, maxRetries);
-        if (!task.IgnoreResult && id.Length > 0)
+        if (!task.IgnoreResult)
         {
             context.ProgressSink = async (progress, cancellationToken) =>
                 startedRevision = await _results.WriteProgressAsync(new TaskRun(id, task.Name, attempt, reruns, _workerId, now), progress, startedRevision, cancellationToken).ConfigureAwait(false) ?? startedRevision;
@@ -159,7 +151,7 @@ internal sealed partial class TaskWorker
             ExecutionKind.Failed => Completed(OutcomeKind.Failure, error: run.Error),
             ExecutionKind.BadArguments => DeadLetter(run.Exception!.Message, typeof(TaskArgumentException)) with { Task = task },
             ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran."),
-            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision },
+            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply },
         };
 
         ValueTask PublishStartedAsync()
@@ -177,6 +169,7 @@ internal sealed partial class TaskWorker
             ResultJson = result,
             Error = error,
             NextAttemptAt = next,
+            Reply = reply,
         };
 
         Outcome Revoked(string reason) => new(OutcomeKind.Revoked)
@@ -187,6 +180,7 @@ internal sealed partial class TaskWorker
             Attempt = attempt,
             StartedAt = DateTimeOffset.UtcNow,
             Error = new TaskError(typeof(TaskRevokedException).FullName!, reason, null),
+            Reply = reply,
         };
 
         Outcome DeadLetter(string reason, Type? errorType = null) => new(OutcomeKind.DeadLetter)
@@ -197,6 +191,7 @@ internal sealed partial class TaskWorker
             Error = new TaskError((errorType ?? typeof(TypedTasksException)).FullName!, reason, null),
             Attempt = attempt,
             StartedAt = DateTimeOffset.UtcNow,
+            Reply = reply,
         };
     }
 
@@ -238,8 +233,6 @@ internal sealed partial class TaskWorker
         _ => null,
     };
 
-    private static DateTimeOffset? ParseTime(string? value)
-        => DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var time) ? time : null;
 
     /// <summary>
     /// For a redelivered message: a stored final result means a duplicate (ack, do not run: effectively once); past

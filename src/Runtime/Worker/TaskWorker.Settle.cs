@@ -4,7 +4,9 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using TypedTasks.Backend;
+using TypedTasks.Intake;
 using TypedTasks.Protocol;
+using TypedTasks.Telemetry;
 using TypedTasks.Topology;
 
 namespace TypedTasks.Worker;
@@ -40,7 +42,7 @@ internal sealed partial class TaskWorker
                     var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
                     // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (NATS-NOTES).
                     await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    await NotifyAsync(held, failure).ConfigureAwait(false);
+                    await NotifyAsync(outcome, failure).ConfigureAwait(false);
                     break;
 
                 case OutcomeKind.HandBack:
@@ -63,7 +65,7 @@ internal sealed partial class TaskWorker
                 case OutcomeKind.Revoked:
                     var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
                     await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    await NotifyAsync(held, revoked).ConfigureAwait(false);
+                    await NotifyAsync(outcome, revoked).ConfigureAwait(false);
                     break;
 
                 default:
@@ -79,7 +81,7 @@ internal sealed partial class TaskWorker
 
                     var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
                     await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    await NotifyAsync(held, stored).ConfigureAwait(false);
+                    await NotifyAsync(outcome, stored).ConfigureAwait(false);
                     break;
             }
         }
@@ -136,18 +138,50 @@ internal sealed partial class TaskWorker
         }
     }
 
-    /// <summary>Settling failed: log it and hand the task back after a pause (a NAK with delay), never ack it.</summary>
+    /// <summary>
+    /// Settling failed: log it and hand the task back after a pause (a NAK with delay), never ack it. Bounded: a message the
+    /// broker has delivered <see cref="SettleGiveUpDeliveries"/> times and that still cannot be settled (its record cannot
+    /// be written, its dead letter cannot be published) is dead-lettered if it can be and terminated either way, so it
+    /// never loops. Counted by the broker, not in the record that cannot be written.
+    /// </summary>
     private async ValueTask HandBackAfterFailureAsync(HeldMessage held, Outcome outcome, Exception error)
     {
         Log.SettleFailed(_logger, outcome.TaskName, outcome.TaskId, error);
         try
         {
+            if (held.Deliveries >= SettleGiveUpDeliveries)
+            {
+                await GiveUpAsync(held, outcome, error).ConfigureAwait(false);
+                return;
+            }
+
             await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception nakError)
         {
             Log.NakFailed(_logger, nakError);
         }
+    }
+
+    /// <summary>Deliveries after which a message that cannot be settled is terminated (runs and failed settles alike).</summary>
+    private ulong SettleGiveUpDeliveries => (ulong)Math.Max(1, _options.MaxDeliveries) + 2;
+
+    private async ValueTask GiveUpAsync(HeldMessage held, Outcome outcome, Exception error)
+    {
+        var reason = $"Could not be settled after {held.Deliveries} deliveries ({WireText.Bound(error.GetType().Name + ": " + error.Message)}); terminated so that it does not loop.";
+        TaskTelemetry.RecordGiveUp(held.Queue);
+        Log.GaveUp(_logger, held.Queue, outcome.TaskName, outcome.TaskId, reason);
+        try
+        {
+            await PublishDeadLetterAsync(held, reason).ConfigureAwait(false);
+        }
+        catch (Exception deadError)
+        {
+            Log.DeadLetterFailed(_logger, outcome.TaskId, deadError);
+        }
+
+        // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md).
+        await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Writes the outcome's record, first final writer wins; returns the bytes now stored (to notify), or empty.</summary>
@@ -216,35 +250,21 @@ internal sealed partial class TaskWorker
         }
     }
 
-    private async Task NotifyAsync(HeldMessage held, ReadOnlyMemory<byte> record)
+    private async Task NotifyAsync(Outcome outcome, ReadOnlyMemory<byte> record)
     {
-        if (!record.IsEmpty && held.Header(TaskHeaders.Reply) is { Length: > 0 } reply)
+        if (!record.IsEmpty && outcome.Reply is { } reply)
         {
             await _connection.Nats.PublishAsync(reply, record, serializer: RawSerializer, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
     }
 
+    /// <summary>Publishes the message to the dead letters with the reason, keeping as much of it as the server's limits allow.</summary>
     private async Task PublishDeadLetterAsync(HeldMessage held, string reason)
     {
-        var headers = new NatsHeaders();
-        if (held.Message.Headers is { } original)
-        {
-            foreach (var (key, value) in original)
-            {
-                // The original id must not dedupe the dead letter against the task itself.
-                if (!string.Equals(key, TaskHeaders.MsgId, StringComparison.OrdinalIgnoreCase))
-                {
-                    headers[key] = value;
-                }
-            }
-        }
-
-        headers[TaskHeaders.DeadReason] = reason;
-        headers[TaskHeaders.DeadAt] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
-        headers[TaskHeaders.DeadFromSubject] = held.Message.Subject;
+        var (headers, body) = DeadLetterEnvelope.Build(held.Message.Headers, held.Body, reason, held.Message.Subject, held.Message.Metadata?.Sequence.Stream, _connection.Nats.ServerInfo?.MaxPayload);
         var ack = await _connection.JetStream.PublishAsync(
             _connection.Names.DeadSubject(held.Queue),
-            held.Body,
+            body,
             RawSerializer,
             headers: headers,
             cancellationToken: CancellationToken.None).ConfigureAwait(false);

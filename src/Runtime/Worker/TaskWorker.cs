@@ -9,6 +9,7 @@ using NATS.Client.JetStream.Models;
 using TypedTasks.Backend;
 using TypedTasks.Executor;
 using TypedTasks.Generated;
+using TypedTasks.Intake;
 using TypedTasks.Protocol;
 using TypedTasks.Topology;
 
@@ -32,6 +33,7 @@ internal sealed partial class TaskWorker : BackgroundService
     private readonly TaskRegistry _registry;
     private readonly RevocationRegistry _revocations;
     private readonly TaskExecutor _executor;
+    private readonly TaskIntake _intake;
     private readonly NatsResultBackend _results;
     private readonly Func<string, CancellationTokenSource, ITerminationSignal> _trackRun;
     private readonly ILogger<TaskWorker> _logger;
@@ -67,6 +69,7 @@ internal sealed partial class TaskWorker : BackgroundService
         }
 
         _queues = ResolveQueues();
+        _intake = new TaskIntake(registry, connection.Names, _options.Intake);
         _limiter = new ClusterRateLimiter(connection, logger);
         _window = new FetchWindow(WindowFor(_options.Prefetch ?? AutoPrefetchStart));
         _outcomes = new SemaphoreSlim(Math.Max(1, _options.MaxPendingOutcomes));

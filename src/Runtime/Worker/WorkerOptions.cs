@@ -34,6 +34,9 @@ public sealed class WorkerOptions
     /// <summary>How many outcomes may be in flight to the result backend at once. Default 256.</summary>
     public int MaxPendingOutcomes { get; set; } = 256;
 
+    /// <summary>Bounds on what this worker accepts from the wire (<c>TypedTasks:Worker:Intake</c>).</summary>
+    public IntakeOptions Intake { get; set; } = new();
+
     /// <summary>
     /// How often the worker writes its state (queues, slots, running tasks, counts) to the workers bucket, where
     /// <see cref="IWorkerInspector"/> reads it; a worker silent for three intervals is reported lost. Default 5 s;

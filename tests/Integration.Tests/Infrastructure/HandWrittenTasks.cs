@@ -83,10 +83,13 @@ public static class HandWrittenTasks
     /// <summary>Reports half done, then blocks until its gate opens.</summary>
     public static readonly TaskDefinition<string> Progressing = new("tests.progressing", InvokeProgressing, TestJson.Default.String);
 
+    /// <summary>Returns a string of <c>size</c> characters: with its record, past the result store's limit when large.</summary>
+    public static readonly TaskDefinition<string> BigResult = new("tests.big-result", InvokeBigResult, TestJson.Default.String);
+
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
         => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
             .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited)
-            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing).AddTask(Metered).AddTask(SlowRetry);
+            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing).AddTask(Metered).AddTask(SlowRetry).AddTask(BigResult);
 
     public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
@@ -180,6 +183,14 @@ public static class HandWrittenTasks
     {
         var key = Read(invocation, "key", TestJson.Default.String);
         invocation.Services.GetRequiredService<Probe>().Attempted(key, invocation.Context.Attempt);
+        return default;
+    }
+
+    private static ValueTask InvokeBigResult(TaskInvocation invocation)
+    {
+        var size = Read(invocation, "value", TestJson.Default.Int32);
+        invocation.Services.GetRequiredService<Probe>().Executed(invocation.TaskName);
+        invocation.SetResult(new string('x', size), TestJson.Default.String);
         return default;
     }
 

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using NATS.Client.Core;
+using TypedTasks.Generated;
+using TypedTasks.Protocol;
+using TypedTasks.Topology;
+
+namespace TypedTasks.Intake;
+
+/// <summary>
+/// The intake (docs/protocol.md §3): every delivered message passes here before it takes a slot, and becomes either a
+/// <see cref="TaskMessage"/> or a refusal with a reason. Every byte on the wire is untrusted: the protocol version, the
+/// id (the client's own rule), the task name (exact), the optional headers' syntax, the reply subject's shape, the sizes,
+/// and the body (one JSON object, nothing after it, bounded depth). Nothing here does I/O.
+/// </summary>
+internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeOptions options)
+{
+    /// <summary>Attempts and retry counts above this are not believable.</summary>
+    private const int MaxAttempts = 10_000;
+
+    public IntakeOptions Options => options;
+
+    public IntakeVerdict Check(NatsHeaders? headers, ReadOnlyMemory<byte> body)
+    {
+        var name = Header(headers, TaskHeaders.Task);
+        var shownName = name is null ? null : WireText.Bound(name);
+        var id = Header(headers, TaskHeaders.Id) ?? Header(headers, TaskHeaders.MsgId);
+        var usableId = id is not null && NatsNames.IsValidTaskId(id) ? id : null;
+
+        var headerBytes = HeaderBytes(headers);
+        if (headerBytes > options.MaxHeaderBytes)
+        {
+            return IntakeVerdict.Refuse($"The message's headers take {headerBytes} bytes, more than TypedTasks:Worker:Intake:MaxHeaderBytes ({options.MaxHeaderBytes}).", usableId, shownName);
+        }
+
+        var protocol = Header(headers, TaskHeaders.Protocol);
+        if (!TryParseCount(protocol, out var version) || version < 1)
+        {
+            return IntakeVerdict.Refuse($"Missing or invalid {TaskHeaders.Protocol} header '{WireText.Bound(protocol)}'.", usableId, shownName);
+        }
+
+        if (version > TaskHeaders.ProtocolVersion)
+        {
+            return IntakeVerdict.Refuse($"Protocol version {version} is newer than this worker speaks ({TaskHeaders.ProtocolVersion}); upgrade the worker.", usableId, shownName);
+        }
+
+        if (usableId is null)
+        {
+            return IntakeVerdict.Refuse(
+                id is null
+                    ? $"The message has no {TaskHeaders.Id} header."
+                    : $"The task id '{WireText.Bound(id)}' is not valid: use 1 to 128 letters, digits, '-' and '_'.",
+                null,
+                shownName);
+        }
+
+        if (string.IsNullOrEmpty(name))
+        {
+            return IntakeVerdict.Refuse($"The message has no {TaskHeaders.Task} header.", usableId, null);
+        }
+
+        // Exact: a name with padding or another case is another name (a task is never guessed).
+        if (!registry.TryGet(name, out var task))
+        {
+            return IntakeVerdict.Refuse(new UnknownTaskException(shownName!).Message, usableId, shownName, typeof(UnknownTaskException));
+        }
+
+        var attempt = 1;
+        if (Header(headers, TaskHeaders.Attempt) is { } attemptText && (!TryParseCount(attemptText, out attempt) || attempt is < 1 or > MaxAttempts))
+        {
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.", usableId, shownName);
+        }
+
+        var maxRetries = task.MaxRetries;
+        if (Header(headers, TaskHeaders.MaxRetries) is { } retriesText && (!TryParseCount(retriesText, out maxRetries) || maxRetries > MaxAttempts))
+        {
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.", usableId, shownName);
+        }
+
+        DateTimeOffset? expires = null;
+        if (Header(headers, TaskHeaders.Expires) is { } expiresText)
+        {
+            if (!TaskSchedule.TryParseTime(expiresText, out var time))
+            {
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Expires} header '{WireText.Bound(expiresText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName);
+            }
+
+            expires = time;
+        }
+
+        ulong? revision = null;
+        if (Header(headers, TaskHeaders.RecordRevision) is { } revisionText)
+        {
+            if (!ulong.TryParse(revisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.RecordRevision} header '{WireText.Bound(revisionText)}': a whole number.", usableId, shownName);
+            }
+
+            revision = parsed;
+        }
+
+        var reply = Header(headers, TaskHeaders.Reply);
+        if (reply is not null && !names.IsResultsSubject(reply))
+        {
+            // Reply subjects are data, never authority: a worker publishes only to the shape the protocol defines.
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.", usableId, shownName);
+        }
+
+        if (body.Length > options.MaxBodyBytes)
+        {
+            return IntakeVerdict.Refuse($"The body has {body.Length} bytes, more than TypedTasks:Worker:Intake:MaxBodyBytes ({options.MaxBodyBytes}).", usableId, shownName, typeof(TaskArgumentException));
+        }
+
+        if (CheckJson(body.Span, options.MaxJsonDepth) is { } badJson)
+        {
+            return IntakeVerdict.Refuse(badJson, usableId, shownName, typeof(TaskArgumentException));
+        }
+
+        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply));
+    }
+
+    /// <summary>Null when the body is one JSON object, with nothing after it, nesting at most <paramref name="maxDepth"/> deep.</summary>
+    private static string? CheckJson(ReadOnlySpan<byte> body, int maxDepth)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = maxDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return "The message body is not a JSON object of named arguments.";
+            }
+
+            reader.Skip();
+            // A second value (or any non-space byte) after the object throws here.
+            return reader.Read() ? "The message body has data after the arguments object." : null;
+        }
+        catch (JsonException ex)
+        {
+            return "The message body is not valid JSON: " + WireText.Bound(ex.Message);
+        }
+    }
+
+    private static bool TryParseCount(string? text, out int value)
+        => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+
+    private static string? Header(NatsHeaders? headers, string name)
+        => headers is not null && headers.TryGetValue(name, out var values) ? values.ToString() : null;
+
+    private static int HeaderBytes(NatsHeaders? headers)
+    {
+        if (headers is null)
+        {
+            return 0;
+        }
+
+        var total = 0;
+        foreach (var (key, values) in headers)
+        {
+            total += key.Length + 4;
+            foreach (var value in values)
+            {
+                total += Encoding.UTF8.GetByteCount(value ?? string.Empty);
+            }
+        }
+
+        return total;
+    }
+}

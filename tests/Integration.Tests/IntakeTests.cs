@@ -1,0 +1,228 @@
+using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using TypedTasks.Integration.Tests.Infrastructure;
+using TypedTasks.Protocol;
+
+namespace TypedTasks.Integration.Tests;
+
+/// <summary>
+/// The intake (issue 14): what a careless or hostile producer sends is checked before it takes a slot. A bad message is
+/// never run, is dead-lettered exactly once with a reason and its original, and never loops; a worker publishes only to
+/// results subjects, never to what a message names.
+/// </summary>
+public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task BadMessages_AreDeadLetteredOnce_NeverRun_AndNothingLoops()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var names = app.Connection.Names;
+        // A task waiting in a queue nobody serves: a confused deputy's purge would remove it.
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        await PublishAsync(js, names.TaskSubject("idle"), Headers("tests.count", "bystander"), """{"key":"bystander"}""");
+        // Something subscribed where a forged TT-Reply points: nothing may arrive.
+        await using var deputy = await nats.SubscribeCoreAsync<byte[]>(names.TaskSubject("faults") + ".>", cancellationToken: Ct);
+        await using var purge = await nats.SubscribeCoreAsync<byte[]>("$JS.API.STREAM.PURGE.>", cancellationToken: Ct);
+
+        var cases = new List<(string Key, NatsHeaders Headers, string Body, string Reason)>
+        {
+            Case("space", h => h["TT-Id"] = "has space", "is not valid"),
+            Case("star", h => h["TT-Id"] = "a*b", "is not valid"),
+            Case("gt", h => h["TT-Id"] = "a>b", "is not valid"),
+            Case("umlaut", h => h["TT-Id"] = "über", "is not valid"),
+            Case("dot", h => h["TT-Id"] = "a.b", "is not valid"),
+            Case("long-id", h => h["TT-Id"] = new string('x', 129), "is not valid"),
+            Case("huge-id", h => h["TT-Id"] = new string('y', 5000), "is not valid"),
+            Case("no-protocol", h => h.Remove("TT-Protocol"), "TT-Protocol"),
+            Case("bad-protocol", h => h["TT-Protocol"] = "one", "TT-Protocol"),
+            Case("newer-protocol", h => h["TT-Protocol"] = "2", "newer"),
+            Case("reply-purge", h => h["TT-Reply"] = "$JS.API.STREAM.PURGE." + names.TasksStream, "TT-Reply"),
+            Case("reply-queue", h => h["TT-Reply"] = names.TaskSubject("faults") + ".x", "TT-Reply"),
+            Case("reply-kv", h => h["TT-Reply"] = "$KV." + names.ResultsBucket + ".victim", "TT-Reply"),
+            Case("bad-expires", h => h["TT-Expires"] = "tomorrow", "TT-Expires"),
+            Case("bad-attempt", h => h["TT-Attempt"] = "0", "TT-Attempt"),
+            Case("bad-retries", h => h["TT-Max-Retries"] = "-1", "TT-Max-Retries"),
+            Case("bad-revision", h => h["TT-Record-Revision"] = "x", "TT-Record-Revision"),
+            Case("trailing", _ => { }, "after a single JSON value", body: """{"key":"trailing"} garbage"""),
+            Case("two-objects", _ => { }, "after a single JSON value", body: """{"key":"two-objects"}{"key":"x"}"""),
+            Case("truncated", _ => { }, "not valid JSON", body: """{"key":"trunc"""),
+            Case("array", _ => { }, "not a JSON object", body: """["array"]"""),
+            Case("deep", _ => { }, "not valid JSON", body: """{"key":"deep","x":""" + new string('[', 100) + new string(']', 100) + "}"),
+        };
+
+        foreach (var (key, headers, body, _) in cases)
+        {
+            await PublishAsync(js, names.TaskSubject("default"), headers, body);
+        }
+
+        var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
+        var dead = await WaitForAsync(
+            async () => await deadLetters.ListAsync("default", Ct).ToListAsync(Ct),
+            letters => letters.Count >= cases.Count,
+            letters => "dead-lettered: " + string.Join(", ", letters.Select(d => d.Headers.GetValueOrDefault("TT-Case"))));
+        await WaitForAsync(() => QueueStateAsync(js, names, "default"), state => state is { Pending: 0, AckPending: 0 });
+
+        // A valid task after all of them still runs: the worker is alive and serving.
+        var sentinel = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
+        Assert.Equal(42, await sentinel.GetAsync(Timeout, Ct));
+
+        dead = await deadLetters.ListAsync("default", Ct).ToListAsync(Ct);
+        Assert.Equal(cases.Count, dead.Count);
+        foreach (var (key, _, _, reason) in cases)
+        {
+            Assert.Equal(0, app.Probe.Executions(key));
+            var letter = Assert.Single(dead, d => d.Headers.TryGetValue("TT-Case", out var c) && c == key);
+            Assert.Contains(reason, letter.Reason, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, app.Probe.Executions("bystander"));
+        var stream = await js.GetStreamAsync(names.TasksStream, cancellationToken: Ct);
+        Assert.Equal(1, stream.Info.State.Messages); // the bystander, nothing else
+        Assert.False(deputy.Msgs.TryRead(out _), "a worker published to a subject a message named");
+        Assert.False(purge.Msgs.TryRead(out _), "a worker sent a stream purge");
+    }
+
+    [Fact]
+    public async Task DeadLetter_KeepsNonAsciiReasons_AndATruncatedCopyOfOversizedHeaders()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var names = app.Connection.Names;
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        // The reason quotes a 5,000-character id cut short with an ellipsis: not ASCII, and kept.
+        var unknown = Headers("tests.count", new string('u', 5000));
+        await PublishAsync(js, names.TaskSubject("default"), unknown, """{"key":"unicode"}""");
+        var huge = Headers("tests.count", "id-huge");
+        huge["TT-Padding"] = new string('p', 60_000);
+        await PublishAsync(js, names.TaskSubject("default"), huge, """{"key":"huge"}""");
+
+        var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync("default", Ct).ToListAsync(Ct), letters => letters.Count >= 2);
+        await WaitForAsync(() => QueueStateAsync(js, names, "default"), state => state is { Pending: 0, AckPending: 0 });
+
+        var named = Assert.Single(dead, d => d.Headers.GetValueOrDefault("TT-Id", string.Empty).StartsWith("uuu", StringComparison.Ordinal));
+        Assert.Contains("… (5000 characters)", named.Reason, StringComparison.Ordinal);
+        var cut = Assert.Single(dead, d => d.TaskId == "id-huge");
+        Assert.Contains("MaxHeaderBytes", cut.Reason, StringComparison.Ordinal);
+        Assert.Contains("headers (", cut.Headers[TaskHeaders.DeadTruncated], StringComparison.Ordinal);
+        Assert.Equal(256, cut.Headers["TT-Padding"].Length);
+        Assert.Equal("""{"key":"huge"}""", System.Text.Encoding.UTF8.GetString(cut.Arguments.Span));
+        Assert.Equal(0, app.Probe.Executions("huge"));
+        Assert.Equal(2, (await deadLetters.ListAsync("default", Ct).ToListAsync(Ct)).Count);
+    }
+
+    [Fact]
+    public async Task OversizedResult_IsStoredAsAFailure_AfterOneRun()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.BigResult, HandWrittenTasks.Value(2 * 1024 * 1024), cancellationToken: Ct);
+
+        var error = await Assert.ThrowsAsync<TaskFailedException>(() => handle.GetAsync(Timeout, Ct));
+
+        Assert.Equal(typeof(TaskResultTooLargeException).FullName, error.RemoteType);
+        Assert.Equal(1, app.Probe.Executions(HandWrittenTasks.BigResult.Name));
+    }
+
+    [Fact]
+    public async Task ScheduledMessages_WithABadQueueOrEta_AreDeadLetteredAndRemoved_WhileGoodOnesMove()
+    {
+        await using var app = await TestApp.StartAsync(server, options: o => o.Broker.Scheduling = ScheduledDelivery.ScheduleStream);
+        var names = app.Connection.Names;
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        var badQueue = Headers("tests.count", "sched-bad-queue");
+        badQueue[TaskHeaders.Queue] = "no such queue!";
+        badQueue[TaskHeaders.Eta] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        await PublishAsync(js, names.ScheduleSubject("default"), badQueue, """{"key":"sched-bad-queue"}""");
+        var badEta = Headers("tests.count", "sched-bad-eta");
+        badEta[TaskHeaders.Queue] = "default";
+        badEta[TaskHeaders.Eta] = "next tuesday";
+        await PublishAsync(js, names.ScheduleSubject("default"), badEta, """{"key":"sched-bad-eta"}""");
+
+        // A good one sent after them still arrives: the mover was not stopped by the bad ones.
+        var good = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(5), new TaskOptions { Countdown = TimeSpan.FromMilliseconds(200) }, Ct);
+        Assert.Equal(10, await good.GetAsync(Timeout, Ct));
+
+        var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync(cancellationToken: Ct).ToListAsync(Ct), letters => letters.Count >= 2);
+        Assert.Contains(dead, d => d.TaskId == "sched-bad-queue" && d.Queue == "_unschedulable" && d.Reason.Contains("queue", StringComparison.Ordinal));
+        Assert.Contains(dead, d => d.TaskId == "sched-bad-eta" && d.Queue == "default" && d.Reason.Contains(TaskHeaders.Eta, StringComparison.Ordinal));
+        await WaitForAsync(async () => (await js.GetStreamAsync(names.ScheduleStream, cancellationToken: Ct)).Info.State.Messages, count => count == 0);
+        Assert.Equal(0, app.Probe.Executions("sched-bad-queue") + app.Probe.Executions("sched-bad-eta"));
+    }
+
+    [Fact]
+    public async Task ResultNotifications_AreWakeUps_AForgedOneIsNotReturned_AndAMalformedOneHarmsNothing()
+    {
+        // No worker: nothing finishes the task but the forger.
+        await using var producer = await TestApp.StartAsync(server, worker: false);
+        // Only notifications (or their absence) can wake the waits below within the test's time.
+        producer.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var subject = producer.Connection.ResultsSubject;
+
+        var handle = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
+        await nats.PublishAsync(subject, System.Text.Encoding.UTF8.GetBytes("{not json"), cancellationToken: Ct);
+        await nats.PublishAsync(subject, new byte[] { 0xff, 0xfe, 0x00 }, cancellationToken: Ct);
+        var forged = ResultRecordSerializer.ToBytes(new TaskResultRecord { Id = handle.Id, TaskName = HandWrittenTasks.Echo.Name, State = TaskState.Success, ResultJson = "666"u8.ToArray() });
+        await nats.PublishAsync(subject, forged, cancellationToken: Ct);
+
+        // The forged SUCCESS is not in the store: the wait does not return it.
+        await Assert.ThrowsAsync<TimeoutException>(() => handle.GetAsync(TimeSpan.FromSeconds(2), Ct));
+
+        // The listener survived the garbage: a worker's real notification still wakes a wait at once.
+        await using var worker = await TestApp.StartAsync(server, prefix: producer.Prefix);
+        var real = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(4), cancellationToken: Ct);
+        Assert.Equal(8, await real.GetAsync(Timeout, Ct));
+        Assert.Equal(2, await handle.GetAsync(Timeout, Ct));
+    }
+
+    private static (string Key, NatsHeaders Headers, string Body, string Reason) Case(string key, Action<NatsHeaders> spoil, string reason, string? body = null)
+    {
+        var headers = Headers("tests.count", "case-" + key);
+        headers["TT-Case"] = key;
+        spoil(headers);
+        return (key, headers, body ?? $$"""{"key":"{{key}}"}""", reason);
+    }
+
+    private static NatsHeaders Headers(string task, string id) => new()
+    {
+        ["TT-Protocol"] = "1",
+        ["TT-Task"] = task,
+        ["TT-Id"] = id,
+    };
+
+    private static async Task PublishAsync(NatsJSContext js, string subject, NatsHeaders headers, string body)
+    {
+        var ack = await js.PublishAsync(subject, System.Text.Encoding.UTF8.GetBytes(body), headers: headers, cancellationToken: Ct);
+        ack.EnsureSuccess();
+    }
+
+    private static async Task<(ulong Pending, long AckPending)> QueueStateAsync(NatsJSContext js, NatsNames names, string queue)
+    {
+        var consumer = await js.GetConsumerAsync(names.TasksStream, names.ConsumerName(queue), Ct);
+        return (consumer.Info.NumPending, consumer.Info.NumAckPending);
+    }
+
+    /// <summary>Reads until <paramref name="done"/> holds or <see cref="Timeout"/> passes (then fails with the last value).</summary>
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, Func<T, string>? describe = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var value = await read();
+        while (!done(value))
+        {
+            Assert.True(clock.Elapsed < Timeout, $"Still not there after {Timeout}: {describe?.Invoke(value) ?? value?.ToString()}");
+            await Task.Delay(50, Ct);
+            value = await read();
+        }
+
+        return value;
+    }
+}
