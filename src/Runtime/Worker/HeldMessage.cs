@@ -37,6 +37,17 @@ internal sealed class HeldMessage
 
     public ReadOnlyMemory<byte> Body => Message.Data.Memory;
 
+    /// <summary>When the broker last heard that this worker holds the message (the fetch, then each progress ack).</summary>
+    public long AliveSince { get; private set; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    public void MarkAlive() => AliveSince = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>
+    /// Whether the broker may have given this message to another worker: nothing renewed its lease for a whole AckWait
+    /// (the process was paused, or cut off from the server). Such a message is not started, and not kept alive again.
+    /// </summary>
+    public bool LeaseLapsed(TimeSpan ackWait) => System.Diagnostics.Stopwatch.GetElapsedTime(AliveSince) >= ackWait;
+
     public string? Header(string name)
         => Message.Headers is { } headers && headers.TryGetValue(name, out var values) ? values.ToString() : null;
 }

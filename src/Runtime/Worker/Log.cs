@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(226, LogLevel.Error, "Could not dead-letter the message of task {TaskId}")]
     public static partial void DeadLetterFailed(ILogger logger, string? taskId, Exception exception);
 
+    [LoggerMessage(227, LogLevel.Warning, "A message held on queue {Queue} (delivery {Deliveries}) was not started: its lease lapsed (no progress ack for a whole AckWait); the broker redelivers it")]
+    public static partial void LeaseLapsed(ILogger logger, string queue, ulong deliveries);
+
     [LoggerMessage(224, LogLevel.Warning, "Could not write the record of task {TaskId}")]
     public static partial void RecordWriteFailed(ILogger logger, string? taskId, Exception exception);
 

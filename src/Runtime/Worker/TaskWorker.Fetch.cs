@@ -122,9 +122,16 @@ internal sealed partial class TaskWorker
             {
                 foreach (var held in _held.Values)
                 {
+                    if (held.LeaseLapsed(_options.AckWait))
+                    {
+                        // The broker may have redelivered it already: a progress ack now would not take it back.
+                        continue;
+                    }
+
                     try
                     {
                         await held.Message.AckProgressAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                        held.MarkAlive();
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {

@@ -21,6 +21,15 @@ internal sealed partial class TaskWorker
             {
                 outcome = new Outcome(OutcomeKind.Abandon);
             }
+            else if (held.LeaseLapsed(_options.AckWait))
+            {
+                // Held past its AckWait without a renewed lease (a paused process, a cut connection): the broker may have
+                // given it to another worker, which may have finished it. Not started; left to the broker's redelivery.
+                Log.LeaseLapsed(_logger, held.Queue, held.Deliveries);
+                _window.Release();
+                Release(held);
+                continue;
+            }
             else
             {
                 Interlocked.Increment(ref _running);
