@@ -81,7 +81,7 @@ internal static partial class FeedbackEndpoints
             return Results.BadRequest(new { error = "Not a task id." });
         }
 
-        var state = await tasks.SendThankYouEmail().AsyncResult(taskId).GetStatusAsync(ct);
+        var state = await tasks.SendThankYouEmail().GetHandle(taskId).GetStatusAsync(ct);
         return Results.Ok(new { status = state.ToWireName() });
     }
 

@@ -57,7 +57,7 @@ internal static class ReportEndpoints
             return Results.BadRequest(new { error = "Not a task id." });
         }
 
-        var handle = tasks.GenerateReport().AsyncResult(taskId);
+        var handle = tasks.GenerateReport().GetHandle(taskId);
         var record = await handle.GetRecordAsync(ct);
         var state = record?.State ?? TaskState.Pending;
         int? assetId = null;
@@ -78,7 +78,7 @@ internal static class ReportEndpoints
             return Results.BadRequest(new { error = "Not a task id." });
         }
 
-        var (succeeded, assetId) = await tasks.GenerateReport().AsyncResult(taskId).TryGetResultAsync(ct);
+        var (succeeded, assetId) = await tasks.GenerateReport().GetHandle(taskId).TryGetResultAsync(ct);
         if (!succeeded)
         {
             return Results.NotFound(new { error = "The report is not ready." });

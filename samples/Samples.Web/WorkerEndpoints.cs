@@ -9,7 +9,7 @@ internal static class WorkerEndpoints
     public static IEndpointRouteBuilder MapWorkerEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/workers", async (IWorkerInspector workers, bool? lost, CancellationToken ct)
-            => Results.Ok(await workers.ListAsync(includeLost: lost ?? false, ct)));
+            => Results.Ok(await workers.ListAsync(lost == true ? WorkerListing.AliveAndLost : WorkerListing.Alive, ct)));
         return app;
     }
 }

@@ -21,7 +21,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
 
     public async Task<int> WorkersAsync(bool includeLost, CancellationToken cancellationToken)
     {
-        var workers = await services.GetRequiredService<IWorkerInspector>().ListAsync(includeLost, cancellationToken).ConfigureAwait(false);
+        var workers = await services.GetRequiredService<IWorkerInspector>().ListAsync(includeLost ? WorkerListing.AliveAndLost : WorkerListing.Alive, cancellationToken).ConfigureAwait(false);
         if (json)
         {
             return await WriteJsonAsync(workers.Select(WorkerJson)).ConfigureAwait(false);

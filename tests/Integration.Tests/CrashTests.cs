@@ -43,7 +43,7 @@ public sealed class CrashTests(NatsServer server) : IClassFixture<NatsServer>
         var record = await handle.GetRecordAsync(Ct);
         Assert.Equal(TaskState.Success, record!.State);
         Assert.Equal(1, record.Attempts);
-        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (NATS-NOTES).
+        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (docs/nats.md, "Delivery counts").
         Assert.True(await DeliveredAsync(survivor) >= 2ul);
         Report($"SIGKILL -> redelivered and started on the survivor after {(runs[1].StartedAt - killedAt).TotalMilliseconds:F0} ms (AckWait {AckWait.TotalMilliseconds:F0} ms)");
     }
@@ -80,7 +80,7 @@ public sealed class CrashTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal(handle.Id, dead.Headers!["TT-Id"].ToString());
         Assert.StartsWith("Worker lost", dead.Headers["TT-Dead-Reason"].ToString());
         Assert.Equal(2, marker.Runs.Count);
-        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (NATS-NOTES).
+        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (docs/nats.md, "Delivery counts").
         Assert.True(await DeliveredAsync(last) >= 3ul);
     }
 
@@ -114,7 +114,7 @@ public sealed class CrashTests(NatsServer server) : IClassFixture<NatsServer>
         var record = await handle.GetRecordAsync(Ct);
         Assert.Equal(TaskState.Success, record!.State);
         Assert.Equal(1, record.Attempts);
-        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (NATS-NOTES).
+        // nats-server 2.9.10 miscounts deliveries (a NAK sometimes counts): never assert the exact number (docs/nats.md, "Delivery counts").
         Assert.True(await DeliveredAsync(survivor) >= 2ul);
         Report($"SIGTERM -> child exited after {exited.TotalMilliseconds:F0} ms, task done on the survivor after {handedBack.TotalMilliseconds:F0} ms (AckWait {ackWait.TotalSeconds:F0} s)");
     }

@@ -136,6 +136,6 @@ public sealed class EagerModeTests : IAsyncLifetime
 
         Assert.Equal(NATS.Client.Core.NatsConnectionState.Closed, _host.Services.GetRequiredService<TypedTasks.Topology.TypedTasksConnection>().Nats.ConnectionState);
         Assert.Equal(1, _probe.Executions("no-nats"));
-        Assert.Empty(await _host.Services.GetRequiredService<IWorkerInspector>().ListAsync(includeLost: true, Ct));
+        Assert.Empty(await _host.Services.GetRequiredService<IWorkerInspector>().ListAsync(WorkerListing.AliveAndLost, Ct));
     }
 }

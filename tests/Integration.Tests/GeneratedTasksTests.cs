@@ -120,13 +120,13 @@ public sealed class GeneratedTasksTests(NatsServer server) : IClassFixture<NatsS
     }
 
     [Fact]
-    public async Task ApplyAsync_WithTaskId_AsyncResultFindsIt()
+    public async Task ApplyAsync_WithTaskId_GetHandleFindsIt()
     {
         await using var app = await StartAsync();
         var id = "invoice-" + Guid.NewGuid().ToString("N");
 
         var sent = await app.Client.SyncValue().ApplyAsync(1, 2, new TaskOptions { TaskId = id }, Ct);
-        var found = app.Client.SyncValue().AsyncResult(id);
+        var found = app.Client.SyncValue().GetHandle(id);
 
         Assert.Equal(id, sent.Id);
         Assert.Equal(3, await found.GetAsync(Timeout, Ct));

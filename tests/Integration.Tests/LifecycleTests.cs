@@ -115,7 +115,7 @@ public sealed class LifecycleTests(NatsServer server) : IClassFixture<NatsServer
         var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Block, HandWrittenTasks.Key("terminated"), cancellationToken: Ct);
         await app.Probe.StartedSignal("terminated").Task.WaitAsync(Timeout, Ct);
 
-        await handle.RevokeAsync(terminate: true, Ct);
+        await handle.RevokeAsync(RevokeMode.Terminate, Ct);
 
         await Assert.ThrowsAsync<TaskRevokedException>(() => handle.GetAsync(Timeout, Ct));
         // The task saw its token cancelled; it never completed.

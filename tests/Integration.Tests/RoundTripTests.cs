@@ -52,7 +52,7 @@ public sealed class RoundTripTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
-    public async Task AsyncResult_FromAnotherProcessHandle_WaitsThroughKvWatch()
+    public async Task GetHandle_FromAnotherProcessHandle_WaitsThroughKvWatch()
     {
         await using var app = await TestApp.StartAsync(server);
         await using var producer = await TestApp.StartAsync(server, worker: false, prefix: app.Prefix);

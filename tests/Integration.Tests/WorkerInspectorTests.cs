@@ -48,7 +48,7 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
             await WaitForAsync(inspector, workers => workers.SingleOrDefault(w => w.Id == id));
         }
 
-        Assert.DoesNotContain(await inspector.ListAsync(includeLost: true, Ct), w => w.Id == id);
+        Assert.DoesNotContain(await inspector.ListAsync(WorkerListing.AliveAndLost, Ct), w => w.Id == id);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
 
         // Three silent intervals later it is no longer up, and listed as lost.
         await WaitForAsync(inspector, workers => workers.Any(w => w.Id == alive.Id) ? null : workers);
-        var lost = Assert.Single(await inspector.ListAsync(includeLost: true, Ct), w => w.Id == alive.Id);
+        var lost = Assert.Single(await inspector.ListAsync(WorkerListing.AliveAndLost, Ct), w => w.Id == alive.Id);
         Assert.False(lost.IsAliveAt(DateTimeOffset.UtcNow));
     }
 
@@ -74,7 +74,7 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
     {
         await using var app = await TestApp.StartAsync(server, worker: false);
 
-        var workers = await app.Host.Services.GetRequiredService<IWorkerInspector>().ListAsync(includeLost: true, Ct).AsTask().WaitAsync(Timeout, Ct);
+        var workers = await app.Host.Services.GetRequiredService<IWorkerInspector>().ListAsync(WorkerListing.AliveAndLost, Ct).AsTask().WaitAsync(Timeout, Ct);
 
         Assert.Empty(workers);
     }

@@ -71,6 +71,7 @@ public class ConnectionSettingsTests
     [InlineData("TypedTasks:Auth:Jwt", "eyJ0eXAi", "TypedTasks:Auth:Seed is not set")]
     [InlineData("TypedTasks:Tls:CertFile", "/no/such/client.pem", "TypedTasks:Tls:KeyFile is not set")]
     [InlineData("TypedTasks:Url", "http://host:4222", "TypedTasks:Url 'http://host:4222' is not a NATS server URL")]
+    [InlineData("TypedTasks:Prefix", "my.app", "TypedTasks:Prefix 'my.app' is not valid")]
     public void UnusableSetting_FailsStartUp_NamingTheKey(string key, string value, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() => Bind(new() { [key] = value }));

@@ -37,6 +37,26 @@ public class HostingTests
         Assert.Equal(["email", "reports"], worker.Queues);
     }
 
+    [Theory]
+    [InlineData("TypedTasks:Worker:Concurrency", "0", "TypedTasks:Worker:Concurrency is 0: it must be at least 1")]
+    [InlineData("TypedTasks:Worker:Queues:0", "e.mail", "The queue name 'e.mail' in TypedTasks:Worker:Queues is not valid")]
+    public async Task UnusableWorkerSetting_FailsWhenTheHostStarts_NamingTheKey(string key, string value, string expected)
+    {
+        // Issue 10: checked by an options validator with ValidateOnStart, not in the worker's constructor.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new Microsoft.Extensions.Hosting.HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
+        builder.Services.AddTypedTasks(builder.Configuration).AddWorker();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WorkerOptionsValidator_AcceptsTheDefaults()
+        => Assert.True(new WorkerOptionsValidator().Validate(null, new WorkerOptions { Queues = ["email", "reports-2"] }).Succeeded);
+
     [Fact]
     public void WorkerOptions_Defaults_FollowTheDesign()
     {

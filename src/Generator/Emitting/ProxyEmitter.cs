@@ -69,7 +69,7 @@ internal static class ProxyEmitter
             first = false;
             writer.WriteLine($"/// <summary>The typed proxy of task <c>{Xml(task.TaskName)}</c>.</summary>");
             writer.WriteLine("/// <param name=\"client\">The task client.</param>");
-            writer.WriteLine("/// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>");
+            writer.WriteLine("/// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>");
             writer.WriteLine($"{(task.IsPublic ? "public" : "internal")} static {task.ContainingTypeFullName}.{task.ProxyName} {task.MethodName}(this {Names.ITaskClient} client) => new {task.ContainingTypeFullName}.{task.ProxyName}(client);");
         }
 
@@ -151,10 +151,10 @@ internal static class ProxyEmitter
         writer.WriteLine($"    => {enqueue}({proxy}.Definition, {newArguments}, {optionsName}, {tokenName});");
         writer.WriteLine();
 
-        writer.WriteLine("/// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>");
+        writer.WriteLine("/// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>");
         writer.WriteLine("/// <param name=\"id\">The task id.</param>");
         writer.WriteLine("/// <returns>The handle.</returns>");
-        writer.WriteLine($"public {handleType} AsyncResult(string id) => this._client.GetHandle({proxy}.Definition, id);");
+        writer.WriteLine($"public {handleType} GetHandle(string id) => this._client.GetHandle({proxy}.Definition, id);");
         writer.WriteLine();
 
         EmitArguments(writer, arguments);

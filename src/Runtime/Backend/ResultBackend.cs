@@ -11,7 +11,7 @@ internal readonly record struct TaskRun(string Id, string TaskName, int Attempt,
 /// record can take is written here — PENDING at send, STARTED and progress while a run lasts, PENDING again on a
 /// hand-back, RETRY, the final SUCCESS / FAILURE / REVOKED — under one rule: a final record is written once and never
 /// replaced. The rule is built on create-new-key and compare-and-set, which are safe on replicated buckets where a
-/// plain update is not (NATS-NOTES). Subclasses only store bytes: NATS KV (<see cref="NatsResultBackend"/>) or this
+/// plain update is not (docs/nats.md, "Compare-and-set"). Subclasses only store bytes: NATS KV (<see cref="NatsResultBackend"/>) or this
 /// process's memory for eager mode (<see cref="InMemoryResultBackend"/>).
 /// </summary>
 internal abstract class ResultBackend

@@ -7,11 +7,12 @@ namespace TypedTasks;
 public interface IWorkerInspector
 {
     /// <summary>The workers that sent a heartbeat within three of their intervals, and with
-    /// <paramref name="includeLost"/> also those silent longer (crashed or cut off) within the last hour.</summary>
-    /// <param name="includeLost">Whether to include workers whose heartbeats stopped without a clean shutdown.</param>
+    /// <see cref="WorkerListing.AliveAndLost"/> also those silent longer (crashed or cut off) within the last hour.</summary>
+    /// <param name="which">Whether to include workers whose heartbeats stopped without a clean shutdown. Default
+    /// <see cref="WorkerListing.Alive"/>.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The workers, by id.</returns>
-    ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(bool includeLost = false, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(WorkerListing which = WorkerListing.Alive, CancellationToken cancellationToken = default);
 
     /// <summary>Asks every worker to answer now (Celery's <c>inspect ping</c>): the state of each that answered within
     /// <paramref name="wait"/>, fresher than its last heartbeat. Workers with remote control off do not answer.</summary>

@@ -34,7 +34,7 @@ internal sealed class NatsDeadLetters : IDeadLetters
             yield break;
         }
 
-        // Filtered here, not by the consumer: 2.9 ignores the ordered consumer's FilterSubjects (NATS-NOTES).
+        // Filtered here, not by the consumer: 2.9 ignores the ordered consumer's FilterSubjects (docs/nats.md, "FilterSubjects on 2.9").
         var consumer = await _connection.JetStream.CreateOrderedConsumerAsync(_connection.Names.DeadStream, cancellationToken: cancellationToken).ConfigureAwait(false);
         var only = queue is null ? null : filter;
 

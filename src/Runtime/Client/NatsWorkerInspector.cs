@@ -15,7 +15,7 @@ internal sealed class NatsWorkerInspector : IWorkerInspector
 
     public NatsWorkerInspector(TypedTasksConnection connection) => _connection = connection;
 
-    public async ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(bool includeLost = false, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(WorkerListing which = WorkerListing.Alive, CancellationToken cancellationToken = default)
     {
         await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
         var store = await _connection.KeyValue.GetStoreAsync(_connection.Names.WorkersBucket, cancellationToken).ConfigureAwait(false);
@@ -25,7 +25,7 @@ internal sealed class NatsWorkerInspector : IWorkerInspector
         {
             if (entry.Value.Length > 0
                 && JsonSerializer.Deserialize(entry.Value.Span, WorkerInfoJson.Default.WorkerInfo) is { } worker
-                && (includeLost || worker.IsAliveAt(now)))
+                && (which == WorkerListing.AliveAndLost || worker.IsAliveAt(now)))
             {
                 workers.Add(worker);
             }

@@ -55,8 +55,15 @@ public class TaskHandle
     public ValueTask<TaskResultRecord?> GetRecordAsync(CancellationToken cancellationToken = default)
         => Store.GetAsync(Id, cancellationToken);
 
+    /// <summary>Waits until the task has succeeded, however long it takes. Wakes as soon as the result is stored; does not poll.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the task has succeeded.</returns>
+    /// <exception cref="TaskFailedException">The task failed; carries the remote exception.</exception>
+    public Task WaitAsync(CancellationToken cancellationToken = default)
+        => WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+
     /// <summary>Waits until the task has succeeded. Wakes as soon as the result is stored; does not poll.</summary>
-    /// <param name="timeout">How long to wait.</param>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> for as long as it takes.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the task has succeeded.</returns>
     /// <exception cref="TaskFailedException">The task failed; carries the remote exception.</exception>
@@ -71,14 +78,14 @@ public class TaskHandle
 
     /// <summary>
     /// Revokes the task (Celery's <c>revoke</c>): a worker that receives it does not run it, on every worker and
-    /// after restarts, for <see cref="TypedTasksOptions.RevocationExpiry"/>. With <paramref name="terminate"/>, a
+    /// after restarts, for <see cref="TypedTasksOptions.RevocationExpiry"/>. With <see cref="RevokeMode.Terminate"/>, a
     /// running attempt's cancellation token is cancelled too. The state becomes REVOKED unless the task finished.
     /// </summary>
-    /// <param name="terminate">Also cancel the task if it is running.</param>
+    /// <param name="mode">Whether to also cancel the task if it is running. Default <see cref="RevokeMode.Revoke"/>.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when the revocation is stored.</returns>
-    public ValueTask RevokeAsync(bool terminate = false, CancellationToken cancellationToken = default)
-        => (_store ?? throw new InvalidOperationException("This handle is not connected to a task client.")).RevokeAsync(Id, TaskName, terminate, cancellationToken);
+    public ValueTask RevokeAsync(RevokeMode mode = RevokeMode.Revoke, CancellationToken cancellationToken = default)
+        => (_store ?? throw new InvalidOperationException("This handle is not connected to a task client.")).RevokeAsync(Id, TaskName, mode == RevokeMode.Terminate, cancellationToken);
 
     /// <inheritdoc/>
     public override string ToString() => $"{TaskName}[{Id}]";
@@ -120,8 +127,15 @@ public sealed class TaskHandle<TResult> : TaskHandle
         _task = task;
     }
 
+    /// <summary>Waits for the task's result, however long it takes. Wakes as soon as the result is stored; does not poll.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The task's return value.</returns>
+    /// <exception cref="TaskFailedException">The task failed; carries the remote exception.</exception>
+    public Task<TResult> GetAsync(CancellationToken cancellationToken = default)
+        => GetAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+
     /// <summary>Waits for the task's result. Wakes as soon as the result is stored; does not poll.</summary>
-    /// <param name="timeout">How long to wait.</param>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> for as long as it takes.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The task's return value.</returns>
     /// <exception cref="TaskFailedException">The task failed; carries the remote exception.</exception>

@@ -3,7 +3,7 @@ namespace TypedTasks.Eager;
 /// <summary>Eager mode runs tasks in the sender: there are no workers to list.</summary>
 internal sealed class NoWorkers : IWorkerInspector
 {
-    public ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(bool includeLost = false, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(WorkerListing which = WorkerListing.Alive, CancellationToken cancellationToken = default)
         => new([]);
 
     public ValueTask<IReadOnlyList<WorkerInfo>> PingAsync(TimeSpan? wait = null, CancellationToken cancellationToken = default)

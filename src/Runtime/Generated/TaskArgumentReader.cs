@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -7,6 +8,7 @@ namespace TypedTasks.Generated;
 /// Reads the JSON object of named task arguments. Used by generated code; every failure becomes a
 /// <see cref="TaskArgumentException"/> that names the task and the parameter.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class TaskArgumentReader
 {
     /// <summary>Reads the opening <c>{</c> of the arguments object.</summary>

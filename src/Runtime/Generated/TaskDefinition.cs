@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization.Metadata;
 using TypedTasks.Generated;
 
@@ -12,6 +13,7 @@ public class TaskDefinition
     /// <summary>Creates a definition. Used by generated code.</summary>
     /// <param name="name">The task's name on the wire.</param>
     /// <param name="invoker">Decodes the arguments and calls the method on a worker.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public TaskDefinition(string name, TaskInvoker invoker)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -33,6 +35,7 @@ public class TaskDefinition
     public bool TrackStarted { get; init; }
 
     /// <summary>Decodes the arguments and calls the method on a worker.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public TaskInvoker Invoker { get; }
 
     /// <summary>How many times a failed task is retried. Default 3.</summary>
@@ -81,6 +84,7 @@ public sealed class TaskDefinition<TResult> : TaskDefinition
     /// <param name="name">The task's name on the wire.</param>
     /// <param name="invoker">Decodes the arguments and calls the method on a worker.</param>
     /// <param name="resultTypeInfo">Source-generated JSON metadata of the result type.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public TaskDefinition(string name, TaskInvoker invoker, JsonTypeInfo<TResult> resultTypeInfo)
         : base(name, invoker)
     {

@@ -1,10 +1,13 @@
 using System.Buffers;
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
 namespace TypedTasks.Generated;
 
-/// <summary>One execution of a task on a worker, as seen by a generated <see cref="TaskInvoker"/>.</summary>
+/// <summary>One execution of a task on a worker, as seen by a generated <see cref="TaskInvoker"/>. Plumbing for generated
+/// code and its tests.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TaskInvocation
 {
     [ThreadStatic]

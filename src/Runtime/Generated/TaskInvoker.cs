@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace TypedTasks.Generated;
 
 /// <summary>
@@ -6,4 +8,5 @@ namespace TypedTasks.Generated;
 /// </summary>
 /// <param name="invocation">The execution: arguments, DI scope, cancellation and result sink.</param>
 /// <returns>A task that completes when the method has completed.</returns>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public delegate ValueTask TaskInvoker(TaskInvocation invocation);

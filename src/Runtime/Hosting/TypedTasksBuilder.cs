@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,6 +22,7 @@ public sealed class TypedTasksBuilder
     /// <summary>Adds a task to the table of tasks this process can run. Used by generated code.</summary>
     /// <param name="task">The task.</param>
     /// <returns>This builder.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public TypedTasksBuilder AddTask(TaskDefinition task)
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -32,6 +34,7 @@ public sealed class TypedTasksBuilder
     /// Used by generated code; keeps an existing registration.</summary>
     /// <typeparam name="T">The type that declares instance tasks.</typeparam>
     /// <returns>This builder.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public TypedTasksBuilder AddTaskType<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
         where T : class
     {

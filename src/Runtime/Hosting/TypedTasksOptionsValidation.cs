@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using TypedTasks.Protocol;
 using TypedTasks.Topology;
 
 namespace TypedTasks;
@@ -21,6 +22,11 @@ internal sealed class TypedTasksOptionsValidator : IValidateOptions<TypedTasksOp
         ValidateUrl(options, failures);
         ValidateAuth(options, failures);
         ValidateTls(options.Tls, failures);
+        if (string.IsNullOrEmpty(options.Prefix) || !options.Prefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            failures.Add($"TypedTasks:Prefix '{options.Prefix}' is not valid: use letters, digits and '_' (e.g. tt).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.InboxPrefix) || options.InboxPrefix.Any(c => char.IsWhiteSpace(c) || c is '*' or '>') || options.InboxPrefix.EndsWith('.'))
         {
             failures.Add($"TypedTasks:InboxPrefix '{options.InboxPrefix}' is not a subject prefix: use letters, digits, '_', '-' and '.' (e.g. _INBOX_worker).");
@@ -150,6 +156,33 @@ internal sealed class TypedTasksOptionsValidator : IValidateOptions<TypedTasksOp
         {
             failures.Add($"{key}: the file '{path}' does not exist (relative paths start at '{Environment.CurrentDirectory}').");
         }
+    }
+}
+
+/// <summary>
+/// Fails start-up on worker settings that cannot work, naming the key: no slots to run tasks in, or a queue name
+/// that is not a NATS subject token. Registered by <c>AddWorker</c> with <c>ValidateOnStart</c>; the worker's
+/// constructor, which reads the options, fails the same way.
+/// </summary>
+internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Concurrency < 1)
+        {
+            failures.Add($"TypedTasks:Worker:Concurrency is {options.Concurrency}: it must be at least 1 (default: the processor count).");
+        }
+
+        foreach (var queue in options.Queues ?? [])
+        {
+            if (!NatsNames.IsValidQueue(queue))
+            {
+                failures.Add($"The queue name '{queue}' in TypedTasks:Worker:Queues is not valid: use letters, digits, '-' and '_'.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
 

@@ -87,6 +87,8 @@ public static class TypedTasksServiceCollectionExtensions
             return builder;
         }
 
+        builder.Services.AddOptions<WorkerOptions>().ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleMover>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleForwarder>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TaskWorker>());

@@ -21,8 +21,9 @@ public sealed record TaskResultRecord
     /// <summary>The state.</summary>
     public required TaskState State { get; init; }
 
-    /// <summary>The JSON of the return value, when the task succeeded and returns one; else empty.</summary>
-    public ReadOnlyMemory<byte> ResultJson { get; init; }
+    /// <summary>The JSON of the return value, when the task succeeded and returns one; else empty. Read it typed with
+    /// <see cref="GetResult{T}"/>.</summary>
+    internal ReadOnlyMemory<byte> ResultJson { get; init; }
 
     /// <summary>The error, when the task failed.</summary>
     public TaskError? Error { get; init; }
@@ -44,7 +45,7 @@ public sealed record TaskResultRecord
 
     /// <summary>For <see cref="TaskState.Started"/>: how many earlier runs of this attempt there were (their workers
     /// died or hung). Drives <see cref="WorkerOptions.MaxDeliveries"/>; 0 for the first run.</summary>
-    public int Reruns { get; init; }
+    internal int Reruns { get; init; }
 
     /// <summary>For <see cref="TaskState.Started"/>: the progress the task last reported (<see cref="TaskContext.ReportProgressAsync"/>).</summary>
     public TaskProgress? Progress { get; init; }

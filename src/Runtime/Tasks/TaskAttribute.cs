@@ -2,7 +2,7 @@ namespace TypedTasks;
 
 /// <summary>
 /// Marks a method of a <c>partial</c> type as a task: work that a worker runs later.
-/// The TypedTasks generator adds a typed proxy (<c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>)
+/// The TypedTasks generator adds a typed proxy (<c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>)
 /// and an entry in the dispatcher table for every method marked with it.
 /// </summary>
 /// <remarks>

@@ -3,13 +3,24 @@ namespace TypedTasks;
 /// <summary>The state of a task as the result backend knows it. Names and meaning follow Celery.</summary>
 public enum TaskState
 {
-    /// <summary>The backend has no record: the task is queued, unknown, expired, or ignores its result.</summary>
+    /// <summary>
+    /// Waiting in a queue, or not known. A PENDING record is stored when the task is sent with
+    /// <c>TypedTasks:ResultBackend:RecordPending</c>, and again when a worker hands a task back on a graceful shutdown
+    /// (it waits in the queue for the next worker). Without a record the state is PENDING too: the task is queued
+    /// (without <c>RecordPending</c>), unknown, expired, or ignores its result.
+    /// </summary>
     Pending = 0,
 
-    /// <summary>A worker received the task.</summary>
+    /// <summary>A worker received the task. Celery's state; TypedTasks workers do not store it (they store
+    /// <see cref="Started"/> or an outcome), but read it from other writers of the protocol.</summary>
     Received = 1,
 
-    /// <summary>A worker started running the task (recorded only when <see cref="TaskAttribute.TrackStarted"/> is set).</summary>
+    /// <summary>
+    /// A worker is running the task. Stored before the run when the task has <see cref="TaskAttribute.TrackStarted"/>,
+    /// when a worker runs a redelivered task (its earlier worker died, hung or lost its connection; the record counts the
+    /// runs), and whenever the task reports progress (<see cref="TaskContext.ReportProgressAsync"/>). Otherwise a task
+    /// goes from PENDING straight to its outcome.
+    /// </summary>
     Started = 2,
 
     /// <summary>The task failed and waits for another attempt.</summary>

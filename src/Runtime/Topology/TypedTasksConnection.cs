@@ -105,9 +105,9 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         var tasks = new StreamConfig(Names.TasksStream, [Names.TasksWildcard])
         {
             Retention = StreamConfigRetention.Workqueue,
-            Storage = broker.Storage,
+            Storage = StreamStorage(broker.Storage),
             NumReplicas = broker.Replicas,
-            // A full queue must fail the sender, never drop the oldest tasks (NATS-NOTES).
+            // A full queue must fail the sender, never drop the oldest tasks (docs/nats.md, "A full stream").
             Discard = StreamConfigDiscard.New,
             MaxMsgs = broker.MaxMessages,
             MaxBytes = broker.MaxBytes,
@@ -118,7 +118,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         var dead = new StreamConfig(Names.DeadStream, [Names.DeadWildcard])
         {
             Retention = StreamConfigRetention.Limits,
-            Storage = broker.Storage,
+            Storage = StreamStorage(broker.Storage),
             NumReplicas = broker.Replicas,
             Discard = StreamConfigDiscard.New,
             // The dead-letter API reads single messages by sequence to requeue them.
@@ -136,7 +136,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
             var schedule = new StreamConfig(Names.ScheduleStream, [Names.ScheduleWildcard])
             {
                 Retention = StreamConfigRetention.Limits,
-                Storage = broker.Storage,
+                Storage = StreamStorage(broker.Storage),
                 NumReplicas = broker.Replicas,
                 Discard = StreamConfigDiscard.New,
                 DuplicateWindow = broker.DuplicateWindow,
@@ -164,7 +164,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
                     MaxAge = results.Expiry,
                     History = 1,
                     NumberOfReplicas = results.Replicas,
-                    Storage = results.Storage == StreamConfigStorage.Memory ? NatsKVStorageType.Memory : NatsKVStorageType.File,
+                    Storage = BucketStorage(results.Storage),
                     Description = "TypedTasks result records (key = task id)",
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -224,7 +224,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         {
             // A due task is removed when a worker has forwarded it to its queue.
             Retention = StreamConfigRetention.Workqueue,
-            Storage = broker.Storage,
+            Storage = StreamStorage(broker.Storage),
             NumReplicas = broker.Replicas,
             // Scheduling refuses DiscardNew (nats-server 2.12.x and later); with no limits set on this stream nothing
             // is ever discarded, and a server out of storage still refuses the publish.
@@ -249,6 +249,12 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         return false;
     }
 
+    private static StreamConfigStorage StreamStorage(StorageType storage)
+        => storage == StorageType.Memory ? StreamConfigStorage.Memory : StreamConfigStorage.File;
+
+    private static NatsKVStorageType BucketStorage(StorageType storage)
+        => storage == StorageType.Memory ? NatsKVStorageType.Memory : NatsKVStorageType.File;
+
     private async Task CreateBucketAsync(string name, TimeSpan maxAge, string description, CancellationToken cancellationToken)
     {
         var broker = Options.Broker;
@@ -258,7 +264,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
                 MaxAge = maxAge,
                 History = 1,
                 NumberOfReplicas = broker.Replicas,
-                Storage = broker.Storage == StreamConfigStorage.Memory ? NatsKVStorageType.Memory : NatsKVStorageType.File,
+                Storage = BucketStorage(broker.Storage),
                 Description = description,
             },
             cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using NATS.Client.Core;
-using NATS.Client.JetStream.Models;
 
 namespace TypedTasks;
 
@@ -65,8 +64,8 @@ public sealed class TypedTasksOptions
 /// <summary>Settings of the task stream (the broker).</summary>
 public sealed class BrokerOptions
 {
-    /// <summary>File (default; survives restarts) or memory storage.</summary>
-    public StreamConfigStorage Storage { get; set; } = StreamConfigStorage.File;
+    /// <summary>File (default; survives restarts) or memory storage, for the task streams and the small buckets.</summary>
+    public StorageType Storage { get; set; } = StorageType.File;
 
     /// <summary>Stream replicas on a cluster (1 or 3). Default 1.</summary>
     public int Replicas { get; set; } = 1;
@@ -132,5 +131,15 @@ public sealed class ResultBackendOptions
     public int Replicas { get; set; } = 1;
 
     /// <summary>File (default) or memory storage for the bucket.</summary>
-    public StreamConfigStorage Storage { get; set; } = StreamConfigStorage.File;
+    public StorageType Storage { get; set; } = StorageType.File;
+}
+
+/// <summary>Where the server keeps a stream or bucket (<see cref="BrokerOptions.Storage"/>, <see cref="ResultBackendOptions.Storage"/>).</summary>
+public enum StorageType
+{
+    /// <summary>On disk: survives a server restart.</summary>
+    File,
+
+    /// <summary>In memory: faster, lost when the server stops.</summary>
+    Memory,
 }

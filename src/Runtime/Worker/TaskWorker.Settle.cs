@@ -40,7 +40,7 @@ internal sealed partial class TaskWorker
                     Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
                     await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
                     var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
-                    // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (NATS-NOTES).
+                    // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
                     await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                     await NotifyAsync(outcome, failure).ConfigureAwait(false);
                     break;
@@ -87,7 +87,7 @@ internal sealed partial class TaskWorker
         }
         catch (Exception ex)
         {
-            // Never ack a task whose outcome could not be stored: it is redelivered (NATS-NOTES: a full bucket).
+            // Never ack a task whose outcome could not be stored: it is redelivered (docs/nats.md, "A full bucket").
             await HandBackAfterFailureAsync(held, outcome, ex).ConfigureAwait(false);
         }
         finally

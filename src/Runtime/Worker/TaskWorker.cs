@@ -62,11 +62,8 @@ internal sealed partial class TaskWorker : BackgroundService
         _results = results;
         _trackRun = revocations.Track;
         _logger = logger;
+        // Validated by WorkerOptionsValidator (Hosting): reading Value throws OptionsValidationException on bad settings.
         _options = options.Value;
-        if (_options.Concurrency < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), _options.Concurrency, "TypedTasks:Worker:Concurrency must be at least 1.");
-        }
 
         _queues = ResolveQueues();
         _intake = new TaskIntake(registry, connection.Names, _options.Intake);
@@ -218,7 +215,7 @@ internal sealed partial class TaskWorker : BackgroundService
                         MaxAckPending = 10_000,
                     };
 
-                    // Create-or-update, never delete and re-create: a re-created durable consumer can redeliver acked tasks (NATS-NOTES).
+                    // Create-or-update, never delete and re-create: a re-created durable consumer can redeliver acked tasks (docs/nats.md, "Re-created consumers").
                     var consumer = await GetOrCreateConsumerAsync(config, stoppingToken).ConfigureAwait(false);
                     consumers.Add((queue, consumer));
                 }

@@ -3,9 +3,6 @@ namespace TypedTasks;
 /// <summary>Settings of the worker, bound from the <c>TypedTasks:Worker</c> configuration section.</summary>
 public sealed class WorkerOptions
 {
-    /// <summary>The configuration section these options are bound from.</summary>
-    public const string SectionName = "TypedTasks:Worker";
-
     /// <summary>How many tasks run at once. Default: <see cref="Environment.ProcessorCount"/>.</summary>
     public int Concurrency { get; set; } = Environment.ProcessorCount;
 
@@ -51,5 +48,4 @@ public sealed class WorkerOptions
     /// those subjects. Default <see langword="true"/>.
     /// </summary>
     public bool RemoteControl { get; set; } = true;
-
 }

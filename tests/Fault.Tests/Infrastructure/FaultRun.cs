@@ -164,7 +164,7 @@ public sealed class FaultRun : IAsyncDisposable
     }
 
     /// <summary>What holds today in every scenario: nothing accepted is lost, every accepted task has a SUCCESS record,
-    /// and the consumer has nothing left (its pending counts, not the stream's message count: see NATS-NOTES).</summary>
+    /// and the consumer has nothing left (its pending counts, not the stream's message count: see docs/nats.md, "After a crash").</summary>
     public static void AssertHoldsToday(ScenarioResult result)
     {
         Assert.True(result.Lost == 0, $"{result.Lost} accepted tasks never ran: {string.Join(' ', result.LostIds)}\n{result}");

@@ -43,9 +43,9 @@ public sealed class GeneratedCodeBehaviourTests
     }
 
     [Fact]
-    public void AsyncResult_GivesHandleOfSameTask()
+    public void GetHandle_GivesHandleOfSameTask()
     {
-        TaskHandle<int> handle = _client.Add().AsyncResult("abc");
+        TaskHandle<int> handle = _client.Add().GetHandle("abc");
         Assert.Equal("abc", handle.Id);
         Assert.Equal(BehaviourTasks.AddTask.Name, handle.TaskName);
     }

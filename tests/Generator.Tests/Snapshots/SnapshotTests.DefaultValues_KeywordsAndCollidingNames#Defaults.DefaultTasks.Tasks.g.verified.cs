@@ -71,10 +71,10 @@ namespace Defaults
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(string @class, int cancellationToken, string options, string text, char c, bool flag, global::Defaults.Mode mode, global::Defaults.Mode? maybe, float f, double d, decimal m, long l, uint u, byte b, global::System.DateTime when, string? none, int? number, global::TypedTasks.TaskOptions options_, global::System.Threading.CancellationToken cancellationToken_ = default)
                 => this._client.EnqueueAsync<global::Defaults.DefaultTasks.EverythingTask.Arguments>(global::Defaults.DefaultTasks.EverythingTask.Definition, new global::Defaults.DefaultTasks.EverythingTask.Arguments(@class, cancellationToken, options, text, c, flag, mode, maybe, f, d, m, l, u, b, when, none, number), options_, cancellationToken_);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::Defaults.DefaultTasks.EverythingTask.Definition, id);
+            public global::TypedTasks.TaskHandle GetHandle(string id) => this._client.GetHandle(global::Defaults.DefaultTasks.EverythingTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -393,7 +393,7 @@ namespace Defaults
     {
         /// <summary>The typed proxy of task <c>Defaults.DefaultTasks.Everything</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         public static global::Defaults.DefaultTasks.EverythingTask Everything(this global::TypedTasks.ITaskClient client) => new global::Defaults.DefaultTasks.EverythingTask(client);
     }
 }

@@ -37,10 +37,10 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncTaskTask.Arguments>(global::MyApp.Kinds.AsyncTaskTask.Definition, new global::MyApp.Kinds.AsyncTaskTask.Arguments(), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncTaskTask.Definition, id);
+            public global::TypedTasks.TaskHandle GetHandle(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncTaskTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -106,10 +106,10 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<long>> ApplyAsync(long value, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncTaskOfTTask.Arguments, long>(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncTaskOfTTask.Arguments(value), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle<long> AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, id);
+            public global::TypedTasks.TaskHandle<long> GetHandle(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -197,10 +197,10 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncValueTaskTask.Arguments>(global::MyApp.Kinds.AsyncValueTaskTask.Definition, new global::MyApp.Kinds.AsyncValueTaskTask.Arguments(), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncValueTaskTask.Definition, id);
+            public global::TypedTasks.TaskHandle GetHandle(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncValueTaskTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -266,10 +266,10 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<bool>> ApplyAsync(bool flag, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments, bool>(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments(flag), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle<bool> AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, id);
+            public global::TypedTasks.TaskHandle<bool> GetHandle(string id) => this._client.GetHandle(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -360,10 +360,10 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<string>> ApplyAsync(string? text, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.SyncValueTask.Arguments, string>(global::MyApp.Kinds.SyncValueTask.Definition, new global::MyApp.Kinds.SyncValueTask.Arguments(text), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle<string> AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.SyncValueTask.Definition, id);
+            public global::TypedTasks.TaskHandle<string> GetHandle(string id) => this._client.GetHandle(global::MyApp.Kinds.SyncValueTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -454,10 +454,10 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(int a, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.SyncVoidTask.Arguments>(global::MyApp.Kinds.SyncVoidTask.Definition, new global::MyApp.Kinds.SyncVoidTask.Arguments(a), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::MyApp.Kinds.SyncVoidTask.Definition, id);
+            public global::TypedTasks.TaskHandle GetHandle(string id) => this._client.GetHandle(global::MyApp.Kinds.SyncVoidTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -520,32 +520,32 @@ namespace MyApp
     {
         /// <summary>The typed proxy of task <c>MyApp.Kinds.AsyncTask</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         internal static global::MyApp.Kinds.AsyncTaskTask AsyncTask(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncTaskTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.AsyncTaskOfT</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         internal static global::MyApp.Kinds.AsyncTaskOfTTask AsyncTaskOfT(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncTaskOfTTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.AsyncValueTask</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         internal static global::MyApp.Kinds.AsyncValueTaskTask AsyncValueTask(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncValueTaskTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.AsyncValueTaskOfT</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         internal static global::MyApp.Kinds.AsyncValueTaskOfTTask AsyncValueTaskOfT(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.AsyncValueTaskOfTTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.SyncValue</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         internal static global::MyApp.Kinds.SyncValueTask SyncValue(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.SyncValueTask(client);
 
         /// <summary>The typed proxy of task <c>MyApp.Kinds.SyncVoid</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         internal static global::MyApp.Kinds.SyncVoidTask SyncVoid(this global::TypedTasks.ITaskClient client) => new global::MyApp.Kinds.SyncVoidTask(client);
     }
 }

@@ -39,10 +39,10 @@ namespace Ignored
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(int x, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Ignored.FireAndForget.CountTask.Arguments>(global::Ignored.FireAndForget.CountTask.Definition, new global::Ignored.FireAndForget.CountTask.Arguments(x), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::Ignored.FireAndForget.CountTask.Definition, id);
+            public global::TypedTasks.TaskHandle GetHandle(string id) => this._client.GetHandle(global::Ignored.FireAndForget.CountTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -104,7 +104,7 @@ namespace Ignored
     {
         /// <summary>The typed proxy of task <c>Ignored.FireAndForget.Count</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         public static global::Ignored.FireAndForget.CountTask Count(this global::TypedTasks.ITaskClient client) => new global::Ignored.FireAndForget.CountTask(client);
     }
 }

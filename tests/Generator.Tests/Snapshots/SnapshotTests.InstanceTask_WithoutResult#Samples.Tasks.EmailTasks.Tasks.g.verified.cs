@@ -39,10 +39,10 @@ namespace Samples.Tasks
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(string emailAddress, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Arguments>(global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Definition, new global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Arguments(emailAddress), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Definition, id);
+            public global::TypedTasks.TaskHandle GetHandle(string id) => this._client.GetHandle(global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -105,7 +105,7 @@ namespace Samples.Tasks
     {
         /// <summary>The typed proxy of task <c>Samples.Tasks.EmailTasks.SendThankYouEmail</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         public static global::Samples.Tasks.EmailTasks.SendThankYouEmailTask SendThankYouEmail(this global::TypedTasks.ITaskClient client) => new global::Samples.Tasks.EmailTasks.SendThankYouEmailTask(client);
     }
 }

@@ -39,10 +39,10 @@ namespace Lifecycle
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(int x, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Lifecycle.MailTasks.DefaultsTask.Arguments>(global::Lifecycle.MailTasks.DefaultsTask.Definition, new global::Lifecycle.MailTasks.DefaultsTask.Arguments(x), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle AsyncResult(string id) => this._client.GetHandle(global::Lifecycle.MailTasks.DefaultsTask.Definition, id);
+            public global::TypedTasks.TaskHandle GetHandle(string id) => this._client.GetHandle(global::Lifecycle.MailTasks.DefaultsTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -132,10 +132,10 @@ namespace Lifecycle
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<bool>> ApplyAsync(string to, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Lifecycle.MailTasks.SendTask.Arguments, bool>(global::Lifecycle.MailTasks.SendTask.Definition, new global::Lifecycle.MailTasks.SendTask.Arguments(to), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle<bool> AsyncResult(string id) => this._client.GetHandle(global::Lifecycle.MailTasks.SendTask.Definition, id);
+            public global::TypedTasks.TaskHandle<bool> GetHandle(string id) => this._client.GetHandle(global::Lifecycle.MailTasks.SendTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -198,12 +198,12 @@ namespace Lifecycle
     {
         /// <summary>The typed proxy of task <c>Lifecycle.MailTasks.Defaults</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         public static global::Lifecycle.MailTasks.DefaultsTask Defaults(this global::TypedTasks.ITaskClient client) => new global::Lifecycle.MailTasks.DefaultsTask(client);
 
         /// <summary>The typed proxy of task <c>Lifecycle.MailTasks.Send</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         public static global::Lifecycle.MailTasks.SendTask Send(this global::TypedTasks.ITaskClient client) => new global::Lifecycle.MailTasks.SendTask(client);
     }
 }

@@ -39,10 +39,10 @@ partial class Outer
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<int>> ApplyAsync(int x, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Outer.Inner.TwiceTask.Arguments, int>(global::Outer.Inner.TwiceTask.Definition, new global::Outer.Inner.TwiceTask.Arguments(x), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle<int> AsyncResult(string id) => this._client.GetHandle(global::Outer.Inner.TwiceTask.Definition, id);
+            public global::TypedTasks.TaskHandle<int> GetHandle(string id) => this._client.GetHandle(global::Outer.Inner.TwiceTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -107,6 +107,6 @@ internal static class OuterInnerTaskClientExtensions
 {
     /// <summary>The typed proxy of task <c>Outer.Inner.Twice</c>.</summary>
     /// <param name="client">The task client.</param>
-    /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+    /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
     internal static global::Outer.Inner.TwiceTask Twice(this global::TypedTasks.ITaskClient client) => new global::Outer.Inner.TwiceTask(client);
 }

@@ -41,10 +41,10 @@ partial class Outer
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<int>> ApplyAsync(int a, int b, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Outer.Values.AddTask.Arguments, int>(global::Outer.Values.AddTask.Definition, new global::Outer.Values.AddTask.Arguments(a, b), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle<int> AsyncResult(string id) => this._client.GetHandle(global::Outer.Values.AddTask.Definition, id);
+            public global::TypedTasks.TaskHandle<int> GetHandle(string id) => this._client.GetHandle(global::Outer.Values.AddTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -125,6 +125,6 @@ public static class OuterValuesTaskClientExtensions
 {
     /// <summary>The typed proxy of task <c>Outer.Values.Add</c>.</summary>
     /// <param name="client">The task client.</param>
-    /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+    /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
     public static global::Outer.Values.AddTask Add(this global::TypedTasks.ITaskClient client) => new global::Outer.Values.AddTask(client);
 }

@@ -43,10 +43,10 @@ namespace Zoo
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>> ApplyAsync(global::Zoo.Shape shape, global::Zoo.IAnimal animal, global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> vehicles, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Zoo.ZooTasks.DrawTask.Arguments, global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>(global::Zoo.ZooTasks.DrawTask.Definition, new global::Zoo.ZooTasks.DrawTask.Arguments(shape, animal, vehicles), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>> AsyncResult(string id) => this._client.GetHandle(global::Zoo.ZooTasks.DrawTask.Definition, id);
+            public global::TypedTasks.TaskHandle<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>> GetHandle(string id) => this._client.GetHandle(global::Zoo.ZooTasks.DrawTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -141,7 +141,7 @@ namespace Zoo
     {
         /// <summary>The typed proxy of task <c>Zoo.ZooTasks.Draw</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         public static global::Zoo.ZooTasks.DrawTask Draw(this global::TypedTasks.ITaskClient client) => new global::Zoo.ZooTasks.DrawTask(client);
     }
 }

@@ -49,10 +49,10 @@ namespace Shop
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<global::Shop.Order>> ApplyAsync(global::Shop.Order order, global::Shop.Point[] points, global::System.Collections.Generic.HashSet<global::Shop.Priority> priorities, global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> named, global::System.Collections.Generic.IEnumerable<global::System.DateOnly> days, global::System.TimeSpan? timeout, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Shop.OrderTasks.PlaceOrderTask.Arguments, global::Shop.Order>(global::Shop.OrderTasks.PlaceOrderTask.Definition, new global::Shop.OrderTasks.PlaceOrderTask.Arguments(order, points, priorities, named, days, timeout), options, cancellationToken);
 
-            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult</c>).</summary>
+            /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
-            public global::TypedTasks.TaskHandle<global::Shop.Order> AsyncResult(string id) => this._client.GetHandle(global::Shop.OrderTasks.PlaceOrderTask.Definition, id);
+            public global::TypedTasks.TaskHandle<global::Shop.Order> GetHandle(string id) => this._client.GetHandle(global::Shop.OrderTasks.PlaceOrderTask.Definition, id);
 
             private readonly struct Arguments : global::TypedTasks.Generated.ITaskArguments
             {
@@ -195,7 +195,7 @@ namespace Shop
     {
         /// <summary>The typed proxy of task <c>shop.place-order</c>.</summary>
         /// <param name="client">The task client.</param>
-        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>AsyncResult</c>.</returns>
+        /// <returns>The proxy: <c>DelayAsync</c>, <c>ApplyAsync</c>, <c>GetHandle</c>.</returns>
         public static global::Shop.OrderTasks.PlaceOrderTask PlaceOrder(this global::TypedTasks.ITaskClient client) => new global::Shop.OrderTasks.PlaceOrderTask(client);
     }
 }

@@ -55,7 +55,7 @@ public sealed class TestApp : IAsyncDisposable
         {
             o.Url = server.Url;
             o.Prefix = prefix;
-            o.Broker.Storage = NATS.Client.JetStream.Models.StreamConfigStorage.File;
+            o.Broker.Storage = StorageType.File;
             options?.Invoke(o);
         });
         (tasks ?? (b => b.AddHandWrittenTasks())).Invoke(typedTasks);
