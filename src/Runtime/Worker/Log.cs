@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(227, LogLevel.Warning, "A message held on queue {Queue} (delivery {Deliveries}) was not started: its lease lapsed (no progress ack for a whole AckWait); the broker redelivers it")]
     public static partial void LeaseLapsed(ILogger logger, string queue, ulong deliveries);
 
+    [LoggerMessage(228, LogLevel.Warning, "Could not settle task {TaskName}[{TaskId}] (try {Attempt}): the server is out of reach; the outcome is kept and stored when it is back")]
+    public static partial void SettleRetrying(ILogger logger, string? taskName, string? taskId, int attempt, Exception exception);
+
     [LoggerMessage(224, LogLevel.Warning, "Could not write the record of task {TaskId}")]
     public static partial void RecordWriteFailed(ILogger logger, string? taskId, Exception exception);
 

@@ -22,73 +22,29 @@ internal sealed partial class TaskWorker
         var buffer = outcome.Kind is OutcomeKind.Abandon or OutcomeKind.AlreadyDone ? null : RentRecordBuffer();
         try
         {
-            switch (outcome.Kind)
+            for (var attempt = 1; ; attempt++)
             {
-                case OutcomeKind.Abandon:
-                    Log.Abandoned(_logger, outcome.TaskName, outcome.TaskId);
-                    if (outcome.Task is { IgnoreResult: false } && !string.IsNullOrEmpty(outcome.TaskId))
-                    {
-                        // Queued again, and not a run: the next worker must not count it toward MaxDeliveries
-                        // (nats-server 2.9 sometimes counts a NAK as a delivery).
-                        await RecordHandBackAsync(outcome).ConfigureAwait(false);
-                    }
-
-                    await held.Message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    break;
-
-                case OutcomeKind.DeadLetter:
-                    Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
-                    await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
-                    var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
-                    // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
-                    await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    await NotifyAsync(outcome, failure).ConfigureAwait(false);
-                    break;
-
-                case OutcomeKind.HandBack:
-                    await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    break;
-
-                case OutcomeKind.AlreadyDone:
-                    Log.DuplicateOutcome(_logger, outcome.TaskId!);
-                    await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    break;
-
-                case OutcomeKind.Retry:
-                    Log.Retrying(_logger, outcome.TaskName!, outcome.TaskId!, outcome.Attempt + 1, outcome.NextAttemptAt!.Value, outcome.Error!.Message);
-                    // Schedule the next attempt first: once it is stored, the current message may go.
-                    await ScheduleRetryAsync(held, outcome).ConfigureAwait(false);
-                    await StoreAsync(outcome, TaskState.Retry, buffer!).ConfigureAwait(false);
-                    await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    break;
-
-                case OutcomeKind.Revoked:
-                    var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
-                    await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    await NotifyAsync(outcome, revoked).ConfigureAwait(false);
-                    break;
-
-                default:
-                    var state = outcome.Kind == OutcomeKind.Success ? TaskState.Success : TaskState.Failure;
-                    if (state == TaskState.Success)
-                    {
-                        Log.Succeeded(_logger, outcome.TaskName!, outcome.TaskId!);
-                    }
-                    else
-                    {
-                        Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
-                    }
-
-                    var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
-                    await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                    await NotifyAsync(outcome, stored).ConfigureAwait(false);
-                    break;
+                try
+                {
+                    await SettleOnceAsync(held, outcome, buffer).ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception ex) when (IsTransient(ex) && !_stopping && attempt < SettleTries)
+                {
+                    // The server is out of reach (an outage, a leader election): keep the outcome and store it as soon as
+                    // it is back, rather than hand the task back to run again. Every step is safe to repeat: the record is
+                    // first-final-wins, the retry and dead letter are published with message ids.
+                    Log.SettleRetrying(_logger, outcome.TaskName, outcome.TaskId, attempt, ex);
+                    buffer?.ResetWrittenCount();
+                    await Task.Delay(SettleBackoff(attempt), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // Never ack a task whose outcome could not be stored: it is redelivered (docs/nats.md, "A full bucket").
+                    await HandBackAfterFailureAsync(held, outcome, ex).ConfigureAwait(false);
+                    return;
+                }
             }
-        }
-        catch (Exception ex)
-        {
-            // Never ack a task whose outcome could not be stored: it is redelivered (docs/nats.md, "A full bucket").
-            await HandBackAfterFailureAsync(held, outcome, ex).ConfigureAwait(false);
         }
         finally
         {
@@ -99,6 +55,86 @@ internal sealed partial class TaskWorker
             }
 
             _outcomes.Release();
+        }
+    }
+
+    /// <summary>How many times settling is tried while the server is out of reach (about 30 s in all).</summary>
+    private const int SettleTries = 18;
+
+    private static TimeSpan SettleBackoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 125 << Math.Min(attempt, 5)));
+
+    /// <summary>Failures that say the server is out of reach for now, not that the outcome cannot be stored.</summary>
+    private static bool IsTransient(Exception ex) => ex switch
+    {
+        TimeoutException or NatsNoReplyException or NatsNoRespondersException or NatsJSPublishNoResponseException => true,
+        NatsJSApiException api => api.Error.Code is 503 or 504,
+        NatsException when ex.GetType() == typeof(NatsException) => true,
+        _ => ex.InnerException is { } inner && IsTransient(inner),
+    };
+
+    private async Task SettleOnceAsync(HeldMessage held, Outcome outcome, ArrayBufferWriter<byte>? buffer)
+    {
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Abandon:
+                Log.Abandoned(_logger, outcome.TaskName, outcome.TaskId);
+                if (outcome.Task is { IgnoreResult: false } && !string.IsNullOrEmpty(outcome.TaskId))
+                {
+                    // Queued again, and not a run: the next worker must not count it toward MaxDeliveries
+                    // (nats-server 2.9 sometimes counts a NAK as a delivery).
+                    await RecordHandBackAsync(outcome).ConfigureAwait(false);
+                }
+
+                await held.Message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                break;
+
+            case OutcomeKind.DeadLetter:
+                Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
+                await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
+                var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
+                // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
+                await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await NotifyAsync(outcome, failure).ConfigureAwait(false);
+                break;
+
+            case OutcomeKind.HandBack:
+                await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                break;
+
+            case OutcomeKind.AlreadyDone:
+                Log.DuplicateOutcome(_logger, outcome.TaskId!);
+                await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                break;
+
+            case OutcomeKind.Retry:
+                Log.Retrying(_logger, outcome.TaskName!, outcome.TaskId!, outcome.Attempt + 1, outcome.NextAttemptAt!.Value, outcome.Error!.Message);
+                // Schedule the next attempt first: once it is stored, the current message may go.
+                await ScheduleRetryAsync(held, outcome).ConfigureAwait(false);
+                await StoreAsync(outcome, TaskState.Retry, buffer!).ConfigureAwait(false);
+                await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                break;
+
+            case OutcomeKind.Revoked:
+                var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
+                await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await NotifyAsync(outcome, revoked).ConfigureAwait(false);
+                break;
+
+            default:
+                var state = outcome.Kind == OutcomeKind.Success ? TaskState.Success : TaskState.Failure;
+                if (state == TaskState.Success)
+                {
+                    Log.Succeeded(_logger, outcome.TaskName!, outcome.TaskId!);
+                }
+                else
+                {
+                    Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
+                }
+
+                var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
+                await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await NotifyAsync(outcome, stored).ConfigureAwait(false);
+                break;
         }
     }
 
@@ -262,10 +298,13 @@ internal sealed partial class TaskWorker
     private async Task PublishDeadLetterAsync(HeldMessage held, string reason)
     {
         var (headers, body) = DeadLetterEnvelope.Build(held.Message.Headers, held.Body, reason, held.Message.Subject, held.Message.Metadata?.Sequence.Stream, _connection.Nats.ServerInfo?.MaxPayload);
+        // Deduplicated by the original's sequence: a dead letter published again (a retried settle) is stored once.
+        var sequence = held.Message.Metadata?.Sequence.Stream;
         var ack = await _connection.JetStream.PublishAsync(
             _connection.Names.DeadSubject(held.Queue),
             body,
             RawSerializer,
+            sequence is { } seq ? new NatsJSPubOpts { MsgId = "dead:" + held.Queue + ":" + seq.ToString(CultureInfo.InvariantCulture) } : null,
             headers: headers,
             cancellationToken: CancellationToken.None).ConfigureAwait(false);
         ack.EnsureSuccess();
