@@ -111,9 +111,13 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             }
         }
 
-        // Acknowledged messages kept below a queue's ack floor (nats-server 2.9.x after a crash): stored, never delivered.
-        var leftovers = (await LeftoverScanner.ScanAsync(connection, LeftoverScanner.DefaultLimit, cancellationToken).ConfigureAwait(false))
-            .ToDictionary(l => names.TaskSubject(l.Queue), StringComparer.Ordinal);
+        // Acknowledged messages kept below a queue's ack floor (nats-server 2.9.x after a crash) are stored and neither
+        // waiting nor held: counted from the numbers above, without reading the tasks (the monitor and operator roles may
+        // not). Exact at rest; while tasks flow, tasks sent or acked between the two reads can show too.
+        long? Leftovers(string subject)
+            => consumers.TryGetValue(subject, out var info)
+                ? Math.Max(0, (stored.TryGetValue(subject, out var count) ? count : 0) - (long)info.NumPending - info.NumAckPending)
+                : null;
         var subjects = stored.Keys.Union(consumers.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (json)
         {
@@ -121,7 +125,6 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             {
                 consumers.TryGetValue(subject, out var info);
                 stored.TryGetValue(subject, out var count);
-                leftovers.TryGetValue(subject, out var left);
                 var queue = subject[(names.Prefix.Length + ".tasks.".Length)..];
                 return new
                 {
@@ -129,8 +132,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
                     stored = count,
                     waiting = info?.NumPending,
                     held = info?.NumAckPending,
-                    leftovers = left?.Sequences.Count,
-                    leftoversMore = left?.More,
+                    leftovers = Leftovers(subject),
                     removed = removed.TryGetValue(queue, out var gone) ? gone : (int?)null,
                     consumer = info?.Name,
                 };
@@ -152,14 +154,14 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         {
             consumers.TryGetValue(subject, out var info);
             stored.TryGetValue(subject, out var count);
-            leftovers.TryGetValue(subject, out var left);
+            var left = Leftovers(subject);
             rows.Add(new[]
             {
                 subject[(names.Prefix.Length + ".tasks.".Length)..],
                 count.ToString(CultureInfo.InvariantCulture),
                 info is null ? "-" : info.NumPending.ToString(CultureInfo.InvariantCulture),
                 info is null ? "-" : info.NumAckPending.ToString(CultureInfo.InvariantCulture),
-                left is null ? "-" : left.Sequences.Count.ToString(CultureInfo.InvariantCulture) + (left.More ? "+" : string.Empty),
+                left is { } n ? n.ToString(CultureInfo.InvariantCulture) : "-",
                 info?.Name ?? "(none: no worker has served it)",
             });
         }
@@ -173,12 +175,13 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             await WriteTableAsync(rows).ConfigureAwait(false);
         }
 
-        var total = leftovers.Values.Sum(l => l.Sequences.Count);
+        var total = subjects.Sum(s => Leftovers(s) ?? 0);
         if (total > 0)
         {
             await output.WriteLineAsync(
-                $"leftovers: {total} acknowledged messages kept below their queue's ack floor (nats-server 2.9.x after a crash); "
-                + "they never run again: tt queues --sweep removes them (workers do too, every TypedTasks:Worker:LeftoverSweepInterval)").ConfigureAwait(false);
+                $"leftovers: {total} stored tasks are neither waiting nor held: acknowledged messages kept below their queue's ack floor "
+                + "(nats-server 2.9.x after a crash), or tasks sent or acked while this ran. Leftovers never run again; workers remove them "
+                + "(TypedTasks:Worker:LeftoverSweepInterval), and so does tt queues --sweep").ConfigureAwait(false);
         }
 
         var waiting = connection.WaitingStream;

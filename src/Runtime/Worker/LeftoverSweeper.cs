@@ -22,7 +22,7 @@ namespace TypedTasks.Worker;
 internal sealed partial class LeftoverSweeper : BackgroundService
 {
     /// <summary>After a failed sweep (say, a server still starting), the next try comes at most this much later.</summary>
-    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
     private readonly TypedTasksConnection _connection;
     private readonly IServiceProvider _services;
@@ -70,16 +70,27 @@ internal sealed partial class LeftoverSweeper : BackgroundService
 
     private async Task SweepLoopAsync(CancellationToken stoppingToken)
     {
+        var failures = 0;
         while (true)
         {
             TimeSpan next;
             try
             {
                 next = await SweepAsync(stoppingToken).ConfigureAwait(false) ? TimeSpan.Zero : _interval;
+                failures = 0;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                Log.SweepFailed(_logger, ex);
+                // Once per run of failures as a warning (a role without the rights would fail every time: docs/security.md).
+                if (failures++ == 0)
+                {
+                    Log.SweepFailed(_logger, ex);
+                }
+                else
+                {
+                    Log.SweepFailedAgain(_logger, failures, ex);
+                }
+
                 next = _interval < RetryAfterFailure ? _interval : RetryAfterFailure;
             }
 
@@ -137,7 +148,10 @@ internal sealed partial class LeftoverSweeper : BackgroundService
         [LoggerMessage(270, LogLevel.Warning, "Removed {Count} acknowledged messages of queue {Queue} that the server had kept in stream {Stream} below the queue's ack floor {AckFloor} (sequences {First}-{Last}): nats-server 2.9.x leaves them after a crash; they were done and do not run again (docs/nats.md, \"After a crash\")")]
         public static partial void Removed(ILogger logger, int count, string queue, string stream, ulong first, ulong last, ulong ackFloor);
 
-        [LoggerMessage(271, LogLevel.Warning, "Looking for acknowledged messages left below the queues' ack floors failed; trying again later")]
+        [LoggerMessage(271, LogLevel.Warning, "Looking for acknowledged messages left below the queues' ack floors failed; trying again later (the worker needs $JS.API.CONSUMER.LIST, STREAM.MSG.GET and STREAM.MSG.DELETE on the task stream: docs/security.md)")]
         public static partial void SweepFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(272, LogLevel.Debug, "Looking for leftovers failed again ({Failures} times in a row)")]
+        public static partial void SweepFailedAgain(ILogger logger, int failures, Exception exception);
     }
 }
