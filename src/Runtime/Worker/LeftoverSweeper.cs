@@ -15,7 +15,8 @@ namespace TypedTasks.Worker;
 /// line per queue and sweep that tells the operator.
 /// </summary>
 /// <remarks>
-/// Sweeps once the worker's consumers are in place, after each reconnect (the server may have restarted) and every
+/// Sweeps once the worker's consumers are in place, after each reconnect (the server may have restarted; and again a
+/// minute later, when what the restart redelivered has run and the ack floors have moved past the leftovers) and every
 /// <see cref="WorkerOptions.LeftoverSweepInterval"/>, every queue of the prefix. Every worker sweeps: deletes are
 /// idempotent, and a scan that finds nothing is one request per queue.
 /// </remarks>
@@ -23,6 +24,9 @@ internal sealed partial class LeftoverSweeper : BackgroundService
 {
     /// <summary>After a failed sweep (say, a server still starting), the next try comes at most this much later.</summary>
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+
+    /// <summary>After the sweep that follows a reconnect, the next one comes at most this much later.</summary>
+    private static readonly TimeSpan FollowUpAfterReconnect = TimeSpan.FromMinutes(1);
 
     private readonly TypedTasksConnection _connection;
     private readonly IServiceProvider _services;
@@ -71,6 +75,7 @@ internal sealed partial class LeftoverSweeper : BackgroundService
     private async Task SweepLoopAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
+        var reconnected = false;
         while (true)
         {
             TimeSpan next;
@@ -94,8 +99,18 @@ internal sealed partial class LeftoverSweeper : BackgroundService
                 next = _interval < RetryAfterFailure ? _interval : RetryAfterFailure;
             }
 
+            // A reconnect while this sweep ran counts as one after it.
             while (_wake.Reader.TryRead(out _))
             {
+                reconnected = true;
+            }
+
+            if (reconnected)
+            {
+                // Right after a server restart, the tasks whose acks it lost are pending again and hold the ack floor
+                // below leftovers after them: look again once they have run.
+                reconnected = false;
+                next = next < FollowUpAfterReconnect ? next : FollowUpAfterReconnect;
             }
 
             if (next > TimeSpan.Zero)
@@ -105,6 +120,7 @@ internal sealed partial class LeftoverSweeper : BackgroundService
                 try
                 {
                     await _wake.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+                    reconnected = true;
                 }
                 catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                 {
