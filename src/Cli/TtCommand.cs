@@ -17,7 +17,8 @@ public static class TtCommand
           workers [--lost]                 the workers that are up (with --lost: also those that stopped answering)
           ping [--wait <seconds>]          ask every worker to answer now (default: wait 1 s for answers)
           shutdown <worker-id> --yes       ask a worker to stop gracefully (its host stops)
-          queues                           per queue: waiting, running (held by workers), and tasks due later
+          queues [--sweep]                 per queue: waiting, running (held by workers), acknowledged leftovers, and
+                                           tasks due later (with --sweep: first remove the leftovers)
           status <task-id>                 a task's record: state, attempts, worker, times, result or error
           revoke <task-id> [--terminate]   revoke a task (with --terminate: also cancel it if it runs)
           events [--kind <kind>]...        task events as they happen, until Ctrl+C (workers need SendTaskEvents)
@@ -138,7 +139,7 @@ public static class TtCommand
         => rest[0] switch
         {
             "workers" => await commands.WorkersAsync(Flag(rest, "--lost"), cancellationToken).ConfigureAwait(false),
-            "queues" => await commands.QueuesAsync(cancellationToken).ConfigureAwait(false),
+            "queues" => await commands.QueuesAsync(Flag(rest, "--sweep"), cancellationToken).ConfigureAwait(false),
             "ping" => await commands.PingAsync(Seconds(Option(rest, "--wait")), cancellationToken).ConfigureAwait(false),
             "shutdown" when rest.Count >= 2 => Flag(rest, "--yes")
                 ? await commands.ShutdownAsync(rest[1], cancellationToken).ConfigureAwait(false)

@@ -40,6 +40,7 @@ public class HostingTests
     [Theory]
     [InlineData("TypedTasks:Worker:Concurrency", "0", "TypedTasks:Worker:Concurrency is 0: it must be at least 1")]
     [InlineData("TypedTasks:Worker:Queues:0", "e.mail", "The queue name 'e.mail' in TypedTasks:Worker:Queues is not valid")]
+    [InlineData("TypedTasks:Worker:LeftoverSweepInterval", "-00:01:00", "TypedTasks:Worker:LeftoverSweepInterval is -00:01:00")]
     public async Task UnusableWorkerSetting_FailsWhenTheHostStarts_NamingTheKey(string key, string value, string expected)
     {
         // Issue 10: checked by an options validator with ValidateOnStart, not in the worker's constructor.
@@ -65,6 +66,7 @@ public class HostingTests
 
         Assert.Equal(Environment.ProcessorCount, worker.Concurrency);
         Assert.Equal(TimeSpan.FromSeconds(3), worker.AckWait);
+        Assert.Equal(TimeSpan.FromMinutes(5), worker.LeftoverSweepInterval);
         Assert.Equal(TimeSpan.FromDays(1), options.ResultBackend.Expiry);
         Assert.Equal("tt", options.Prefix);
         Assert.True(options.ResultBackend.Enabled);

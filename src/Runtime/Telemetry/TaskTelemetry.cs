@@ -20,6 +20,8 @@ internal static class TaskTelemetry
 
     private static readonly Counter<long> GiveUps = Meter.CreateCounter<long>(TypedTasksTelemetry.GiveUpsCounter, "{message}", "Messages terminated because they could not be settled");
 
+    private static readonly Counter<long> LeftoversRemoved = Meter.CreateCounter<long>(TypedTasksTelemetry.LeftoversRemovedCounter, "{message}", "Acknowledged messages removed from below a queue consumer's ack floor");
+
     private static readonly Counter<long> Runs = Meter.CreateCounter<long>(TypedTasksTelemetry.RunsCounter, "{run}", "Finished runs of tasks, by final state of the run");
 
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(TypedTasksTelemetry.DurationHistogram, "s", "How long runs of tasks took");
@@ -69,6 +71,14 @@ internal static class TaskTelemetry
     {
         activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
         return false;
+    }
+
+    public static void RecordLeftoversRemoved(string queue, int count)
+    {
+        if (count > 0)
+        {
+            LeftoversRemoved.Add(count, new KeyValuePair<string, object?>("messaging.destination.name", queue));
+        }
     }
 
     public static void RecordGiveUp(string queue) => GiveUps.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", queue));

@@ -31,6 +31,10 @@ public static class TypedTasksTelemetry
     /// dead-lettered) after a bounded number of deliveries, by <c>messaging.destination.name</c>.</summary>
     public const string GiveUpsCounter = "typedtasks.message.given_up";
 
+    /// <summary>Counter of acknowledged messages removed from the task stream below a queue consumer's ack floor, where
+    /// nats-server 2.9.x can leave them after a crash (<c>{message}</c>), by <c>messaging.destination.name</c>.</summary>
+    public const string LeftoversRemovedCounter = "typedtasks.queue.leftovers_removed";
+
     /// <summary>Histogram of run durations in seconds, by <c>typedtasks.task.name</c> and <c>typedtasks.task.state</c>.</summary>
     public const string DurationHistogram = "typedtasks.task.duration";
 }

@@ -48,4 +48,13 @@ public sealed class WorkerOptions
     /// those subjects. Default <see langword="true"/>.
     /// </summary>
     public bool RemoteControl { get; set; } = true;
+
+    /// <summary>
+    /// How often the worker looks for acknowledged messages that nats-server 2.9.x can leave in the task stream below
+    /// a queue's ack floor after a crash, and removes them (every queue of the prefix, not only this worker's; a log
+    /// line says how many, from which queue). It also looks once its consumers are in place, and after each reconnect
+    /// and a minute later. Harmless on servers without the problem: one request per queue. Default 5 minutes;
+    /// <see cref="TimeSpan.Zero"/> turns it off (<c>tt queues --sweep</c> does it by hand).
+    /// </summary>
+    public TimeSpan LeftoverSweepInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
