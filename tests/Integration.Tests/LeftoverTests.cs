@@ -115,7 +115,8 @@ public sealed class LeftoverTests
     private static async Task<List<ulong>> ReproduceAsync(NatsServer server, TestApp client)
     {
         var cycles = MaxCrashCycles(server);
-        await using var worker = await TestApp.StartAsync(server, prefix: client.Prefix, workerOptions: o =>
+        var workerLogs = new SweepLogs();
+        await using var worker = await TestApp.StartAsync(server, prefix: client.Prefix, services: s => s.AddSingleton<ILoggerProvider>(workerLogs), workerOptions: o =>
         {
             o.Queues = [Served];
             o.Concurrency = 8;
@@ -128,11 +129,11 @@ public sealed class LeftoverTests
                 await client.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(i), cancellationToken: Ct);
             }
 
-            await WaitUntilDrainedAsync(client);
+            await WaitUntilDrainedAsync(client, workerLogs);
             await server.KillAsync();
             await server.StartAsync();
             // Acks the crash lost come back (after AckWait) and are run and acked again.
-            await WaitUntilDrainedAsync(client);
+            await WaitUntilDrainedAsync(client, workerLogs);
 
             var stored = (await StoredAsync(client)).Where(s => s.Value == Served).Select(s => s.Key).ToList();
             if (stored.Count > 0)
@@ -177,27 +178,43 @@ public sealed class LeftoverTests
         return waiting;
     }
 
-    private static async Task WaitUntilDrainedAsync(TestApp client)
+    private static async Task WaitUntilDrainedAsync(TestApp client, SweepLogs workerLogs)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         deadline.CancelAfter(Timeout);
-        while (true)
+        ConsumerInfo? last = null;
+        Exception? lastError = null;
+        while (!deadline.IsCancellationRequested)
         {
             try
             {
-                if (await ConsumerAsync(client, Served, deadline.Token) is { NumPending: 0, NumAckPending: 0 })
+                last = await ConsumerAsync(client, Served, deadline.Token);
+                if (last is { NumPending: 0, NumAckPending: 0 })
                 {
                     return;
                 }
             }
-            catch (Exception ex) when (ex is NatsJSException or NATS.Client.Core.NatsException or TimeoutException && !deadline.IsCancellationRequested)
+            catch (Exception ex) when (ex is NatsJSException or NATS.Client.Core.NatsException or TimeoutException or OperationCanceledException && !Ct.IsCancellationRequested)
             {
                 // The server is still starting.
+                lastError = ex;
             }
 
             // Nothing announces "all acknowledged": the consumers are read again until they say so.
-            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+            }
         }
+
+        Ct.ThrowIfCancellationRequested();
+        throw new TimeoutException(
+            $"Queue {Served} not drained in {Timeout}: pending {last?.NumPending}, ack pending {last?.NumAckPending}, redelivered {last?.NumRedelivered}, "
+            + $"delivered {last?.Delivered.StreamSeq}, ack floor {last?.AckFloor.StreamSeq}; last error: {lastError?.Message ?? "none"}.\n"
+            + $"Worker log (warnings and up):\n{string.Join('\n', workerLogs.Lines)}");
     }
 
     private static async Task<ConsumerInfo> ConsumerAsync(TestApp app, string queue, CancellationToken cancellationToken)
@@ -244,7 +261,7 @@ public sealed class LeftoverTests
         TestContext.Current.SendDiagnosticMessage(line);
     }
 
-    /// <summary>The sweeper's "Removed" lines (event 270), with a wait for a total count.</summary>
+    /// <summary>A worker's warnings and up, with a wait for a total of the sweeper's "Removed" lines (event 270).</summary>
     private sealed class SweepLogs : ILoggerProvider
     {
         private readonly ConcurrentQueue<string> _lines = new();
