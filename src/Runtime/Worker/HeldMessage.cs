@@ -48,9 +48,18 @@ internal sealed class HeldMessage
     /// </summary>
     public bool LeaseLapsed(TimeSpan ackWait) => System.Diagnostics.Stopwatch.GetElapsedTime(AliveSince) >= ackWait;
 
+    /// <summary>
+    /// The task's record, read while the message waited for a slot (first deliveries of tasks that keep a record; see
+    /// <c>TaskWorker.StartRecordRead</c>); null when it was not read.
+    /// </summary>
+    public Task<RecordLookup>? RecordRead { get; set; }
+
     public string? Header(string name)
         => Message.Headers is { } headers && headers.TryGetValue(name, out var values) ? values.ToString() : null;
 }
+
+/// <summary>A task's record as read before its run: the entry (null when the id has none), or why it could not be read.</summary>
+internal readonly record struct RecordLookup((TaskResultRecord Record, ulong Revision)? Entry, Exception? Error);
 
 /// <summary>What became of one execution, decided inside the slot and settled outside it.</summary>
 internal enum OutcomeKind
@@ -89,6 +98,9 @@ internal sealed record Outcome(OutcomeKind Kind)
     public string? TaskName { get; init; }
 
     public ReadOnlyMemory<byte> ResultJson { get; init; }
+
+    /// <summary>For <see cref="OutcomeKind.AlreadyDone"/>: the final record that stays, for the waiting producer.</summary>
+    public ReadOnlyMemory<byte> Stored { get; init; }
 
     public TaskError? Error { get; init; }
 

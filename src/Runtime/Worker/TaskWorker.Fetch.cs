@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using TypedTasks.Generated;
 
 namespace TypedTasks.Worker;
 
@@ -102,13 +103,45 @@ internal sealed partial class TaskWorker
     /// <summary>Passes a fetched message to the slots, or parks it with the rate limiter when its task type has a limit.</summary>
     private void Dispatch(HeldMessage held)
     {
-        if (held.Header(Protocol.TaskHeaders.Task) is { } name && _registry.TryGet(name, out var task) && task.RateLimit is { } limit)
+        if (held.Header(Protocol.TaskHeaders.Task) is { } name && _registry.TryGet(name, out var task))
         {
-            _limiter.Park(held, task, limit, ready => _pending.Writer.TryWrite(ready));
-            return;
+            StartRecordRead(held, task);
+            if (task.RateLimit is { } limit)
+            {
+                _limiter.Park(held, task, limit, ready => _pending.Writer.TryWrite(ready));
+                return;
+            }
         }
 
         _pending.Writer.TryWrite(held);
+    }
+
+    /// <summary>
+    /// Starts reading the task's record for a first delivery, so that a task whose final record exists is not run again
+    /// (a second message with the same id, published after the duplicate window or under another message id; a
+    /// redelivery nats-server 2.9 reports as the first). The read runs while the message waits for a slot, overlapping
+    /// the tasks ahead of it. Redeliveries read the record in <see cref="CheckRedeliveryAsync"/>; tasks that track
+    /// STARTED check by creating it; tasks without a record cannot be checked (docs/reliability.md).
+    /// </summary>
+    private void StartRecordRead(HeldMessage held, TaskDefinition task)
+    {
+        if (held.Deliveries == 1 && !task.IgnoreResult && !task.TrackStarted && _results.Enabled
+            && held.Header(Protocol.TaskHeaders.Id) is { } id && Protocol.NatsNames.IsValidTaskId(id))
+        {
+            held.RecordRead = ReadRecordAsync(id);
+        }
+    }
+
+    private async Task<RecordLookup> ReadRecordAsync(string id)
+    {
+        try
+        {
+            return new RecordLookup(await _results.GetEntryAsync(id, CancellationToken.None).ConfigureAwait(false), null);
+        }
+        catch (Exception ex)
+        {
+            return new RecordLookup(null, ex);
+        }
     }
 
     /// <summary>Keeps every held message alive with a progress ack each third of AckWait.</summary>

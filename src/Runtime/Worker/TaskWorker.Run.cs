@@ -127,6 +127,36 @@ internal sealed partial class TaskWorker
             startedRevision = rerun.StartedRevision;
             reruns = rerun.Reruns;
         }
+        else if (held.RecordRead is { } read && await read.ConfigureAwait(false) is var lookup)
+        {
+            if (lookup.Error is { } error)
+            {
+                // Without the record, a finished task could run again: hand it back rather than guess.
+                throw new TypedTasksException($"Could not read the record of task {id} before running it.", error);
+            }
+
+            if (lookup.Entry is { } entry)
+            {
+                if (entry.Record is { State: TaskState.Pending, Attempts: 0 } or { State: TaskState.Retry } && entry.Record.Attempts < attempt)
+                {
+                    // The producer's PENDING (RecordPending) or the previous attempt's RETRY: the outcome replaces it by
+                    // compare-and-set.
+                    startedRevision = entry.Revision;
+                }
+                else
+                {
+                    // Final (a second message with this id), or written by an earlier delivery of it.
+                    var rerun = await DecideRerunAsync(id, task, attempt, now, entry, assumeEarlierRun: false).ConfigureAwait(false);
+                    if (rerun.Outcome is { } settled)
+                    {
+                        return settled with { TaskName = name, Attempt = attempt, Reply = reply };
+                    }
+
+                    startedRevision = rerun.StartedRevision;
+                    reruns = rerun.Reruns;
+                }
+            }
+        }
         else if (task.TrackStarted && !task.IgnoreResult)
         {
             // STARTED as a new key: if it exists, an earlier delivery started this task, whatever the broker's
@@ -242,7 +272,6 @@ internal sealed partial class TaskWorker
         _ => null,
     };
 
-
     /// <summary>
     /// For a redelivered message: a stored final result means a duplicate (ack, do not run: effectively once); past
     /// <see cref="WorkerOptions.MaxDeliveries"/> runs it is dead-lettered as worker lost; otherwise the rerun is
@@ -253,17 +282,23 @@ internal sealed partial class TaskWorker
     /// </summary>
     private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> CheckRedeliveryAsync(string id, TaskDefinition task, int attempt, ulong deliveries, DateTimeOffset now, bool assumeEarlierRun)
     {
-        var limit = Math.Max(1, _options.MaxDeliveries);
         if (id.Length == 0 || task.IgnoreResult || !_results.Enabled)
         {
-            return deliveries > (ulong)limit ? (WorkerLost(deliveries), null, 0) : (null, null, 0);
+            return deliveries > (ulong)Math.Max(1, _options.MaxDeliveries) ? (WorkerLost(id, task, deliveries, now), null, 0) : (null, null, 0);
         }
 
         var entry = await _results.GetEntryAsync(id, CancellationToken.None).ConfigureAwait(false);
+        return await DecideRerunAsync(id, task, attempt, now, entry, assumeEarlierRun).ConfigureAwait(false);
+    }
+
+    /// <summary>What <see cref="CheckRedeliveryAsync"/> decides from the record it read.</summary>
+    private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> DecideRerunAsync(string id, TaskDefinition task, int attempt, DateTimeOffset now, (TaskResultRecord Record, ulong Revision)? entry, bool assumeEarlierRun)
+    {
+        var limit = Math.Max(1, _options.MaxDeliveries);
         var existing = entry?.Record;
         if (existing is { } record && record.State.IsFinal())
         {
-            return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task }, null, 0);
+            return (new Outcome(OutcomeKind.AlreadyDone) { TaskId = id, Task = task, Stored = ResultRecordSerializer.ToBytes(record) }, null, 0);
         }
 
         // Earlier runs of this attempt: a STARTED record of this attempt says how many (its reruns + 1), a PENDING one
@@ -278,19 +313,20 @@ internal sealed partial class TaskWorker
         };
         if (previousRuns >= limit)
         {
-            return (WorkerLost((ulong)previousRuns), null, previousRuns);
+            return (WorkerLost(id, task, (ulong)previousRuns, now), null, previousRuns);
         }
 
         var revision = await _results.TryMarkStartedAsync(new TaskRun(id, task.Name, attempt, previousRuns, _workerId, now), entry?.Revision ?? 0, CancellationToken.None).ConfigureAwait(false);
         return (null, revision, previousRuns);
 
-        Outcome WorkerLost(ulong runs) => new(OutcomeKind.DeadLetter)
-        {
-            TaskId = id,
-            Task = task,
-            DeadLetterReason = $"Worker lost: the task ran {runs} times without finishing (TypedTasks:Worker:MaxDeliveries = {_options.MaxDeliveries}); it may crash or hang its worker.",
-            Error = new TaskError(typeof(WorkerLostException).FullName!, $"Worker lost: the task ran {runs} times without finishing; it may crash or hang its worker.", null),
-            StartedAt = now,
-        };
     }
+
+    private Outcome WorkerLost(string id, TaskDefinition task, ulong runs, DateTimeOffset now) => new(OutcomeKind.DeadLetter)
+    {
+        TaskId = id,
+        Task = task,
+        DeadLetterReason = $"Worker lost: the task ran {runs} times without finishing (TypedTasks:Worker:MaxDeliveries = {_options.MaxDeliveries}); it may crash or hang its worker.",
+        Error = new TaskError(typeof(WorkerLostException).FullName!, $"Worker lost: the task ran {runs} times without finishing; it may crash or hang its worker.", null),
+        StartedAt = now,
+    };
 }

@@ -104,6 +104,8 @@ internal sealed partial class TaskWorker
             case OutcomeKind.AlreadyDone:
                 Log.DuplicateOutcome(_logger, outcome.TaskId!);
                 await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                // A producer that sent the id again may be waiting: it reads the record that stays.
+                await NotifyAsync(outcome, outcome.Stored).ConfigureAwait(false);
                 break;
 
             case OutcomeKind.Retry:
