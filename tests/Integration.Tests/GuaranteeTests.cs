@@ -33,7 +33,11 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     [Fact]
     public async Task GetAsync_WaitsForTheNotification_WithoutPollingTheStore()
     {
-        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.AckWait = TimeSpan.FromMilliseconds(600));
+        // The worker reads a task's record before it runs it (DuplicateTests); the producer's reads are told apart
+        // from the worker's by the producer's own inbox prefix.
+        var probe = new Probe();
+        await using var app = await TestApp.StartAsync(server, worker: false, options: o => o.InboxPrefix = ProducerInbox, probe: probe);
+        await using var worker = await TestApp.StartAsync(server, prefix: app.Prefix, workerOptions: o => o.AckWait = TimeSpan.FromMilliseconds(600), probe: probe);
         // No safety read within this test: only the notification can complete the wait.
         app.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
         await using var reads = await ResultReadsAsync(app);
@@ -60,7 +64,12 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
     {
         // By default a notification only wakes the wait and the result is read back (IntakeTests: a forged one is not
         // returned); where NATS permissions keep everyone but workers off tt.results.>, TrustNotifications saves the read.
-        await using var app = await TestApp.StartAsync(server, options: o => o.ResultBackend.TrustNotifications = true);
+        await using var app = await TestApp.StartAsync(server, worker: false, options: o =>
+        {
+            o.ResultBackend.TrustNotifications = true;
+            o.InboxPrefix = ProducerInbox;
+        });
+        await using var worker = await TestApp.StartAsync(server, prefix: app.Prefix);
         app.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
         await using var reads = await ResultReadsAsync(app);
         await using var notifications = await WireCounter.StartAsync(app, app.Connection.ResultsSubject);
@@ -138,9 +147,9 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
             await handle.WaitAsync(Timeout, Ct);
         }
 
+        // Executions, not the consumer's delivered count: on a loaded machine a 900 KB message can outlive its AckWait
+        // in the pull buffer and be delivered again, which the worker then acks without running (its record is final).
         Assert.Equal(Count, app.Probe.Executions("large"));
-        var consumer = await app.Connection.JetStream.GetConsumerAsync(app.Connection.Names.TasksStream, app.Connection.Names.ConsumerName("default"), Ct);
-        Assert.Equal((ulong)Count, consumer.Info.Delivered.ConsumerSeq);
     }
 
     [Fact]
@@ -190,8 +199,15 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
 
     /// <summary>Counts core-NATS messages on a subject pattern, as the server sends them.</summary>
     /// <summary>Counts KV reads of the results bucket on the wire.</summary>
+    private const string ProducerInbox = "_INBOX_producer";
+
+    /// <summary>Counts reads of the result bucket; with <see cref="ProducerInbox"/> set on the app, only the app's own.</summary>
     private static Task<WireCounter> ResultReadsAsync(TestApp app)
-        => WireCounter.StartAsync(app, "$JS.API.>", subject: s => s.Contains("GET", StringComparison.Ordinal) && s.Contains(app.Connection.Names.ResultsBucket, StringComparison.Ordinal));
+        => WireCounter.StartAsync(
+            app,
+            "$JS.API.>",
+            subject: s => s.Contains("GET", StringComparison.Ordinal) && s.Contains(app.Connection.Names.ResultsBucket, StringComparison.Ordinal),
+            replyTo: r => app.Connection.Options.InboxPrefix != ProducerInbox || (r?.StartsWith(ProducerInbox + ".", StringComparison.Ordinal) ?? false));
 
     private sealed class WireCounter : IAsyncDisposable
     {
@@ -200,14 +216,14 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
         private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = new();
         private int _count;
 
-        private WireCounter(INatsSub<string> subscription, Func<string, bool> body, Func<string, bool> subject)
+        private WireCounter(INatsSub<string> subscription, Func<string, bool> body, Func<string, bool> subject, Func<string?, bool> replyTo)
         {
             _subscription = subscription;
             _loop = Task.Run(async () =>
             {
                 await foreach (var message in subscription.Msgs.ReadAllAsync())
                 {
-                    if (subject(message.Subject) && body(message.Data ?? string.Empty))
+                    if (subject(message.Subject) && replyTo(message.ReplyTo) && body(message.Data ?? string.Empty))
                     {
                         var now = Interlocked.Increment(ref _count);
                         lock (_waiters)
@@ -225,11 +241,11 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
 
         public int Count => Volatile.Read(ref _count);
 
-        public static async Task<WireCounter> StartAsync(TestApp app, string pattern, Func<string, bool>? body = null, Func<string, bool>? subject = null)
+        public static async Task<WireCounter> StartAsync(TestApp app, string pattern, Func<string, bool>? body = null, Func<string, bool>? subject = null, Func<string?, bool>? replyTo = null)
         {
             var subscription = await app.Connection.Nats.SubscribeCoreAsync<string>(pattern, cancellationToken: Ct);
             await app.Connection.Nats.PingAsync(Ct);
-            return new WireCounter(subscription, body ?? (_ => true), subject ?? (_ => true));
+            return new WireCounter(subscription, body ?? (_ => true), subject ?? (_ => true), replyTo ?? (_ => true));
         }
 
         public Task AtLeast(int count)
