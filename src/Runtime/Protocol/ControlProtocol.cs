@@ -45,7 +45,7 @@ internal static class ControlProtocol
             }
         }
 
-        if (first > 6 && subject[6] != '_')
+        if (first > 6 && (subject[6] != '_' || first == 7))
         {
             return false;
         }
