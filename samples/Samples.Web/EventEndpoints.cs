@@ -26,7 +26,10 @@ internal static class EventEndpoints
         {
             await foreach (var taskEvent in feed.ReadAllAsync(ct))
             {
-                await http.Response.WriteAsync($"event: task\ndata: {JsonSerializer.Serialize(taskEvent, json.Value.SerializerOptions)}\n\n", ct);
+                // The page is public: never relay a stack trace, whatever a worker puts in its events
+                // (TypedTasks:Worker:ErrorDetails:InEvents; docs/security.md, "Error details").
+                var shown = taskEvent.Error is { StackTrace: not null } error ? taskEvent with { Error = error with { StackTrace = null } } : taskEvent;
+                await http.Response.WriteAsync($"event: task\ndata: {JsonSerializer.Serialize(shown, json.Value.SerializerOptions)}\n\n", ct);
                 await http.Response.Body.FlushAsync(ct);
             }
         }

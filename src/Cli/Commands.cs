@@ -75,7 +75,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
 
         foreach (var worker in workers)
         {
-            await output.WriteLineAsync($"{worker.Id}: pong ({worker.Active.Count}/{worker.Concurrency} busy, {worker.Processed} done, queues {string.Join(',', worker.Queues)})").ConfigureAwait(false);
+            await output.WriteLineAsync($"{worker.Id}: pong ({worker.Busy}/{worker.Concurrency} busy, {worker.Processed} done, queues {string.Join(',', worker.Queues)})").ConfigureAwait(false);
         }
 
         return 0;
@@ -85,7 +85,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
     {
         if (!await services.GetRequiredService<IWorkerInspector>().ShutdownAsync(workerId, cancellationToken).ConfigureAwait(false))
         {
-            await output.WriteLineAsync($"no worker '{workerId}' answered (see tt workers; remote control may be off)").ConfigureAwait(false);
+            await output.WriteLineAsync($"no worker '{workerId}' answered (see tt workers; remote control may be off: TypedTasks:Worker:RemoteControl:Enabled)").ConfigureAwait(false);
             return 1;
         }
 

@@ -26,7 +26,7 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
     [Fact]
     public async Task Ping_AndShutdown_ReachTheWorker()
     {
-        await using var app = await TestApp.StartAsync(server);
+        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.RemoteControl.AllowShutdown = true);
         var stopping = app.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
 
         var (pingCode, pong, _) = await TtAsync(app, "ping", "--wait", "0.5");
@@ -39,6 +39,20 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal(0, code);
         Assert.Contains("is stopping", stopped, StringComparison.Ordinal);
         await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, stopping).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Timeout, Ct);
+    }
+
+    [Fact]
+    public async Task Shutdown_OfAWorkerWithoutAllowShutdown_FailsSayingHowToEnableIt_AndTheWorkerRunsOn()
+    {
+        await using var app = await TestApp.StartAsync(server);
+
+        var (code, output, error) = await TtAsync(app, "shutdown", app.WorkerService.Id, "--yes");
+
+        Assert.Equal(1, code);
+        Assert.DoesNotContain("is stopping", output, StringComparison.Ordinal);
+        Assert.StartsWith($"tt: Worker '{app.WorkerService.Id}' refused 'shutdown': remote shutdown is off on this worker; enable it with TypedTasks:Worker:RemoteControl:AllowShutdown=true", error, StringComparison.Ordinal);
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(8), cancellationToken: Ct);
+        Assert.Equal(16, await handle.GetAsync(Timeout, Ct));
     }
 
     [Fact]

@@ -24,7 +24,9 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
     public async Task Roles_AsDocumented_WorkerRunsTheProducersTask_AndTheOperatorUsesTt()
     {
         var logFrom = nats.Server.Output.Length;
-        using var worker = await SecuredNatsServer.StartHostAsync(nats.Settings("worker", SecuredNatsServer.WorkerPassword), worker: true);
+        var workerSettings = nats.Settings("worker", SecuredNatsServer.WorkerPassword);
+        workerSettings["TypedTasks:Worker:RemoteControl:AllowShutdown"] = "true";
+        using var worker = await SecuredNatsServer.StartHostAsync(workerSettings, worker: true);
         using var producer = await StartProducerAsync();
         var workerId = worker.Services.GetServices<IHostedService>().OfType<Worker.TaskWorker>().Single().Id;
 

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
 using TypedTasks.Integration.Tests.Infrastructure;
 
 namespace TypedTasks.Integration.Tests;
@@ -84,7 +86,7 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
     {
         var prefix = TestApp.NewPrefix();
         await using var answering = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.HeartbeatInterval = TimeSpan.FromMinutes(5));
-        await using var silent = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.RemoteControl = false);
+        await using var silent = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.RemoteControl.Enabled = false);
         var inspector = answering.Host.Services.GetRequiredService<IWorkerInspector>();
         var asked = DateTimeOffset.UtcNow;
 
@@ -97,11 +99,11 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
     }
 
     [Fact]
-    public async Task Shutdown_StopsThatWorkersHost_AndAnUnknownIdIsRefused()
+    public async Task Shutdown_WhenAllowed_StopsThatWorkersHost_AndAnUnknownIdIsRefused()
     {
         var prefix = TestApp.NewPrefix();
         await using var observer = await TestApp.StartAsync(server, worker: false, prefix: prefix);
-        await using var target = await TestApp.StartAsync(server, prefix: prefix);
+        await using var target = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.RemoteControl.AllowShutdown = true);
         var inspector = observer.Host.Services.GetRequiredService<IWorkerInspector>();
         var stopping = target.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
 
@@ -111,6 +113,129 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
 
         await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, stopping).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(WorkerInspectorTests.Timeout, Ct);
         Assert.True(stopping.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Shutdown_ByDefault_IsRefusedSayingHowToEnableIt_AndTheWorkerRunsOn()
+    {
+        var prefix = TestApp.NewPrefix();
+        await using var observer = await TestApp.StartAsync(server, worker: false, prefix: prefix);
+        await using var target = await TestApp.StartAsync(server, prefix: prefix);
+        var inspector = observer.Host.Services.GetRequiredService<IWorkerInspector>();
+        var stopping = target.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+
+        var refused = await Assert.ThrowsAsync<RemoteControlRefusedException>(() => inspector.ShutdownAsync(target.WorkerService.Id, Ct).AsTask());
+
+        Assert.Equal(target.WorkerService.Id, refused.WorkerId);
+        Assert.Equal("shutdown", refused.Command);
+        Assert.Contains("remote shutdown is off on this worker; enable it with TypedTasks:Worker:RemoteControl:AllowShutdown=true", refused.Message, StringComparison.Ordinal);
+        Assert.False(stopping.IsCancellationRequested);
+        var handle = await observer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(3), cancellationToken: Ct);
+        Assert.Equal(6, await handle.GetAsync(Timeout, Ct));
+        Assert.False(stopping.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task ShutdownOnTheSubjectOfAllWorkers_IsRefused_EvenWhenAllowed()
+    {
+        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.RemoteControl.AllowShutdown = true);
+        var stopping = app.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+
+        var answer = await RequestAsync(app, app.Connection.Names.ControlAll, "shutdown"u8.ToArray());
+
+        Assert.StartsWith($"refused: shutdown is accepted only on a worker's own subject ({app.Connection.Names.ControlSubject(app.WorkerService.Id)})", answer, StringComparison.Ordinal);
+        Assert.Equal(app.WorkerService.Id, Assert.Single(await app.Host.Services.GetRequiredService<IWorkerInspector>().PingAsync(TimeSpan.FromMilliseconds(500), Ct)).Id);
+        Assert.False(stopping.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task ControlLoop_SurvivesAnyInput_PublishesOnlyToInboxes_LogsEachBadMessageOnceAndBounded()
+    {
+        var logs = new CapturedLogs();
+        // Shutdown allowed: a shutdown without a proper reply subject must still not stop the worker.
+        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.RemoteControl.AllowShutdown = true, services: s => s.AddSingleton<ILoggerProvider>(logs));
+        var stopping = app.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+        var nats = app.Connection.Nats;
+        var names = app.Connection.Names;
+        var mine = names.ControlSubject(app.WorkerService.Id);
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(5), cancellationToken: Ct);
+        await handle.GetAsync(Timeout, Ct);
+        var results = await app.Connection.KeyValue.GetStoreAsync(names.ResultsBucket, Ct);
+        var before = await results.GetEntryAsync<ReadOnlyMemory<byte>>(handle.Id, serializer: Raw, cancellationToken: Ct);
+        await using var trap = await nats.SubscribeCoreAsync<ReadOnlyMemory<byte>>("trap.>", serializer: Raw, cancellationToken: Ct);
+        var garbage = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        var huge = new byte[512 * 1024];
+        Array.Fill(huge, (byte)'A');
+
+        // Ignored (no inbox to answer on), each logged once: 5 messages.
+        await nats.PublishAsync(mine, "shutdown"u8.ToArray(), serializer: Raw, cancellationToken: Ct);
+        await nats.PublishAsync(mine, garbage, serializer: Raw, cancellationToken: Ct);
+        await nats.PublishAsync(mine, "ping"u8.ToArray(), replyTo: "$KV." + names.ResultsBucket + "." + handle.Id, serializer: Raw, cancellationToken: Ct);
+        await nats.PublishAsync(mine, "shutdown"u8.ToArray(), replyTo: "trap.shutdown", serializer: Raw, cancellationToken: Ct);
+        await nats.PublishAsync(names.ControlAll, "shutdown"u8.ToArray(), serializer: Raw, cancellationToken: Ct);
+        // Answered "unknown command", each logged once: 2 messages.
+        var unknown = await RequestAsync(app, mine, "reboot\r\nnow"u8.ToArray());
+        var unknownHuge = await RequestAsync(app, mine, huge);
+        // The same subscription answers after all of the above (one loop per subject, in order), and the other one too.
+        var pong = await RequestAsync(app, mine, "ping"u8.ToArray());
+        var pinged = await app.Host.Services.GetRequiredService<IWorkerInspector>().PingAsync(TimeSpan.FromMilliseconds(500), Ct);
+
+        Assert.Equal("unknown command", unknown);
+        Assert.Equal("unknown command", unknownHuge);
+        Assert.Contains(app.WorkerService.Id, pong, StringComparison.Ordinal);
+        Assert.Equal(app.WorkerService.Id, Assert.Single(pinged).Id);
+        Assert.False(stopping.IsCancellationRequested);
+        // Nothing went to the subjects named as reply: the record is untouched, the trap empty.
+        var after = await results.GetEntryAsync<ReadOnlyMemory<byte>>(handle.Id, serializer: Raw, cancellationToken: Ct);
+        Assert.Equal(before.Revision, after.Revision);
+        Assert.Equal(TaskState.Success, await handle.GetStatusAsync(Ct));
+        Assert.False(trap.Msgs.TryRead(out _));
+        var lines = logs.Text.Split('\n').Where(l => l.Contains("Remote control:", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count == 7, string.Join('\n', lines));
+        Assert.Equal(5, lines.Count(l => l.Contains("ignored a message", StringComparison.Ordinal) && !l.Contains("unknown command", StringComparison.Ordinal)));
+        Assert.Contains(lines, l => l.Contains("is not an inbox", StringComparison.Ordinal) && l.Contains("$KV.", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("reboot??now", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"({huge.Length} bytes)", StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.True(l.Length < 1000, $"{l.Length} characters: {l[..Math.Min(200, l.Length)]}"));
+    }
+
+    [Fact]
+    public async Task Ping_TellsHowManyTasksRun_ButWhichOnlyWithIncludeRunningTasks()
+    {
+        await using var quiet = await TestApp.StartAsync(server, workerOptions: o => o.HeartbeatInterval = Beat);
+        await using var telling = await TestApp.StartAsync(server, workerOptions: o => o.RemoteControl.IncludeRunningTasks = true);
+        var running = new List<string>();
+        foreach (var app in new[] { quiet, telling })
+        {
+            var key = "pinged-" + app.Prefix;
+            running.Add((await app.Client.EnqueueAsync(HandWrittenTasks.Block, HandWrittenTasks.Key(key), cancellationToken: Ct)).Id);
+            await app.Probe.StartedSignal(key).Task.WaitAsync(Timeout, Ct);
+        }
+
+        var quietPong = Assert.Single(await quiet.Host.Services.GetRequiredService<IWorkerInspector>().PingAsync(TimeSpan.FromMilliseconds(500), Ct));
+        var tellingPong = Assert.Single(await telling.Host.Services.GetRequiredService<IWorkerInspector>().PingAsync(TimeSpan.FromMilliseconds(500), Ct));
+        // The heartbeat, readable with the workers bucket's read permission, keeps them for tt workers.
+        var beat = await WaitForAsync(quiet.Host.Services.GetRequiredService<IWorkerInspector>(), workers => workers.SingleOrDefault(w => w.Active.Count == 1));
+        foreach (var app in new[] { quiet, telling })
+        {
+            app.Probe.Gate("pinged-" + app.Prefix).TrySetResult();
+        }
+
+        Assert.Equal(1, quietPong.Busy);
+        Assert.Empty(quietPong.Active);
+        Assert.DoesNotContain(running[0], System.Text.Json.JsonSerializer.Serialize(quietPong), StringComparison.Ordinal);
+        Assert.Equal(1, tellingPong.Busy);
+        Assert.Equal(running[1], Assert.Single(tellingPong.Active).Id);
+        Assert.Equal(running[0], Assert.Single(beat.Active).Id);
+    }
+
+    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> Raw = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+
+    /// <summary>A request on core NATS from the app's connection (an inbox reply subject), the answer as text.</summary>
+    private static async Task<string> RequestAsync(TestApp app, string subject, ReadOnlyMemory<byte> body)
+    {
+        var answer = await app.Connection.Nats.RequestAsync(subject, body, requestSerializer: Raw, replySerializer: Raw, replyOpts: new NatsSubOpts { Timeout = Timeout }, cancellationToken: Ct);
+        return System.Text.Encoding.UTF8.GetString(answer.Data.Span);
     }
 
     /// <summary>Lists the live workers until <paramref name="find"/> returns something, bounded by the timeout.</summary>

@@ -64,6 +64,9 @@ public class ConnectionSettingsTests
     [InlineData("TypedTasks:Auth:Usernme", "producer", "TypedTasks:Auth:Usernme binds to no setting")]
     [InlineData("TypedTasks:Worker:Concurency", "4", "TypedTasks:Worker:Concurency binds to no setting")]
     [InlineData("TypedTasks:Prefx", "app", "TypedTasks:Prefx binds to no setting")]
+    [InlineData("TypedTasks:Worker:RemoteControl", "false", "TypedTasks:Worker:RemoteControl is a group of settings, not a value: set its keys instead (TypedTasks:Worker:RemoteControl:AllowShutdown, TypedTasks:Worker:RemoteControl:Enabled, TypedTasks:Worker:RemoteControl:IncludeRunningTasks)")]
+    [InlineData("TypedTasks:Worker:RemoteControl:AllowShutdwn", "true", "TypedTasks:Worker:RemoteControl:AllowShutdwn binds to no setting")]
+    [InlineData("TypedTasks:Worker:ErrorDetails:InRecord", "TypeOnly", "TypedTasks:Worker:ErrorDetails:InRecord binds to no setting")]
     [InlineData("TypedTasks:Auth:Username", "producer", "TypedTasks:Auth:Password is not set")]
     [InlineData("TypedTasks:Auth:Password", "secret", "TypedTasks:Auth:Username is not set")]
     [InlineData("TypedTasks:Auth:CredsFile", "/no/such/user.creds", "TypedTasks:Auth:CredsFile: the file '/no/such/user.creds' does not exist")]
@@ -131,6 +134,35 @@ public class ConnectionSettingsTests
         var text = Redaction.Text("url-pass, eyJ-jwt-value and SUAAseed", options);
 
         Assert.Equal("***, *** and ***", text);
+    }
+
+    [Fact]
+    public void RemoteControlAndErrorDetails_FromConfiguration_BindWithSafeDefaults()
+    {
+        var defaults = new WorkerOptions();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TypedTasks:Worker:RemoteControl:AllowShutdown"] = "true",
+            ["TypedTasks:Worker:RemoteControl:IncludeRunningTasks"] = "true",
+            ["TypedTasks:Worker:ErrorDetails:InRecords"] = "TypeOnly",
+            ["TypedTasks:Worker:ErrorDetails:InEvents"] = "Full",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddTypedTasks(configuration).AddWorker();
+        using var provider = services.BuildServiceProvider();
+
+        var worker = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
+
+        Assert.True(defaults.RemoteControl.Enabled);
+        Assert.False(defaults.RemoteControl.AllowShutdown);
+        Assert.False(defaults.RemoteControl.IncludeRunningTasks);
+        Assert.Equal(ErrorDetail.Full, defaults.ErrorDetails.InRecords);
+        Assert.Equal(ErrorDetail.TypeAndMessage, defaults.ErrorDetails.InEvents);
+        Assert.True(worker.RemoteControl.Enabled);
+        Assert.True(worker.RemoteControl.AllowShutdown);
+        Assert.True(worker.RemoteControl.IncludeRunningTasks);
+        Assert.Equal(ErrorDetail.TypeOnly, worker.ErrorDetails.InRecords);
+        Assert.Equal(ErrorDetail.Full, worker.ErrorDetails.InEvents);
     }
 
     private static TypedTasksOptions Bind(Dictionary<string, string?> settings)

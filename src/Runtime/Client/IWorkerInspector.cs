@@ -15,16 +15,21 @@ public interface IWorkerInspector
     ValueTask<IReadOnlyList<WorkerInfo>> ListAsync(WorkerListing which = WorkerListing.Alive, CancellationToken cancellationToken = default);
 
     /// <summary>Asks every worker to answer now (Celery's <c>inspect ping</c>): the state of each that answered within
-    /// <paramref name="wait"/>, fresher than its last heartbeat. Workers with remote control off do not answer.</summary>
+    /// <paramref name="wait"/>, fresher than its last heartbeat. Workers with remote control off do not answer; the running
+    /// tasks (<see cref="WorkerInfo.Active"/>) are listed only by workers with <see cref="RemoteControlOptions.IncludeRunningTasks"/>
+    /// on (<see cref="WorkerInfo.Busy"/> counts them always).</summary>
     /// <param name="wait">How long to collect answers. Default 1 s.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The workers that answered, by id.</returns>
     ValueTask<IReadOnlyList<WorkerInfo>> PingAsync(TimeSpan? wait = null, CancellationToken cancellationToken = default);
 
     /// <summary>Asks one worker to stop gracefully (Celery's <c>control shutdown</c>): it stops taking tasks, lets running
-    /// ones finish within its grace period and hands the rest back, and its host stops.</summary>
+    /// ones finish within its grace period and hands the rest back, and its host stops. Only workers with
+    /// <see cref="RemoteControlOptions.AllowShutdown"/> on do so; the others refuse and run on.</summary>
     /// <param name="workerId">The worker's id (<see cref="WorkerInfo.Id"/>).</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>Whether the worker acknowledged (false: no such worker up, or remote control off).</returns>
+    /// <exception cref="RemoteControlRefusedException">The worker refused: remote shutdown is not enabled on it (the
+    /// message says how to enable it).</exception>
     ValueTask<bool> ShutdownAsync(string workerId, CancellationToken cancellationToken = default);
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
@@ -42,6 +43,7 @@ internal sealed class NatsWorkerInspector : IWorkerInspector
 
     public async ValueTask<IReadOnlyList<WorkerInfo>> PingAsync(TimeSpan? wait = null, CancellationToken cancellationToken = default)
     {
+        RequireInboxReplies();
         var workers = new List<WorkerInfo>();
         var opts = new NatsSubOpts { Timeout = wait ?? TimeSpan.FromSeconds(1) };
         await using var answers = _connection.Nats.RequestManyAsync(_connection.Names.ControlAll, Ping, requestSerializer: Raw, replySerializer: Raw, replyOpts: opts, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -49,8 +51,7 @@ internal sealed class NatsWorkerInspector : IWorkerInspector
         {
             while (await answers.MoveNextAsync().ConfigureAwait(false))
             {
-                var answer = answers.Current;
-                if (answer.Data.Length > 0 && JsonSerializer.Deserialize(answer.Data.Span, WorkerInfoJson.Default.WorkerInfo) is { } worker)
+                if (Parse(answers.Current.Data) is { } worker)
                 {
                     workers.Add(worker);
                 }
@@ -68,14 +69,52 @@ internal sealed class NatsWorkerInspector : IWorkerInspector
     public async ValueTask<bool> ShutdownAsync(string workerId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(workerId);
+        RequireInboxReplies();
+        ReadOnlyMemory<byte> answer;
         try
         {
-            var answer = await _connection.Nats.RequestAsync(_connection.Names.ControlSubject(workerId), Shutdown, requestSerializer: Raw, replySerializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return answer.Data.Span.SequenceEqual("stopping"u8);
+            answer = (await _connection.Nats.RequestAsync(_connection.Names.ControlSubject(workerId), Shutdown, requestSerializer: Raw, replySerializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false)).Data;
         }
         catch (NatsNoRespondersException)
         {
             return false;
+        }
+
+        if (answer.Span.SequenceEqual(ControlProtocol.Stopping))
+        {
+            return true;
+        }
+
+        var refused = Encoding.UTF8.GetBytes(ControlProtocol.RefusedPrefix);
+        if (answer.Span.StartsWith(refused))
+        {
+            // The worker's words, bounded as anything from the wire.
+            throw new RemoteControlRefusedException(workerId, "shutdown", WireText.Bound(Encoding.UTF8.GetString(answer.Span[refused.Length..])));
+        }
+
+        return false;
+    }
+
+    /// <summary>A ping answer, or null for one that is not a worker's state (anyone allowed to answer can send anything).</summary>
+    private static WorkerInfo? Parse(ReadOnlyMemory<byte> answer)
+    {
+        try
+        {
+            return answer.Length > 0 ? JsonSerializer.Deserialize(answer.Span, WorkerInfoJson.Default.WorkerInfo) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Workers answer only on inboxes (<see cref="ControlProtocol.IsReplySubject"/>): say so rather than wait in vain.</summary>
+    private void RequireInboxReplies()
+    {
+        var prefix = _connection.Options.InboxPrefix;
+        if (!string.IsNullOrEmpty(prefix) && !ControlProtocol.IsReplySubject(prefix + ".x"))
+        {
+            throw new TypedTasksException($"TypedTasks:InboxPrefix '{prefix}' does not start with _INBOX: workers answer remote control only on inboxes (_INBOX.… or _INBOX_<name>.…). Use e.g. _INBOX_operator.");
         }
     }
 

@@ -203,7 +203,10 @@ internal sealed class TypedTasksConfigurationKeysValidator(IConfiguration sectio
         ("Auth", Known.Of<AuthOptions>()),
         ("Tls", Known.Of<TlsOptions>()),
         // Bound separately, by AddWorker's options.
-        ("Worker", Known.Of<WorkerOptions>()));
+        ("Worker", Known.Of<WorkerOptions>(
+            ("Intake", Known.Of<IntakeOptions>()),
+            ("RemoteControl", Known.Of<RemoteControlOptions>()),
+            ("ErrorDetails", Known.Of<ErrorDetailsOptions>()))));
 
     public ValidateOptionsResult Validate(string? name, TypedTasksOptions options)
     {
@@ -218,6 +221,12 @@ internal sealed class TypedTasksConfigurationKeysValidator(IConfiguration sectio
         {
             if (known.Sections.TryGetValue(child.Key, out var nested))
             {
+                if (child.Value is not null)
+                {
+                    // E.g. TypedTasks:Worker:RemoteControl=false, from before it was a group: the binder would ignore it.
+                    failures.Add($"{child.Path} is a group of settings, not a value: set its keys instead ({string.Join(", ", nested.Settings.Concat(nested.Sections.Keys).Order(StringComparer.Ordinal).Select(k => child.Path + ":" + k))}).");
+                }
+
                 Walk(child, nested, failures);
             }
             else if (!known.Settings.Contains(child.Key))

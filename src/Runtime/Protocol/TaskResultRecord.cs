@@ -7,7 +7,13 @@ namespace TypedTasks;
 /// <param name="Type">Full name of the exception type.</param>
 /// <param name="Message">The exception's message.</param>
 /// <param name="StackTrace">The stack trace on the worker.</param>
-public sealed record TaskError(string Type, string Message, string? StackTrace);
+/// <remarks>What a worker stores and sends of a task's exception is set by <see cref="WorkerOptions.ErrorDetails"/>: the
+/// stack trace can be left out, and the message replaced by <see cref="WithheldMessage"/>.</remarks>
+public sealed record TaskError(string Type, string Message, string? StackTrace)
+{
+    /// <summary>The <see cref="Message"/> of an error whose message the worker withheld (<see cref="ErrorDetail.TypeOnly"/>).</summary>
+    public const string WithheldMessage = "The exception's message was withheld by the worker (TypedTasks:Worker:ErrorDetails); the worker's log has the full exception under the task id.";
+}
 
 /// <summary>What the result backend stores for one task. See <c>docs/protocol.md</c> for the JSON form.</summary>
 public sealed record TaskResultRecord

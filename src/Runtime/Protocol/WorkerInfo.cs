@@ -36,7 +36,12 @@ public sealed record WorkerInfo
     /// <summary>How often it writes one.</summary>
     public TimeSpan HeartbeatInterval { get; init; }
 
-    /// <summary>The tasks running at the heartbeat.</summary>
+    /// <summary>How many of its slots ran a task at the heartbeat (also when <see cref="Active"/> is left out, as in a ping
+    /// answer without <see cref="RemoteControlOptions.IncludeRunningTasks"/>).</summary>
+    public int Busy { get; init; }
+
+    /// <summary>The tasks running at the heartbeat. Empty in a ping answer unless the worker has
+    /// <see cref="RemoteControlOptions.IncludeRunningTasks"/> on (see <see cref="Busy"/>).</summary>
     public IReadOnlyList<ActiveTaskInfo> Active { get; init; } = [];
 
     /// <summary>Whether the worker was heard from within three heartbeat intervals of <paramref name="now"/>.</summary>

@@ -14,6 +14,7 @@ namespace TypedTasks;
 /// ├── TaskTimeLimitExceededException   the task outran its TimeLimit (stored as the FAILURE error type)
 /// ├── TaskRevokedException          the task was revoked, expired or terminated (stored as the REVOKED error type)
 /// ├── WorkerLostException           the task was delivered MaxDeliveries times without an outcome (dead-lettered)
+/// ├── RemoteControlRefusedException   a worker refused a remote-control request (e.g. shutdown not enabled)
 /// └── ResultBackendNotConfiguredException   a status or result was asked for without a result backend
 /// </code>
 /// Waiting longer than the given timeout throws the standard <see cref="TimeoutException"/>.
@@ -176,4 +177,30 @@ public sealed class WorkerLostException : TypedTasksException
         : base(message)
     {
     }
+}
+
+/// <summary>A worker answered a remote-control request with a refusal, e.g. a <c>shutdown</c> while
+/// <see cref="RemoteControlOptions.AllowShutdown"/> is off. The worker keeps running.</summary>
+public sealed class RemoteControlRefusedException : TypedTasksException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="workerId">The worker that refused.</param>
+    /// <param name="command">The request, e.g. <c>shutdown</c>.</param>
+    /// <param name="reason">The worker's answer: why, and how to enable it.</param>
+    public RemoteControlRefusedException(string workerId, string command, string reason)
+        : base($"Worker '{workerId}' refused '{command}': {reason}")
+    {
+        WorkerId = workerId;
+        Command = command;
+        Reason = reason;
+    }
+
+    /// <summary>The worker that refused.</summary>
+    public string WorkerId { get; }
+
+    /// <summary>The request, e.g. <c>shutdown</c>.</summary>
+    public string Command { get; }
+
+    /// <summary>The worker's answer: why, and how to enable it.</summary>
+    public string Reason { get; }
 }

@@ -102,7 +102,15 @@ internal sealed record Outcome(OutcomeKind Kind)
     /// <summary>For <see cref="OutcomeKind.AlreadyDone"/>: the final record that stays, for the waiting producer.</summary>
     public ReadOnlyMemory<byte> Stored { get; init; }
 
+    /// <summary>The error, in full: what the worker logs. Stored and sent as <see cref="WorkerOptions.ErrorDetails"/> allows
+    /// when <see cref="ErrorFromTask"/>.</summary>
     public TaskError? Error { get; init; }
+
+    /// <summary>The exception the task threw, for the worker's log; null when <see cref="Error"/> is a reason TypedTasks wrote.</summary>
+    public Exception? TaskException { get; init; }
+
+    /// <summary>Whether <see cref="Error"/> is the task's own exception (not a reason TypedTasks wrote).</summary>
+    public bool ErrorFromTask => TaskException is not null;
 
     public string? DeadLetterReason { get; init; }
 

@@ -63,7 +63,7 @@ internal static partial class Log
     public static partial void Abandoned(ILogger logger, string? taskName, string? taskId);
 
     [LoggerMessage(218, LogLevel.Information, "Task {TaskName}[{TaskId}] failed ({Error}); attempt {NextAttempt} at {NextAttemptAt:O}")]
-    public static partial void Retrying(ILogger logger, string taskName, string taskId, int nextAttempt, DateTimeOffset nextAttemptAt, string error);
+    public static partial void Retrying(ILogger logger, string taskName, string taskId, int nextAttempt, DateTimeOffset nextAttemptAt, string error, Exception? exception);
 
     [LoggerMessage(219, LogLevel.Error, "Preparing a task failed; it is handed back to the queue")]
     public static partial void RunFailed(ILogger logger, Exception exception);
@@ -76,4 +76,13 @@ internal static partial class Log
 
     [LoggerMessage(222, LogLevel.Information, "Worker {WorkerId}: shutdown requested by remote control")]
     public static partial void ShutdownRequested(ILogger logger, string workerId);
+
+    [LoggerMessage(229, LogLevel.Warning, "Remote control: ignored a message on {Subject} ({Body}): {Reason}")]
+    public static partial void ControlIgnored(ILogger logger, string subject, string body, string reason);
+
+    [LoggerMessage(230, LogLevel.Warning, "Remote control: refused '{Command}' on {Subject}: {Reason}")]
+    public static partial void ControlRefused(ILogger logger, string command, string subject, string reason);
+
+    [LoggerMessage(231, LogLevel.Warning, "Remote control: could not answer a request on {Subject}; the worker keeps listening")]
+    public static partial void ControlAnswerFailed(ILogger logger, string subject, Exception exception);
 }

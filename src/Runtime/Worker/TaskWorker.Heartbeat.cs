@@ -99,7 +99,8 @@ internal sealed partial class TaskWorker
         }
     }
 
-    private WorkerInfo Snapshot(TimeSpan interval)
+    /// <summary>The worker's state now; <paramref name="includeActive"/> false leaves the running tasks out (only <see cref="WorkerInfo.Busy"/>).</summary>
+    private WorkerInfo Snapshot(TimeSpan interval, bool includeActive = true)
     {
         var active = new List<ActiveTaskInfo>();
         for (var slot = 0; slot < _activeMessages.Length; slot++)
@@ -127,7 +128,8 @@ internal sealed partial class TaskWorker
             StartedAt = _startedAt,
             HeartbeatAt = DateTimeOffset.UtcNow,
             HeartbeatInterval = interval,
-            Active = active,
+            Busy = active.Count,
+            Active = includeActive ? active : [],
         };
     }
 

@@ -185,9 +185,9 @@ internal sealed partial class TaskWorker
         var run = await _executor.RunAsync(task, context, held.Body, _executionCts.Token, _trackRun, _connection.Options.SendTaskEvents ? PublishStartedAsync : null).ConfigureAwait(false);
         return run.Kind switch
         {
-            ExecutionKind.Succeeded => Completed(OutcomeKind.Success, run.ResultJson),
-            ExecutionKind.RetryDue => Completed(OutcomeKind.Retry, error: run.Error, next: DateTimeOffset.UtcNow + run.RetryDelay),
-            ExecutionKind.Failed => Completed(OutcomeKind.Failure, error: run.Error),
+            ExecutionKind.Succeeded => Completed(OutcomeKind.Success, result: run.ResultJson),
+            ExecutionKind.RetryDue => Completed(OutcomeKind.Retry, run.Exception, next: DateTimeOffset.UtcNow + run.RetryDelay),
+            ExecutionKind.Failed => Completed(OutcomeKind.Failure, run.Exception),
             ExecutionKind.BadArguments => DeadLetter(run.Exception!.Message, typeof(TaskArgumentException)) with { Task = task },
             ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran."),
             _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply },
@@ -197,7 +197,7 @@ internal sealed partial class TaskWorker
             => TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Started, Id = id, TaskName = name, Queue = held.Queue, Attempt = attempt, Worker = _workerId, At = DateTimeOffset.UtcNow });
 
         // One allocation per outcome (a `with` copy would be a second).
-        Outcome Completed(OutcomeKind kind, ReadOnlyMemory<byte> result = default, TaskError? error = null, DateTimeOffset? next = null) => new(kind)
+        Outcome Completed(OutcomeKind kind, Exception? exception = null, ReadOnlyMemory<byte> result = default, DateTimeOffset? next = null) => new(kind)
         {
             TaskId = id,
             Task = task,
@@ -206,7 +206,8 @@ internal sealed partial class TaskWorker
             StartedAt = now,
             StartedRevision = startedRevision,
             ResultJson = result,
-            Error = error,
+            Error = exception is null ? null : Execution.ErrorFrom(exception),
+            TaskException = exception,
             NextAttemptAt = next,
             Reply = reply,
         };
@@ -257,7 +258,7 @@ internal sealed partial class TaskWorker
             Worker = _workerId,
             At = DateTimeOffset.UtcNow,
             Runtime = elapsed,
-            Error = outcome.Error,
+            Error = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InEvents) : outcome.Error,
             NextAttemptAt = outcome.NextAttemptAt,
         });
 

@@ -109,7 +109,7 @@ internal sealed partial class TaskWorker
                 break;
 
             case OutcomeKind.Retry:
-                Log.Retrying(_logger, outcome.TaskName!, outcome.TaskId!, outcome.Attempt + 1, outcome.NextAttemptAt!.Value, outcome.Error!.Message);
+                Log.Retrying(_logger, outcome.TaskName!, outcome.TaskId!, outcome.Attempt + 1, outcome.NextAttemptAt!.Value, outcome.Error!.Message, outcome.TaskException);
                 // Schedule the next attempt first: once it is stored, the current message may go.
                 await ScheduleRetryAsync(held, outcome).ConfigureAwait(false);
                 await StoreAsync(outcome, TaskState.Retry, buffer!).ConfigureAwait(false);
@@ -130,7 +130,8 @@ internal sealed partial class TaskWorker
                 }
                 else
                 {
-                    Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
+                    // The exception as thrown (its stack, its inner exceptions), whatever ErrorDetails keeps out of the record.
+                    Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, outcome.TaskException ?? new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
                 }
 
                 var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
@@ -230,7 +231,9 @@ internal sealed partial class TaskWorker
             return default;
         }
 
-        var (stored, written) = await _results.StoreOutcomeAsync(RunOf(outcome), state, outcome.ResultJson, outcome.Error, outcome.NextAttemptAt, outcome.StartedRevision, buffer, CancellationToken.None).ConfigureAwait(false);
+        // The log has the full error (above); the record what ErrorDetails allows.
+        var error = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InRecords) : outcome.Error;
+        var (stored, written) = await _results.StoreOutcomeAsync(RunOf(outcome), state, outcome.ResultJson, error, outcome.NextAttemptAt, outcome.StartedRevision, buffer, CancellationToken.None).ConfigureAwait(false);
         if (!written && !stored.IsEmpty)
         {
             // A final record from an earlier delivery stays (first writer wins).

@@ -97,7 +97,8 @@ internal sealed partial class TaskWorker : BackgroundService
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
         var firstBeat = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var heartbeat = Task.Run(() => HeartbeatLoopAsync(firstBeat, keepAliveCts.Token), CancellationToken.None);
-        var control = Task.Run(() => ControlLoopAsync(stoppingToken), CancellationToken.None);
+        var controlListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var control = Task.Run(() => ControlLoopAsync(controlListening, stoppingToken), CancellationToken.None);
         var runners = new Task[_options.Concurrency];
         for (var i = 0; i < runners.Length; i++)
         {
@@ -112,8 +113,10 @@ internal sealed partial class TaskWorker : BackgroundService
             fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, stoppingToken), CancellationToken.None);
         }
 
-        // Started means visible too: the first heartbeat has been written (or tried) before anyone is told.
+        // Started means visible too: the first heartbeat has been written (or tried), and remote control listens, before
+        // anyone is told.
         await firstBeat.Task.ConfigureAwait(false);
+        await controlListening.Task.ConfigureAwait(false);
         _started.TrySetResult();
         await Task.WhenAll(fetchers).ConfigureAwait(false);
 

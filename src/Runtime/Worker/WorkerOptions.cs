@@ -42,12 +42,20 @@ public sealed class WorkerOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Whether the worker answers remote control on <c>tt.control.&lt;worker id&gt;</c> and <c>tt.control.all</c>:
-    /// ping, and a graceful shutdown (<see cref="IWorkerInspector.PingAsync"/>, <see cref="IWorkerInspector.ShutdownAsync"/>,
-    /// <c>tt ping</c>, <c>tt shutdown</c>), as Celery's remote control. Who may use it is NATS's publish permissions on
-    /// those subjects. Default <see langword="true"/>.
+    /// Remote control (<c>TypedTasks:Worker:RemoteControl</c>), as Celery's: the worker answers <c>ping</c> on
+    /// <c>tt.control.&lt;worker id&gt;</c> and <c>tt.control.all</c> (<see cref="IWorkerInspector.PingAsync"/>,
+    /// <c>tt ping</c>); a graceful <c>shutdown</c> on its own subject only when
+    /// <see cref="RemoteControlOptions.AllowShutdown"/> is on (off by default). Who may send is NATS's publish permissions
+    /// on those subjects (docs/security.md).
     /// </summary>
-    public bool RemoteControl { get; set; } = true;
+    public RemoteControlOptions RemoteControl { get; set; } = new();
+
+    /// <summary>
+    /// How much of a task's exception goes into its result record and its task events (<c>TypedTasks:Worker:ErrorDetails</c>):
+    /// by default records keep type, message and stack trace, events type and message. The worker's log keeps the full
+    /// exception whatever is set.
+    /// </summary>
+    public ErrorDetailsOptions ErrorDetails { get; set; } = new();
 
     /// <summary>
     /// How often the worker looks for acknowledged messages that nats-server 2.9.x can leave in the task stream below
