@@ -105,3 +105,14 @@ public static partial class EagerModeTasks
         return key;
     }
 }
+
+/// <summary>Issue 14: what the user's code declares not nullable is refused as null on the wire; <c>string?</c> takes it.</summary>
+public static partial class NullabilityTasks
+{
+    [Task]
+    public static string TakeNote(string key, string id, string? note, [FromServices] Probe probe)
+    {
+        probe.Executed(key);
+        return id + ":" + (note ?? "(no note)");
+    }
+}

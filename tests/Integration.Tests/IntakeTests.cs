@@ -90,6 +90,54 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public async Task Arguments_NullForNonNullable_Missing_Truncated_Trailing_AreDeadLetteredNeverRun_NullableTakesNull()
+    {
+        await using var app = await TestApp.StartAsync(server, tasks: b => b.AddTypedTasksIntegrationTestsTasks());
+        var names = app.Connection.Names;
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        var task = NullabilityTasks.TakeNoteTask.Name;
+        var cases = new List<(string Key, string Body, string[] Reason)>
+        {
+            ("null-id", """{"key":"null-id","id":null,"note":"n"}""", [task, "'id'", "null is not allowed"]),
+            ("missing-id", """{"key":"missing-id","note":"n"}""", [task, "'id'", "no value for this parameter"]),
+            ("null-key", """{"key":null,"id":"x","note":"n"}""", [task, "'key'", "null is not allowed"]),
+            ("trailing", """{"key":"trailing","id":"x","note":"n"} garbage""", ["after a single JSON value"]),
+            ("trailing-object", """{"key":"trailing-object","id":"x","note":"n"}{}""", ["after a single JSON value"]),
+            ("truncated", """{"key":"truncated","id":"x","no""", ["not valid JSON"]),
+            ("truncated-value", """{"key":"truncated-value","id":""", ["not valid JSON"]),
+        };
+        foreach (var (key, body, _) in cases)
+        {
+            var headers = Headers(task, "nullability-" + key);
+            headers["TT-Case"] = key;
+            await PublishAsync(js, names.TaskSubject("default"), headers, body);
+        }
+
+        // A null for the nullable parameter is an ordinary value: the task runs.
+        await PublishAsync(js, names.TaskSubject("default"), Headers(task, "nullability-ok"), """{"key":"ok","id":"x","note":null}""");
+        Assert.Equal("x:(no note)", await app.Client.TakeNote().GetHandle("nullability-ok").GetAsync(Timeout, Ct));
+
+        var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync("default", Ct).ToListAsync(Ct), letters => letters.Count >= cases.Count);
+        await WaitForAsync(() => QueueStateAsync(js, names, "default"), state => state is { Pending: 0, AckPending: 0 });
+        Assert.Equal(cases.Count, dead.Count);
+        foreach (var (key, body, reason) in cases)
+        {
+            Assert.Equal(0, app.Probe.Executions(key));
+            var letter = Assert.Single(dead, d => d.Headers.TryGetValue("TT-Case", out var c) && c == key);
+            foreach (var part in reason)
+            {
+                Assert.Contains(part, letter.Reason, StringComparison.Ordinal);
+            }
+
+            Assert.Equal(body, System.Text.Encoding.UTF8.GetString(letter.Arguments.Span));
+        }
+
+        Assert.Equal(1, app.Probe.Executions("ok"));
+    }
+
+    [Fact]
     public async Task DeadLetter_KeepsNonAsciiReasons_AndATruncatedCopyOfOversizedHeaders()
     {
         await using var app = await TestApp.StartAsync(server);
