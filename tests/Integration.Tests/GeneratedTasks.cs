@@ -115,4 +115,8 @@ public static partial class NullabilityTasks
         probe.Executed(key);
         return id + ":" + (note ?? "(no note)");
     }
+
+    /// <summary>A parameter name that is not ASCII: the dead letter's reason must keep it (issue 14).</summary>
+    [Task]
+    public static void Measure(string größe, [FromServices] Probe probe) => probe.Executed("measure:" + größe);
 }

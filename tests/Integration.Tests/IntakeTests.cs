@@ -107,6 +107,10 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
             ("truncated", """{"key":"truncated","id":"x","no""", ["not valid JSON"]),
             ("truncated-value", """{"key":"truncated-value","id":""", ["not valid JSON"]),
         };
+        // The reason quotes a parameter name that is not ASCII: the header escapes it, the reader gets it back.
+        var measure = Headers(NullabilityTasks.MeasureTask.Name, "nullability-umlaut");
+        measure["TT-Case"] = "umlaut";
+        await PublishAsync(js, names.TaskSubject("default"), measure, """{"größe":null}""");
         foreach (var (key, body, _) in cases)
         {
             var headers = Headers(task, "nullability-" + key);
@@ -119,9 +123,14 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal("x:(no note)", await app.Client.TakeNote().GetHandle("nullability-ok").GetAsync(Timeout, Ct));
 
         var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
-        var dead = await WaitForAsync(async () => await deadLetters.ListAsync("default", Ct).ToListAsync(Ct), letters => letters.Count >= cases.Count);
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync("default", Ct).ToListAsync(Ct), letters => letters.Count >= cases.Count + 1);
         await WaitForAsync(() => QueueStateAsync(js, names, "default"), state => state is { Pending: 0, AckPending: 0 });
-        Assert.Equal(cases.Count, dead.Count);
+        Assert.Equal(cases.Count + 1, dead.Count);
+        var umlaut = Assert.Single(dead, d => d.TaskId == "nullability-umlaut");
+        Assert.Contains("argument 'größe'", umlaut.Reason, StringComparison.Ordinal);
+        Assert.Contains("\\u00f6", umlaut.Headers[TaskHeaders.DeadReason], StringComparison.Ordinal);
+        Assert.True(umlaut.Headers[TaskHeaders.DeadReason].All(char.IsAscii), umlaut.Headers[TaskHeaders.DeadReason]);
+        Assert.Equal(0, app.Probe.Executions("measure:"));
         foreach (var (key, body, reason) in cases)
         {
             Assert.Equal(0, app.Probe.Executions(key));
@@ -164,6 +173,58 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal("""{"key":"huge"}""", System.Text.Encoding.UTF8.GetString(cut.Arguments.Span));
         Assert.Equal(0, app.Probe.Executions("huge"));
         Assert.Equal(2, (await deadLetters.ListAsync("default", Ct).ToListAsync(Ct)).Count);
+    }
+
+    [Fact]
+    public async Task UnreadableHeaderBlocks_AreDeadLetteredWithTheRawHeadersAndTheOriginalBody_NeverRun()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var names = app.Connection.Names;
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        // NATS.Net cannot parse these header blocks (a version line other than NATS/1.0; a line without a colon): it hands
+        // the worker no headers and no body. The server stores them as they are.
+        var cases = new (string Key, string HeaderBlock)[]
+        {
+            ("bad-version", "BAD/1.0\r\nTT-Protocol: 1\r\nTT-Task: tests.count\r\nTT-Id: raw-bad-version\r\nTT-Case: bad-version\r\n\r\n"),
+            ("bad-line", "NATS/1.0\r\nTT-Protocol: 1\r\nTT-Task: tests.count\r\nTT-Id: raw-bad-line\r\nno colon on this line\r\n\r\n"),
+            ("big-block", "HTTP/1.1\r\nTT-Padding: " + new string('p', 20_000) + "\r\n\r\n"),
+        };
+        foreach (var (key, block) in cases)
+        {
+            await RawPublishAsync(server, names.TaskSubject("default"), block, $$"""{"key":"{{key}}","note":"é"}""");
+        }
+
+        var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync("default", Ct).ToListAsync(Ct), letters => letters.Count >= cases.Length);
+        await WaitForAsync(() => QueueStateAsync(js, names, "default"), state => state is { Pending: 0, AckPending: 0 });
+        Assert.Equal(cases.Length, dead.Count);
+        foreach (var (key, block) in cases)
+        {
+            Assert.Equal(0, app.Probe.Executions(key));
+            var letter = Assert.Single(dead, d => System.Text.Encoding.UTF8.GetString(d.Arguments.Span).Contains(key, StringComparison.Ordinal));
+            Assert.Equal($$"""{"key":"{{key}}","note":"é"}""", System.Text.Encoding.UTF8.GetString(letter.Arguments.Span));
+            Assert.Contains("header block cannot be read", letter.Reason, StringComparison.Ordinal);
+            var raw = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(letter.Headers[TaskHeaders.DeadRawHeaders]));
+            if (key == "big-block")
+            {
+                // Bounded: the first 16 KiB of the block, and the dead letter says so.
+                Assert.Equal(block[..(16 * 1024)], raw);
+                Assert.Contains($"raw header block ({block.Length} bytes, first 16384 kept)", letter.Headers[TaskHeaders.DeadTruncated], StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(block, raw);
+                Assert.False(letter.Headers.ContainsKey(TaskHeaders.DeadTruncated));
+            }
+        }
+
+        Assert.Contains("version mismatch", Assert.Single(dead, d => d.Arguments.Span.IndexOf("bad-version"u8) >= 0).Reason, StringComparison.Ordinal);
+        // What NATS.Net read before the bad line is kept as headers; the id was valid, so the producer gets a FAILURE record.
+        var badLine = Assert.Single(dead, d => d.TaskId == "raw-bad-line");
+        Assert.Contains("no colon on this line", badLine.Reason, StringComparison.Ordinal);
+        var record = await app.Client.GetHandle(HandWrittenTasks.Count, "raw-bad-line").GetStatusAsync(Ct);
+        Assert.Equal(TaskState.Failure, record);
     }
 
     [Fact]
@@ -251,6 +312,27 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     {
         var ack = await js.PublishAsync(subject, System.Text.Encoding.UTF8.GetBytes(body), headers: headers, cancellationToken: Ct);
         ack.EnsureSuccess();
+    }
+
+    /// <summary>Publishes a message with a header block exactly as given, over a plain socket (HPUB), as a foreign producer could.</summary>
+    private static async Task RawPublishAsync(NatsServer server, string subject, string headerBlock, string body)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync("127.0.0.1", server.Port, Ct);
+        await using var stream = client.GetStream();
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII, leaveOpen: true);
+        Assert.StartsWith("INFO ", await reader.ReadLineAsync(Ct), StringComparison.Ordinal);
+        var headers = System.Text.Encoding.UTF8.GetBytes(headerBlock);
+        var payload = System.Text.Encoding.UTF8.GetBytes(body);
+        var command = new MemoryStream();
+        command.Write(System.Text.Encoding.ASCII.GetBytes($"CONNECT {{\"verbose\":false,\"pedantic\":false,\"headers\":true,\"protocol\":1}}\r\nHPUB {subject} {headers.Length} {headers.Length + payload.Length}\r\n"));
+        command.Write(headers);
+        command.Write(payload);
+        command.Write("\r\nPING\r\n"u8);
+        await stream.WriteAsync(command.ToArray(), Ct);
+        // PONG after the HPUB was processed; an -ERR would come first.
+        var line = await reader.ReadLineAsync(Ct);
+        Assert.Equal("PONG", line);
     }
 
     private static async Task<(ulong Pending, long AckPending)> QueueStateAsync(NatsJSContext js, NatsNames names, string queue)
