@@ -254,17 +254,23 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         badEta[TaskHeaders.Queue] = "default";
         badEta[TaskHeaders.Eta] = "next tuesday";
         await PublishAsync(js, names.ScheduleSubject("default"), badEta, """{"key":"sched-bad-eta"}""");
+        const string unreadable = "BAD/1.0\r\nTT-Protocol: 1\r\nTT-Task: tests.count\r\nTT-Id: sched-unreadable\r\nTT-Queue: default\r\n\r\n";
+        await RawPublishAsync(server, names.ScheduleSubject("default"), unreadable, """{"key":"sched-unreadable"}""");
 
         // A good one sent after them still arrives: the mover was not stopped by the bad ones.
         var good = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(5), new TaskOptions { Countdown = TimeSpan.FromMilliseconds(200) }, Ct);
         Assert.Equal(10, await good.GetAsync(Timeout, Ct));
 
         var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
-        var dead = await WaitForAsync(async () => await deadLetters.ListAsync(cancellationToken: Ct).ToListAsync(Ct), letters => letters.Count >= 2);
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync(cancellationToken: Ct).ToListAsync(Ct), letters => letters.Count >= 3);
+        var kept = Assert.Single(dead, d => d.Headers.ContainsKey(TaskHeaders.DeadRawHeaders));
+        Assert.Equal(unreadable, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(kept.Headers[TaskHeaders.DeadRawHeaders])));
+        Assert.Equal("""{"key":"sched-unreadable"}""", System.Text.Encoding.UTF8.GetString(kept.Arguments.Span));
+        Assert.Contains("header block cannot be read", kept.Reason, StringComparison.Ordinal);
         Assert.Contains(dead, d => d.TaskId == "sched-bad-queue" && d.Queue == "_unschedulable" && d.Reason.Contains("queue", StringComparison.Ordinal));
         Assert.Contains(dead, d => d.TaskId == "sched-bad-eta" && d.Queue == "default" && d.Reason.Contains(TaskHeaders.Eta, StringComparison.Ordinal));
         await WaitForAsync(async () => (await js.GetStreamAsync(names.ScheduleStream, cancellationToken: Ct)).Info.State.Messages, count => count == 0);
-        Assert.Equal(0, app.Probe.Executions("sched-bad-queue") + app.Probe.Executions("sched-bad-eta"));
+        Assert.Equal(0, app.Probe.Executions("sched-bad-queue") + app.Probe.Executions("sched-bad-eta") + app.Probe.Executions("sched-unreadable"));
     }
 
     [Fact]
