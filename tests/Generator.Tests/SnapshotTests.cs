@@ -66,6 +66,31 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Nullability_NonNullableReferencesRefuseNull_NullableObliviousAndAllowNullDoNot()
+    {
+        // Issue 14: the user's annotations decide; `#nullable disable` keeps the old, lenient reading.
+        var result = GeneratorRunner.RunClean("""
+            using System.Diagnostics.CodeAnalysis;
+
+            namespace Nulls;
+
+            public sealed record Note(string Text);
+
+            public static partial class Strict
+            {
+                [Task] public static void Work(string id, string? note, Note body, Note? extra, int count, int? maybe, [AllowNull] string loose) { }
+            }
+
+            #nullable disable
+            public static partial class Oblivious
+            {
+                [Task] public static void Work(string id, Note body) { }
+            }
+            """, "Nulls");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
+    [Fact]
     public void RecordsCollectionsEnumsNullables()
     {
         var result = GeneratorRunner.RunClean("""

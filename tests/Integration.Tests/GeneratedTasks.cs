@@ -105,3 +105,18 @@ public static partial class EagerModeTasks
         return key;
     }
 }
+
+/// <summary>Issue 14: what the user's code declares not nullable is refused as null on the wire; <c>string?</c> takes it.</summary>
+public static partial class NullabilityTasks
+{
+    [Task]
+    public static string TakeNote(string key, string id, string? note, [FromServices] Probe probe)
+    {
+        probe.Executed(key);
+        return id + ":" + (note ?? "(no note)");
+    }
+
+    /// <summary>A parameter name that is not ASCII: the dead letter's reason must keep it (issue 14).</summary>
+    [Task]
+    public static void Measure(string größe, [FromServices] Probe probe) => probe.Executed("measure:" + größe);
+}

@@ -90,6 +90,63 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public async Task Arguments_NullForNonNullable_Missing_Truncated_Trailing_AreDeadLetteredNeverRun_NullableTakesNull()
+    {
+        await using var app = await TestApp.StartAsync(server, tasks: b => b.AddTypedTasksIntegrationTestsTasks());
+        var names = app.Connection.Names;
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        var task = NullabilityTasks.TakeNoteTask.Name;
+        var cases = new List<(string Key, string Body, string[] Reason)>
+        {
+            ("null-id", """{"key":"null-id","id":null,"note":"n"}""", [task, "'id'", "null is not allowed"]),
+            ("missing-id", """{"key":"missing-id","note":"n"}""", [task, "'id'", "no value for this parameter"]),
+            ("null-key", """{"key":null,"id":"x","note":"n"}""", [task, "'key'", "null is not allowed"]),
+            ("trailing", """{"key":"trailing","id":"x","note":"n"} garbage""", ["after a single JSON value"]),
+            ("trailing-object", """{"key":"trailing-object","id":"x","note":"n"}{}""", ["after a single JSON value"]),
+            ("truncated", """{"key":"truncated","id":"x","no""", ["not valid JSON"]),
+            ("truncated-value", """{"key":"truncated-value","id":""", ["not valid JSON"]),
+        };
+        // The reason quotes a parameter name that is not ASCII: the header escapes it, the reader gets it back.
+        var measure = Headers(NullabilityTasks.MeasureTask.Name, "nullability-umlaut");
+        measure["TT-Case"] = "umlaut";
+        await PublishAsync(js, names.TaskSubject("default"), measure, """{"größe":null}""");
+        foreach (var (key, body, _) in cases)
+        {
+            var headers = Headers(task, "nullability-" + key);
+            headers["TT-Case"] = key;
+            await PublishAsync(js, names.TaskSubject("default"), headers, body);
+        }
+
+        // A null for the nullable parameter is an ordinary value: the task runs.
+        await PublishAsync(js, names.TaskSubject("default"), Headers(task, "nullability-ok"), """{"key":"ok","id":"x","note":null}""");
+        Assert.Equal("x:(no note)", await app.Client.TakeNote().GetHandle("nullability-ok").GetAsync(Timeout, Ct));
+
+        var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync("default", Ct).ToListAsync(Ct), letters => letters.Count >= cases.Count + 1);
+        await WaitForAsync(() => QueueStateAsync(js, names, "default"), state => state is { Pending: 0, AckPending: 0 });
+        Assert.Equal(cases.Count + 1, dead.Count);
+        var umlaut = Assert.Single(dead, d => d.TaskId == "nullability-umlaut");
+        Assert.Contains("argument 'größe'", umlaut.Reason, StringComparison.Ordinal);
+        Assert.Contains("\\u00f6", umlaut.Headers[TaskHeaders.DeadReason], StringComparison.Ordinal);
+        Assert.True(umlaut.Headers[TaskHeaders.DeadReason].All(char.IsAscii), umlaut.Headers[TaskHeaders.DeadReason]);
+        Assert.Equal(0, app.Probe.Executions("measure:"));
+        foreach (var (key, body, reason) in cases)
+        {
+            Assert.Equal(0, app.Probe.Executions(key));
+            var letter = Assert.Single(dead, d => d.Headers.TryGetValue("TT-Case", out var c) && c == key);
+            foreach (var part in reason)
+            {
+                Assert.Contains(part, letter.Reason, StringComparison.Ordinal);
+            }
+
+            Assert.Equal(body, System.Text.Encoding.UTF8.GetString(letter.Arguments.Span));
+        }
+
+        Assert.Equal(1, app.Probe.Executions("ok"));
+    }
+
+    [Fact]
     public async Task DeadLetter_KeepsNonAsciiReasons_AndATruncatedCopyOfOversizedHeaders()
     {
         await using var app = await TestApp.StartAsync(server);
@@ -119,6 +176,58 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public async Task UnreadableHeaderBlocks_AreDeadLetteredWithTheRawHeadersAndTheOriginalBody_NeverRun()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var names = app.Connection.Names;
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        // NATS.Net cannot parse these header blocks (a version line other than NATS/1.0; a line without a colon): it hands
+        // the worker no headers and no body. The server stores them as they are.
+        var cases = new (string Key, string HeaderBlock)[]
+        {
+            ("bad-version", "BAD/1.0\r\nTT-Protocol: 1\r\nTT-Task: tests.count\r\nTT-Id: raw-bad-version\r\nTT-Case: bad-version\r\n\r\n"),
+            ("bad-line", "NATS/1.0\r\nTT-Protocol: 1\r\nTT-Task: tests.count\r\nTT-Id: raw-bad-line\r\nno colon on this line\r\n\r\n"),
+            ("big-block", "HTTP/1.1\r\nTT-Padding: " + new string('p', 20_000) + "\r\n\r\n"),
+        };
+        foreach (var (key, block) in cases)
+        {
+            await RawPublishAsync(server, names.TaskSubject("default"), block, $$"""{"key":"{{key}}","note":"é"}""");
+        }
+
+        var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync("default", Ct).ToListAsync(Ct), letters => letters.Count >= cases.Length);
+        await WaitForAsync(() => QueueStateAsync(js, names, "default"), state => state is { Pending: 0, AckPending: 0 });
+        Assert.Equal(cases.Length, dead.Count);
+        foreach (var (key, block) in cases)
+        {
+            Assert.Equal(0, app.Probe.Executions(key));
+            var letter = Assert.Single(dead, d => System.Text.Encoding.UTF8.GetString(d.Arguments.Span).Contains(key, StringComparison.Ordinal));
+            Assert.Equal($$"""{"key":"{{key}}","note":"é"}""", System.Text.Encoding.UTF8.GetString(letter.Arguments.Span));
+            Assert.Contains("header block cannot be read", letter.Reason, StringComparison.Ordinal);
+            var raw = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(letter.Headers[TaskHeaders.DeadRawHeaders]));
+            if (key == "big-block")
+            {
+                // Bounded: the first 16 KiB of the block, and the dead letter says so.
+                Assert.Equal(block[..(16 * 1024)], raw);
+                Assert.Contains($"raw header block ({block.Length} bytes, first 16384 kept)", letter.Headers[TaskHeaders.DeadTruncated], StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(block, raw);
+                Assert.False(letter.Headers.ContainsKey(TaskHeaders.DeadTruncated));
+            }
+        }
+
+        Assert.Contains("version mismatch", Assert.Single(dead, d => d.Arguments.Span.IndexOf("bad-version"u8) >= 0).Reason, StringComparison.Ordinal);
+        // What NATS.Net read before the bad line is kept as headers; the id was valid, so the producer gets a FAILURE record.
+        var badLine = Assert.Single(dead, d => d.TaskId == "raw-bad-line");
+        Assert.Contains("no colon on this line", badLine.Reason, StringComparison.Ordinal);
+        var record = await app.Client.GetHandle(HandWrittenTasks.Count, "raw-bad-line").GetStatusAsync(Ct);
+        Assert.Equal(TaskState.Failure, record);
+    }
+
+    [Fact]
     public async Task OversizedResult_IsStoredAsAFailure_AfterOneRun()
     {
         await using var app = await TestApp.StartAsync(server);
@@ -145,17 +254,23 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         badEta[TaskHeaders.Queue] = "default";
         badEta[TaskHeaders.Eta] = "next tuesday";
         await PublishAsync(js, names.ScheduleSubject("default"), badEta, """{"key":"sched-bad-eta"}""");
+        const string unreadable = "BAD/1.0\r\nTT-Protocol: 1\r\nTT-Task: tests.count\r\nTT-Id: sched-unreadable\r\nTT-Queue: default\r\n\r\n";
+        await RawPublishAsync(server, names.ScheduleSubject("default"), unreadable, """{"key":"sched-unreadable"}""");
 
         // A good one sent after them still arrives: the mover was not stopped by the bad ones.
         var good = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(5), new TaskOptions { Countdown = TimeSpan.FromMilliseconds(200) }, Ct);
         Assert.Equal(10, await good.GetAsync(Timeout, Ct));
 
         var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
-        var dead = await WaitForAsync(async () => await deadLetters.ListAsync(cancellationToken: Ct).ToListAsync(Ct), letters => letters.Count >= 2);
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync(cancellationToken: Ct).ToListAsync(Ct), letters => letters.Count >= 3);
+        var kept = Assert.Single(dead, d => d.Headers.ContainsKey(TaskHeaders.DeadRawHeaders));
+        Assert.Equal(unreadable, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(kept.Headers[TaskHeaders.DeadRawHeaders])));
+        Assert.Equal("""{"key":"sched-unreadable"}""", System.Text.Encoding.UTF8.GetString(kept.Arguments.Span));
+        Assert.Contains("header block cannot be read", kept.Reason, StringComparison.Ordinal);
         Assert.Contains(dead, d => d.TaskId == "sched-bad-queue" && d.Queue == "_unschedulable" && d.Reason.Contains("queue", StringComparison.Ordinal));
         Assert.Contains(dead, d => d.TaskId == "sched-bad-eta" && d.Queue == "default" && d.Reason.Contains(TaskHeaders.Eta, StringComparison.Ordinal));
         await WaitForAsync(async () => (await js.GetStreamAsync(names.ScheduleStream, cancellationToken: Ct)).Info.State.Messages, count => count == 0);
-        Assert.Equal(0, app.Probe.Executions("sched-bad-queue") + app.Probe.Executions("sched-bad-eta"));
+        Assert.Equal(0, app.Probe.Executions("sched-bad-queue") + app.Probe.Executions("sched-bad-eta") + app.Probe.Executions("sched-unreadable"));
     }
 
     [Fact]
@@ -203,6 +318,27 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     {
         var ack = await js.PublishAsync(subject, System.Text.Encoding.UTF8.GetBytes(body), headers: headers, cancellationToken: Ct);
         ack.EnsureSuccess();
+    }
+
+    /// <summary>Publishes a message with a header block exactly as given, over a plain socket (HPUB), as a foreign producer could.</summary>
+    private static async Task RawPublishAsync(NatsServer server, string subject, string headerBlock, string body)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync("127.0.0.1", server.Port, Ct);
+        await using var stream = client.GetStream();
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII, leaveOpen: true);
+        Assert.StartsWith("INFO ", await reader.ReadLineAsync(Ct), StringComparison.Ordinal);
+        var headers = System.Text.Encoding.UTF8.GetBytes(headerBlock);
+        var payload = System.Text.Encoding.UTF8.GetBytes(body);
+        var command = new MemoryStream();
+        command.Write(System.Text.Encoding.ASCII.GetBytes($"CONNECT {{\"verbose\":false,\"pedantic\":false,\"headers\":true,\"protocol\":1}}\r\nHPUB {subject} {headers.Length} {headers.Length + payload.Length}\r\n"));
+        command.Write(headers);
+        command.Write(payload);
+        command.Write("\r\nPING\r\n"u8);
+        await stream.WriteAsync(command.ToArray(), Ct);
+        // PONG after the HPUB was processed; an -ERR would come first.
+        var line = await reader.ReadLineAsync(Ct);
+        Assert.Equal("PONG", line);
     }
 
     private static async Task<(ulong Pending, long AckPending)> QueueStateAsync(NatsJSContext js, NatsNames names, string queue)

@@ -85,4 +85,5 @@ public class ResultRecordSerializerTests
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(int))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
 internal sealed partial class TestJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -47,6 +47,49 @@ public class TaskArgumentReaderTests
         Assert.Contains("no default value", error.Message);
     }
 
+    [Fact]
+    public void ReadNonNullValue_Null_NamesTaskAndParameter_AndSaysNullIsNotAllowed()
+    {
+        var error = Assert.Throws<TaskArgumentException>(() =>
+        {
+            var reader = new Utf8JsonReader("""{"id":null}"""u8);
+            TaskArgumentReader.ReadStartObject(ref reader, "t");
+            TaskArgumentReader.ReadNextProperty(ref reader, "t");
+            TaskArgumentReader.ReadNonNullValue(ref reader, TestJson.Default.String, "t", "id");
+        });
+
+        Assert.Equal("t", error.TaskName);
+        Assert.Equal("id", error.ParameterName);
+        Assert.Equal("Cannot decode argument 'id' of task 't': null is not allowed: the parameter is not nullable in the task's code.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("{} x")]
+    [InlineData("{}{}")]
+    [InlineData("{} null")]
+    [InlineData("{} /**/")]
+    public void ReadEnd_DataAfterTheObject_IsRefused(string json)
+    {
+        var error = Assert.Throws<TaskArgumentException>(() =>
+        {
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+            TaskArgumentReader.ReadStartObject(ref reader, "t");
+            TaskArgumentReader.ReadNextProperty(ref reader, "t");
+            TaskArgumentReader.ReadEnd(ref reader, "t");
+        });
+
+        Assert.Contains("data after the arguments object", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadEnd_WhiteSpaceAfterTheObject_IsFine()
+    {
+        var reader = new Utf8JsonReader("{} \r\n\t "u8);
+        TaskArgumentReader.ReadStartObject(ref reader, "t");
+        Assert.False(TaskArgumentReader.ReadNextProperty(ref reader, "t"));
+        TaskArgumentReader.ReadEnd(ref reader, "t");
+    }
+
     private static void StartObject(string json)
     {
         var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));

@@ -263,7 +263,8 @@ internal static class ProxyEmitter
         for (var i = 0; i < arguments.Count; i++)
         {
             writer.OpenBlock($"{(i == 0 ? "if" : "else if")} (reader.ValueTextEquals({Literals.String(arguments[i].Name)}u8))");
-            writer.WriteLine($"arg{i} = {Names.TaskArgumentReader}.ReadValue<{arguments[i].JsonTypeName}>(ref reader, {Names.TypeInfoOf(arguments[i].JsonTypeName)}, Name, {Literals.String(arguments[i].Name)});");
+            var read = arguments[i].RefusesNull ? "ReadNonNullValue" : "ReadValue";
+            writer.WriteLine($"arg{i} = {Names.TaskArgumentReader}.{read}<{arguments[i].JsonTypeName}>(ref reader, {Names.TypeInfoOf(arguments[i].JsonTypeName)}, Name, {Literals.String(arguments[i].Name)});");
             writer.WriteLine($"has{i} = true;");
             writer.CloseBlock();
         }
@@ -280,6 +281,8 @@ internal static class ProxyEmitter
         }
 
         writer.CloseBlock();
+        writer.WriteLine();
+        writer.WriteLine($"{Names.TaskArgumentReader}.ReadEnd(ref reader, Name);");
         for (var i = 0; i < arguments.Count; i++)
         {
             writer.WriteLine();

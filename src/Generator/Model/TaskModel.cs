@@ -30,7 +30,9 @@ internal sealed record ContainingTypeModel(string Keyword, string Name);
 /// <param name="TypeName">The fully qualified type, with nullable annotations.</param>
 /// <param name="JsonTypeName">The fully qualified type without nullable annotations (the JSON metadata key).</param>
 /// <param name="DefaultValue">The C# literal of the default value, or <see langword="null"/> when it has none.</param>
-internal sealed record ParameterModel(ParameterKind Kind, string Name, string TypeName, string JsonTypeName, string? DefaultValue);
+/// <param name="RefusesNull">A reference type annotated as not nullable: the worker refuses a JSON <c>null</c> for it
+/// (oblivious, <c>#nullable disable</c>, and value types, which System.Text.Json checks itself, do not).</param>
+internal sealed record ParameterModel(ParameterKind Kind, string Name, string TypeName, string JsonTypeName, string? DefaultValue, bool RefusesNull = false);
 
 /// <summary>Everything the emitters need to know about one task; values only.</summary>
 internal sealed record TaskModel(

@@ -143,7 +143,7 @@ internal static class TaskParser
                 }
             }
 
-            parameters.Add(new ParameterModel(ParameterKind.Argument, parameter.Name, typeName, jsonTypeName, defaultValue));
+            parameters.Add(new ParameterModel(ParameterKind.Argument, parameter.Name, typeName, jsonTypeName, defaultValue, RefusesNull(parameter)));
         }
 
         var (returnKind, resultType) = GetReturnKind(method, compilation);
@@ -208,6 +208,18 @@ internal static class TaskParser
 
     private static DiagnosticInfo Unsupported(Location location, ITypeSymbol type, string what, string reason)
         => new(Descriptors.UnsupportedType.Id, LocationInfo.From(location), new[] { type.ToDisplayString(), what, reason }.ToEquatableArray());
+
+    /// <summary>
+    /// Whether the worker refuses a JSON <c>null</c> for the parameter: a reference type the user's code declares not
+    /// nullable (issue 14). Oblivious (<c>#nullable disable</c>) and <c>[AllowNull]</c> allow null; value types are left to
+    /// System.Text.Json, which refuses null for them unless they are <c>Nullable&lt;T&gt;</c> or read null themselves
+    /// (<c>JsonElement</c>).
+    /// </summary>
+    private static bool RefusesNull(IParameterSymbol parameter)
+        => parameter.Type.IsReferenceType
+            && parameter.NullableAnnotation == NullableAnnotation.NotAnnotated
+            && !parameter.GetAttributes().Any(a => a.AttributeClass is { Name: "AllowNullAttribute" } attribute
+                && attribute.ContainingNamespace.ToDisplayString() == "System.Diagnostics.CodeAnalysis");
 
     private static bool IsFromServices(INamedTypeSymbol? attribute)
         => attribute is { Name: "FromServicesAttribute" }

@@ -75,6 +75,42 @@ public static class TaskArgumentReader
         }
     }
 
+    /// <summary>
+    /// Reads the value of the current property for a parameter that is not nullable in the task's code (a reference type
+    /// without <c>?</c> in a nullable-enabled context): a JSON <c>null</c>, or a converter that yields null, is refused
+    /// (issue 14: <c>{"id":null}</c> must not run <c>Work(string id)</c>).
+    /// </summary>
+    /// <typeparam name="T">The parameter type.</typeparam>
+    /// <param name="reader">The reader, on the property name.</param>
+    /// <param name="typeInfo">Source-generated JSON metadata of <typeparamref name="T"/>.</param>
+    /// <param name="taskName">The task name, for error messages.</param>
+    /// <param name="parameterName">The parameter name, for error messages.</param>
+    /// <returns>The value, never null.</returns>
+    public static T ReadNonNullValue<T>(ref Utf8JsonReader reader, JsonTypeInfo<T> typeInfo, string taskName, string parameterName)
+    {
+        var value = ReadValue(ref reader, typeInfo, taskName, parameterName);
+        return value is null ? throw NullArgument(taskName, parameterName) : value;
+    }
+
+    /// <summary>Checks that nothing but white space follows the arguments object (the reader is on its closing <c>}</c>).</summary>
+    /// <param name="reader">The reader, on the closing <c>}</c> of the arguments object.</param>
+    /// <param name="taskName">The task name, for error messages.</param>
+    public static void ReadEnd(ref Utf8JsonReader reader, string taskName)
+    {
+        try
+        {
+            // The reader allows one top-level value: any byte but white space after it throws here.
+            if (reader.Read())
+            {
+                throw new TaskArgumentException(taskName, null, "The message body has data after the arguments object.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new TaskArgumentException(taskName, null, "The message body has data after the arguments object: " + ex.Message, ex);
+        }
+    }
+
     /// <summary>Skips the value of the current property (an argument this version of the task does not know).</summary>
     /// <param name="reader">The reader, on the property name.</param>
     /// <param name="taskName">The task name, for error messages.</param>
@@ -97,4 +133,11 @@ public static class TaskArgumentReader
     /// <returns>The exception; generated code throws it.</returns>
     public static TaskArgumentException MissingArgument(string taskName, string parameterName)
         => new(taskName, parameterName, "The message has no value for this parameter, and the parameter has no default value.");
+
+    /// <summary>Creates the exception to throw for a JSON <c>null</c> given to a parameter that is not nullable.</summary>
+    /// <param name="taskName">The task name.</param>
+    /// <param name="parameterName">The parameter name.</param>
+    /// <returns>The exception.</returns>
+    public static TaskArgumentException NullArgument(string taskName, string parameterName)
+        => new(taskName, parameterName, "null is not allowed: the parameter is not nullable in the task's code.");
 }

@@ -28,6 +28,15 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         var id = Header(headers, TaskHeaders.Id) ?? Header(headers, TaskHeaders.MsgId);
         var usableId = id is not null && NatsNames.IsValidTaskId(id) ? id : null;
 
+        if (headers?.Error is { } unreadable)
+        {
+            // NATS.Net could not parse the header block (not NATS/1.0, or a line that is not "Name: value"): it gives what it
+            // read before the error and no body. Nothing of it is trusted; the dead letter keeps the raw block and the body
+            // read back from the stream (docs/protocol.md §7).
+            var cause = unreadable is NatsHeaderParseException { InnerException: { } inner } ? inner.Message : unreadable.Message;
+            return IntakeVerdict.Refuse($"The message's header block cannot be read ({WireText.Bound(cause)}): it must start with NATS/1.0 and hold one 'Name: value' per line.", usableId, shownName);
+        }
+
         var headerBytes = HeaderBytes(headers);
         if (headerBytes > options.MaxHeaderBytes)
         {

@@ -42,5 +42,12 @@ internal static class TaskHeaders
 
     /// <summary>With <see cref="DeadTruncated"/>: the original's sizes, <c>headers=N body=N</c>.</summary>
     public const string DeadOriginalSize = "TT-Dead-Original-Size";
+
+    /// <summary>
+    /// The original's header block, base64, exactly as the server stored it, when it could not be read as headers (it
+    /// does not start with <c>NATS/1.0</c>, or a line is not <c>Name: value</c>); cut to
+    /// <c>DeadLetterEnvelope.RawHeaderBudget</c> bytes before encoding.
+    /// </summary>
+    public const string DeadRawHeaders = "TT-Dead-Raw-Headers";
     public const string MsgId = "Nats-Msg-Id";
 }

@@ -244,11 +244,24 @@ internal sealed partial class ScheduleMover : BackgroundService
         var queue = headers.TryGetValue(TaskHeaders.Queue, out var q) ? q.ToString()
             : scheduledSubject.Length > _connection.Names.Prefix.Length + ".scheduled.".Length ? scheduledSubject[(_connection.Names.Prefix.Length + ".scheduled.".Length)..]
             : null;
-        if (TaskSchedule.Problem(headers, queue) is { } problem)
+        var body = message.Data;
+        ReadOnlyMemory<byte> rawHeaders = default;
+        string? problem = TaskSchedule.Problem(headers, queue);
+        if (headers.Error is { } unreadable)
+        {
+            // NATS.Net could not parse the stored header block and gave no body: never moved (the body would be lost);
+            // dead-lettered with the original read back as the server stores it (STREAM.MSG.GET: base64 data and block).
+            problem = "The scheduled message's header block cannot be read (" + WireText.Bound(unreadable.InnerException?.Message ?? unreadable.Message) + "): it must start with NATS/1.0 and hold one 'Name: value' per line.";
+            var stored = await stream.GetAsync(new StreamMsgGetRequest { Seq = sequence }, cancellationToken).ConfigureAwait(false);
+            body = stored.Message.Data;
+            rawHeaders = stored.Message.Hdrs is { Length: > 0 } hdrs ? Convert.FromBase64String(hdrs) : default;
+        }
+
+        if (problem is not null)
         {
             // Never moved, never retried: dead-lettered once (to its queue's dead letters when the queue is valid) and removed.
             var deadQueue = queue is { Length: <= 64 } && NatsNames.IsValidQueue(queue) ? queue : UnschedulableQueue;
-            var (deadHeaders, deadBody) = DeadLetterEnvelope.Build(headers, message.Data, problem, scheduledSubject, sequence, _connection.Nats.ServerInfo?.MaxPayload);
+            var (deadHeaders, deadBody) = DeadLetterEnvelope.Build(headers, body, problem, scheduledSubject, sequence, _connection.Nats.ServerInfo?.MaxPayload, rawHeaders);
             var dead = await _connection.JetStream.PublishAsync(_connection.Names.DeadSubject(deadQueue), deadBody, RawSerializer, headers: deadHeaders, cancellationToken: cancellationToken).ConfigureAwait(false);
             dead.EnsureSuccess();
             Log.Unschedulable(_logger, sequence, problem);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
 using TypedTasks.Backend;
 using TypedTasks.Intake;
@@ -302,9 +303,23 @@ internal sealed partial class TaskWorker
     /// <summary>Publishes the message to the dead letters with the reason, keeping as much of it as the server's limits allow.</summary>
     private async Task PublishDeadLetterAsync(HeldMessage held, string reason)
     {
-        var (headers, body) = DeadLetterEnvelope.Build(held.Message.Headers, held.Body, reason, held.Message.Subject, held.Message.Metadata?.Sequence.Stream, _connection.Nats.ServerInfo?.MaxPayload);
-        // Deduplicated by the original's sequence: a dead letter published again (a retried settle) is stored once.
         var sequence = held.Message.Metadata?.Sequence.Stream;
+        var original = held.Body;
+        ReadOnlyMemory<byte> rawHeaders = default;
+        string? bodyProblem = null;
+        if (held.Message.Headers?.Error is { } unreadable)
+        {
+            // An unreadable header block: NATS.Net delivered no body. The stored original, read back by sequence
+            // (STREAM.MSG.GET answers with the raw header block and the data, base64 in JSON), is the evidence.
+            (original, rawHeaders, bodyProblem) = await ReadStoredOriginalAsync(sequence).ConfigureAwait(false);
+            if (rawHeaders.IsEmpty && unreadable is NatsHeaderParseException parse)
+            {
+                rawHeaders = parse.RawData;
+            }
+        }
+
+        var (headers, body) = DeadLetterEnvelope.Build(held.Message.Headers, original, reason, held.Message.Subject, sequence, _connection.Nats.ServerInfo?.MaxPayload, rawHeaders, bodyProblem);
+        // Deduplicated by the original's sequence: a dead letter published again (a retried settle) is stored once.
         var ack = await _connection.JetStream.PublishAsync(
             _connection.Names.DeadSubject(held.Queue),
             body,
@@ -313,5 +328,26 @@ internal sealed partial class TaskWorker
             headers: headers,
             cancellationToken: CancellationToken.None).ConfigureAwait(false);
         ack.EnsureSuccess();
+    }
+
+    /// <summary>The original message as the task stream stores it: body and raw header block, or why it cannot be read.</summary>
+    private async Task<(ReadOnlyMemory<byte> Body, ReadOnlyMemory<byte> RawHeaders, string? Problem)> ReadStoredOriginalAsync(ulong? sequence)
+    {
+        if (sequence is not { } seq)
+        {
+            return (default, default, "not delivered with a stream sequence; NATS.Net gave no body");
+        }
+
+        try
+        {
+            var stream = await _connection.JetStream.GetStreamAsync(_connection.Names.TasksStream, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            var stored = await stream.GetAsync(new StreamMsgGetRequest { Seq = seq }, CancellationToken.None).ConfigureAwait(false);
+            var raw = stored.Message.Hdrs is { Length: > 0 } hdrs ? Convert.FromBase64String(hdrs) : default(ReadOnlyMemory<byte>);
+            return (stored.Message.Data, raw, null);
+        }
+        catch (Exception ex) when (ex is NatsException or FormatException or TimeoutException or OperationCanceledException)
+        {
+            return (default, default, $"could not be read back from stream sequence {seq}: {ex.Message}");
+        }
     }
 }

@@ -172,4 +172,60 @@ public sealed class GeneratedCodeBehaviourTests
         var ex = await Assert.ThrowsAsync<TaskArgumentException>(() => InvokeAsync(BehaviourTasks.AddTask.Definition, "[1,2]"));
         Assert.Null(ex.ParameterName);
     }
+
+    private const string StrictArguments = """{"id":"a","note":"n","count":1,"maybe":2,"person":{"Name":"P","Age":1,"Address":{"Street":"s","City":"c"},"Tags":[],"Favorite":0,"Born":"2024-01-01T00:00:00Z","Id":"00000000-0000-0000-0000-000000000000","Lucky":null},"raw":null}""";
+
+    [Fact]
+    public async Task Invoker_NullableParameters_TakeNull_NonNullableOnesRefuseIt()
+    {
+        Assert.Equal("\"a|n|1|2|P|Null\"", await InvokeAsync(NullabilityTasks.StrictTask.Definition, StrictArguments));
+        Assert.Equal("\"a|(null)|1|(null)|P|Null\"", await InvokeAsync(NullabilityTasks.StrictTask.Definition, WithNull(WithNull(StrictArguments, "note"), "maybe")));
+
+        foreach (var parameter in new[] { "id", "person", "count" })
+        {
+            var ex = await Assert.ThrowsAsync<TaskArgumentException>(() => InvokeAsync(NullabilityTasks.StrictTask.Definition, WithNull(StrictArguments, parameter)));
+            Assert.Equal(parameter, ex.ParameterName);
+            Assert.Equal(NullabilityTasks.StrictTask.Name, ex.TaskName);
+            if (parameter != "count")
+            {
+                // STJ refuses null for a value type in its own words; a reference type gets ours.
+                Assert.Contains("null is not allowed", ex.Message, StringComparison.Ordinal);
+            }
+        }
+
+        static string WithNull(string json, string property)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+            node[property] = null;
+            return node.ToJsonString();
+        }
+    }
+
+    [Fact]
+    public async Task Invoker_ObliviousAndAllowNullParameters_TakeNull()
+    {
+        Assert.Equal("\"(null)\"", await InvokeAsync(ObliviousTasks.LooseTask.Definition, """{"id":null}"""));
+        Assert.Equal("\"(null)\"", await InvokeAsync(NullabilityTasks.AllowedTask.Definition, """{"id":null}"""));
+    }
+
+    [Theory]
+    [InlineData("""{"a":1,"b":2} x""", "after the arguments object")]
+    [InlineData("""{"a":1,"b":2}{"a":1}""", "after the arguments object")]
+    [InlineData("""{"a":1,"b":2} // comment""", "after the arguments object")]
+    [InlineData("""{"a":1,"b":2""", "Cannot decode")]
+    [InlineData("""{"a":1,"b":""", "Cannot decode argument 'b'")]
+    [InlineData("""{"a":1,"b":"x""", "Cannot decode argument 'b'")]
+    [InlineData("""{"a":1,""", "not valid JSON")]
+    [InlineData("", "not valid JSON")]
+    public async Task Invoker_TruncatedOrTrailingBodies_AreRefused(string json, string reason)
+    {
+        var ex = await Assert.ThrowsAsync<TaskArgumentException>(() => InvokeAsync(BehaviourTasks.AddTask.Definition, json));
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoker_TrailingWhiteSpace_IsFine()
+    {
+        Assert.Equal("3", await InvokeAsync(BehaviourTasks.AddTask.Definition, "{\"a\":1,\"b\":2} \r\n\t "));
+    }
 }

@@ -70,3 +70,23 @@ public sealed partial class InstanceTasks(Counter counter)
         return new(counter.Calls);
     }
 }
+
+/// <summary>Nullability as the user's code declares it decides whether a JSON <c>null</c> is refused (issue 14).</summary>
+public static partial class NullabilityTasks
+{
+    [Task]
+    public static string Strict(string id, string? note, int count, int? maybe, Person person, System.Text.Json.JsonElement raw)
+        => $"{id}|{note ?? "(null)"}|{count}|{maybe?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(null)"}|{person.Name}|{raw.ValueKind}";
+
+    [Task]
+    public static string Allowed([System.Diagnostics.CodeAnalysis.AllowNull] string id) => id ?? "(null)";
+}
+
+#nullable disable
+/// <summary>Written without nullable annotations: oblivious parameters take null as before.</summary>
+public static partial class ObliviousTasks
+{
+    [Task]
+    public static string Loose(string id) => id ?? "(null)";
+}
+#nullable restore

@@ -200,7 +200,7 @@ namespace Defaults
                     {
                         if (reader.ValueTextEquals("class"u8))
                         {
-                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "class");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "class");
                             has0 = true;
                         }
                         else if (reader.ValueTextEquals("cancellationToken"u8))
@@ -210,12 +210,12 @@ namespace Defaults
                         }
                         else if (reader.ValueTextEquals("options"u8))
                         {
-                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "options");
+                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "options");
                             has2 = true;
                         }
                         else if (reader.ValueTextEquals("text"u8))
                         {
-                            arg3 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "text");
+                            arg3 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "text");
                             has3 = true;
                         }
                         else if (reader.ValueTextEquals("c"u8))
@@ -288,6 +288,8 @@ namespace Defaults
                             global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
+
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
 
                     if (!has0)
                     {

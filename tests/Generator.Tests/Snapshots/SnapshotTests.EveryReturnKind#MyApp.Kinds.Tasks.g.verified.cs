@@ -61,6 +61,8 @@ namespace MyApp
                         global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                     }
 
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
+
                     return default;
                 }
             }
@@ -148,6 +150,8 @@ namespace MyApp
                         }
                     }
 
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
+
                     if (!has0)
                     {
                         throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "value");
@@ -220,6 +224,8 @@ namespace MyApp
                     {
                         global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                     }
+
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
 
                     return default;
                 }
@@ -307,6 +313,8 @@ namespace MyApp
                             global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
+
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
 
                     if (!has0)
                     {
@@ -402,6 +410,8 @@ namespace MyApp
                         }
                     }
 
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
+
                     if (!has0)
                     {
                         throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "text");
@@ -495,6 +505,8 @@ namespace MyApp
                             global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
+
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
 
                     if (!has0)
                     {

@@ -81,6 +81,8 @@ namespace Ignored
                         }
                     }
 
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
+
                     if (!has0)
                     {
                         throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "x");

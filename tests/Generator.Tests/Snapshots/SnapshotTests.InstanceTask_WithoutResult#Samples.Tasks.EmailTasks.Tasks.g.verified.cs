@@ -72,7 +72,7 @@ namespace Samples.Tasks
                     {
                         if (reader.ValueTextEquals("emailAddress"u8))
                         {
-                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "emailAddress");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "emailAddress");
                             has0 = true;
                         }
                         else
@@ -80,6 +80,8 @@ namespace Samples.Tasks
                             global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
+
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
 
                     if (!has0)
                     {

@@ -81,6 +81,8 @@ namespace Lifecycle
                         }
                     }
 
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
+
                     if (!has0)
                     {
                         throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "x");
@@ -165,7 +167,7 @@ namespace Lifecycle
                     {
                         if (reader.ValueTextEquals("to"u8))
                         {
-                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "to");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<string>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>(), Name, "to");
                             has0 = true;
                         }
                         else
@@ -173,6 +175,8 @@ namespace Lifecycle
                             global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
+
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
 
                     if (!has0)
                     {

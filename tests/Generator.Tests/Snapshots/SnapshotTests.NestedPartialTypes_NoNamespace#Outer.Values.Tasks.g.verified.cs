@@ -94,6 +94,8 @@ partial class Outer
                         }
                     }
 
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
+
                     if (!has0)
                     {
                         throw global::TypedTasks.Generated.TaskArgumentReader.MissingArgument(Name, "a");

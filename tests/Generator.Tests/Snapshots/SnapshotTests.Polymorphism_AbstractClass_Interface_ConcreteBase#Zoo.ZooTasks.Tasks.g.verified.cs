@@ -88,17 +88,17 @@ namespace Zoo
                     {
                         if (reader.ValueTextEquals("shape"u8))
                         {
-                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Zoo.Shape>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.Shape>(), Name, "shape");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<global::Zoo.Shape>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.Shape>(), Name, "shape");
                             has0 = true;
                         }
                         else if (reader.ValueTextEquals("animal"u8))
                         {
-                            arg1 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Zoo.IAnimal>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.IAnimal>(), Name, "animal");
+                            arg1 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<global::Zoo.IAnimal>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.IAnimal>(), Name, "animal");
                             has1 = true;
                         }
                         else if (reader.ValueTextEquals("vehicles"u8))
                         {
-                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(), Name, "vehicles");
+                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(), Name, "vehicles");
                             has2 = true;
                         }
                         else
@@ -106,6 +106,8 @@ namespace Zoo
                             global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
+
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
 
                     if (!has0)
                     {

@@ -112,27 +112,27 @@ namespace Shop
                     {
                         if (reader.ValueTextEquals("order"u8))
                         {
-                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Shop.Order>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Order>(), Name, "order");
+                            arg0 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<global::Shop.Order>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Order>(), Name, "order");
                             has0 = true;
                         }
                         else if (reader.ValueTextEquals("points"u8))
                         {
-                            arg1 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::Shop.Point[]>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Point[]>(), Name, "points");
+                            arg1 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<global::Shop.Point[]>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Point[]>(), Name, "points");
                             has1 = true;
                         }
                         else if (reader.ValueTextEquals("priorities"u8))
                         {
-                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(), Name, "priorities");
+                            arg2 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(), Name, "priorities");
                             has2 = true;
                         }
                         else if (reader.ValueTextEquals("named"u8))
                         {
-                            arg3 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(), Name, "named");
+                            arg3 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(), Name, "named");
                             has3 = true;
                         }
                         else if (reader.ValueTextEquals("days"u8))
                         {
-                            arg4 = global::TypedTasks.Generated.TaskArgumentReader.ReadValue<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(), Name, "days");
+                            arg4 = global::TypedTasks.Generated.TaskArgumentReader.ReadNonNullValue<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(ref reader, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(), Name, "days");
                             has4 = true;
                         }
                         else if (reader.ValueTextEquals("timeout"u8))
@@ -145,6 +145,8 @@ namespace Shop
                             global::TypedTasks.Generated.TaskArgumentReader.SkipValue(ref reader, Name);
                         }
                     }
+
+                    global::TypedTasks.Generated.TaskArgumentReader.ReadEnd(ref reader, Name);
 
                     if (!has0)
                     {
