@@ -56,9 +56,29 @@ internal static class TaskSchedule
             : null;
     }
 
-    /// <summary>The protocol's one time syntax (<c>TT-Eta</c>, <c>TT-Expires</c>): ISO 8601 with an offset, as .NET's round-trip format writes it.</summary>
+    /// <summary>
+    /// The protocol's one time syntax (<c>TT-Eta</c>, <c>TT-Expires</c>): ISO 8601 with an explicit offset (<c>Z</c> or
+    /// <c>±hh:mm</c>), read as that instant. A time without an offset is refused rather than read in the worker's own time
+    /// zone, which would make the same message due at different instants on different machines.
+    /// </summary>
     public static bool TryParseTime(string text, out DateTimeOffset time)
-        => DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+    {
+        if (!HasOffset(text))
+        {
+            time = default;
+            return false;
+        }
+
+        return DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+    }
+
+    /// <summary>Whether the time of day (after the <c>T</c>) ends with <c>Z</c> or carries a <c>+</c>/<c>-</c> offset.</summary>
+    private static bool HasOffset(string text)
+    {
+        var timeOfDay = text.IndexOf('T', StringComparison.Ordinal);
+        return timeOfDay > 0
+               && (text.EndsWith('Z') || text.EndsWith('z') || text.AsSpan(timeOfDay).IndexOfAny('+', '-') >= 0);
+    }
 
     private static readonly string[] TimeFormats = ["O", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
