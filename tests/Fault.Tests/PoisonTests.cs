@@ -32,7 +32,7 @@ public sealed class PoisonTests
     [Fact]
     public async Task PoisonBatch_BadMessagesDeadLetteredOnce_ValidOnesRunOnce_WorkerSurvivesAndDrains()
     {
-        var count = FaultSettings.Size(1_500, 10_000);
+        var count = FaultSettings.Size(3_000, 10_000);
         var seed = Environment.GetEnvironmentVariable("POISON_SEED") is { Length: > 0 } given ? given : new PCG((uint)Random.Shared.Next(), (ulong)Random.Shared.NextInt64()).ToString();
         var options = new FaultRunOptions
         {
