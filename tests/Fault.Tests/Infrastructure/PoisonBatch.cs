@@ -182,6 +182,7 @@ public sealed class PoisonBatch
             (i, k) => Valid(i, k, With(Base(i), "TT-Protocol", "01")),
             (i, k) => Valid(i, k, With(Base(i), "TT-Attempt", "2")),
             (i, k) => Valid(i, k, With(Base(i), "TT-Max-Retries", "0")),
+            (i, k) => Valid(i, k, With(Base(i), "TT-Record-Revision", "999999")),
             (i, k) => Valid(i, k, With(Base(i), "TT-Expires", "2099-01-01T00:00:00Z")),
             (i, k) => Valid(i, k, With(Base(i), "TT-Eta", "next tuesday")),
             (i, k) => Valid(i, k, With(Base(i), "TT-Queue", "no such queue!")),
