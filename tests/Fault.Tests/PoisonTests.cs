@@ -270,6 +270,17 @@ public sealed class PoisonTests
             }
 
             var subject = message.Scheduled ? scheduleSubject : tasksSubject;
+            if (message.RawHeaderBlock is { } block)
+            {
+                var seq = await RawPublishAsync(server.Port, subject, block, message.Body);
+                lock (stored)
+                {
+                    stored[$"{subject}#{seq}"] = message;
+                }
+
+                return null;
+            }
+
             var ack = await js.PublishAsync(subject, message.Body, headers: ToNatsHeaders(message.Headers), cancellationToken: FaultRun.Ct);
             if (ack.Error is { } error)
             {
@@ -381,6 +392,18 @@ public sealed class PoisonTests
             return $"the reason '{reason}' does not say '{part}'";
         }
 
+        if (message.RawHeaderBlock is { } block)
+        {
+            // Kept as the server stores it, base64, not as headers (docs/protocol.md §7).
+            var raw = headers.GetValueOrDefault("TT-Dead-Raw-Headers");
+            if (raw is null || Encoding.UTF8.GetString(Convert.FromBase64String(raw)) != block)
+            {
+                return $"the dead letter's TT-Dead-Raw-Headers ({PoisonMessage.Show(raw ?? "absent")}) is not the original block";
+            }
+
+            return message.Body.AsSpan().SequenceEqual(letter.Data ?? []) ? null : "the dead letter's body is not the original's";
+        }
+
         var truncated = headers.GetValueOrDefault("TT-Dead-Truncated") ?? string.Empty;
         var body = letter.Data ?? [];
         var bodyCut = truncated.Contains("body (", StringComparison.Ordinal);
@@ -412,6 +435,44 @@ public sealed class PoisonTests
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Publishes a message with a header block exactly as given over a plain socket (HPUB with a reply inbox), as a
+    /// foreign producer could; returns the stream sequence from the JetStream acknowledgement.
+    /// </summary>
+    private static async Task<ulong> RawPublishAsync(int port, string subject, string headerBlock, byte[] body)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync("127.0.0.1", port, FaultRun.Ct);
+        await using var stream = client.GetStream();
+        using var reader = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
+        Assert.StartsWith("INFO ", await reader.ReadLineAsync(FaultRun.Ct), StringComparison.Ordinal);
+        var headers = Encoding.ASCII.GetBytes(headerBlock);
+        // Its own inbox: concurrent raw publishes must not read each other's acknowledgements.
+        var inbox = "_INBOX.poison" + Guid.NewGuid().ToString("N");
+        var command = new MemoryStream();
+        command.Write(Encoding.ASCII.GetBytes($"CONNECT {{\"verbose\":false,\"pedantic\":false,\"headers\":true,\"protocol\":1}}\r\nSUB {inbox} 1\r\nHPUB {subject} {inbox} {headers.Length} {headers.Length + body.Length}\r\n"));
+        command.Write(headers);
+        command.Write(body);
+        command.Write("\r\n"u8);
+        await stream.WriteAsync(command.ToArray(), FaultRun.Ct);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(FaultRun.Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(30));
+        while (await reader.ReadLineAsync(cts.Token) is { } line)
+        {
+            if (line.StartsWith("MSG ", StringComparison.Ordinal))
+            {
+                // The acknowledgement: {"stream":"…","seq":N} on the next line.
+                var ack = await reader.ReadLineAsync(cts.Token) ?? string.Empty;
+                using var json = System.Text.Json.JsonDocument.Parse(ack);
+                return json.RootElement.GetProperty("seq").GetUInt64();
+            }
+
+            Assert.False(line.StartsWith("-ERR", StringComparison.Ordinal), $"the server refused a raw publish: {line}");
+        }
+
+        throw new InvalidOperationException("The server closed the connection before acknowledging a raw publish.");
     }
 
     private static string Ascii(string value) => new(value.Select(c => c < 128 ? c : '?').ToArray());

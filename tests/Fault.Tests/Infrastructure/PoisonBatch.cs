@@ -26,6 +26,10 @@ public sealed record PoisonMessage(int Index, string Kind, PoisonExpect Expect, 
     /// <summary>The id a run of it writes in the ledger (TT-Id, else Nats-Msg-Id), for <see cref="PoisonExpect.Run"/> and <see cref="PoisonExpect.Revoked"/>.</summary>
     public string? RunId { get; init; }
 
+    /// <summary>A header block sent exactly as written (an HPUB over a plain socket) instead of <see cref="Headers"/>: one
+    /// NATS.Net cannot read (docs/protocol.md §7, "A header block that cannot be read").</summary>
+    public string? RawHeaderBlock { get; init; }
+
     /// <summary>Sent through the typed client (<c>ApplyAsync</c>) rather than raw.</summary>
     public bool ViaClient { get; init; }
 
@@ -42,6 +46,11 @@ public sealed record PoisonMessage(int Index, string Kind, PoisonExpect Expect, 
         text.Append(CultureInfo.InvariantCulture, $"#{Index} [{Kind}] expect {Expect}{(Reason is null ? "" : $" (reason containing '{Reason}')")}, to {(Scheduled ? "scheduled" : "tasks")} subject{(ViaClient ? " via the typed client" : "")}");
         text.Append(CultureInfo.InvariantCulture, $"{(ResendSameMsgId ? ", resent with the same Nats-Msg-Id" : "")}{(SendAgainLater ? ", sent again later under a new Nats-Msg-Id" : "")}\n    headers: ");
         text.AppendJoin("; ", Headers.Select(h => $"{h.Key}: {Show(h.Value)}"));
+        if (RawHeaderBlock is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"(raw block) {Show(RawHeaderBlock)}");
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"\n    body ({Body.Length} bytes): {ShowBody(Body)}");
         return text.ToString();
     }
@@ -268,6 +277,10 @@ public sealed class PoisonBatch
             With(h, "Nats-Msg-Id", "m" + IdOf(i));
             return Bad(i, "bad/headers-over-limit", "MaxHeaderBytes", PaddedHeaders(h, MaxHeaderBytes + over));
         }));
+        var unreadable = Pick("bad/unreadable-block", [
+            (i, k) => Bad(i, k, "header block cannot be read", []) with { RawHeaderBlock = $"BAD/1.0\r\nTT-Case: {i}\r\nTT-Protocol: 1\r\nTT-Task: {Task}\r\nTT-Id: {IdOf(i)}\r\n\r\n" },
+            (i, k) => Bad(i, k, "header block cannot be read", []) with { RawHeaderBlock = $"NATS/1.0\r\nTT-Case: {i}\r\nTT-Protocol: 1\r\nTT-Task: {Task}\r\nTT-Id: {IdOf(i)}\r\nno colon on this line\r\n\r\n" },
+        ]);
         var expired = Gen.Const((Func<int, PoisonMessage>)(i => new PoisonMessage(i, "revoked/expired", PoisonExpect.Revoked, null, false, With(Base(i), "TT-Expires", "2020-01-01T00:00:00Z"), Encoding.UTF8.GetBytes(Json(i))) { RunId = IdOf(i) }));
 
         // The schedule stream (§4b): the mover refuses a bad TT-Eta or TT-Queue.
@@ -305,6 +318,7 @@ public sealed class PoisonBatch
             (4, optional),
             (1, headersOverLimit),
             (1, expired),
+            (1, unreadable),
             (2, badSchedule));
     }
 
