@@ -62,23 +62,14 @@ internal static class TaskSchedule
     /// zone, which would make the same message due at different instants on different machines.
     /// </summary>
     public static bool TryParseTime(string text, out DateTimeOffset time)
-    {
-        if (!HasOffset(text))
-        {
-            time = default;
-            return false;
-        }
+        => DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time) && HasOffset(text);
 
-        return DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
-    }
-
-    /// <summary>Whether the time of day (after the <c>T</c>) ends with <c>Z</c> or carries a <c>+</c>/<c>-</c> offset.</summary>
+    /// <summary>
+    /// Whether the text ends with an offset (<c>Z</c> or <c>±hh:mm</c>). The format specifier <c>K</c> also matches no
+    /// offset at all, and such a time would be read in the worker's local time zone: the protocol requires the offset.
+    /// </summary>
     private static bool HasOffset(string text)
-    {
-        var timeOfDay = text.IndexOf('T', StringComparison.Ordinal);
-        return timeOfDay > 0
-               && (text.EndsWith('Z') || text.EndsWith('z') || text.AsSpan(timeOfDay).IndexOfAny('+', '-') >= 0);
-    }
+        => text.EndsWith('Z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
 
     private static readonly string[] TimeFormats = ["O", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
