@@ -193,8 +193,8 @@ public sealed class PoisonBatch
             (i, k) => Valid(i, k, With(Base(i), "TT-Max-Retries", "0")),
             (i, k) => Valid(i, k, With(Base(i), "TT-Record-Revision", "999999")),
             (i, k) => Valid(i, k, With(Base(i), "TT-Expires", "2099-01-01T00:00:00Z")),
-            (i, k) => Valid(i, k, With(Base(i), "TT-Eta", "next tuesday")),
-            (i, k) => Valid(i, k, With(Base(i), "TT-Queue", "no such queue!")),
+            (i, k) => Valid(i, k, With(Base(i), "TT-Eta", "2020-01-01T00:00:00Z")),
+            (i, k) => Valid(i, k, With(Base(i), "TT-Queue", "default")),
             (i, k) => Valid(i, k, With(Base(i), "traceparent", "00-zz-not-a-trace")),
             (i, k) => Valid(i, k, With(Base(i), "Nats-Msg-Id", null)),
             (i, k) => Valid(i, k, With(Base(i), "TT-Id", null), runId: IdOf(i)),
@@ -283,8 +283,11 @@ public sealed class PoisonBatch
         ]);
         var expired = Gen.Const((Func<int, PoisonMessage>)(i => new PoisonMessage(i, "revoked/expired", PoisonExpect.Revoked, null, false, With(Base(i), "TT-Expires", "2020-01-01T00:00:00Z"), Encoding.UTF8.GetBytes(Json(i))) { RunId = IdOf(i) }));
 
-        // The schedule stream (§4b): the mover refuses a bad TT-Eta or TT-Queue.
+        // The schedule stream (§4b): the mover refuses a bad TT-Eta or TT-Queue; on a queue subject the intake does
+        // (§3 step 1: a malformed TT-Eta or TT-Queue is never run at once).
         var badSchedule = Pick("bad/schedule", [
+            (i, k) => Bad(i, k, "TT-Eta", With(Base(i), "TT-Eta", "next tuesday")),
+            (i, k) => Bad(i, k, "TT-Queue", With(Base(i), "TT-Queue", "no such queue!")),
             (i, k) => Bad(i, k, "TT-Eta", With(With(Base(i), "TT-Eta", "next tuesday"), "TT-Queue", "default"), scheduled: true),
             (i, k) => Bad(i, k, "TT-Eta", With(Base(i), "TT-Queue", "default"), scheduled: true),
             (i, k) => Bad(i, k, "TT-Eta", With(With(Base(i), "TT-Eta", "2026-02-30T00:00:00Z"), "TT-Queue", "default"), scheduled: true),
