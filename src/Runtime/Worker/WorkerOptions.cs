@@ -36,8 +36,8 @@ public sealed class WorkerOptions
     /// exists is acked without running again: a second message with an id already used, published after the stream's
     /// duplicate window or under another message id, or a redelivery that nats-server 2.9 reports as the first. Default
     /// <see langword="true"/>. It costs one result-bucket read per task (docs/reliability.md quotes the bench); turn it
-    /// off only where every producer sends each id once and the server is 2.10 or later. Redeliveries are checked
-    /// either way.
+    /// off only where every producer sends each id once. Redeliveries are checked either way, except one the server
+    /// reports as a first delivery.
     /// </summary>
     public bool CheckRecordBeforeRun { get; set; } = true;
 
