@@ -292,7 +292,7 @@ internal sealed partial class TaskWorker
     }
 
     /// <summary>What <see cref="CheckRedeliveryAsync"/> decides from the record it read.</summary>
-    private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> DecideRerunAsync(string id, TaskDefinition task, int attempt, DateTimeOffset now, (TaskResultRecord Record, ulong Revision)? entry, bool assumeEarlierRun)
+    private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> DecideRerunAsync(string id, TaskDefinition task, int attempt, DateTimeOffset now, (TaskResultRecord Record, ulong Revision)? entry, bool assumeEarlierRun, int decisionsLeft = 2)
     {
         var limit = Math.Max(1, _options.MaxDeliveries);
         var existing = entry?.Record;
@@ -317,8 +317,16 @@ internal sealed partial class TaskWorker
         }
 
         var revision = await _results.TryMarkStartedAsync(new TaskRun(id, task.Name, attempt, previousRuns, _workerId, now), entry?.Revision ?? 0, CancellationToken.None).ConfigureAwait(false);
-        return (null, revision, previousRuns);
+        if (revision is null && _results.Enabled && decisionsLeft > 0)
+        {
+            // The record changed between the read and this write: the earlier delivery may have just stored its outcome
+            // (a worker resumed after SIGSTOP finishes the run the broker already redelivered). Decide again from what is
+            // there now, rather than run a finished task again.
+            var current = await _results.GetEntryAsync(id, CancellationToken.None).ConfigureAwait(false);
+            return await DecideRerunAsync(id, task, attempt, now, current, assumeEarlierRun, decisionsLeft - 1).ConfigureAwait(false);
+        }
 
+        return (null, revision, previousRuns);
     }
 
     private Outcome WorkerLost(string id, TaskDefinition task, ulong runs, DateTimeOffset now) => new(OutcomeKind.DeadLetter)
