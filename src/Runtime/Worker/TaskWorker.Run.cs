@@ -55,6 +55,16 @@ internal sealed partial class TaskWorker
                     Interlocked.Decrement(ref _running);
                 }
 
+                if (outcome.Kind == OutcomeKind.LeaseLapsed)
+                {
+                    ClearActive(slot);
+                    activity?.Dispose();
+                    Log.LeaseLapsed(_logger, held.Queue, held.Deliveries);
+                    _window.Release();
+                    Release(held);
+                    continue;
+                }
+
                 EndActive(slot, outcome.Kind);
                 var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 AdjustPrefetch(elapsed);
@@ -179,6 +189,14 @@ internal sealed partial class TaskWorker
         {
             context.ProgressSink = async (progress, cancellationToken) =>
                 startedRevision = await _results.WriteProgressAsync(new TaskRun(id, task.Name, attempt, reruns, _workerId, now), progress, startedRevision, cancellationToken).ConfigureAwait(false) ?? startedRevision;
+        }
+
+        if (held.LeaseLapsed(_options.AckWait))
+        {
+            // Paused between the slot's check and here (a SIGSTOP, a stalled machine), with reads and writes awaited on the
+            // way: the broker may have given the message to another worker, which may have finished it. The last check
+            // before the task's code, with nothing awaited after it.
+            return new Outcome(OutcomeKind.LeaseLapsed);
         }
 
         var run = await _executor.RunAsync(task, context, held.Body, _executionCts.Token, _trackRun, _connection.Options.SendTaskEvents ? PublishStartedAsync : null).ConfigureAwait(false);
