@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -8,7 +9,8 @@ namespace TypedTasks.Analyzers;
 
 /// <summary>
 /// TT0007: <c>Queue</c> becomes a NATS subject token and a consumer name, and <c>Name</c> a key of the
-/// dispatcher table and part of message headers, so both are limited to characters NATS accepts there.
+/// dispatcher table and part of message headers, so both are limited to characters NATS accepts there. A task without
+/// <c>Name</c> is checked on its default name (namespace, types, method), which may hold non-ASCII identifiers.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TaskAttributeValuesMustBeValidAnalyzer : DiagnosticAnalyzer
@@ -40,8 +42,10 @@ public sealed class TaskAttributeValuesMustBeValidAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        var explicitName = false;
         foreach (var argument in attribute.NamedArguments)
         {
+            explicitName |= argument.Key == "Name" && argument.Value.Value is string { Length: > 0 };
             // null means "use the default", which is always valid. Array options (AutoRetryFor) have no
             // Value: reading it throws, so only Name and Queue are read.
             if (argument.Key is not ("Queue" or "Name") || argument.Value.Value is not string value)
@@ -67,6 +71,29 @@ public sealed class TaskAttributeValuesMustBeValidAnalyzer : DiagnosticAnalyzer
                 value,
                 method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
                 fix));
+        }
+
+        if (!explicitName)
+        {
+            // The default name comes from identifiers, which C# allows outside ASCII (class Tâches): a header cannot carry it.
+            var containingTypes = new List<string>();
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                containingTypes.Insert(0, type.Name);
+            }
+
+            var ns = method.ContainingType?.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+            var name = TaskNames.Default(ns, containingTypes, method.Name);
+            if (!TaskNames.IsValidName(name))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.AttributeValueMustBeValid,
+                    attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation() ?? method.Locations[0],
+                    "Name",
+                    name,
+                    method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
+                    TaskNames.DefaultNameFix));
+            }
         }
     }
 

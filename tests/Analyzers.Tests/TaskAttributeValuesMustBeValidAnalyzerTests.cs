@@ -6,7 +6,7 @@ namespace TypedTasks.Analyzers.Tests;
 public class TaskAttributeValuesMustBeValidAnalyzerTests
 {
     private const string QueueFix = "use only letters, digits, '-' and '_'";
-    private const string NameFix = "use a non-empty name without whitespace, '*' or '>'";
+    private const string NameFix = "use a non-empty name of printable ASCII characters, without whitespace, '*' or '>'";
 
     [Theory]
     [InlineData("")]
@@ -39,6 +39,8 @@ public class TaskAttributeValuesMustBeValidAnalyzerTests
     [InlineData("reports.*")]
     [InlineData("reports.>")]
     [InlineData("reports\\tgenerate")]
+    [InlineData("rapports.générer")]
+    [InlineData("отчёт")]
     public async Task Name_Invalid_ReportsOnArgument(string name)
     {
         var source = $$"""
@@ -55,6 +57,32 @@ public class TaskAttributeValuesMustBeValidAnalyzerTests
             source,
             Verifier.Diagnostic(Descriptors.AttributeValueMustBeValid).WithLocation(0)
                 .WithArguments("Name", name.Replace("\\t", "\t", StringComparison.Ordinal), "Jobs.Run()", NameFix));
+    }
+
+    /// <summary>The default name is made of identifiers, which C# allows outside ASCII; the header cannot carry it, so the
+    /// task would never run (issue 14). Reported on the attribute, with what to do.</summary>
+    [Fact]
+    public async Task DefaultName_NotAscii_ReportsOnAttribute()
+    {
+        const string source = """
+            using TypedTasks;
+
+            namespace Équipe;
+
+            public partial class Tâches
+            {
+                [{|#0:Task(Queue = "reports")|}]
+                public static void Générer() { }
+
+                [Task(Queue = "reports", Name = "equipe.taches.generer-ascii")]
+                public static void NomExplicite() { }
+            }
+            """;
+
+        await Verifier.VerifyAsync(
+            source,
+            Verifier.Diagnostic(Descriptors.AttributeValueMustBeValid).WithLocation(0)
+                .WithArguments("Name", "Équipe.Tâches.Générer", "Tâches.Générer()", TaskNames.DefaultNameFix));
     }
 
     [Fact]
@@ -89,7 +117,7 @@ public class TaskAttributeValuesMustBeValidAnalyzerTests
 
             public partial class Jobs
             {
-                [Task(Queue = "{{queue}}", Name = "MyApp.Jobs.Run/v2:é")]
+                [Task(Queue = "{{queue}}", Name = "MyApp.Jobs.Run/v2:e")]
                 public static void Run() { }
             }
             """;

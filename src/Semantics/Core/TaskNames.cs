@@ -18,7 +18,10 @@ internal static class TaskNames
     public const string QueueFix = "use only letters, digits, '-' and '_'";
 
     /// <summary>What to write instead of an invalid <c>Name</c>.</summary>
-    public const string NameFix = "use a non-empty name without whitespace, '*' or '>'";
+    public const string NameFix = "use a non-empty name of printable ASCII characters, without whitespace, '*' or '>'";
+
+    /// <summary>What to write when the default name (namespace, types, method) is not a valid name.</summary>
+    public const string DefaultNameFix = "the name made of the namespace, types and method has characters a NATS header cannot carry (only printable ASCII, no '*' or '>'); set Name = \"…\" on [Task] to such a name";
 
     /// <summary>
     /// The task's name: <paramref name="explicitName"/> unless it is null or empty, else the namespace (none for the
@@ -68,7 +71,8 @@ internal static class TaskNames
         return true;
     }
 
-    /// <summary>A name is a key of the dispatcher table and a message header: non-empty, without white space, <c>*</c> or <c>&gt;</c>.</summary>
+    /// <summary>A name is a key of the dispatcher table and a message header (<c>TT-Task</c>), which NATS carries as ASCII:
+    /// non-empty printable ASCII, without white space, <c>*</c> or <c>&gt;</c>.</summary>
     public static bool IsValidName(string name)
     {
         if (name.Length == 0)
@@ -78,7 +82,7 @@ internal static class TaskNames
 
         foreach (var c in name)
         {
-            if (char.IsWhiteSpace(c) || c is '*' or '>')
+            if (c is <= ' ' or > '~' or '*' or '>')
             {
                 return false;
             }
