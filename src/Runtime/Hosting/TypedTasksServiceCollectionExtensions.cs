@@ -93,6 +93,7 @@ public static class TypedTasksServiceCollectionExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleForwarder>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TaskWorker>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LeftoverSweeper>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PeriodicScheduler>());
         return builder;
     }
 
@@ -129,7 +130,7 @@ public static class TypedTasksServiceCollectionExtensions
         AddExecutor(services);
         // A worker added before: nothing to work from.
         var workers = services.Where(d => d.ServiceType == typeof(IHostedService)
-            && (d.ImplementationType == typeof(TaskWorker) || d.ImplementationType == typeof(ScheduleMover) || d.ImplementationType == typeof(ScheduleForwarder) || d.ImplementationType == typeof(LeftoverSweeper))).ToList();
+            && (d.ImplementationType == typeof(TaskWorker) || d.ImplementationType == typeof(ScheduleMover) || d.ImplementationType == typeof(ScheduleForwarder) || d.ImplementationType == typeof(LeftoverSweeper) || d.ImplementationType == typeof(PeriodicScheduler))).ToList();
         foreach (var worker in workers)
         {
             services.Remove(worker);

@@ -85,4 +85,28 @@ internal static partial class Log
 
     [LoggerMessage(231, LogLevel.Warning, "Remote control: could not answer a request on {Subject}; the worker keeps listening")]
     public static partial void ControlAnswerFailed(ILogger logger, string subject, Exception exception);
+
+    [LoggerMessage(280, LogLevel.Information, "Periodic scheduler: {Count} schedules: {Schedules}")]
+    public static partial void PeriodicStarted(ILogger logger, int count, string schedules);
+
+    [LoggerMessage(281, LogLevel.Debug, "Periodic {Schedule}: sent {MessageId} as task {TaskId} (duplicate of another worker's copy: {Duplicate})")]
+    public static partial void PeriodicSent(ILogger logger, string schedule, string messageId, string taskId, bool duplicate);
+
+    [LoggerMessage(282, LogLevel.Warning, "Periodic {Schedule}: sending {MessageId} failed; retrying")]
+    public static partial void PeriodicSendRetry(ILogger logger, string schedule, string messageId, Exception exception);
+
+    [LoggerMessage(283, LogLevel.Error, "Periodic {Schedule}: could not send {MessageId}; other workers send their copies, and the next start-up catches up")]
+    public static partial void PeriodicSendFailed(ILogger logger, string schedule, string messageId, Exception exception);
+
+    [LoggerMessage(284, LogLevel.Warning, "Periodic {Schedule}: could not record the last occurrence sent")]
+    public static partial void PeriodicRecordFailed(ILogger logger, string schedule, Exception exception);
+
+    [LoggerMessage(285, LogLevel.Information, "Periodic {Schedule}: {Missed} occurrences missed while no worker ran; sending {Sending} (catch-up {CatchUp})")]
+    public static partial void PeriodicCatchingUp(ILogger logger, string schedule, int missed, int sending, PeriodicCatchUp catchUp);
+
+    [LoggerMessage(286, LogLevel.Warning, "Stream {Stream} keeps message ids for {Window} only: copies of a periodic occurrence sent further apart are stored twice (the second is then stopped by its task record, unless the task ignores its result); use a duplicate window of {Minimum} or more")]
+    public static partial void PeriodicShortDuplicateWindow(ILogger logger, string stream, TimeSpan window, TimeSpan minimum);
+
+    [LoggerMessage(287, LogLevel.Information, "Periodic scheduler: no schedule fires again; stopping")]
+    public static partial void PeriodicNothingLeft(ILogger logger);
 }
