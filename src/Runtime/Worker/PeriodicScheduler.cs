@@ -201,7 +201,12 @@ internal sealed partial class PeriodicScheduler : BackgroundService
                     new NatsJSPubOpts { MsgId = messageId },
                     headers,
                     cancellationToken).ConfigureAwait(false);
-                ack.EnsureSuccess();
+                // A duplicate is success: another worker's copy of this occurrence is stored (EnsureSuccess would throw).
+                if (ack.Error is { } error)
+                {
+                    throw new NatsJSApiException(error);
+                }
+
                 Interlocked.Increment(ref _sent);
                 if (ack.Duplicate)
                 {
@@ -214,7 +219,7 @@ internal sealed partial class PeriodicScheduler : BackgroundService
             catch (Exception ex) when (ex is not OperationCanceledException && attempt < 3)
             {
                 Log.PeriodicSendRetry(_logger, schedule.Name, messageId, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -317,7 +322,7 @@ internal sealed partial class PeriodicScheduler : BackgroundService
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 Log.StartupRetry(_logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), _time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
             }
         }
     }

@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+using NATS.Client.Core;
+using TypedTasks.Integration.Tests.Infrastructure;
+using TypedTasks.Protocol;
+using TypedTasks.Worker;
+
+namespace TypedTasks.Integration.Tests;
+
+/// <summary>Every run of a periodic test task, by task id, in order; one ledger per test, shared by its hosts.</summary>
+public sealed class PeriodicLedger
+{
+    private readonly ConcurrentDictionary<string, int> _runs = new(StringComparer.Ordinal);
+    private readonly Channel<string> _ran = Channel.CreateUnbounded<string>();
+
+    public void Ran(string taskId)
+    {
+        _runs.AddOrUpdate(taskId, 1, (_, n) => n + 1);
+        _ran.Writer.TryWrite(taskId);
+    }
+
+    public int Runs(string taskId) => _runs.TryGetValue(taskId, out var n) ? n : 0;
+
+    public IReadOnlyDictionary<string, int> All => _runs;
+
+    /// <summary>Waits for the next run, or fails after <paramref name="timeout"/>.</summary>
+    public async Task<string> NextAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            return await _ran.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No periodic run within {timeout}; runs so far: {string.Join(", ", _runs.Select(r => $"{r.Key}×{r.Value}"))}");
+        }
+    }
+}
+
+/// <summary>The task the periodic tests schedule (registered with AddPeriodic only: no [Periodic] here, so the other
+/// tests' workers, which register every generated task of this assembly, schedule nothing).</summary>
+public static partial class PeriodicTestTasks
+{
+    [Task(Queue = "periodic")]
+    public static void Tick(string tag, TaskContext context, [FromServices] PeriodicLedger ledger) => ledger.Ran(context.Id);
+}
+
+/// <summary>
+/// Periodic schedules on a real nats-server: several schedulers on one prefix send each occurrence once (issue 12), and a
+/// scheduler that starts after an outage catches up as its policy says.
+/// </summary>
+public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ThreeSchedulers_OneSecondSchedule_EachOccurrenceRunsExactlyOnce()
+    {
+        const int Occurrences = 20;
+        const string Schedule = "tick-three";
+        var ledger = new PeriodicLedger();
+        var prefix = TestApp.NewPrefix();
+        var started = DateTimeOffset.UtcNow;
+
+        // Three worker hosts, each with the scheduler, on one prefix: three copies of every occurrence are published.
+        var apps = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StartAsync(prefix, ledger, b => b.AddPeriodic(PeriodicTestTasks.TickTask.Call("three"), TimeSpan.FromSeconds(1), name: Schedule))));
+        try
+        {
+            // Task id → occurrence, for every second the test can span.
+            var occurrenceOf = Enumerable.Range(-5, 600)
+                .Select(s => new DateTimeOffset(started.UtcTicks - (started.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(s))
+                .ToDictionary(t => ScheduleRecord.TaskId(ScheduleRecord.MessageId(Schedule, t)), t => t);
+
+            // Wait, run by run, until the first Occurrences consecutive seconds from the first run have all run.
+            DateTimeOffset? first = null;
+            while (first is null || Enumerable.Range(0, Occurrences).Any(i => ledger.Runs(IdAt(first.Value.AddSeconds(i))) == 0))
+            {
+                var id = await ledger.NextAsync(Timeout, Ct);
+                Assert.True(occurrenceOf.TryGetValue(id, out var occurrence), $"task id {id} is not the id of an occurrence of {Schedule}");
+                first = first is null || occurrence < first ? occurrence : first;
+            }
+
+            var schedulers = apps.Select(a => a.Host.Services.GetServices<IHostedService>().OfType<PeriodicScheduler>().Single()).ToList();
+            await DisposeAllAsync(apps);
+            apps = [];
+
+            // Exactly once per occurrence: the first Occurrences consecutive ones, and every other one that ran.
+            for (var i = 0; i < Occurrences; i++)
+            {
+                Assert.Equal(1, ledger.Runs(IdAt(first!.Value.AddSeconds(i))));
+            }
+
+            var twice = ledger.All.Where(r => r.Value != 1).Select(r => $"{occurrenceOf[r.Key]:O}×{r.Value}").ToList();
+            Assert.True(twice.Count == 0, "occurrences run more than once: " + string.Join(", ", twice));
+
+            // Every scheduler sent copies, and the broker merged them: what they sent beyond one copy per occurrence was
+            // reported as a duplicate (or, if a copy came late, stopped by the task's record: still one run above).
+            Assert.All(schedulers, s => Assert.True(s.Sent >= Occurrences / 2, $"a scheduler sent only {s.Sent} occurrences"));
+            Assert.True(schedulers.Sum(s => s.Duplicates) >= Occurrences, $"duplicates reported: {schedulers.Sum(s => s.Duplicates)}");
+        }
+        finally
+        {
+            await DisposeAllAsync(apps);
+        }
+
+        string IdAt(DateTimeOffset occurrence) => ScheduleRecord.TaskId(ScheduleRecord.MessageId(Schedule, occurrence));
+    }
+
+    /// <summary>
+    /// Time is a <see cref="FakeTimeProvider"/> in the schedulers, so the outage lasts ten minutes without waiting for
+    /// them; the broker, the bucket and the workers are real.
+    /// </summary>
+    [Theory]
+    [InlineData(PeriodicCatchUp.Latest, 1)]
+    [InlineData(PeriodicCatchUp.All, 9)]
+    [InlineData(PeriodicCatchUp.None, 0)]
+    public async Task SchedulerStartingAfterAnOutage_CatchesUpAsItsPolicySays(PeriodicCatchUp catchUp, int expectedCatchUpRuns)
+    {
+        var schedule = "minutely-" + catchUp.ToString().ToLowerInvariant();
+        var ledger = new PeriodicLedger();
+        var prefix = TestApp.NewPrefix();
+        var minute = TimeSpan.FromMinutes(1);
+        var t0 = new DateTimeOffset(2026, 12, 6, 12, 0, 30, TimeSpan.Zero);
+        Action<TypedTasksBuilder> tasks = b => b.AddPeriodic(PeriodicTestTasks.TickTask.Call(schedule), minute, name: schedule, catchUp: catchUp);
+
+        // First run: registered at 12:00:30, fires 12:01:00, then everything stops.
+        var time = new FakeTimeProvider(t0);
+        var app = await StartAsync(prefix, ledger, tasks, time);
+        await SchedulerOf(app).Started.WaitAsync(Timeout, Ct);
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(Id(schedule, t0.AddSeconds(30)), await ledger.NextAsync(Timeout, Ct));
+        await app.DisposeAsync();
+
+        // Ten minutes later (12:10:30) a worker starts: 12:02 … 12:10 were missed.
+        var later = new FakeTimeProvider(t0.AddMinutes(10));
+        await using var again = await StartAsync(prefix, ledger, tasks, later);
+        await SchedulerOf(again).Started.WaitAsync(Timeout, Ct);
+        var missed = Enumerable.Range(2, 9).Select(m => t0.AddSeconds(30).AddMinutes(m - 1)).ToList();
+        var expected = catchUp switch
+        {
+            PeriodicCatchUp.All => missed,
+            PeriodicCatchUp.Latest => [missed[^1]],
+            _ => [],
+        };
+        Assert.Equal(expectedCatchUpRuns, expected.Count);
+
+        // The next regular occurrence (12:11) runs after what was caught up: when it has run, the catch-up has too.
+        later.Advance(TimeSpan.FromSeconds(30));
+        var next = Id(schedule, t0.AddMinutes(10).AddSeconds(30));
+        while (ledger.Runs(next) == 0)
+        {
+            await ledger.NextAsync(Timeout, Ct);
+        }
+
+        var ran = expected.Select(t => Id(schedule, t)).Append(next).Append(Id(schedule, t0.AddSeconds(30))).ToHashSet();
+        Assert.Equal(ran.Order(), ledger.All.Keys.Order());
+        Assert.All(ledger.All, r => Assert.Equal(1, r.Value));
+
+        // The bucket records the last occurrence sent, for the next start-up and for tt schedules (written after the
+        // publish, so it may follow the run: watch the key until it says 12:11).
+        var store = await again.Connection.GetSchedulesStoreAsync(Ct);
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        watch.CancelAfter(Timeout);
+        ScheduleRecord? record = null;
+        await foreach (var entry in store.WatchAsync<ReadOnlyMemory<byte>>(schedule, serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: watch.Token))
+        {
+            record = ScheduleRecord.Read(entry.Value.Span);
+            if (record?.LastOccurrence == t0.AddMinutes(10).AddSeconds(30))
+            {
+                break;
+            }
+        }
+
+        Assert.NotNull(record);
+        Assert.Equal(t0.AddMinutes(10).AddSeconds(30), record.LastOccurrence);
+        Assert.Equal("00:01:00", record.Every);
+        Assert.Equal(PeriodicTestTasks.TickTask.Name, record.Task);
+    }
+
+    [Fact]
+    public async Task RunPeriodicSchedulesOff_SendsNothing()
+    {
+        var ledger = new PeriodicLedger();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await StartAsync(TestApp.NewPrefix(), ledger, b => b.AddPeriodic(PeriodicTestTasks.TickTask.Call("off"), TimeSpan.FromSeconds(1), name: "off"), time, o => o.RunPeriodicSchedules = false);
+        await SchedulerOf(app).Started.WaitAsync(Timeout, Ct);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, SchedulerOf(app).Sent);
+        Assert.False(await app.Connection.StreamExistsAsync("KV_" + app.Connection.Names.SchedulesBucket, Ct));
+    }
+
+    private static string Id(string schedule, DateTimeOffset occurrence) => ScheduleRecord.TaskId(ScheduleRecord.MessageId(schedule, occurrence));
+
+    private static PeriodicScheduler SchedulerOf(TestApp app) => app.Host.Services.GetServices<IHostedService>().OfType<PeriodicScheduler>().Single();
+
+    private Task<TestApp> StartAsync(string prefix, PeriodicLedger ledger, Action<TypedTasksBuilder> schedules, TimeProvider? time = null, Action<WorkerOptions>? worker = null)
+        => TestApp.StartAsync(
+            server,
+            prefix: prefix,
+            tasks: b => schedules(b.AddTypedTasksIntegrationTestsTasks()),
+            workerOptions: worker,
+            services: s =>
+            {
+                s.AddSingleton(ledger);
+                if (time is not null)
+                {
+                    s.AddSingleton<TimeProvider>(time);
+                }
+            });
+
+    private static async Task DisposeAllAsync(IEnumerable<TestApp> apps)
+    {
+        foreach (var app in apps)
+        {
+            await app.DisposeAsync();
+        }
+    }
+}
