@@ -68,7 +68,8 @@ public sealed class PeriodicMustBeValidAnalyzer : DiagnosticAnalyzer
         var task = symbols.Task is null ? null : TaskSymbols.GetTaskAttribute(method, symbols.Task);
         if (task is null)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.PeriodicNeedsTask, Location(schedules[0], null, context), display));
+            var whole = schedules[0].ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation() ?? Location(schedules[0], null, context);
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.PeriodicNeedsTask, whole, display));
             return;
         }
 
