@@ -133,7 +133,7 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
         // First run: registered at 12:00:30, fires 12:01:00, then everything stops.
         var time = new FakeTimeProvider(t0);
         var app = await StartAsync(prefix, ledger, tasks, time);
-        await SchedulerOf(app).Started.WaitAsync(Timeout, Ct);
+        Assert.Equal(t0.AddSeconds(30), await SchedulerOf(app).Waiting.WaitAsync(Timeout, Ct));
         time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(Id(schedule, t0.AddSeconds(30)), await ledger.NextAsync(Timeout, Ct));
         await app.DisposeAsync();
@@ -141,7 +141,7 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
         // Ten minutes later (12:10:30) a worker starts: 12:02 … 12:10 were missed.
         var later = new FakeTimeProvider(t0.AddMinutes(10));
         await using var again = await StartAsync(prefix, ledger, tasks, later);
-        await SchedulerOf(again).Started.WaitAsync(Timeout, Ct);
+        Assert.Equal(t0.AddMinutes(10).AddSeconds(30), await SchedulerOf(again).Waiting.WaitAsync(Timeout, Ct));
         var missed = Enumerable.Range(2, 9).Select(m => t0.AddSeconds(30).AddMinutes(m - 1)).ToList();
         var expected = catchUp switch
         {
@@ -165,23 +165,59 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
 
         // The bucket records the last occurrence sent, for the next start-up and for tt schedules (written after the
         // publish, so it may follow the run: watch the key until it says 12:11).
-        var store = await again.Connection.GetSchedulesStoreAsync(Ct);
-        using var watch = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        watch.CancelAfter(Timeout);
-        ScheduleRecord? record = null;
-        await foreach (var entry in store.WatchAsync<ReadOnlyMemory<byte>>(schedule, serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: watch.Token))
-        {
-            record = ScheduleRecord.Read(entry.Value.Span);
-            if (record?.LastOccurrence == t0.AddMinutes(10).AddSeconds(30))
-            {
-                break;
-            }
-        }
-
+        var record = await WaitForRecordAsync(again, schedule, r => r.LastOccurrence == t0.AddMinutes(10).AddSeconds(30));
         Assert.NotNull(record);
         Assert.Equal(t0.AddMinutes(10).AddSeconds(30), record.LastOccurrence);
         Assert.Equal("00:01:00", record.Every);
         Assert.Equal(PeriodicTestTasks.TickTask.Name, record.Task);
+    }
+
+    [Fact]
+    public async Task TtSchedules_ListsEachScheduleWithItsLastAndNextOccurrence()
+    {
+        var ledger = new PeriodicLedger();
+        var prefix = TestApp.NewPrefix();
+        var none = await TtAsync(prefix, "schedules");
+        Assert.Equal(0, none.Code);
+        Assert.Contains("no schedules", none.Output, StringComparison.Ordinal);
+
+        var t0 = new DateTimeOffset(2026, 12, 6, 12, 0, 30, TimeSpan.Zero);
+        var time = new FakeTimeProvider(t0);
+        await using var app = await StartAsync(prefix, ledger, b => b
+            .AddPeriodic(PeriodicTestTasks.TickTask.Call("cli"), "0 0 3 * * *", name: "nightly-cli", timeZone: "Europe/Paris")
+            .AddPeriodic(PeriodicTestTasks.TickTask.Call("cli"), TimeSpan.FromMinutes(1), name: "minutely-cli"), time);
+        Assert.Equal(t0.AddSeconds(30), await SchedulerOf(app).Waiting.WaitAsync(Timeout, Ct));
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(Id("minutely-cli", t0.AddSeconds(30)), await ledger.NextAsync(Timeout, Ct));
+
+        // The record is written after the publish, so it may follow the run: wait for it, then list.
+        await WaitForRecordAsync(app, "minutely-cli", r => r.LastOccurrence == t0.AddSeconds(30));
+        var listed = await TtAsync(prefix, "schedules");
+
+        Assert.Equal(0, listed.Code);
+        var lines = listed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("SCHEDULE", lines[0], StringComparison.Ordinal);
+        var minutely = Assert.Single(lines, l => l.StartsWith("minutely-cli", StringComparison.Ordinal));
+        Assert.Contains("every 00:01:00", minutely, StringComparison.Ordinal);
+        Assert.Contains("2026-12-06T12:01:00Z", minutely, StringComparison.Ordinal);
+        var nightly = Assert.Single(lines, l => l.StartsWith("nightly-cli", StringComparison.Ordinal));
+        Assert.Contains("0 0 3 * * * (Europe/Paris)", nightly, StringComparison.Ordinal);
+        Assert.Contains("never", nightly, StringComparison.Ordinal);
+        Assert.Contains(PeriodicTestTasks.TickTask.Name, nightly, StringComparison.Ordinal);
+
+        var json = await TtAsync(prefix, "--json", "schedules");
+        Assert.Contains("\"lastOccurrence\"", json.Output, StringComparison.Ordinal);
+        Assert.Contains("\"next\"", json.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Code, string Output, string Error)> TtAsync(string prefix, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var json = args.Length > 0 && args[0] == "--json";
+        string[] line = json ? ["--json", "--url", server.Url, "--prefix", prefix, .. args[1..]] : ["--url", server.Url, "--prefix", prefix, .. args];
+        var code = await Cli.TtCommand.RunAsync(line, output, error, Ct).WaitAsync(Timeout, Ct);
+        return (code, output.ToString(), error.ToString());
     }
 
     [Fact]
@@ -194,6 +230,31 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
         time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(0, SchedulerOf(app).Sent);
         Assert.False(await app.Connection.StreamExistsAsync("KV_" + app.Connection.Names.SchedulesBucket, Ct));
+    }
+
+    /// <summary>Watches a schedule's key until its record satisfies <paramref name="done"/>; fails after the timeout.</summary>
+    private static async Task<ScheduleRecord> WaitForRecordAsync(TestApp app, string schedule, Func<ScheduleRecord, bool> done)
+    {
+        var store = await app.Connection.GetSchedulesStoreAsync(Ct);
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        watch.CancelAfter(Timeout);
+        ScheduleRecord? last = null;
+        try
+        {
+            await foreach (var entry in store.WatchAsync<ReadOnlyMemory<byte>>(schedule, serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: watch.Token))
+            {
+                last = ScheduleRecord.Read(entry.Value.Span);
+                if (last is not null && done(last))
+                {
+                    return last;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+        }
+
+        throw new TimeoutException($"The record of {schedule} did not get there within {Timeout}; last seen: {last}");
     }
 
     private static string Id(string schedule, DateTimeOffset occurrence) => ScheduleRecord.TaskId(ScheduleRecord.MessageId(schedule, occurrence));

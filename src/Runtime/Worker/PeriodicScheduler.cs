@@ -31,6 +31,8 @@ internal sealed partial class PeriodicScheduler : BackgroundService
     private readonly WorkerOptions _options;
     private readonly string _instance = Environment.MachineName + "/" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _waitGate = new();
+    private TaskCompletionSource<DateTimeOffset> _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _sent;
     private long _duplicates;
 
@@ -56,6 +58,19 @@ internal sealed partial class PeriodicScheduler : BackgroundService
 
     /// <summary>Completes once the scheduler has read the schedules bucket and caught up (or at once when it has nothing to do).</summary>
     public Task Started => _started.Task;
+
+    /// <summary>Completes with the wake-up time once the scheduler waits on its clock (its timer exists): a test on a fake
+    /// clock advances it after this, never before the timer is set.</summary>
+    internal Task<DateTimeOffset> Waiting
+    {
+        get
+        {
+            lock (_waitGate)
+            {
+                return _waiting.Task;
+            }
+        }
+    }
 
     /// <summary>Occurrences this instance published (copies included).</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -125,7 +140,17 @@ internal sealed partial class PeriodicScheduler : BackgroundService
             var delay = wake.Value - _time.GetUtcNow();
             if (delay > TimeSpan.Zero)
             {
-                await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                var sleep = Task.Delay(delay, _time, stoppingToken);
+                lock (_waitGate)
+                {
+                    _waiting.TrySetResult(wake.Value);
+                }
+
+                await sleep.ConfigureAwait(false);
+                lock (_waitGate)
+                {
+                    _waiting = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
             }
         }
     }
