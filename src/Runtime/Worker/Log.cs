@@ -107,6 +107,9 @@ internal static partial class Log
     [LoggerMessage(286, LogLevel.Warning, "Stream {Stream} keeps message ids for {Window} only: copies of a periodic occurrence sent further apart are stored twice (the second is then stopped by its task record, unless the task ignores its result); use a duplicate window of {Minimum} or more")]
     public static partial void PeriodicShortDuplicateWindow(ILogger logger, string stream, TimeSpan window, TimeSpan minimum);
 
+    [LoggerMessage(288, LogLevel.Error, "Periodic scheduler failed; starting again in 2 s (it reads the schedules bucket and catches up; other workers keep sending)")]
+    public static partial void PeriodicRestarting(ILogger logger, Exception exception);
+
     [LoggerMessage(287, LogLevel.Information, "Periodic scheduler: no schedule fires again; stopping")]
     public static partial void PeriodicNothingLeft(ILogger logger);
 }

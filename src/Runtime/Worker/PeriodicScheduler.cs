@@ -88,7 +88,22 @@ internal sealed partial class PeriodicScheduler : BackgroundService
 
         try
         {
-            await RunAsync(stoppingToken).ConfigureAwait(false);
+            // A failure outside the bounded publish and record retries (the bucket unreachable at start-up or for a
+            // catch-up read) must not stop the host: start again, which reads the bucket and catches up. Other workers
+            // keep sending their copies meanwhile.
+            while (true)
+            {
+                try
+                {
+                    await RunAsync(stoppingToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.PeriodicRestarting(_logger, ex);
+                    await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
+                }
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
