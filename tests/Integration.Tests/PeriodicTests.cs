@@ -48,6 +48,11 @@ public static partial class PeriodicTestTasks
 {
     [Task(Queue = "periodic")]
     public static void Tick(string tag, TaskContext context, [FromServices] PeriodicLedger ledger) => ledger.Ran(context.Id);
+
+    [Task(Queue = "periodic-unserved", Expires = "00:10:00")]
+    public static void Expiring(string tag)
+    {
+    }
 }
 
 /// <summary>
@@ -220,6 +225,48 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
         return (code, output.ToString(), error.ToString());
     }
 
+    /// <summary>The occurrence message as the protocol says (docs/protocol.md §11), read back from the task stream; its
+    /// queue has no consumer here, so it stays there. One sent event, from the worker whose copy was stored.</summary>
+    [Fact]
+    public async Task OccurrenceMessage_CarriesItsIds_ExpiresFromTheOccurrence_AndOneSentEvent()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 6, 12, 0, 30, TimeSpan.Zero);
+        var time = new FakeTimeProvider(t0);
+        var prefix = TestApp.NewPrefix();
+        await using var app = await StartAsync(
+            prefix,
+            new PeriodicLedger(),
+            b => b.AddPeriodic(PeriodicTestTasks.ExpiringTask.Call("x"), TimeSpan.FromMinutes(1), name: "expiring"),
+            time,
+            o => o.Queues = ["periodic"],
+            o => o.SendTaskEvents = true);
+        var sentEvents = new List<string>();
+        await using var events = await app.Connection.Nats.SubscribeCoreAsync<string>(app.Connection.Names.TaskEventsPrefix + "sent", cancellationToken: Ct);
+        await app.Connection.Nats.PingAsync(Ct);
+
+        Assert.Equal(t0.AddSeconds(30), await SchedulerOf(app).Waiting.WaitAsync(Timeout, Ct));
+        time.Advance(TimeSpan.FromSeconds(30));
+        using (var first = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            first.CancelAfter(Timeout);
+            sentEvents.Add((await events.Msgs.ReadAsync(first.Token)).Data!);
+        }
+
+        var stream = await app.Connection.JetStream.GetStreamAsync(app.Connection.Names.TasksStream, cancellationToken: Ct);
+        var stored = await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { LastBySubj = app.Connection.Names.TaskSubject("periodic-unserved") }, Ct);
+        var headers = System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(stored.Message.Hdrs!));
+        var messageId = "expiring:2026-12-06T12:01:00Z";
+        var taskId = ScheduleRecord.TaskId(messageId);
+        Assert.Contains("Nats-Msg-Id: " + messageId + "\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("TT-Id: " + taskId + "\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("TT-Periodic: " + messageId + "\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("TT-Task: " + PeriodicTestTasks.ExpiringTask.Name + "\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("TT-Expires: 2026-12-06T12:11:00.0000000+00:00\r\n", headers, StringComparison.Ordinal);
+        Assert.DoesNotContain("TT-Reply", headers, StringComparison.Ordinal);
+        Assert.Equal("""{"tag":"x"}""", System.Text.Encoding.UTF8.GetString(stored.Message.Data.Span));
+        Assert.Contains(taskId, sentEvents[0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RunPeriodicSchedulesOff_SendsNothing()
     {
@@ -261,12 +308,13 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
 
     private static PeriodicScheduler SchedulerOf(TestApp app) => app.Host.Services.GetServices<IHostedService>().OfType<PeriodicScheduler>().Single();
 
-    private Task<TestApp> StartAsync(string prefix, PeriodicLedger ledger, Action<TypedTasksBuilder> schedules, TimeProvider? time = null, Action<WorkerOptions>? worker = null)
+    private Task<TestApp> StartAsync(string prefix, PeriodicLedger ledger, Action<TypedTasksBuilder> schedules, TimeProvider? time = null, Action<WorkerOptions>? worker = null, Action<TypedTasksOptions>? options = null)
         => TestApp.StartAsync(
             server,
             prefix: prefix,
             tasks: b => schedules(b.AddTypedTasksIntegrationTestsTasks()),
             workerOptions: worker,
+            options: options,
             services: s =>
             {
                 s.AddSingleton(ledger);

@@ -6,6 +6,7 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using TypedTasks.Protocol;
+using TypedTasks.Telemetry;
 using TypedTasks.Topology;
 
 namespace TypedTasks.Worker;
@@ -227,6 +228,11 @@ internal sealed partial class PeriodicScheduler : BackgroundService
             [TaskHeaders.Id] = taskId,
             [TaskHeaders.Periodic] = messageId,
         };
+        if (task.Expires is { } expires)
+        {
+            // From the occurrence, not from now: every copy says the same, and a late catch-up expires as it should.
+            headers[TaskHeaders.Expires] = (occurrence + expires).ToString("O", CultureInfo.InvariantCulture);
+        }
 
         // Bounded retries: a publish that fails stays unsent by this instance; the others still send their copy, and the
         // next start-up's catch-up sends the latest.
@@ -251,6 +257,15 @@ internal sealed partial class PeriodicScheduler : BackgroundService
                 if (ack.Duplicate)
                 {
                     Interlocked.Increment(ref _duplicates);
+                }
+                else
+                {
+                    // Only the worker whose copy was stored counts the send and tells it, as a client would.
+                    TaskTelemetry.RecordSent(task.Name, task.Queue);
+                    if (_connection.Options.SendTaskEvents)
+                    {
+                        await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = taskId, TaskName = task.Name, Queue = task.Queue, At = _time.GetUtcNow() }).ConfigureAwait(false);
+                    }
                 }
 
                 Log.PeriodicSent(_logger, schedule.Name, messageId, taskId, ack.Duplicate);
