@@ -106,6 +106,21 @@ public sealed class PeriodicTimingTests
         Assert.Equal([Utc(1, 1, 0, 0).AddSeconds(1), Utc(1, 1, 0, 0).AddSeconds(2)], timing.Between(after, after.AddSeconds(2), 100));
     }
 
+    [Fact]
+    public void Between_EverySecondCron_AfterAYear_KeepsTheLatest_WithoutWalkingTheYear()
+    {
+        var timing = PeriodicTiming.Create("* * * * * *", null, null);
+        var after = Utc(1, 1, 0, 0);
+        var until = after.AddDays(365).AddMilliseconds(500);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var latest = timing.Between(after, until, 3);
+
+        Assert.Equal([until.AddMilliseconds(-2500), until.AddMilliseconds(-1500), until.AddMilliseconds(-500)], latest);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.Equal([Utc(12, 6, 2, 0).AddDays(-1), Utc(12, 6, 2, 0)], PeriodicTiming.Create("0 0 3 * * *", null, "Europe/Paris").Between(after, Utc(12, 6, 12, 0), 2));
+    }
+
     [Theory]
     [InlineData("0 */5 * * *", null, null, "not valid")]
     [InlineData("0 0 3 * * *", null, "Romance Standard Time", "not an IANA time-zone id")]

@@ -109,6 +109,22 @@ internal sealed class PeriodicTiming
             after = until - ((max + 1) * every);
         }
 
+        else if (_cron is not null && until - after > TimeSpan.FromDays(1))
+        {
+            // A long outage on a frequent cron string: walk back max + 1 occurrences from the end (Cronos 0.13's previous
+            // occurrences) and walk forward only from there; the forward walk alone decides which occurrences there are.
+            var from = until;
+            for (var i = 0; i <= max && _cron.GetPreviousOccurrence(from, TimeZone, inclusive: false) is { } previous && previous > after; i++)
+            {
+                from = previous;
+            }
+
+            if (from < until)
+            {
+                after = from.AddTicks(-1);
+            }
+        }
+
         var next = Next(after);
         while (next is { } occurrence && occurrence <= until)
         {
