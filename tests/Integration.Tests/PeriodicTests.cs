@@ -137,7 +137,10 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
 
         // First run: registered at 12:00:30, fires 12:01:00, then everything stops.
         var time = new FakeTimeProvider(t0);
-        var app = await StartAsync(prefix, ledger, tasks, time);
+        // One slot: tasks run in the order they were sent, so once the next regular occurrence has run, every catch-up
+        // occurrence (sent before it) has run too, and an unexpected one would have shown.
+        Action<WorkerOptions> oneSlot = o => o.Concurrency = 1;
+        var app = await StartAsync(prefix, ledger, tasks, time, oneSlot);
         Assert.Equal(t0.AddSeconds(30), await SchedulerOf(app).Waiting.WaitAsync(Timeout, Ct));
         time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(Id(schedule, t0.AddSeconds(30)), await ledger.NextAsync(Timeout, Ct));
@@ -145,7 +148,7 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
 
         // Ten minutes later (12:10:30) a worker starts: 12:02 … 12:10 were missed.
         var later = new FakeTimeProvider(t0.AddMinutes(10));
-        await using var again = await StartAsync(prefix, ledger, tasks, later);
+        await using var again = await StartAsync(prefix, ledger, tasks, later, oneSlot);
         Assert.Equal(t0.AddMinutes(10).AddSeconds(30), await SchedulerOf(again).Waiting.WaitAsync(Timeout, Ct));
         var missed = Enumerable.Range(2, 9).Select(m => t0.AddSeconds(30).AddMinutes(m - 1)).ToList();
         var expected = catchUp switch
@@ -156,7 +159,7 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
         };
         Assert.Equal(expectedCatchUpRuns, expected.Count);
 
-        // The next regular occurrence (12:11) runs after what was caught up: when it has run, the catch-up has too.
+        // The next regular occurrence (12:11) is sent after what was caught up and, with one slot, runs after it.
         later.Advance(TimeSpan.FromSeconds(30));
         var next = Id(schedule, t0.AddMinutes(10).AddSeconds(30));
         while (ledger.Runs(next) == 0)
