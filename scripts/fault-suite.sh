@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The fault suite of issue 14 (tests/Fault.Tests) at full size: 2,000 tasks × 3 worker kills × 5 runs, a 200,000-task
 # soak with worker RSS checked after 20,000, the nats-server crashes, SIGSTOP, a 5 s outage, a full queue and a 3-node
-# cluster losing its stream leader. Writes the numbers into docs/reliability.md (the generated results table).
+# cluster losing its stream leader, and the poison test (10,000 generated valid and bad messages; bounded: 3,000).
+# Writes the numbers into docs/reliability.md (the generated results table; the poison row's notes carry its seed,
+# message counts, dead letters and deliveries).
 #
 #   scripts/fault-suite.sh              full sizes (about 5-10 minutes on 2 cores), table written to docs/reliability.md
 #   scripts/fault-suite.sh --bounded    the sizes CI runs (about 2-3 minutes), table written too

@@ -43,6 +43,8 @@ public sealed class TypedSide : IAsyncDisposable
             typedTasks.AddWorker(o =>
             {
                 o.ShutdownGracePeriod = TimeSpan.FromSeconds(5);
+                // BENCH_RECORD_CHECK=off measures what the first-delivery record read costs (docs/reliability.md).
+                o.CheckRecordBeforeRun = Environment.GetEnvironmentVariable("BENCH_RECORD_CHECK") != "off";
                 worker(o);
             });
         }

@@ -55,7 +55,7 @@ internal static class IndexPage
     async function showWorkers() {
       const workers = await (await fetch('/workers')).json();
       document.getElementById('workers').textContent = workers.length === 0 ? 'no workers up'
-        : workers.map(w => `${w.id}: ${w.active.length}/${w.concurrency} busy, ${w.processed} done, queues ${w.queues.join(', ')}`).join('\n');
+        : workers.map(w => `${w.name}${w.alive ? '' : ' (lost)'}: ${w.busy}/${w.concurrency} busy, ${w.processed} done, queues ${w.queues.join(', ')}`).join('\n');
     }
     showWorkers();
     setInterval(showWorkers, 2000);

@@ -31,6 +31,26 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
+    public async Task SecondMessageWithTheSameId_WithCheckRecordBeforeRunOff_RunsAgain()
+    {
+        // The option's other side: without the read, nothing stops a used id from running again (docs/reliability.md).
+        await using var app = await TestApp.StartAsync(server, workerOptions: o =>
+        {
+            o.Concurrency = 1;
+            o.CheckRecordBeforeRun = false;
+        });
+        var id = "dup-unchecked-" + Guid.NewGuid().ToString("N");
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.EchoCounted, HandWrittenTasks.Value(1), new TaskOptions { TaskId = id }, Ct);
+        Assert.Equal(2, await handle.GetAsync(Timeout, Ct));
+
+        await PublishDuplicateAsync(app, HandWrittenTasks.EchoCounted.Name, id, """{"value":50}""");
+        await (await app.Client.EnqueueAsync(HandWrittenTasks.Count, HandWrittenTasks.Key("after-unchecked"), cancellationToken: Ct)).WaitAsync(Timeout, Ct);
+
+        Assert.Equal(2, app.Probe.Executions(HandWrittenTasks.EchoCounted.Name));
+        await WaitForNoAckPendingAsync(app);
+    }
+
+    [Fact]
     public async Task TrackStartedTask_DeliveredAgainAfterItFinished_IsAckedWithoutRunning()
     {
         await using var app = await TestApp.StartAsync(server, workerOptions: o => o.Concurrency = 1);

@@ -228,6 +228,38 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public async Task Times_WithoutAnOffset_AreRefused_AnExpiryIsDeadLettered_AnEtaIsNotMoved()
+    {
+        // Found by the poison test (tests/Fault.Tests/PoisonTests.cs): "2099-01-01T00:00:00" passed as a TT-Expires because
+        // the format's K matches no offset, and the time was read in the worker's local zone.
+        await using var app = await TestApp.StartAsync(server, options: o => o.Broker.Scheduling = ScheduledDelivery.ScheduleStream);
+        var names = app.Connection.Names;
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        var expires = Headers("tests.count", "no-offset-expires");
+        expires[TaskHeaders.Expires] = "2099-01-01T00:00:00";
+        await PublishAsync(js, names.TaskSubject("default"), expires, """{"key":"no-offset-expires"}""");
+        var eta = Headers("tests.count", "no-offset-eta");
+        eta[TaskHeaders.Queue] = "default";
+        eta[TaskHeaders.Eta] = "2020-01-01T00:00:00.5";
+        await PublishAsync(js, names.ScheduleSubject("default"), eta, """{"key":"no-offset-eta"}""");
+        // With an offset both forms still work: this one runs.
+        var good = Headers("tests.count", "offset-expires");
+        good[TaskHeaders.Expires] = "2099-01-01T00:00:00+02:00";
+        await PublishAsync(js, names.TaskSubject("default"), good, """{"key":"offset-expires"}""");
+
+        var deadLetters = app.Host.Services.GetRequiredService<IDeadLetters>();
+        var dead = await WaitForAsync(async () => await deadLetters.ListAsync(cancellationToken: Ct).ToListAsync(Ct), letters => letters.Count >= 2);
+        await WaitForAsync(() => Task.FromResult(app.Probe.Executions("offset-expires")), runs => runs == 1);
+        await WaitForAsync(() => QueueStateAsync(js, names, "default"), state => state is { Pending: 0, AckPending: 0 });
+
+        Assert.Contains(TaskHeaders.Expires, Assert.Single(dead, d => d.TaskId == "no-offset-expires").Reason, StringComparison.Ordinal);
+        Assert.Contains(TaskHeaders.Eta, Assert.Single(dead, d => d.TaskId == "no-offset-eta").Reason, StringComparison.Ordinal);
+        Assert.Equal(2, dead.Count);
+        Assert.Equal(0, app.Probe.Executions("no-offset-expires") + app.Probe.Executions("no-offset-eta"));
+    }
+
+    [Fact]
     public async Task OversizedResult_IsStoredAsAFailure_AfterOneRun()
     {
         await using var app = await TestApp.StartAsync(server);

@@ -43,4 +43,31 @@ public class DeadLetterEnvelopeTests
         Assert.True(body.IsEmpty);
         Assert.Contains("body (could not be read back from stream sequence 3: gone)", headers[TaskHeaders.DeadTruncated].ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1024, 'a')]
+    [InlineData(1025, 'a')]
+    [InlineData(5000, 'a')]
+    [InlineData(300, '\u00fc')]
+    [InlineData(171, '\u00fc')]
+    [InlineData(5000, '\\')]
+    public void Reason_IsAtMost1024Characters_CutBeforeAnEscape(int length, char c)
+    {
+        var reason = new string(c, length);
+
+        var wire = WireText.Header(reason);
+
+        Assert.True(wire.Length <= 1024, $"{wire.Length} characters");
+        Assert.True(wire.All(char.IsAscii));
+        var back = WireText.FromHeader(wire);
+        if (wire.EndsWith("...", StringComparison.Ordinal))
+        {
+            Assert.StartsWith(back[..^3], reason, StringComparison.Ordinal);
+            Assert.DoesNotMatch(@"\\(?!u[0-9a-f]{4})", wire[..^3]); // no escape cut in half
+        }
+        else
+        {
+            Assert.Equal(reason, back);
+        }
+    }
 }

@@ -25,6 +25,27 @@ public sealed class TaskScheduleTests
     public void ServerSchedules_From2Point12Point1On(string? version, bool schedules)
         => Assert.Equal(schedules, TaskSchedule.ServerSchedules(version));
 
+    [Theory]
+    [InlineData("2026-12-06T10:00:00+02:00", "2026-12-06T08:00:00.0000000Z")]
+    [InlineData("2026-12-06T10:00:00.123-05:00", "2026-12-06T15:00:00.1230000Z")]
+    [InlineData("2026-12-06T10:00:00Z", "2026-12-06T10:00:00.0000000Z")]
+    [InlineData("2026-12-06T10:00:00.0000000+00:00", "2026-12-06T10:00:00.0000000Z")]
+    public void TryParseTime_ReadsTheInstantItsOffsetNames(string text, string utc)
+    {
+        Assert.True(TaskSchedule.TryParseTime(text, out var time));
+        Assert.Equal(utc, time.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("2026-12-06T10:00:00")]
+    [InlineData("2026-12-06T10:00:00.0000000")]
+    [InlineData("2026-12-06")]
+    [InlineData("2026-12-06 10:00:00Z")]
+    [InlineData("next tuesday")]
+    [InlineData("")]
+    public void TryParseTime_RefusesTimesWithoutAnOffset(string text)
+        => Assert.False(TaskSchedule.TryParseTime(text, out _));
+
     [Fact]
     public void FormatAt_IsUtcRfc3339WithFraction()
     {

@@ -3,8 +3,9 @@ using TypedTasks.Protocol;
 
 namespace TypedTasks.Backend;
 
-/// <summary>One run of a task as its records name it: which attempt, the how-manieth run of it, where and since when.</summary>
-internal readonly record struct TaskRun(string Id, string TaskName, int Attempt, int Reruns, string Worker, DateTimeOffset StartedAt);
+/// <summary>One run of a task as its records name it: which attempt, the how-manieth run of it, where and since when
+/// (<paramref name="StartedAt"/> null when the task never started: revoked or expired before it, refused by the intake).</summary>
+internal readonly record struct TaskRun(string Id, string TaskName, int Attempt, int Reruns, string Worker, DateTimeOffset? StartedAt);
 
 /// <summary>
 /// The result backend (Celery's <c>backends/base.py</c>): the one writer and reader of task records. Every state a

@@ -19,6 +19,9 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
     /// <summary>Attempts and retry counts above this are not believable.</summary>
     private const int MaxAttempts = 10_000;
 
+    /// <summary>How far in the future a <c>TT-Eta</c> on a queue's subject may be (clocks differ): the forwarder's own hold.</summary>
+    private static readonly TimeSpan EtaTolerance = TimeSpan.FromSeconds(1);
+
     public IntakeOptions Options => options;
 
     public IntakeVerdict Check(NatsHeaders? headers, ReadOnlyMemory<byte> body)
@@ -96,6 +99,26 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             }
 
             expires = time;
+        }
+
+        // TT-Eta and TT-Queue belong to messages that wait (docs/protocol.md §4): the schedule mover and the forwarder drop
+        // TT-Eta when a task is due. One on a queue's subject is a producer's mistake; a task is never run before its ETA.
+        if (Header(headers, TaskHeaders.Eta) is { } etaText)
+        {
+            if (!TaskSchedule.TryParseTime(etaText, out var eta))
+            {
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Eta} header '{WireText.Bound(etaText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName);
+            }
+
+            if (eta > DateTimeOffset.UtcNow + EtaTolerance)
+            {
+                return IntakeVerdict.Refuse($"The task is due at {eta.UtcDateTime:O} ({TaskHeaders.Eta}) but was published to a queue, where it would run at once: publish a task due later to {names.Prefix}.scheduled.<queue>, or {names.Prefix}.delayed.<queue>.<id> where the stream {names.DelayedStream} exists (docs/protocol.md §4).", usableId, shownName);
+            }
+        }
+
+        if (Header(headers, TaskHeaders.Queue) is { } queueText && (queueText.Length > 64 || !NatsNames.IsValidQueue(queueText)))
+        {
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.", usableId, shownName);
         }
 
         ulong? revision = null;

@@ -34,16 +34,18 @@ public sealed record TaskResultRecord
     /// <summary>The error, when the task failed.</summary>
     public TaskError? Error { get; init; }
 
-    /// <summary>How many times the task was started (1 for the first run).</summary>
+    /// <summary>The attempt the record is about (1 for the first run); 0 when no worker has had the task yet (a PENDING
+    /// record written at send, a REVOKED one written by the client).</summary>
     public int Attempts { get; init; }
 
-    /// <summary>The worker that wrote the record (<c>host/pid</c>).</summary>
+    /// <summary>The worker that wrote the record: its id, <c>&lt;host&gt;-&lt;pid&gt;-&lt;8 hex&gt;</c>.</summary>
     public string? Worker { get; init; }
 
     /// <summary>When the producer sent the task (PENDING records, with <see cref="ResultBackendOptions.RecordPending"/>).</summary>
     public DateTimeOffset? SentAt { get; init; }
 
-    /// <summary>When the attempt that wrote the record started.</summary>
+    /// <summary>When the run of the attempt began; null when nothing started (PENDING, revoked or expired before the
+    /// start, refused by the intake).</summary>
     public DateTimeOffset? StartedAt { get; init; }
 
     /// <summary>When the record was written.</summary>

@@ -29,18 +29,21 @@ internal static class WireText
         return text.Length > MaxEcho ? cut + $"… ({text.Length} characters)" : cut;
     }
 
+    /// <summary>The longest header value <see cref="Header"/> writes, cut marker included.</summary>
+    public const int MaxHeader = 1024;
+
     /// <summary>
     /// A header value as NATS carries it unchanged: printable ASCII, with every other character (and the backslash)
-    /// escaped as <c>\uXXXX</c> — so a reason quoting a non-ASCII name keeps it — and at most 1,024 characters.
+    /// escaped as <c>\uXXXX</c> (JSON's escape, UTF-16 code units) — so a reason quoting a non-ASCII name keeps it — and
+    /// at most <see cref="MaxHeader"/> characters: a longer one is cut before an escape and ends with <c>...</c>.
     /// </summary>
     public static string Header(string text)
     {
-        var builder = new System.Text.StringBuilder(Math.Min(text.Length, 1024));
+        var builder = new System.Text.StringBuilder(Math.Min(text.Length + 16, MaxHeader + 8));
         foreach (var c in text)
         {
-            if (builder.Length >= 1024)
+            if (builder.Length > MaxHeader)
             {
-                builder.Append("...");
                 break;
             }
 
@@ -54,7 +57,20 @@ internal static class WireText
             }
         }
 
-        return builder.ToString();
+        if (builder.Length <= MaxHeader)
+        {
+            return builder.ToString();
+        }
+
+        // Cut to leave room for the marker, never inside an escape.
+        var cut = MaxHeader - 3;
+        var escape = builder.ToString(0, cut).LastIndexOf('\\');
+        if (escape >= 0 && escape + 6 > cut)
+        {
+            cut = escape;
+        }
+
+        return builder.ToString(0, cut) + "...";
     }
 
     /// <summary>Undoes <see cref="Header"/>: <c>\uXXXX</c> back to the character.</summary>

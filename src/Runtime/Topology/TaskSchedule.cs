@@ -56,9 +56,20 @@ internal static class TaskSchedule
             : null;
     }
 
-    /// <summary>The protocol's one time syntax (<c>TT-Eta</c>, <c>TT-Expires</c>): ISO 8601 with an offset, as .NET's round-trip format writes it.</summary>
+    /// <summary>
+    /// The protocol's one time syntax (<c>TT-Eta</c>, <c>TT-Expires</c>): ISO 8601 with an explicit offset (<c>Z</c> or
+    /// <c>±hh:mm</c>), read as that instant. A time without an offset is refused rather than read in the worker's own time
+    /// zone, which would make the same message due at different instants on different machines.
+    /// </summary>
     public static bool TryParseTime(string text, out DateTimeOffset time)
-        => DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+        => DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time) && HasOffset(text);
+
+    /// <summary>
+    /// Whether the text ends with an offset (<c>Z</c> or <c>±hh:mm</c>). The format specifier <c>K</c> also matches no
+    /// offset at all, and such a time would be read in the worker's local time zone: the protocol requires the offset.
+    /// </summary>
+    private static bool HasOffset(string text)
+        => text.EndsWith('Z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
 
     private static readonly string[] TimeFormats = ["O", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 

@@ -116,7 +116,8 @@ internal sealed record Outcome(OutcomeKind Kind)
 
     public int Attempt { get; init; } = 1;
 
-    public DateTimeOffset StartedAt { get; init; }
+    /// <summary>When the run began; null when the task never started (the record then has no <c>startedAt</c>).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
 
     public ulong? StartedRevision { get; init; }
 

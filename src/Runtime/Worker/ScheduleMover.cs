@@ -157,7 +157,11 @@ internal sealed partial class ScheduleMover : BackgroundService
             {
                 await foreach (var message in consumer.ConsumeAsync(RawSerializer, cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
-                    var due = TaskSchedule.Eta(message.Headers) ?? DateTimeOffset.MinValue;
+                    // A message that can never be moved (a bad TT-Queue or TT-Eta) is due now: dead-lettered at once, not
+                    // when its ETA comes.
+                    var due = message.Headers is { } headers && TaskSchedule.Problem(headers, QueueOf(headers, message.Subject)) is null
+                        ? TaskSchedule.Eta(headers) ?? DateTimeOffset.MinValue
+                        : DateTimeOffset.MinValue;
                     lock (gate)
                     {
                         index.Enqueue(message.Metadata!.Value.Sequence.Stream, due);
@@ -241,9 +245,7 @@ internal sealed partial class ScheduleMover : BackgroundService
 
         // A direct get answers on an inbox; the message's own subject is in Nats-Subject.
         var scheduledSubject = headers.TryGetValue("Nats-Subject", out var subject) ? subject.ToString() : string.Empty;
-        var queue = headers.TryGetValue(TaskHeaders.Queue, out var q) ? q.ToString()
-            : scheduledSubject.Length > _connection.Names.Prefix.Length + ".scheduled.".Length ? scheduledSubject[(_connection.Names.Prefix.Length + ".scheduled.".Length)..]
-            : null;
+        var queue = QueueOf(headers, scheduledSubject);
         var body = message.Data;
         ReadOnlyMemory<byte> rawHeaders = default;
         string? problem = TaskSchedule.Problem(headers, queue);
@@ -285,6 +287,12 @@ internal sealed partial class ScheduleMover : BackgroundService
 
         await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The queue a scheduled message goes to: its <c>TT-Queue</c>, else the last token of its subject.</summary>
+    private string? QueueOf(NatsHeaders headers, string scheduledSubject)
+        => headers.TryGetValue(TaskHeaders.Queue, out var q) ? q.ToString()
+            : scheduledSubject.Length > _connection.Names.Prefix.Length + ".scheduled.".Length ? scheduledSubject[(_connection.Names.Prefix.Length + ".scheduled.".Length)..]
+            : null;
 
     /// <summary>The dead-letter queue of scheduled messages that name no valid queue.</summary>
     internal const string UnschedulableQueue = "_unschedulable";

@@ -93,7 +93,6 @@ internal sealed partial class TaskWorker
                 TaskName = verdict.TaskName,
                 DeadLetterReason = rejection,
                 Error = new TaskError(verdict.ErrorType!.FullName!, rejection, null),
-                StartedAt = DateTimeOffset.UtcNow,
             };
         }
 
@@ -103,12 +102,12 @@ internal sealed partial class TaskWorker
         var now = DateTimeOffset.UtcNow;
         if (message.Expires is { } expires && now > expires)
         {
-            return Revoked($"The task expired at {expires:O} before a worker could start it.");
+            return Revoked($"The task expired at {expires:O} before a worker could start it.", started: null);
         }
 
         if (_revocations.IsRevoked(id))
         {
-            return Revoked("The task was revoked before it started.");
+            return Revoked("The task was revoked before it started.", started: null);
         }
 
         // The producer's PENDING record (RecordPending), replaced by the first write with one compare-and-set.
@@ -189,7 +188,7 @@ internal sealed partial class TaskWorker
             ExecutionKind.RetryDue => Completed(OutcomeKind.Retry, run.Exception, next: DateTimeOffset.UtcNow + run.RetryDelay),
             ExecutionKind.Failed => Completed(OutcomeKind.Failure, run.Exception),
             ExecutionKind.BadArguments => DeadLetter(run.Exception!.Message, typeof(TaskArgumentException)) with { Task = task },
-            ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran."),
+            ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran.", started: now),
             _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply },
         };
 
@@ -212,13 +211,14 @@ internal sealed partial class TaskWorker
             Reply = reply,
         };
 
-        Outcome Revoked(string reason) => new(OutcomeKind.Revoked)
+        // Revoked or expired before it started: no startedAt (docs/protocol.md §6); terminated while it ran: the run's start.
+        Outcome Revoked(string reason, DateTimeOffset? started) => new(OutcomeKind.Revoked)
         {
             TaskId = id,
             Task = task,
             TaskName = name,
             Attempt = attempt,
-            StartedAt = DateTimeOffset.UtcNow,
+            StartedAt = started,
             Error = new TaskError(typeof(TaskRevokedException).FullName!, reason, null),
             Reply = reply,
         };
@@ -230,7 +230,6 @@ internal sealed partial class TaskWorker
             DeadLetterReason = reason,
             Error = new TaskError((errorType ?? typeof(TypedTasksException)).FullName!, reason, null),
             Attempt = attempt,
-            StartedAt = DateTimeOffset.UtcNow,
             Reply = reply,
         };
     }

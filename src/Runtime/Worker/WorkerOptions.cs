@@ -31,6 +31,16 @@ public sealed class WorkerOptions
     /// <summary>How many outcomes may be in flight to the result backend at once. Default 256.</summary>
     public int MaxPendingOutcomes { get; set; } = 256;
 
+    /// <summary>
+    /// Whether a first delivery reads the task's record (while it waits for a slot) so that a task whose final record
+    /// exists is acked without running again: a second message with an id already used, published after the stream's
+    /// duplicate window or under another message id, or a redelivery that nats-server 2.9 reports as the first. Default
+    /// <see langword="true"/>. It costs one result-bucket read per task (docs/reliability.md quotes the bench); turn it
+    /// off only where every producer sends each id once. Redeliveries are checked either way, except one the server
+    /// reports as a first delivery.
+    /// </summary>
+    public bool CheckRecordBeforeRun { get; set; } = true;
+
     /// <summary>Bounds on what this worker accepts from the wire (<c>TypedTasks:Worker:Intake</c>).</summary>
     public IntakeOptions Intake { get; set; } = new();
 

@@ -176,6 +176,9 @@ public sealed class FaultRun : IAsyncDisposable
     public static void AssertNoRerunAfterFinal(ScenarioResult result)
         => Assert.True(result.RerunAfterFinal == 0, $"{result.RerunAfterFinal} tasks ran again after their final record was stored: {string.Join(' ', result.RerunAfterFinalIds)}\n{result}");
 
+    /// <summary>Writes a result counted by the scenario itself (not by <see cref="FinishAsync"/>) to the test output and the results file.</summary>
+    public static void Report(ScenarioResult result) => Write(result);
+
     public static void Log(string line)
     {
         TestContext.Current.TestOutputHelper?.WriteLine(line);
