@@ -186,7 +186,7 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
         var ledger = new PeriodicLedger();
         var prefix = TestApp.NewPrefix();
         var none = await TtAsync(prefix, "schedules");
-        Assert.Equal(0, none.Code);
+        Assert.True(none.Code == 0, "tt schedules failed: " + none.Error);
         Assert.Contains("no schedules", none.Output, StringComparison.Ordinal);
 
         var t0 = new DateTimeOffset(2026, 12, 6, 12, 0, 30, TimeSpan.Zero);
@@ -202,7 +202,7 @@ public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
         await WaitForRecordAsync(app, "minutely-cli", r => r.LastOccurrence == t0.AddSeconds(30));
         var listed = await TtAsync(prefix, "schedules");
 
-        Assert.Equal(0, listed.Code);
+        Assert.True(listed.Code == 0, "tt schedules failed: " + listed.Error);
         var lines = listed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("SCHEDULE", lines[0], StringComparison.Ordinal);
         var minutely = Assert.Single(lines, l => l.StartsWith("minutely-cli", StringComparison.Ordinal));
