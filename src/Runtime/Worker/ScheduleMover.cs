@@ -254,9 +254,7 @@ internal sealed partial class ScheduleMover : BackgroundService
             // NATS.Net could not parse the stored header block and gave no body: never moved (the body would be lost);
             // dead-lettered with the original read back as the server stores it (STREAM.MSG.GET: base64 data and block).
             problem = "The scheduled message's header block cannot be read (" + WireText.Bound(unreadable.InnerException?.Message ?? unreadable.Message) + "): it must start with NATS/1.0 and hold one 'Name: value' per line.";
-            var stored = await stream.GetAsync(new StreamMsgGetRequest { Seq = sequence }, cancellationToken).ConfigureAwait(false);
-            body = stored.Message.Data;
-            rawHeaders = stored.Message.Hdrs is { Length: > 0 } hdrs ? Convert.FromBase64String(hdrs) : default;
+            (body, rawHeaders) = await StoredOriginal.ReadAsync(stream, sequence, cancellationToken).ConfigureAwait(false);
         }
 
         if (problem is not null)

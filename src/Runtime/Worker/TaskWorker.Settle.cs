@@ -341,9 +341,8 @@ internal sealed partial class TaskWorker
         try
         {
             var stream = await _connection.JetStream.GetStreamAsync(_connection.Names.TasksStream, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            var stored = await stream.GetAsync(new StreamMsgGetRequest { Seq = seq }, CancellationToken.None).ConfigureAwait(false);
-            var raw = stored.Message.Hdrs is { Length: > 0 } hdrs ? Convert.FromBase64String(hdrs) : default(ReadOnlyMemory<byte>);
-            return (stored.Message.Data, raw, null);
+            var (body, raw) = await StoredOriginal.ReadAsync(stream, seq, CancellationToken.None).ConfigureAwait(false);
+            return (body, raw, null);
         }
         catch (Exception ex) when (ex is NatsException or FormatException or TimeoutException or OperationCanceledException)
         {
