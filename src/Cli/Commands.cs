@@ -98,10 +98,24 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             r.Record.Queue,
             r.Record.Cron is { } cron ? $"{cron} ({r.Record.TimeZone})" : "every " + r.Record.Every,
             r.Record.LastOccurrence is { } last ? $"{last.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} ({Ago(now - last)})" : "never",
-            r.Next is { } next ? $"{next.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (in {Span(next - now)})" : "none",
+            r.Record.Removed ? "removed" : r.Next is { } next ? $"{next.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (in {Span(next - now)})" : "none",
         }));
         await WriteTableAsync(rows).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>Removes a schedule in every running worker (<see cref="IPeriodicSchedules.RemoveAsync"/>).</summary>
+    public async Task<int> ScheduleRemoveAsync(string name, CancellationToken cancellationToken)
+    {
+        var schedules = services.GetRequiredService<IPeriodicSchedules>();
+        if (await schedules.RemoveAsync(name, cancellationToken).ConfigureAwait(false) is { } revision)
+        {
+            await output.WriteLineAsync($"removed schedule '{name}' (record revision {revision}); running workers stop sending it").ConfigureAwait(false);
+            return 0;
+        }
+
+        await output.WriteLineAsync($"no schedule '{name}' (or it is removed already)").ConfigureAwait(false);
+        return 1;
     }
 
     /// <summary>The next occurrence after <paramref name="now"/> as the record defines it, or null when this machine

@@ -20,6 +20,7 @@ public static class TtCommand
           queues [--sweep]                 per queue: waiting, running (held by workers), acknowledged leftovers, and
                                            tasks due later (with --sweep: first remove the leftovers)
           schedules                        the periodic schedules: task, cron or interval, last and next occurrence
+          schedules remove <name> --yes    stop a schedule in every running worker (its record stays, marked removed)
           status <task-id>                 a task's record: state, attempts, worker, times, result or error
           revoke <task-id> [--terminate]   revoke a task (with --terminate: also cancel it if it runs)
           events [--kind <kind>]...        task events as they happen, until Ctrl+C (workers need SendTaskEvents)
@@ -145,6 +146,9 @@ public static class TtCommand
             "shutdown" when rest.Count >= 2 => Flag(rest, "--yes")
                 ? await commands.ShutdownAsync(rest[1], cancellationToken).ConfigureAwait(false)
                 : await RefuseAsync(error, $"shutdown stops worker '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
+            "schedules" when rest.Count >= 3 && rest[1] == "remove" => Flag(rest, "--yes")
+                ? await commands.ScheduleRemoveAsync(rest[2], cancellationToken).ConfigureAwait(false)
+                : await RefuseAsync(error, $"schedules remove stops schedule '{rest[2]}' in every worker: add --yes to do it.").ConfigureAwait(false),
             "schedules" => await commands.SchedulesAsync(cancellationToken).ConfigureAwait(false),
             "status" when rest.Count == 2 => await commands.StatusAsync(rest[1], cancellationToken).ConfigureAwait(false),
             "revoke" when rest.Count >= 2 => await commands.RevokeAsync(rest[1], Flag(rest, "--terminate"), cancellationToken).ConfigureAwait(false),

@@ -14,15 +14,20 @@ namespace TypedTasks.Integration.Tests;
 public sealed class PeriodicLedger
 {
     private readonly ConcurrentDictionary<string, int> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _tags = new(StringComparer.Ordinal);
     private readonly Channel<string> _ran = Channel.CreateUnbounded<string>();
 
-    public void Ran(string taskId)
+    public void Ran(string taskId, string tag)
     {
+        _tags[taskId] = tag;
         _runs.AddOrUpdate(taskId, 1, (_, n) => n + 1);
         _ran.Writer.TryWrite(taskId);
     }
 
     public int Runs(string taskId) => _runs.TryGetValue(taskId, out var n) ? n : 0;
+
+    /// <summary>The tag argument the task ran with, or null when it did not run.</summary>
+    public string? Tag(string taskId) => _tags.TryGetValue(taskId, out var tag) ? tag : null;
 
     public IReadOnlyDictionary<string, int> All => _runs;
 
@@ -47,7 +52,7 @@ public sealed class PeriodicLedger
 public static partial class PeriodicTestTasks
 {
     [Task(Queue = "periodic")]
-    public static void Tick(string tag, TaskContext context, [FromServices] PeriodicLedger ledger) => ledger.Ran(context.Id);
+    public static void Tick(string tag, TaskContext context, [FromServices] PeriodicLedger ledger) => ledger.Ran(context.Id, tag);
 
     [Task(Queue = "periodic-unserved", Expires = "00:10:00")]
     public static void Expiring(string tag)
@@ -59,7 +64,7 @@ public static partial class PeriodicTestTasks
 /// Periodic schedules on a real nats-server: several schedulers on one prefix send each occurrence once (issue 12), and a
 /// scheduler that starts after an outage catches up as its policy says.
 /// </summary>
-public sealed class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
+public sealed partial class PeriodicTests(NatsServer server) : IClassFixture<NatsServer>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 

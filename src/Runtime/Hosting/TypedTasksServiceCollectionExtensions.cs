@@ -62,6 +62,7 @@ public static class TypedTasksServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetters, NatsDeadLetters>();
         services.TryAddSingleton<IWorkerInspector, NatsWorkerInspector>();
         services.TryAddSingleton<ITaskEvents, NatsTaskEvents>();
+        services.TryAddSingleton<IPeriodicSchedules>(sp => new NatsPeriodicSchedules(sp.GetRequiredService<TypedTasksConnection>(), sp.GetService<TimeProvider>()));
         return new TypedTasksBuilder(services);
     }
 
@@ -127,6 +128,8 @@ public static class TypedTasksServiceCollectionExtensions
         services.AddSingleton<IWorkerInspector, NoWorkers>();
         services.RemoveAll<ITaskEvents>();
         services.AddSingleton<ITaskEvents, NoTaskEvents>();
+        services.RemoveAll<IPeriodicSchedules>();
+        services.AddSingleton<IPeriodicSchedules, NoPeriodicSchedules>();
         AddExecutor(services);
         // A worker added before: nothing to work from.
         var workers = services.Where(d => d.ServiceType == typeof(IHostedService)

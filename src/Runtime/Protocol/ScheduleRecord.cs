@@ -35,6 +35,24 @@ internal sealed record ScheduleRecord
     /// <summary>The arguments object sent at each occurrence.</summary>
     public JsonElement? Arguments { get; init; }
 
+    /// <summary>The task's <c>Expires</c> (<c>hh:mm:ss</c> or <c>d.hh:mm:ss</c>), stamped on each occurrence as
+    /// <c>TT-Expires</c> = occurrence + this; null when the task has none.</summary>
+    public string? Expires { get; init; }
+
+    /// <summary>Who defined the schedule: <c>"code"</c> (a worker's <c>[Periodic]</c> or <c>AddPeriodic</c>, written at its
+    /// start-up; null in records written before this field) or <c>"api"</c> (<see cref="IPeriodicSchedules"/>, <c>tt</c>).
+    /// Schedulers send an <c>api</c> schedule from the record; a <c>code</c> one only where the worker's code declares it.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>Removed: schedulers send no more occurrences (the record stays, as a tombstone, with its last occurrence).</summary>
+    public bool Removed { get; init; }
+
+    /// <summary>When the definition was last written.</summary>
+    public DateTimeOffset? DefinedAt { get; init; }
+
+    /// <summary>Who last wrote the definition: a worker (<c>host/pid</c>) or a client.</summary>
+    public string? DefinedBy { get; init; }
+
     /// <summary>The latest occurrence sent (UTC), or null before the first.</summary>
     public DateTimeOffset? LastOccurrence { get; init; }
 
@@ -46,6 +64,22 @@ internal sealed record ScheduleRecord
 
     /// <summary>When the schedule was first recorded: occurrences before it are never caught up.</summary>
     public DateTimeOffset Since { get; init; }
+
+    /// <summary>Record sources.</summary>
+    public const string FromCode = "code";
+
+    /// <summary>Record sources.</summary>
+    public const string FromApi = "api";
+
+    /// <summary>Whether this record's definition (what is sent, and when) is <paramref name="other"/>'s, ignoring the
+    /// bookkeeping (last occurrence, who wrote it, when).</summary>
+    public bool SameDefinition(ScheduleRecord other)
+        => Name == other.Name && Task == other.Task && Queue == other.Queue && Cron == other.Cron && Every == other.Every
+           && TimeZone == other.TimeZone && CatchUp == other.CatchUp && Expires == other.Expires
+           && (Source ?? FromCode) == (other.Source ?? FromCode) && Removed == other.Removed
+           && ArgumentsText() == other.ArgumentsText();
+
+    private string ArgumentsText() => Arguments is { } arguments ? arguments.GetRawText() : "{}";
 
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ScheduleRecordJson.Default.ScheduleRecord);
 

@@ -110,6 +110,18 @@ internal static partial class Log
     [LoggerMessage(288, LogLevel.Error, "Periodic scheduler failed; starting again in 2 s (it reads the schedules bucket and catches up; other workers keep sending)")]
     public static partial void PeriodicRestarting(ILogger logger, Exception exception);
 
-    [LoggerMessage(287, LogLevel.Information, "Periodic scheduler: no schedule fires again; stopping")]
-    public static partial void PeriodicNothingLeft(ILogger logger);
+    [LoggerMessage(287, LogLevel.Information, "Periodic {Schedule}: {Change} (record revision {Revision}, defined by {DefinedBy})")]
+    public static partial void PeriodicChanged(ILogger logger, string schedule, string change, ulong revision, string? definedBy);
+
+    [LoggerMessage(289, LogLevel.Warning, "Periodic: the record under key {Key} (revision {Revision}) is not sent: {Problem}; the schedule keeps what it had")]
+    public static partial void PeriodicBadRecord(ILogger logger, string key, ulong revision, string problem);
+
+    [LoggerMessage(290, LogLevel.Warning, "Periodic {Schedule}: this worker's code replaces the definition set at run time by {DefinedBy} ({Old}); change the code, or set it again after every start")]
+    public static partial void PeriodicCodeReplacesApi(ILogger logger, string schedule, string? definedBy, string old);
+
+    [LoggerMessage(292, LogLevel.Debug, "Periodic: no schedules bucket {Bucket} to watch ({Reason}); looking again in {Every}")]
+    public static partial void PeriodicNoBucket(ILogger logger, string bucket, TimeSpan every, string reason);
+
+    [LoggerMessage(291, LogLevel.Warning, "Periodic: more than {Max} schedules in the bucket; {Key} is not sent")]
+    public static partial void PeriodicTooMany(ILogger logger, int max, string key);
 }

@@ -12,28 +12,44 @@ using TypedTasks.Topology;
 namespace TypedTasks.Worker;
 
 /// <summary>
-/// Sends the occurrences of the periodic schedules registered in this process (Celery beat), in every worker at once:
-/// no leader, no lease. Each occurrence goes to the task stream with <c>Nats-Msg-Id = &lt;schedule&gt;:&lt;occurrence&gt;</c>,
-/// so JetStream stores one of the copies the workers send, and with a task id derived from that, so a copy that arrives
-/// after the duplicate window finds the first one's record and is not run (docs/periodic.md). The last occurrence sent
-/// is recorded per schedule in the schedules bucket by compare-and-set; a worker that starts reads it to catch up.
+/// Sends the occurrences of the periodic schedules (Celery beat), in every worker at once: no leader, no lease. Each
+/// occurrence goes to the task stream with <c>Nats-Msg-Id = &lt;schedule&gt;:&lt;occurrence&gt;</c>, so JetStream stores one
+/// of the copies the workers send, and with a task id derived from that, so a copy that arrives after the duplicate
+/// window finds the first one's record and is not run (docs/periodic.md).
 /// </summary>
+/// <remarks>
+/// The schedules bucket is the schedules' source of truth: a worker writes its code's definitions there at start-up,
+/// <see cref="IPeriodicSchedules"/> writes definitions and removals at run time, and every scheduler watches the bucket
+/// and sends what it says — an <c>api</c> schedule always, a <c>code</c> one where this worker's code declares it — so a
+/// change reaches running workers without a restart. The last occurrence sent is recorded per schedule by
+/// compare-and-set; a worker that starts reads it to catch up.
+/// </remarks>
 internal sealed partial class PeriodicScheduler : BackgroundService
 {
     /// <summary>A duplicate window shorter than this may not cover the spread of the copies; the start-up log warns.</summary>
     internal static readonly TimeSpan MinDuplicateWindow = TimeSpan.FromSeconds(30);
 
+    /// <summary>At most this many schedules are sent by one scheduler; further keys in the bucket are logged and ignored.</summary>
+    internal const int MaxSchedules = 1000;
+
+    /// <summary>A worker without schedules of its own looks for the schedules bucket this often until it exists.</summary>
+    internal static readonly TimeSpan BucketPoll = TimeSpan.FromSeconds(30);
+
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> Raw = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
     private readonly TypedTasksConnection _connection;
-    private readonly IReadOnlyList<PeriodicSchedule> _schedules;
+    private readonly IReadOnlyList<PeriodicSchedule> _code;
+    private readonly HashSet<string> _codeNames;
     private readonly TimeProvider _time;
     private readonly ILogger<PeriodicScheduler> _logger;
     private readonly WorkerOptions _options;
     private readonly string _instance = Environment.MachineName + "/" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _waitGate = new();
+    private readonly Dictionary<string, Active> _active = new(StringComparer.Ordinal);
+    private readonly List<(ulong Revision, TaskCompletionSource Done)> _revisionWaiters = [];
     private TaskCompletionSource<DateTimeOffset> _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _appliedRevision;
     private long _sent;
     private long _duplicates;
 
@@ -54,7 +70,8 @@ internal sealed partial class PeriodicScheduler : BackgroundService
             byName[schedule.Name] = schedule;
         }
 
-        _schedules = [.. byName.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
+        _code = [.. byName.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
+        _codeNames = new HashSet<string>(byName.Keys, StringComparer.Ordinal);
     }
 
     /// <summary>Completes once the scheduler has read the schedules bucket and caught up (or at once when it has nothing to do).</summary>
@@ -79,9 +96,38 @@ internal sealed partial class PeriodicScheduler : BackgroundService
     /// <summary>Of <see cref="Sent"/>, those JetStream reported as duplicates: another instance's copy was stored first.</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
+    /// <summary>The names of the schedules this scheduler sends now.</summary>
+    internal IReadOnlyList<string> Sending
+    {
+        get
+        {
+            lock (_waitGate)
+            {
+                return [.. _active.Keys.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>Completes once the scheduler has applied the bucket's entries up to <paramref name="revision"/> (a change
+    /// written with that revision, or a later one, is in force here).</summary>
+    internal Task AppliedAsync(ulong revision)
+    {
+        lock (_waitGate)
+        {
+            if (_appliedRevision >= revision)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _revisionWaiters.Add((revision, done));
+            return done.Task;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_schedules.Count == 0 || !_options.RunPeriodicSchedules)
+        if (!_options.RunPeriodicSchedules)
         {
             _started.TrySetResult();
             return;
@@ -89,9 +135,8 @@ internal sealed partial class PeriodicScheduler : BackgroundService
 
         try
         {
-            // A failure outside the bounded publish and record retries (the bucket unreachable at start-up or for a
-            // catch-up read) must not stop the host: start again, which reads the bucket and catches up. Other workers
-            // keep sending their copies meanwhile.
+            // A failure outside the bounded publish and record retries (the bucket unreachable, a watch that ends) must not
+            // stop the host: start again, which reads the bucket and catches up. Other workers keep sending meanwhile.
             while (true)
             {
                 try
@@ -117,86 +162,250 @@ internal sealed partial class PeriodicScheduler : BackgroundService
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        var store = await OpenStoreAsync(stoppingToken).ConfigureAwait(false);
-        var last = new DateTimeOffset[_schedules.Count];
+        var store = _code.Count > 0 ? await OpenStoreAsync(stoppingToken).ConfigureAwait(false) : await FindStoreAsync(stoppingToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        for (var i = 0; i < _schedules.Count; i++)
+        foreach (var schedule in _code)
         {
-            last[i] = await CatchUpAsync(store, _schedules[i], now, stoppingToken).ConfigureAwait(false);
+            await RegisterAsync(store, schedule, now, stoppingToken).ConfigureAwait(false);
         }
 
-        _started.TrySetResult();
+        // The watch delivers every key's current value, then each change; once the current values are in, the start-up
+        // state is known.
+        var changes = new ScheduleChanges(MaxSchedules * 10);
+        using var watchCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watch = Task.Run(() => WatchAsync(store, changes, loaded, watchCts.Token), CancellationToken.None);
+        try
+        {
+            await Task.WhenAny(loaded.Task, watch).WaitAsync(TimeSpan.FromSeconds(30), stoppingToken).ConfigureAwait(false);
+            if (!loaded.Task.IsCompleted)
+            {
+                await watch.ConfigureAwait(false);
+                throw new InvalidOperationException("The watch of the schedules bucket ended before it delivered the current values.");
+            }
+            lock (_waitGate)
+            {
+                _active.Clear();
+            }
+
+            Apply(changes.Take(), now, startUp: true);
+            foreach (var active in ActiveSnapshot())
+            {
+                await CatchUpAsync(store, active, now, stoppingToken).ConfigureAwait(false);
+            }
+
+            Log.PeriodicStarted(_logger, _active.Count, string.Join("; ", ActiveSnapshot().Select(a => a.Definition.Name + ": " + a.Definition.Task + " " + a.Definition.Timing)));
+            _started.TrySetResult();
+            await LoopAsync(store, changes, watch, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await watchCts.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await watch.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException || watchCts.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private async Task LoopAsync(INatsKVStore store, ScheduleChanges changes, Task watch, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
-            now = _time.GetUtcNow();
-            DateTimeOffset? wake = null;
-            for (var i = 0; i < _schedules.Count; i++)
+            if (watch.IsCompleted)
             {
-                var schedule = _schedules[i];
+                // The watch ended (its consumer is gone for good): start again from a fresh read.
+                await watch.ConfigureAwait(false);
+                throw new InvalidOperationException("The watch of the schedules bucket ended.");
+            }
+
+            var now = _time.GetUtcNow();
+            foreach (var added in Apply(changes.Take(), now, startUp: false))
+            {
+                await CatchUpAsync(store, added, now, stoppingToken).ConfigureAwait(false);
+            }
+
+            DateTimeOffset? wake = null;
+            foreach (var active in ActiveSnapshot())
+            {
                 // Every occurrence that is due, also after a pause of this process (a GC, a stopped VM): the catch-up
                 // policy is for the time no worker ran, read from the bucket at start-up.
-                foreach (var occurrence in schedule.Timing.Between(last[i], now, PeriodicSchedule.MaxCatchUp))
+                foreach (var occurrence in active.Definition.Timing.Between(active.Last, now, PeriodicSchedule.MaxCatchUp))
                 {
-                    await FireAsync(store, schedule, occurrence, stoppingToken).ConfigureAwait(false);
-                    last[i] = occurrence;
+                    if (!IsCurrent(active))
+                    {
+                        break;
+                    }
+
+                    await FireAsync(store, active.Definition, occurrence, stoppingToken).ConfigureAwait(false);
+                    active.Last = occurrence;
                 }
 
-                if (schedule.Timing.Next(now) is { } next && (wake is null || next < wake))
+                if (active.Definition.Timing.Next(now) is { } next && (wake is null || next < wake))
                 {
                     wake = next;
                 }
             }
 
-            if (wake is null)
+            var signal = changes.Signal;
+            var delay = wake is { } at ? at - _time.GetUtcNow() : Timeout.InfiniteTimeSpan;
+            if (delay == Timeout.InfiniteTimeSpan || delay > TimeSpan.Zero)
             {
-                Log.PeriodicNothingLeft(_logger);
-                return;
-            }
-
-            var delay = wake.Value - _time.GetUtcNow();
-            if (delay > TimeSpan.Zero)
-            {
-                var sleep = Task.Delay(delay, _time, stoppingToken);
+                using var sleepCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var sleep = delay == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, sleepCts.Token) : Task.Delay(delay, _time, sleepCts.Token);
                 lock (_waitGate)
                 {
-                    _waiting.TrySetResult(wake.Value);
+                    if (wake is { } waitingFor)
+                    {
+                        _waiting.TrySetResult(waitingFor);
+                    }
                 }
 
-                await sleep.ConfigureAwait(false);
+                await Task.WhenAny(sleep, signal, watch).ConfigureAwait(false);
+                await sleepCts.CancelAsync().ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
                 lock (_waitGate)
                 {
-                    _waiting = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    if (_waiting.Task.IsCompleted)
+                    {
+                        _waiting = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
                 }
             }
         }
     }
 
-    /// <summary>
-    /// Reads (or creates) the schedule's record and sends what the catch-up policy says of the occurrences missed
-    /// since the last one recorded; returns the occurrence from which to go on.
-    /// </summary>
-    private async Task<DateTimeOffset> CatchUpAsync(INatsKVStore store, PeriodicSchedule schedule, DateTimeOffset now, CancellationToken cancellationToken)
+    private List<Active> ActiveSnapshot()
     {
-        var (record, _) = await ReadAsync(store, schedule.Name, cancellationToken).ConfigureAwait(false);
-        if (record is null)
+        lock (_waitGate)
         {
-            // A new schedule starts now: nothing before its first registration is ever sent.
-            var created = Describe(schedule) with { Since = now };
-            try
+            return [.. _active.Values.OrderBy(a => a.Definition.Name, StringComparer.Ordinal)];
+        }
+    }
+
+    private bool IsCurrent(Active active)
+    {
+        lock (_waitGate)
+        {
+            return _active.TryGetValue(active.Definition.Name, out var current) && ReferenceEquals(current, active);
+        }
+    }
+
+    /// <summary>
+    /// Applies the bucket's newest entries: a new or changed definition this worker sends replaces the old one (from its
+    /// <c>definedAt</c> on), a removal or a deletion stops it, an unchanged one only moves the last occurrence forward.
+    /// Returns the schedules (re)defined, which the caller catches up as their policy says.
+    /// </summary>
+    private List<Active> Apply(List<ScheduleChanges.Change> changes, DateTimeOffset now, bool startUp)
+    {
+        var defined = new List<Active>();
+        ulong applied = 0;
+        lock (_waitGate)
+        {
+            foreach (var change in changes)
             {
-                await store.CreateAsync(schedule.Name, (ReadOnlyMemory<byte>)created.ToBytes(), Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (NatsKVCreateException)
-            {
-                // Another worker created it at the same time.
+                applied = Math.Max(applied, change.Revision);
+                _active.TryGetValue(change.Key, out var current);
+                if (change.Deleted || change.Record is { Removed: true })
+                {
+                    if (current is not null)
+                    {
+                        _active.Remove(change.Key);
+                        Log.PeriodicChanged(_logger, change.Key, change.Deleted ? "key deleted; no longer sent" : "removed; no longer sent", change.Revision, change.Record?.DefinedBy);
+                    }
+
+                    continue;
+                }
+
+                if (change.Record is not { } record)
+                {
+                    Log.PeriodicBadRecord(_logger, change.Key, change.Revision, "the value is not a schedule record");
+                    continue;
+                }
+
+                if (current is not null && current.Record.SameDefinition(record))
+                {
+                    current.Record = record;
+                    if (record.LastOccurrence is { } recorded && recorded > current.Last)
+                    {
+                        current.Last = recorded;
+                    }
+
+                    continue;
+                }
+
+                var definition = ScheduleDefinition.TryRead(change.Key, record, out var problem);
+                if (definition is null)
+                {
+                    Log.PeriodicBadRecord(_logger, change.Key, change.Revision, problem!);
+                    continue;
+                }
+
+                var sends = definition.Source == ScheduleRecord.FromApi || _codeNames.Contains(definition.Name);
+                if (!sends)
+                {
+                    if (current is not null)
+                    {
+                        _active.Remove(change.Key);
+                        Log.PeriodicChanged(_logger, change.Key, "now declared in code elsewhere only; this worker no longer sends it", change.Revision, record.DefinedBy);
+                    }
+
+                    continue;
+                }
+
+                if (current is null && _active.Count >= MaxSchedules)
+                {
+                    Log.PeriodicTooMany(_logger, MaxSchedules, change.Key);
+                    continue;
+                }
+
+                var active = new Active(definition, record, From(record));
+                _active[change.Key] = active;
+                defined.Add(active);
+                if (!startUp)
+                {
+                    Log.PeriodicChanged(_logger, change.Key, (current is null ? "added: " : "changed: ") + definition.Task + " " + definition.Timing, change.Revision, record.DefinedBy);
+                }
             }
 
-            return now;
+            if (applied > _appliedRevision)
+            {
+                _appliedRevision = applied;
+            }
+
+            _revisionWaiters.RemoveAll(w =>
+            {
+                if (w.Revision > _appliedRevision)
+                {
+                    return false;
+                }
+
+                w.Done.TrySetResult();
+                return true;
+            });
         }
 
-        var from = record.LastOccurrence ?? record.Since;
-        var missed = schedule.Timing.Between(from, now, PeriodicSchedule.MaxCatchUp);
-        var toSend = schedule.CatchUp switch
+        return defined;
+
+        // From the last occurrence sent, and never before the definition was written: occurrences of a new timing that
+        // fall before it are not its to send.
+        static DateTimeOffset From(ScheduleRecord record)
+        {
+            var from = record.LastOccurrence ?? record.Since;
+            return record.DefinedAt is { } definedAt && definedAt > from ? definedAt : from;
+        }
+    }
+
+    /// <summary>Sends what the catch-up policy says of the occurrences due between the schedule's start point and now
+    /// (missed while no worker ran, or since a change was written); the schedule goes on from now.</summary>
+    private async Task CatchUpAsync(INatsKVStore store, Active active, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var definition = active.Definition;
+        var missed = definition.Timing.Between(active.Last, now, PeriodicSchedule.MaxCatchUp);
+        var toSend = definition.CatchUp switch
         {
             PeriodicCatchUp.All => missed,
             PeriodicCatchUp.Latest when missed.Count > 0 => [missed[^1]],
@@ -204,31 +413,33 @@ internal sealed partial class PeriodicScheduler : BackgroundService
         };
         if (missed.Count > 0)
         {
-            Log.PeriodicCatchingUp(_logger, schedule.Name, missed.Count, toSend.Count, schedule.CatchUp);
+            Log.PeriodicCatchingUp(_logger, definition.Name, missed.Count, toSend.Count, definition.CatchUp);
         }
 
         foreach (var occurrence in toSend)
         {
-            await FireAsync(store, schedule, occurrence, cancellationToken).ConfigureAwait(false);
+            await FireAsync(store, definition, occurrence, cancellationToken).ConfigureAwait(false);
         }
 
-        return now;
+        if (now > active.Last)
+        {
+            active.Last = now;
+        }
     }
 
     /// <summary>Sends one occurrence (every instance does; JetStream keeps one), then records it.</summary>
-    private async Task FireAsync(INatsKVStore store, PeriodicSchedule schedule, DateTimeOffset occurrence, CancellationToken cancellationToken)
+    private async Task FireAsync(INatsKVStore store, ScheduleDefinition schedule, DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
         var messageId = ScheduleRecord.MessageId(schedule.Name, occurrence);
         var taskId = ScheduleRecord.TaskId(messageId);
-        var task = schedule.Call.Task;
         var headers = new NatsHeaders
         {
             [TaskHeaders.Protocol] = TaskHeaders.ProtocolVersionText,
-            [TaskHeaders.Task] = task.Name,
+            [TaskHeaders.Task] = schedule.Task,
             [TaskHeaders.Id] = taskId,
             [TaskHeaders.Periodic] = messageId,
         };
-        if (task.Expires is { } expires)
+        if (schedule.Expires is { } expires)
         {
             // From the occurrence, not from now: every copy says the same, and a late catch-up expires as it should.
             headers[TaskHeaders.Expires] = (occurrence + expires).ToString("O", CultureInfo.InvariantCulture);
@@ -241,8 +452,8 @@ internal sealed partial class PeriodicScheduler : BackgroundService
             try
             {
                 var ack = await _connection.JetStream.PublishAsync(
-                    _connection.Names.TaskSubject(task.Queue),
-                    schedule.Call.ArgumentsJson,
+                    _connection.Names.TaskSubject(schedule.Queue),
+                    schedule.ArgumentsJson,
                     Raw,
                     new NatsJSPubOpts { MsgId = messageId },
                     headers,
@@ -261,10 +472,10 @@ internal sealed partial class PeriodicScheduler : BackgroundService
                 else
                 {
                     // Only the worker whose copy was stored counts the send and tells it, as a client would.
-                    TaskTelemetry.RecordSent(task.Name, task.Queue);
+                    TaskTelemetry.RecordSent(schedule.Task, schedule.Queue);
                     if (_connection.Options.SendTaskEvents)
                     {
-                        await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = taskId, TaskName = task.Name, Queue = task.Queue, At = _time.GetUtcNow() }).ConfigureAwait(false);
+                        await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = taskId, TaskName = schedule.Task, Queue = schedule.Queue, At = _time.GetUtcNow() }).ConfigureAwait(false);
                     }
                 }
 
@@ -283,102 +494,16 @@ internal sealed partial class PeriodicScheduler : BackgroundService
             }
         }
 
-        await RecordAsync(store, schedule, occurrence, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(store, schedule.Name, occurrence, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Moves the record's last occurrence forward by compare-and-set; never back (another worker may be ahead).</summary>
-    private async Task RecordAsync(INatsKVStore store, PeriodicSchedule schedule, DateTimeOffset occurrence, CancellationToken cancellationToken)
+    /// <summary>A schedule this scheduler sends: its definition, the record it came from, and the last occurrence sent.</summary>
+    private sealed class Active(ScheduleDefinition definition, ScheduleRecord record, DateTimeOffset last)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            try
-            {
-                var (record, revision) = await ReadAsync(store, schedule.Name, cancellationToken).ConfigureAwait(false);
-                if (record?.LastOccurrence is { } recorded && recorded >= occurrence)
-                {
-                    return;
-                }
+        public ScheduleDefinition Definition { get; } = definition;
 
-                var updated = Describe(schedule) with
-                {
-                    Since = record?.Since ?? occurrence,
-                    LastOccurrence = occurrence,
-                    LastSentAt = _time.GetUtcNow(),
-                    SentBy = _instance,
-                };
-                if (record is null)
-                {
-                    await store.CreateAsync(schedule.Name, (ReadOnlyMemory<byte>)updated.ToBytes(), Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await store.UpdateAsync(schedule.Name, (ReadOnlyMemory<byte>)updated.ToBytes(), revision, Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-                }
+        public ScheduleRecord Record { get; set; } = record;
 
-                return;
-            }
-            catch (Exception ex) when (ex is NatsKVWrongLastRevisionException or NatsKVCreateException)
-            {
-                // Another worker wrote in between: read again.
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.PeriodicRecordFailed(_logger, schedule.Name, ex);
-                return;
-            }
-        }
-    }
-
-    private static async Task<(ScheduleRecord? Record, ulong Revision)> ReadAsync(INatsKVStore store, string key, CancellationToken cancellationToken)
-    {
-        var result = await store.TryGetEntryAsync(key, serializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!result.Success)
-        {
-            return (null, 0);
-        }
-
-        var entry = result.Value;
-        return (ScheduleRecord.Read(entry.Value.Span), entry.Revision);
-    }
-
-    private static ScheduleRecord Describe(PeriodicSchedule schedule)
-    {
-        using var arguments = System.Text.Json.JsonDocument.Parse(schedule.Call.ArgumentsJson);
-        return new ScheduleRecord
-        {
-            Name = schedule.Name,
-            Task = schedule.Call.Task.Name,
-            Queue = schedule.Call.Task.Queue,
-            Cron = schedule.Cron,
-            Every = schedule.Every?.ToString("c", CultureInfo.InvariantCulture),
-            TimeZone = schedule.TimeZone,
-            CatchUp = schedule.CatchUp.ToString(),
-            Arguments = arguments.RootElement.Clone(),
-        };
-    }
-
-    private async Task<INatsKVStore> OpenStoreAsync(CancellationToken stoppingToken)
-    {
-        while (true)
-        {
-            try
-            {
-                await _connection.EnsureInfrastructureAsync(stoppingToken).ConfigureAwait(false);
-                var store = await _connection.GetSchedulesStoreAsync(stoppingToken).ConfigureAwait(false);
-                var stream = await _connection.JetStream.GetStreamAsync(_connection.Names.TasksStream, cancellationToken: stoppingToken).ConfigureAwait(false);
-                if (stream.Info.Config.DuplicateWindow is { } window && window < MinDuplicateWindow)
-                {
-                    Log.PeriodicShortDuplicateWindow(_logger, _connection.Names.TasksStream, window, MinDuplicateWindow);
-                }
-
-                Log.PeriodicStarted(_logger, _schedules.Count, string.Join("; ", _schedules));
-                return store;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.StartupRetry(_logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
-            }
-        }
+        public DateTimeOffset Last { get; set; } = last;
     }
 }
