@@ -29,7 +29,7 @@ public class PeriodicMustBeValidAnalyzerTests
 
     [Theory]
     [InlineData("0 */5 * * *", "the string ends after the months field; six fields are needed")]
-    [InlineData("0 0 24 * * *", "hours: a value must be a number between 0 and 23")]
+    [InlineData("0 0 24 * * *", "hours: a value must be a number between 0 and 23, not 24")]
     [InlineData("H * * * * *", "seconds: 'H' (jitter) is not supported")]
     [InlineData("@reboot", "the macro is not one of @every_second, @every_minute, @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually")]
     public async Task Cron_Invalid_ReportsTT0010OnTheCronString(string cron, string problem)
