@@ -87,6 +87,10 @@ internal enum OutcomeKind
 
     /// <summary>A duplicate delivery of a task whose final result is stored: ack, do not run.</summary>
     AlreadyDone,
+
+    /// <summary>The message's lease lapsed before the task started (the process was paused on its way there): not started,
+    /// not settled; the broker redelivers it, possibly to another worker that may have run it already.</summary>
+    LeaseLapsed,
 }
 
 internal sealed record Outcome(OutcomeKind Kind)

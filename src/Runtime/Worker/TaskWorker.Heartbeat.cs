@@ -30,9 +30,11 @@ internal sealed partial class TaskWorker
         Volatile.Write(ref _activeMessages[slot], held);
     }
 
+    private void ClearActive(int slot) => Volatile.Write(ref _activeMessages[slot], null);
+
     private void EndActive(int slot, OutcomeKind kind)
     {
-        Volatile.Write(ref _activeMessages[slot], null);
+        ClearActive(slot);
         Interlocked.Increment(ref _processed);
         if (kind == OutcomeKind.Failure)
         {

@@ -55,6 +55,16 @@ internal sealed partial class TaskWorker
                     Interlocked.Decrement(ref _running);
                 }
 
+                if (outcome.Kind == OutcomeKind.LeaseLapsed)
+                {
+                    ClearActive(slot);
+                    activity?.Dispose();
+                    Log.LeaseLapsed(_logger, held.Queue, held.Deliveries);
+                    _window.Release();
+                    Release(held);
+                    continue;
+                }
+
                 EndActive(slot, outcome.Kind);
                 var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 AdjustPrefetch(elapsed);
@@ -181,6 +191,14 @@ internal sealed partial class TaskWorker
                 startedRevision = await _results.WriteProgressAsync(new TaskRun(id, task.Name, attempt, reruns, _workerId, now), progress, startedRevision, cancellationToken).ConfigureAwait(false) ?? startedRevision;
         }
 
+        if (held.LeaseLapsed(_options.AckWait))
+        {
+            // Paused between the slot's check and here (a SIGSTOP, a stalled machine), with reads and writes awaited on the
+            // way: the broker may have given the message to another worker, which may have finished it. The last check
+            // before the task's code, with nothing awaited after it.
+            return new Outcome(OutcomeKind.LeaseLapsed);
+        }
+
         var run = await _executor.RunAsync(task, context, held.Body, _executionCts.Token, _trackRun, _connection.Options.SendTaskEvents ? PublishStartedAsync : null).ConfigureAwait(false);
         return run.Kind switch
         {
@@ -292,7 +310,7 @@ internal sealed partial class TaskWorker
     }
 
     /// <summary>What <see cref="CheckRedeliveryAsync"/> decides from the record it read.</summary>
-    private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> DecideRerunAsync(string id, TaskDefinition task, int attempt, DateTimeOffset now, (TaskResultRecord Record, ulong Revision)? entry, bool assumeEarlierRun)
+    private async Task<(Outcome? Outcome, ulong? StartedRevision, int Reruns)> DecideRerunAsync(string id, TaskDefinition task, int attempt, DateTimeOffset now, (TaskResultRecord Record, ulong Revision)? entry, bool assumeEarlierRun, int decisionsLeft = 2)
     {
         var limit = Math.Max(1, _options.MaxDeliveries);
         var existing = entry?.Record;
@@ -317,8 +335,16 @@ internal sealed partial class TaskWorker
         }
 
         var revision = await _results.TryMarkStartedAsync(new TaskRun(id, task.Name, attempt, previousRuns, _workerId, now), entry?.Revision ?? 0, CancellationToken.None).ConfigureAwait(false);
-        return (null, revision, previousRuns);
+        if (revision is null && _results.Enabled && decisionsLeft > 0)
+        {
+            // The record changed between the read and this write: the earlier delivery may have just stored its outcome
+            // (a worker resumed after SIGSTOP finishes the run the broker already redelivered). Decide again from what is
+            // there now, rather than run a finished task again.
+            var current = await _results.GetEntryAsync(id, CancellationToken.None).ConfigureAwait(false);
+            return await DecideRerunAsync(id, task, attempt, now, current, assumeEarlierRun, decisionsLeft - 1).ConfigureAwait(false);
+        }
 
+        return (null, revision, previousRuns);
     }
 
     private Outcome WorkerLost(string id, TaskDefinition task, ulong runs, DateTimeOffset now) => new(OutcomeKind.DeadLetter)
