@@ -45,6 +45,15 @@ public sealed class PeriodicSecurityTests(SecuredNatsServer nats) : IClassFixtur
         var line = Assert.Single(output.ToString().Split('\n'), l => l.StartsWith(Schedule, StringComparison.Ordinal));
         Assert.Contains("every 00:00:01", line, StringComparison.Ordinal);
         Assert.DoesNotContain("never", line, StringComparison.Ordinal);
+
+        // The operator may stop it in every worker (a compare-and-set write of the record), and the worker follows.
+        var removed = await TtCommand.RunAsync(["schedules", "remove", Schedule, "--yes"], output, error, environment, Ct).WaitAsync(Timeout, Ct);
+        Assert.True(removed == 0, error.ToString());
+        var scheduler = worker.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Worker.PeriodicScheduler>().Single();
+        // The removal reaches the scheduler through its watch: wait for the revision tt wrote.
+        var revision = ulong.Parse(System.Text.RegularExpressions.Regex.Match(output.ToString(), @"record revision (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        await scheduler.AppliedAsync(revision).WaitAsync(Timeout, Ct);
+        Assert.Empty(scheduler.Sending);
         await Task.WhenAll(runs.Select(r => r.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
     }
 }

@@ -73,7 +73,7 @@ public sealed partial class PeriodicTests(NatsServer server) : IClassFixture<Nat
     [Fact]
     public async Task ThreeSchedulers_OneSecondSchedule_EachOccurrenceRunsExactlyOnce()
     {
-        const int Occurrences = 20;
+        const int Occurrences = 30;
         const string Schedule = "tick-three";
         var ledger = new PeriodicLedger();
         var prefix = TestApp.NewPrefix();
