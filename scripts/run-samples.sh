@@ -115,6 +115,9 @@ export TypedTasks__Url="nats://127.0.0.1:$nats_port"
 export Samples__PickupFolder="$work/mail"
 export Samples__AssetFolder="$work/assets"
 export Samples__ReportSeconds="${Samples__ReportSeconds:-3}"
+# The periodic sample: besides the [Periodic] nightly cleanup (03:00 Paris), a cleanup every 2 s registered in code
+# (AddPeriodic), so that the run sees it fire (docs/periodic.md).
+export Samples__CleanupEvery="00:00:02"
 
 # start_worker LOG: starts a worker from the build output and waits until it serves its queues
 # (it logs "Worker <host/pid> serving queues …" once its consumers are in place); sets $worker_pid.
@@ -326,6 +329,12 @@ say "\$ tt workers"
 tt workers || fail "tt workers"
 say "\$ tt queues"
 tt queues || fail "tt queues"
+say "\$ tt schedules"
+tt schedules | tee "$work/tt-schedules.txt" || fail "tt schedules"
+grep -qE '^nightly-cleanup .*0 0 3 \* \* \* \(Europe/Paris\)' "$work/tt-schedules.txt" || fail "tt schedules does not list the nightly cleanup"
+grep -E -q '^cleanup-sample-run .*every 00:00:02 +[0-9]{4}-' "$work/tt-schedules.txt" || fail "tt schedules does not show the 2-second cleanup fired"
+cleanups=$(cat "$work"/worker*.log | grep -c 'Cleanup: deleted' || true)
+say "the 2-second cleanup ran $cleanups times in the workers (each occurrence once, however many workers run the scheduler)"
 say "\$ tt status $later_task"
 tt status "$later_task" | tee "$work/tt-status.txt" || fail "tt status"
 grep -q "$later_task: SUCCESS" "$work/tt-status.txt" || fail "tt status did not say SUCCESS"

@@ -58,6 +58,87 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         return 0;
     }
 
+    /// <summary>The periodic schedules recorded in the schedules bucket, with their last and next occurrence.</summary>
+    public async Task<int> SchedulesAsync(CancellationToken cancellationToken)
+    {
+        var connection = Connection;
+        var records = new List<(ScheduleRecord Record, DateTimeOffset? Next)>();
+        if (await connection.StreamExistsAsync("KV_" + connection.Names.SchedulesBucket, cancellationToken).ConfigureAwait(false))
+        {
+            var store = await connection.KeyValue.GetStoreAsync(connection.Names.SchedulesBucket, cancellationToken).ConfigureAwait(false);
+            var serializer = NATS.Client.Core.NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+            await foreach (var key in store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var entry = await store.TryGetEntryAsync(key, serializer: serializer, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (entry.Success && ScheduleRecord.Read(entry.Value.Value.Span) is { } record)
+                {
+                    records.Add((record, NextOccurrence(record, DateTimeOffset.UtcNow)));
+                }
+            }
+        }
+
+        records.Sort((a, b) => string.CompareOrdinal(a.Record.Name, b.Record.Name));
+        if (json)
+        {
+            return await WriteJsonAsync(records.Select(r => new { schedule = JsonDocument.Parse(r.Record.ToBytes()).RootElement, next = r.Next })).ConfigureAwait(false);
+        }
+
+        if (records.Count == 0)
+        {
+            await output.WriteLineAsync($"no schedules (no worker with periodic tasks has run on prefix '{connection.Options.Prefix}')").ConfigureAwait(false);
+            return 0;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var rows = new List<string[]> { new[] { "SCHEDULE", "TASK", "QUEUE", "WHEN", "LAST", "NEXT" } };
+        rows.AddRange(records.Select(r => new[]
+        {
+            r.Record.Name,
+            r.Record.Task,
+            r.Record.Queue,
+            r.Record.Cron is { } cron ? $"{cron} ({r.Record.TimeZone})" : "every " + r.Record.Every,
+            r.Record.LastOccurrence is { } last ? $"{last.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} ({Ago(now - last)})" : "never",
+            r.Record.Removed ? "removed" : r.Next is { } next ? $"{next.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (in {Span(next - now)})" : "none",
+        }));
+        await WriteTableAsync(rows).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Removes a schedule in every running worker (<see cref="IPeriodicSchedules.RemoveAsync"/>).</summary>
+    public async Task<int> ScheduleRemoveAsync(string name, CancellationToken cancellationToken)
+    {
+        var schedules = services.GetRequiredService<IPeriodicSchedules>();
+        if (await schedules.RemoveAsync(name, cancellationToken).ConfigureAwait(false) is { } revision)
+        {
+            await output.WriteLineAsync($"removed schedule '{name}' (record revision {revision}); running workers stop sending it").ConfigureAwait(false);
+            return 0;
+        }
+
+        await output.WriteLineAsync($"no schedule '{name}' (or it is removed already)").ConfigureAwait(false);
+        return 1;
+    }
+
+    /// <summary>The next occurrence after <paramref name="now"/> as the record defines it, or null when this machine
+    /// cannot read the definition (a time zone its OS does not know) or it never fires again.</summary>
+    private static DateTimeOffset? NextOccurrence(ScheduleRecord record, DateTimeOffset now)
+    {
+        try
+        {
+            var every = record.Every is { } text ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : (TimeSpan?)null;
+            return PeriodicTiming.Create(record.Cron, every, record.Cron is null ? null : record.TimeZone).Next(now);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    private static string Span(TimeSpan span)
+        => span.TotalSeconds < 60 ? $"{Math.Max(0, span.TotalSeconds):F0} s"
+            : span.TotalHours < 1 ? $"{span.TotalMinutes:F0} min"
+            : span.TotalDays < 2 ? $"{span.TotalHours:F1} h"
+            : $"{span.TotalDays:F0} d";
+
     public async Task<int> PingAsync(TimeSpan? wait, CancellationToken cancellationToken)
     {
         var workers = await services.GetRequiredService<IWorkerInspector>().PingAsync(wait, cancellationToken).ConfigureAwait(false);

@@ -19,6 +19,8 @@ public static class TtCommand
           shutdown <worker-id> --yes       ask a worker to stop gracefully (its host stops)
           queues [--sweep]                 per queue: waiting, running (held by workers), acknowledged leftovers, and
                                            tasks due later (with --sweep: first remove the leftovers)
+          schedules                        the periodic schedules: task, cron or interval, last and next occurrence
+          schedules remove <name> --yes    stop a schedule in every running worker (its record stays, marked removed)
           status <task-id>                 a task's record: state, attempts, worker, times, result or error
           revoke <task-id> [--terminate]   revoke a task (with --terminate: also cancel it if it runs)
           events [--kind <kind>]...        task events as they happen, until Ctrl+C (workers need SendTaskEvents)
@@ -28,7 +30,7 @@ public static class TtCommand
           dead purge [--queue <q>] --yes   delete dead letters
           purge <queue> --yes              delete every task waiting in a queue (not the running ones)
 
-        --json prints workers, ping, queues, status and dead list as JSON (the wire formats of docs/protocol.md).
+        --json prints workers, ping, queues, schedules, status and dead list as JSON (the wire formats of docs/protocol.md).
         The server and prefix also come from the environment, as for applications: TypedTasks__Url, TypedTasks__Prefix;
         credentials too (TypedTasks__Auth__Username and TypedTasks__Auth__Password, __Token, __CredsFile, …; docs/security.md).
         Exit codes: 0 done, 1 failed (a message says why), 2 bad usage.
@@ -144,6 +146,10 @@ public static class TtCommand
             "shutdown" when rest.Count >= 2 => Flag(rest, "--yes")
                 ? await commands.ShutdownAsync(rest[1], cancellationToken).ConfigureAwait(false)
                 : await RefuseAsync(error, $"shutdown stops worker '{rest[1]}': add --yes to do it.").ConfigureAwait(false),
+            "schedules" when rest.Count >= 3 && rest[1] == "remove" => Flag(rest, "--yes")
+                ? await commands.ScheduleRemoveAsync(rest[2], cancellationToken).ConfigureAwait(false)
+                : await RefuseAsync(error, $"schedules remove stops schedule '{rest[2]}' in every worker: add --yes to do it.").ConfigureAwait(false),
+            "schedules" => await commands.SchedulesAsync(cancellationToken).ConfigureAwait(false),
             "status" when rest.Count == 2 => await commands.StatusAsync(rest[1], cancellationToken).ConfigureAwait(false),
             "revoke" when rest.Count >= 2 => await commands.RevokeAsync(rest[1], Flag(rest, "--terminate"), cancellationToken).ConfigureAwait(false),
             "events" => await commands.EventsAsync(Kinds(rest), cancellationToken).ConfigureAwait(false),

@@ -30,6 +30,28 @@ public sealed class SnapshotTests
         Snapshot.Verify(result, nameof(SnapshotTests));
     }
 
+    /// <summary>[Periodic] schedules are registered through the public AddPeriodic with the task's generated Call();
+    /// a task with arguments gets a typed Call(…) for AddPeriodic by hand.</summary>
+    [Fact]
+    public void PeriodicTasks_RegisteredWithTheirCall()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Samples.Tasks;
+
+            public static partial class CleanupTasks
+            {
+                [Task(Queue = "maintenance")]
+                [Periodic("0 0 3 * * *", TimeZone = "Europe/Paris")]
+                [Periodic(Every = "00:10:00", Name = "cleanup-often", CatchUp = PeriodicCatchUp.None)]
+                public static int PurgeOldReports(int olderThanDays = 30, [FromServices] AssetStore? assets = null) => olderThanDays;
+
+                [Task]
+                public static void Archive(string folder, int year) { }
+            }
+            """, "Samples.Tasks", Services);
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
     [Fact]
     public void InstanceTask_WithoutResult()
     {

@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Text;
 using TypedTasks.Generator.Model;
+using TypedTasks.Generator.Parsing;
 
 namespace TypedTasks.Generator.Emitting;
 
@@ -62,6 +63,21 @@ internal static class DispatcherEmitter
         foreach (var task in tasks)
         {
             writer.WriteLine($"builder.AddTask({task.ContainingTypeFullName}.{task.ProxyName}.Definition);");
+        }
+
+        foreach (var task in tasks)
+        {
+            foreach (var periodic in task.Periodic)
+            {
+                // The public AddPeriodic, as a user would write it: the generated registration adds no API of its own.
+                var when = periodic.Cron is not null
+                    ? Literals.String(periodic.Cron)
+                    : $"{Names.TimeSpan}.FromTicks({periodic.EveryTicks!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+                var named = periodic.Name is null ? string.Empty : $", name: {Literals.String(periodic.Name)}";
+                var zone = periodic.TimeZone is null ? string.Empty : $", timeZone: {Literals.String(periodic.TimeZone)}";
+                var catchUp = periodic.CatchUp == 0 ? string.Empty : $", catchUp: ({Names.PeriodicCatchUp}){periodic.CatchUp.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+                writer.WriteLine($"builder.AddPeriodic({task.ContainingTypeFullName}.{task.ProxyName}.Call(), {when}{named}{zone}{catchUp});");
+            }
         }
 
         foreach (var type in tasks.Where(t => !t.IsStatic).Select(t => t.ContainingTypeFullName).Distinct().OrderBy(t => t, System.StringComparer.Ordinal))

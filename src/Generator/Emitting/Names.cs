@@ -6,6 +6,8 @@ internal static class Names
     public const string TaskDefinition = "global::TypedTasks.TaskDefinition";
     public const string TaskHandle = "global::TypedTasks.TaskHandle";
     public const string TaskOptions = "global::TypedTasks.TaskOptions";
+    public const string TaskCall = "global::TypedTasks.TaskCall";
+    public const string PeriodicCatchUp = "global::TypedTasks.PeriodicCatchUp";
     public const string RateLimit = "global::TypedTasks.RateLimit";
     public const string ITaskClient = "global::TypedTasks.ITaskClient";
     public const string ITaskArguments = "global::TypedTasks.Generated.ITaskArguments";

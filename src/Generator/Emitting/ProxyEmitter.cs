@@ -151,6 +151,13 @@ internal static class ProxyEmitter
         writer.WriteLine($"    => {enqueue}({proxy}.Definition, {newArguments}, {optionsName}, {tokenName});");
         writer.WriteLine();
 
+        writer.WriteLine("/// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), \"0 0 3 * * *\")</c>).</summary>");
+        WriteParamDocs(writer, arguments);
+        writer.WriteLine("/// <returns>The call.</returns>");
+        var callParameters = string.Join(", ", arguments.Select(a => $"{a.TypeName} {Literals.Identifier(a.Name)}{(a.DefaultValue is null ? string.Empty : " = " + a.DefaultValue)}"));
+        writer.WriteLine($"public static {Names.TaskCall} Call({callParameters}) => new {Names.TaskCall}({proxy}.Definition, {newArguments});");
+        writer.WriteLine();
+
         writer.WriteLine("/// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>");
         writer.WriteLine("/// <param name=\"id\">The task id.</param>");
         writer.WriteLine("/// <returns>The handle.</returns>");

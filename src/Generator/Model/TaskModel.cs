@@ -51,7 +51,8 @@ internal sealed record TaskModel(
     bool TrackStarted,
     LifecycleModel Lifecycle,
     EquatableArray<ParameterModel> Parameters,
-    EquatableArray<JsonTypeSpec> JsonTypes)
+    EquatableArray<JsonTypeSpec> JsonTypes,
+    EquatableArray<PeriodicModel> Periodic)
 {
     /// <summary>The name of the generated proxy struct.</summary>
     public string ProxyName => MethodName.TrimStart('@') + "Task";
@@ -59,6 +60,14 @@ internal sealed record TaskModel(
     /// <summary>Whether the proxy carries a typed result (a result exists and is not ignored).</summary>
     public bool HasTypedResult => ResultTypeName is not null && !IgnoreResult;
 }
+
+/// <summary>One valid <c>[Periodic]</c> of a task; invalid ones are the analyzer's to report (TT0010–TT0013) and are not emitted.</summary>
+/// <param name="Cron">The cron string, or <see langword="null"/> for an interval.</param>
+/// <param name="EveryTicks">The interval in ticks, or <see langword="null"/> for a cron string.</param>
+/// <param name="TimeZone">The IANA time zone when set.</param>
+/// <param name="Name">The schedule name when set (else the runtime uses the task's name).</param>
+/// <param name="CatchUp">The <c>PeriodicCatchUp</c> value when not the default (0).</param>
+internal sealed record PeriodicModel(string? Cron, long? EveryTicks, string? TimeZone, string? Name, int CatchUp);
 
 /// <summary>The tasks of one containing type: one generated file.</summary>
 internal sealed record TypeGroupModel(

@@ -190,7 +190,8 @@ internal static class TaskParser
             trackStarted,
             lifecycle,
             parameters.ToEquatableArray(),
-            jsonTypes.Specs.OrderBy(s => s.FullName, System.StringComparer.Ordinal).ToEquatableArray());
+            jsonTypes.Specs.OrderBy(s => s.FullName, System.StringComparer.Ordinal).ToEquatableArray(),
+            PeriodicParser.Parse(method, name, parameters));
         return new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
     }
 

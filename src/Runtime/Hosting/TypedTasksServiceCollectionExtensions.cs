@@ -62,6 +62,7 @@ public static class TypedTasksServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetters, NatsDeadLetters>();
         services.TryAddSingleton<IWorkerInspector, NatsWorkerInspector>();
         services.TryAddSingleton<ITaskEvents, NatsTaskEvents>();
+        services.TryAddSingleton<IPeriodicSchedules>(sp => new NatsPeriodicSchedules(sp.GetRequiredService<TypedTasksConnection>(), sp.GetService<TimeProvider>()));
         return new TypedTasksBuilder(services);
     }
 
@@ -93,6 +94,7 @@ public static class TypedTasksServiceCollectionExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleForwarder>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TaskWorker>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LeftoverSweeper>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PeriodicScheduler>());
         return builder;
     }
 
@@ -126,10 +128,12 @@ public static class TypedTasksServiceCollectionExtensions
         services.AddSingleton<IWorkerInspector, NoWorkers>();
         services.RemoveAll<ITaskEvents>();
         services.AddSingleton<ITaskEvents, NoTaskEvents>();
+        services.RemoveAll<IPeriodicSchedules>();
+        services.AddSingleton<IPeriodicSchedules, NoPeriodicSchedules>();
         AddExecutor(services);
         // A worker added before: nothing to work from.
         var workers = services.Where(d => d.ServiceType == typeof(IHostedService)
-            && (d.ImplementationType == typeof(TaskWorker) || d.ImplementationType == typeof(ScheduleMover) || d.ImplementationType == typeof(ScheduleForwarder) || d.ImplementationType == typeof(LeftoverSweeper))).ToList();
+            && (d.ImplementationType == typeof(TaskWorker) || d.ImplementationType == typeof(ScheduleMover) || d.ImplementationType == typeof(ScheduleForwarder) || d.ImplementationType == typeof(LeftoverSweeper) || d.ImplementationType == typeof(PeriodicScheduler))).ToList();
         foreach (var worker in workers)
         {
             services.Remove(worker);

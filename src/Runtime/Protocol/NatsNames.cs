@@ -28,6 +28,7 @@ internal sealed class NatsNames
         LocksBucket = upper + "_LOCKS";
         LimitsBucket = upper + "_LIMITS";
         WorkersBucket = upper + "_WORKERS";
+        SchedulesBucket = upper + "_SCHEDULES";
         ScheduleWildcard = Prefix + ".scheduled.>";
         DelayedStream = upper + "_DELAYED";
         DelayedWildcard = Prefix + ".delayed.>";
@@ -78,6 +79,9 @@ internal sealed class NatsNames
 
     /// <summary>The KV bucket of worker heartbeats, one key per running worker.</summary>
     public string WorkersBucket { get; }
+
+    /// <summary>The KV bucket of periodic schedules, one key per schedule name: its definition and last occurrence sent.</summary>
+    public string SchedulesBucket { get; }
 
     /// <summary>The KV bucket of leases (the schedule mover's leadership).</summary>
     public string LocksBucket { get; }

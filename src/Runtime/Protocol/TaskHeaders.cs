@@ -50,4 +50,7 @@ internal static class TaskHeaders
     /// </summary>
     public const string DeadRawHeaders = "TT-Dead-Raw-Headers";
     public const string MsgId = "Nats-Msg-Id";
+
+    /// <summary>On an occurrence of a periodic schedule: its message id, <c>&lt;schedule&gt;:&lt;occurrence UTC&gt;</c> (informational).</summary>
+    public const string Periodic = "TT-Periodic";
 }

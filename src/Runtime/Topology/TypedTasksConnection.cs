@@ -20,6 +20,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
     private readonly object _gate = new();
     private Task? _infrastructure;
     private Task<INatsKVStore?>? _results;
+    private Task<INatsKVStore>? _schedules;
 
     public TypedTasksConnection(IOptions<TypedTasksOptions> options, ILoggerFactory? loggerFactory = null)
     {
@@ -71,6 +72,24 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
     /// <summary>The result bucket, or <see langword="null"/> when the result backend is off.</summary>
     public Task<INatsKVStore?> GetResultStoreAsync(CancellationToken cancellationToken)
         => Once(ref _results, () => OpenResultStoreAsync(cancellationToken));
+
+    /// <summary>
+    /// The schedules bucket, created on first use (by the periodic scheduler of a worker with schedules, not at every
+    /// start-up, so that roles without periodic tasks need no right to it).
+    /// </summary>
+    public Task<INatsKVStore> GetSchedulesStoreAsync(CancellationToken cancellationToken)
+        => Once(ref _schedules, () => OpenSchedulesStoreAsync(cancellationToken));
+
+    private async Task<INatsKVStore> OpenSchedulesStoreAsync(CancellationToken cancellationToken)
+    {
+        if (Options.CreateInfrastructure)
+        {
+            // No MaxAge: a schedule's last occurrence must outlive any outage. History 1: writers compare-and-set.
+            await CreateBucketAsync(Names.SchedulesBucket, TimeSpan.Zero, "TypedTasks periodic schedules (key = schedule name): definition and last occurrence sent", cancellationToken).ConfigureAwait(false);
+        }
+
+        return await KeyValue.GetStoreAsync(Names.SchedulesBucket, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Starts a set-up step once and shares it; one that failed or was cancelled starts again on the next call.</summary>
     private TTask Once<TTask>(ref TTask? slot, Func<TTask> start)

@@ -85,4 +85,43 @@ internal static partial class Log
 
     [LoggerMessage(231, LogLevel.Warning, "Remote control: could not answer a request on {Subject}; the worker keeps listening")]
     public static partial void ControlAnswerFailed(ILogger logger, string subject, Exception exception);
+
+    [LoggerMessage(280, LogLevel.Information, "Periodic scheduler: {Count} schedules: {Schedules}")]
+    public static partial void PeriodicStarted(ILogger logger, int count, string schedules);
+
+    [LoggerMessage(281, LogLevel.Debug, "Periodic {Schedule}: sent {MessageId} as task {TaskId} (duplicate of another worker's copy: {Duplicate})")]
+    public static partial void PeriodicSent(ILogger logger, string schedule, string messageId, string taskId, bool duplicate);
+
+    [LoggerMessage(282, LogLevel.Warning, "Periodic {Schedule}: sending {MessageId} failed; retrying")]
+    public static partial void PeriodicSendRetry(ILogger logger, string schedule, string messageId, Exception exception);
+
+    [LoggerMessage(283, LogLevel.Error, "Periodic {Schedule}: could not send {MessageId}; other workers send their copies, and the next start-up catches up")]
+    public static partial void PeriodicSendFailed(ILogger logger, string schedule, string messageId, Exception exception);
+
+    [LoggerMessage(284, LogLevel.Warning, "Periodic {Schedule}: could not record the last occurrence sent")]
+    public static partial void PeriodicRecordFailed(ILogger logger, string schedule, Exception exception);
+
+    [LoggerMessage(285, LogLevel.Information, "Periodic {Schedule}: {Missed} occurrences missed while no worker ran; sending {Sending} (catch-up {CatchUp})")]
+    public static partial void PeriodicCatchingUp(ILogger logger, string schedule, int missed, int sending, PeriodicCatchUp catchUp);
+
+    [LoggerMessage(286, LogLevel.Warning, "Stream {Stream} keeps message ids for {Window} only: copies of a periodic occurrence sent further apart are stored twice (the second is then stopped by its task record, unless the task ignores its result); use a duplicate window of {Minimum} or more")]
+    public static partial void PeriodicShortDuplicateWindow(ILogger logger, string stream, TimeSpan window, TimeSpan minimum);
+
+    [LoggerMessage(288, LogLevel.Error, "Periodic scheduler failed; starting again in 2 s (it reads the schedules bucket and catches up; other workers keep sending)")]
+    public static partial void PeriodicRestarting(ILogger logger, Exception exception);
+
+    [LoggerMessage(287, LogLevel.Information, "Periodic {Schedule}: {Change} (record revision {Revision}, defined by {DefinedBy})")]
+    public static partial void PeriodicChanged(ILogger logger, string schedule, string change, ulong revision, string? definedBy);
+
+    [LoggerMessage(289, LogLevel.Warning, "Periodic: the record under key {Key} (revision {Revision}) is not sent: {Problem}; the schedule keeps what it had")]
+    public static partial void PeriodicBadRecord(ILogger logger, string key, ulong revision, string problem);
+
+    [LoggerMessage(290, LogLevel.Warning, "Periodic {Schedule}: this worker's code replaces the definition set at run time by {DefinedBy} ({Old}); change the code, or set it again after every start")]
+    public static partial void PeriodicCodeReplacesApi(ILogger logger, string schedule, string? definedBy, string old);
+
+    [LoggerMessage(292, LogLevel.Debug, "Periodic: no schedules bucket {Bucket} to watch ({Reason}); looking again in {Every}")]
+    public static partial void PeriodicNoBucket(ILogger logger, string bucket, TimeSpan every, string reason);
+
+    [LoggerMessage(291, LogLevel.Warning, "Periodic: more than {Max} schedules in the bucket; {Key} is not sent")]
+    public static partial void PeriodicTooMany(ILogger logger, int max, string key);
 }

@@ -75,4 +75,11 @@ public sealed class WorkerOptions
     /// <see cref="TimeSpan.Zero"/> turns it off (<c>tt queues --sweep</c> does it by hand).
     /// </summary>
     public TimeSpan LeftoverSweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Whether this worker runs the periodic scheduler for the schedules registered in its process (<c>[Periodic]</c>,
+    /// <c>AddPeriodic</c>). Every worker may run it: each occurrence is still sent exactly once (docs/periodic.md).
+    /// Default <see langword="true"/>; a process without schedules runs none either way.
+    /// </summary>
+    public bool RunPeriodicSchedules { get; set; } = true;
 }

@@ -89,6 +89,34 @@ internal static class Descriptors
         DeclarationCategory,
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor PeriodicScheduleMustBeValid = Create(
+        "TT0010",
+        "Periodic schedules must be valid",
+        "[Periodic] on '{0}' is not valid: {1}; {2}",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PeriodicTimeZoneMustBeKnown = Create(
+        "TT0011",
+        "Periodic time zones must be IANA ids",
+        "[Periodic] on '{0}' names the time zone \"{1}\", which is not in the IANA time zone database ({2}); {3}",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PeriodicTaskMustNotNeedArguments = Create(
+        "TT0012",
+        "Periodic tasks cannot need arguments",
+        "Task '{0}' is [Periodic] but needs argument '{1}', which the schedule has no value for; give the parameter a default value, or remove [Periodic] and register the call with builder.AddPeriodic({2}.Call(…), …)",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PeriodicNeedsTask = Create(
+        "TT0013",
+        "[Periodic] needs [Task]",
+        "Method '{0}' is [Periodic] but not a [Task], so no worker can run it and nothing is scheduled; add [Task]",
+        DeclarationCategory,
+        DiagnosticSeverity.Error);
+
     /// <summary>Reported by the generator: a type it cannot describe for System.Text.Json, so the task is not emitted.</summary>
     public static readonly DiagnosticDescriptor UnsupportedType = Create(
         "TT0101",

@@ -71,6 +71,27 @@ namespace Defaults
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(string @class, int cancellationToken, string options, string text, char c, bool flag, global::Defaults.Mode mode, global::Defaults.Mode? maybe, float f, double d, decimal m, long l, uint u, byte b, global::System.DateTime when, string? none, int? number, global::TypedTasks.TaskOptions options_, global::System.Threading.CancellationToken cancellationToken_ = default)
                 => this._client.EnqueueAsync<global::Defaults.DefaultTasks.EverythingTask.Arguments>(global::Defaults.DefaultTasks.EverythingTask.Definition, new global::Defaults.DefaultTasks.EverythingTask.Arguments(@class, cancellationToken, options, text, c, flag, mode, maybe, f, d, m, l, u, b, when, none, number), options_, cancellationToken_);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="class">The task's <c>class</c> argument.</param>
+            /// <param name="cancellationToken">The task's <c>cancellationToken</c> argument.</param>
+            /// <param name="options">The task's <c>options</c> argument.</param>
+            /// <param name="text">The task's <c>text</c> argument.</param>
+            /// <param name="c">The task's <c>c</c> argument.</param>
+            /// <param name="flag">The task's <c>flag</c> argument.</param>
+            /// <param name="mode">The task's <c>mode</c> argument.</param>
+            /// <param name="maybe">The task's <c>maybe</c> argument.</param>
+            /// <param name="f">The task's <c>f</c> argument.</param>
+            /// <param name="d">The task's <c>d</c> argument.</param>
+            /// <param name="m">The task's <c>m</c> argument.</param>
+            /// <param name="l">The task's <c>l</c> argument.</param>
+            /// <param name="u">The task's <c>u</c> argument.</param>
+            /// <param name="b">The task's <c>b</c> argument.</param>
+            /// <param name="when">The task's <c>when</c> argument.</param>
+            /// <param name="none">The task's <c>none</c> argument.</param>
+            /// <param name="number">The task's <c>number</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(string @class, int cancellationToken, string options, string text = "a \"quoted\"\n line", char c = '\'', bool flag = true, global::Defaults.Mode mode = (global::Defaults.Mode)(-2), global::Defaults.Mode? maybe = null, float f = 1.5F, double d = -2.25D, decimal m = 10.1M, long l = 5L, uint u = 7U, byte b = (byte)255, global::System.DateTime when = default, string? none = null, int? number = 3) => new global::TypedTasks.TaskCall(global::Defaults.DefaultTasks.EverythingTask.Definition, new global::Defaults.DefaultTasks.EverythingTask.Arguments(@class, cancellationToken, options, text, c, flag, mode, maybe, f, d, m, l, u, b, when, none, number));
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>

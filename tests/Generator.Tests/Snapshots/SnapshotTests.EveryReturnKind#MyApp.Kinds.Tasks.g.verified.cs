@@ -37,6 +37,10 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncTaskTask.Arguments>(global::MyApp.Kinds.AsyncTaskTask.Definition, new global::MyApp.Kinds.AsyncTaskTask.Arguments(), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call() => new global::TypedTasks.TaskCall(global::MyApp.Kinds.AsyncTaskTask.Definition, new global::MyApp.Kinds.AsyncTaskTask.Arguments());
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
@@ -107,6 +111,11 @@ namespace MyApp
             /// <returns>A handle to the task.</returns>
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<long>> ApplyAsync(long value, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncTaskOfTTask.Arguments, long>(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncTaskOfTTask.Arguments(value), options, cancellationToken);
+
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="value">The task's <c>value</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(long value) => new global::TypedTasks.TaskCall(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncTaskOfTTask.Arguments(value));
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -201,6 +210,10 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncValueTaskTask.Arguments>(global::MyApp.Kinds.AsyncValueTaskTask.Definition, new global::MyApp.Kinds.AsyncValueTaskTask.Arguments(), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call() => new global::TypedTasks.TaskCall(global::MyApp.Kinds.AsyncValueTaskTask.Definition, new global::MyApp.Kinds.AsyncValueTaskTask.Arguments());
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
@@ -271,6 +284,11 @@ namespace MyApp
             /// <returns>A handle to the task.</returns>
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<bool>> ApplyAsync(bool flag, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments, bool>(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments(flag), options, cancellationToken);
+
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="flag">The task's <c>flag</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(bool flag) => new global::TypedTasks.TaskCall(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments(flag));
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -368,6 +386,11 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<string>> ApplyAsync(string? text, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.SyncValueTask.Arguments, string>(global::MyApp.Kinds.SyncValueTask.Definition, new global::MyApp.Kinds.SyncValueTask.Arguments(text), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="text">The task's <c>text</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(string? text) => new global::TypedTasks.TaskCall(global::MyApp.Kinds.SyncValueTask.Definition, new global::MyApp.Kinds.SyncValueTask.Arguments(text));
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
@@ -463,6 +486,11 @@ namespace MyApp
             /// <returns>A handle to the task.</returns>
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(int a, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.SyncVoidTask.Arguments>(global::MyApp.Kinds.SyncVoidTask.Definition, new global::MyApp.Kinds.SyncVoidTask.Arguments(a), options, cancellationToken);
+
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="a">The task's <c>a</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(int a) => new global::TypedTasks.TaskCall(global::MyApp.Kinds.SyncVoidTask.Definition, new global::MyApp.Kinds.SyncVoidTask.Arguments(a));
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>

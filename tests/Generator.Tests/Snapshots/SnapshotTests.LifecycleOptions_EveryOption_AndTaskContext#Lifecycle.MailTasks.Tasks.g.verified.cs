@@ -39,6 +39,11 @@ namespace Lifecycle
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(int x, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Lifecycle.MailTasks.DefaultsTask.Arguments>(global::Lifecycle.MailTasks.DefaultsTask.Definition, new global::Lifecycle.MailTasks.DefaultsTask.Arguments(x), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="x">The task's <c>x</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(int x) => new global::TypedTasks.TaskCall(global::Lifecycle.MailTasks.DefaultsTask.Definition, new global::Lifecycle.MailTasks.DefaultsTask.Arguments(x));
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>
@@ -133,6 +138,11 @@ namespace Lifecycle
             /// <returns>A handle to the task.</returns>
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<bool>> ApplyAsync(string to, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Lifecycle.MailTasks.SendTask.Arguments, bool>(global::Lifecycle.MailTasks.SendTask.Definition, new global::Lifecycle.MailTasks.SendTask.Arguments(to), options, cancellationToken);
+
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="to">The task's <c>to</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(string to) => new global::TypedTasks.TaskCall(global::Lifecycle.MailTasks.SendTask.Definition, new global::Lifecycle.MailTasks.SendTask.Arguments(to));
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>

@@ -39,6 +39,11 @@ partial class Outer
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<int>> ApplyAsync(int x, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Outer.Inner.TwiceTask.Arguments, int>(global::Outer.Inner.TwiceTask.Definition, new global::Outer.Inner.TwiceTask.Arguments(x), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="x">The task's <c>x</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(int x) => new global::TypedTasks.TaskCall(global::Outer.Inner.TwiceTask.Definition, new global::Outer.Inner.TwiceTask.Arguments(x));
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>

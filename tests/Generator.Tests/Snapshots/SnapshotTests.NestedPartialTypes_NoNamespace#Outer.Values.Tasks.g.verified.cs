@@ -41,6 +41,12 @@ partial class Outer
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<int>> ApplyAsync(int a, int b, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Outer.Values.AddTask.Arguments, int>(global::Outer.Values.AddTask.Definition, new global::Outer.Values.AddTask.Arguments(a, b), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="a">The task's <c>a</c> argument.</param>
+            /// <param name="b">The task's <c>b</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(int a, int b) => new global::TypedTasks.TaskCall(global::Outer.Values.AddTask.Definition, new global::Outer.Values.AddTask.Arguments(a, b));
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>

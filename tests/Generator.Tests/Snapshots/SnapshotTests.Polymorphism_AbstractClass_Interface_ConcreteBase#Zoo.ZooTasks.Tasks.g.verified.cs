@@ -43,6 +43,13 @@ namespace Zoo
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>> ApplyAsync(global::Zoo.Shape shape, global::Zoo.IAnimal animal, global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> vehicles, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Zoo.ZooTasks.DrawTask.Arguments, global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>(global::Zoo.ZooTasks.DrawTask.Definition, new global::Zoo.ZooTasks.DrawTask.Arguments(shape, animal, vehicles), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="shape">The task's <c>shape</c> argument.</param>
+            /// <param name="animal">The task's <c>animal</c> argument.</param>
+            /// <param name="vehicles">The task's <c>vehicles</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(global::Zoo.Shape shape, global::Zoo.IAnimal animal, global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> vehicles) => new global::TypedTasks.TaskCall(global::Zoo.ZooTasks.DrawTask.Definition, new global::Zoo.ZooTasks.DrawTask.Arguments(shape, animal, vehicles));
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>

@@ -49,6 +49,16 @@ namespace Shop
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<global::Shop.Order>> ApplyAsync(global::Shop.Order order, global::Shop.Point[] points, global::System.Collections.Generic.HashSet<global::Shop.Priority> priorities, global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> named, global::System.Collections.Generic.IEnumerable<global::System.DateOnly> days, global::System.TimeSpan? timeout, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Shop.OrderTasks.PlaceOrderTask.Arguments, global::Shop.Order>(global::Shop.OrderTasks.PlaceOrderTask.Definition, new global::Shop.OrderTasks.PlaceOrderTask.Arguments(order, points, priorities, named, days, timeout), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="order">The task's <c>order</c> argument.</param>
+            /// <param name="points">The task's <c>points</c> argument.</param>
+            /// <param name="priorities">The task's <c>priorities</c> argument.</param>
+            /// <param name="named">The task's <c>named</c> argument.</param>
+            /// <param name="days">The task's <c>days</c> argument.</param>
+            /// <param name="timeout">The task's <c>timeout</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(global::Shop.Order order, global::Shop.Point[] points, global::System.Collections.Generic.HashSet<global::Shop.Priority> priorities, global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> named, global::System.Collections.Generic.IEnumerable<global::System.DateOnly> days, global::System.TimeSpan? timeout) => new global::TypedTasks.TaskCall(global::Shop.OrderTasks.PlaceOrderTask.Definition, new global::Shop.OrderTasks.PlaceOrderTask.Arguments(order, points, priorities, named, days, timeout));
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>

@@ -39,6 +39,11 @@ namespace Samples.Tasks
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<int>> ApplyAsync(int year, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Samples.Tasks.ReportTasks.GenerateReportTask.Arguments, int>(global::Samples.Tasks.ReportTasks.GenerateReportTask.Definition, new global::Samples.Tasks.ReportTasks.GenerateReportTask.Arguments(year), options, cancellationToken);
 
+            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <param name="year">The task's <c>year</c> argument.</param>
+            /// <returns>The call.</returns>
+            public static global::TypedTasks.TaskCall Call(int year) => new global::TypedTasks.TaskCall(global::Samples.Tasks.ReportTasks.GenerateReportTask.Definition, new global::Samples.Tasks.ReportTasks.GenerateReportTask.Arguments(year));
+
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
             /// <returns>The handle.</returns>

@@ -45,6 +45,8 @@ public sealed class TestApp : IAsyncDisposable
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var recent = new RecentLog();
+        builder.Logging.AddProvider(recent);
         if (Environment.GetEnvironmentVariable("TT_TEST_LOG") == "1")
         {
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -71,11 +73,20 @@ public sealed class TestApp : IAsyncDisposable
 
         services?.Invoke(builder.Services);
         var host = builder.Build();
+        var started = DateTimeOffset.UtcNow;
         await host.StartAsync();
         var app = new TestApp(host, prefix);
         if (worker)
         {
-            await app.WorkerStarted.WaitAsync(TimeSpan.FromSeconds(30));
+            try
+            {
+                await app.WorkerStarted.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                // Say why: the worker's own warnings (a retried consumer creation, an unreachable bucket) are the cause.
+                throw new TimeoutException($"The worker on prefix {prefix} did not start within 30 s (host started {started:HH:mm:ss.fff}); its warnings:\n  " + string.Join("\n  ", recent.Lines.DefaultIfEmpty("(none)")));
+            }
         }
 
         return app;
