@@ -112,4 +112,10 @@ internal static partial class Log
 
     [LoggerMessage(287, LogLevel.Information, "Periodic scheduler: no schedule fires again; stopping")]
     public static partial void PeriodicNothingLeft(ILogger logger);
+
+    [LoggerMessage(289, LogLevel.Debug, "Chain {Chain}: step {Step} ({Task}) sent as task {Id}")]
+    public static partial void ChainStepSent(ILogger logger, string chain, int step, string task, string id);
+
+    [LoggerMessage(290, LogLevel.Information, "Chain {Chain} ended {State} at step {Step} ({Task})")]
+    public static partial void ChainEnded(ILogger logger, string chain, string state, int step, string? task);
 }

@@ -93,6 +93,7 @@ internal sealed partial class TaskWorker
                 TaskName = verdict.TaskName,
                 DeadLetterReason = rejection,
                 Error = new TaskError(verdict.ErrorType!.FullName!, rejection, null),
+                Chain = verdict.Chain,
             };
         }
 
@@ -110,6 +111,11 @@ internal sealed partial class TaskWorker
             return Revoked("The task was revoked before it started.", started: null);
         }
 
+        if (message.Chain is { } chain && _revocations.IsRevoked(chain.Id))
+        {
+            return Revoked($"The chain {chain.Id} was revoked before step {chain.Step} started.", started: null);
+        }
+
         // The producer's PENDING record (RecordPending), replaced by the first write with one compare-and-set.
         var startedRevision = message.RecordRevision;
         var reruns = 0;
@@ -120,7 +126,7 @@ internal sealed partial class TaskWorker
             var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: true).ConfigureAwait(false);
             if (rerun.Outcome is { } settled)
             {
-                return settled with { TaskName = name, Attempt = attempt, Reply = reply };
+                return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
             }
 
             startedRevision = rerun.StartedRevision;
@@ -148,7 +154,7 @@ internal sealed partial class TaskWorker
                     var rerun = await DecideRerunAsync(id, task, attempt, now, entry, assumeEarlierRun: false).ConfigureAwait(false);
                     if (rerun.Outcome is { } settled)
                     {
-                        return settled with { TaskName = name, Attempt = attempt, Reply = reply };
+                        return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
                     }
 
                     startedRevision = rerun.StartedRevision;
@@ -166,7 +172,7 @@ internal sealed partial class TaskWorker
                 var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: false).ConfigureAwait(false);
                 if (rerun.Outcome is { } settled)
                 {
-                    return settled with { TaskName = name, Attempt = attempt, Reply = reply };
+                    return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
                 }
 
                 startedRevision = rerun.StartedRevision;
@@ -189,7 +195,7 @@ internal sealed partial class TaskWorker
             ExecutionKind.Failed => Completed(OutcomeKind.Failure, run.Exception),
             ExecutionKind.BadArguments => DeadLetter(run.Exception!.Message, typeof(TaskArgumentException)) with { Task = task },
             ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran.", started: now),
-            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply },
+            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply, Chain = message.Chain },
         };
 
         ValueTask PublishStartedAsync()
@@ -209,6 +215,7 @@ internal sealed partial class TaskWorker
             TaskException = exception,
             NextAttemptAt = next,
             Reply = reply,
+            Chain = message.Chain,
         };
 
         // Revoked or expired before it started: no startedAt (docs/protocol.md §6); terminated while it ran: the run's start.
@@ -221,6 +228,7 @@ internal sealed partial class TaskWorker
             StartedAt = started,
             Error = new TaskError(typeof(TaskRevokedException).FullName!, reason, null),
             Reply = reply,
+            Chain = message.Chain,
         };
 
         Outcome DeadLetter(string reason, Type? errorType = null) => new(OutcomeKind.DeadLetter)
@@ -231,6 +239,7 @@ internal sealed partial class TaskWorker
             Error = new TaskError((errorType ?? typeof(TypedTasksException)).FullName!, reason, null),
             Attempt = attempt,
             Reply = reply,
+            Chain = message.Chain,
         };
     }
 
