@@ -181,7 +181,10 @@ internal sealed partial class TaskWorker
     private async Task ContinueChainAsync(HeldMessage held, Outcome outcome)
     {
         var chain = outcome.Chain!;
-        if (_revocations.IsRevoked(chain.Id))
+        // The chain's record too, not only the revocations this worker has seen: a client's revoke stores REVOKED there
+        // before it returns, so a chain revoked while this step ran sends nothing more however late the watch is.
+        if (_revocations.IsRevoked(chain.Id)
+            || (await _results.GetEntryAsync(chain.Id, CancellationToken.None).ConfigureAwait(false))?.Record.State.IsFinal() == true)
         {
             var next = chain.IsLast ? null : chain.Next[0].Task;
             var error = new TaskError(typeof(TaskRevokedException).FullName!, $"The chain was revoked; step {chain.Step + 1} was not sent.", null);
