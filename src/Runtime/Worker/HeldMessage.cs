@@ -1,6 +1,6 @@
-using TypedTasks.Protocol;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using TypedTasks.Protocol;
 
 namespace TypedTasks.Worker;
 
