@@ -42,4 +42,17 @@ public static partial class ChainTasks
         await probe.Gate(key).Task;
         return key.Length;
     }
+
+    /// <summary>Runs until the test opens the gate of <paramref name="key"/>; counts how many run at once.</summary>
+    [Task]
+    public static async Task<int> Gated(string key, [FromServices] Probe probe)
+    {
+        using (probe.Enter())
+        {
+            probe.Executed("gated:" + key);
+            await probe.Gate(key).Task;
+        }
+
+        return key.Length;
+    }
 }

@@ -96,6 +96,46 @@ public sealed class ChainTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal(0, app.Probe.Executions("describe:never: "));
     }
 
+    /// <summary>
+    /// Two deliveries of one step (here: a second copy of step 0 under another message id, and no record check before
+    /// running, so that both run — as after a worker that died between sending the next step and storing its own record)
+    /// settle twice, and the next step still runs once: it is published under the message id &lt;chain id&gt;-1 both
+    /// times, and a settle that comes after the chain ended sends nothing.
+    /// </summary>
+    [Fact]
+    public async Task AStepSettledTwice_SendsTheNextStepOnce()
+    {
+        await using var app = await TestApp.StartAsync(
+            server,
+            tasks: b => b.AddTypedTasksIntegrationTestsTasks(),
+            workerOptions: o =>
+            {
+                o.Queues = ["default", "text"];
+                o.CheckRecordBeforeRun = false;
+            });
+        var chain = ChainTasks.GatedTask.Call("twice").Then(ChainTasks.DescribeTask.Partial("twice: "));
+        var handle = await app.Client.SendChainAsync(chain, new TaskOptions { TaskId = "chain-twice" }, Ct);
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var copy = new NatsHeaders
+        {
+            ["TT-Protocol"] = "1",
+            ["TT-Task"] = ChainTasks.GatedTask.Name,
+            ["TT-Id"] = "chain-twice-0",
+            ["TT-Chain"] = $$$"""{"id":"chain-twice","step":0,"steps":2,"next":[{"task":"{{{ChainTasks.DescribeTask.Name}}}","queue":"text","arg":"number","args":{"prefix":"twice: "}}]}""",
+        };
+        var ack = await new NatsJSContext(nats).PublishAsync(
+            app.Connection.Names.TaskSubject("default"), """{"key":"twice"}"""u8.ToArray(), opts: new NatsJSPubOpts { MsgId = "chain-twice-0-copy" }, headers: copy, cancellationToken: Ct);
+        ack.EnsureSuccess();
+
+        // Both copies of step 0 run at once, then finish together.
+        await app.Probe.RunningAtOnce(2).WaitAsync(Timeout, Ct);
+        app.Probe.Gate("twice").TrySetResult();
+
+        Assert.Equal("twice: 5", await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(2, app.Probe.Executions("gated:twice"));
+        Assert.Equal(1, app.Probe.Executions("describe:twice: "));
+    }
+
     [Fact]
     public async Task MalformedOrOversizedPlans_OnTheWire_AreDeadLetteredWithAReason_NeverRun()
     {
