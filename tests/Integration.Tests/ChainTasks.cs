@@ -55,4 +55,17 @@ public static partial class ChainTasks
 
         return key.Length;
     }
+
+    /// <summary>Fails its first attempt with a retry due 100 ms later, then succeeds: a step's retry keeps its chain.</summary>
+    [Task(MaxRetries = 2)]
+    public static string FlakyDescribe(int number, TaskContext context, [FromServices] Probe probe)
+    {
+        probe.Attempted("flaky:" + number, context.Attempt);
+        if (context.Attempt == 1)
+        {
+            throw context.Retry(TimeSpan.FromMilliseconds(100), new IOException("the first attempt fails"));
+        }
+
+        return $"attempt {context.Attempt}: {number}";
+    }
 }

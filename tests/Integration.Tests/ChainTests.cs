@@ -79,6 +79,19 @@ public sealed class ChainTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public async Task AStepThatRetries_KeepsItsChain_AndTheNextStepGetsTheRetriedResult()
+    {
+        await using var app = await StartAsync();
+        var chain = ChainTasks.DoubleTask.Call(50).Then(ChainTasks.FlakyDescribeTask.Partial()).Then(ChainTasks.SummarizeTask.Partial());
+
+        var handle = await app.Client.SendChainAsync(chain, new TaskOptions { TaskId = "chain-retry" }, Ct);
+
+        Assert.Equal(new Summary("attempt 2: 100", 14), await handle.GetAsync(Timeout, Ct));
+        Assert.Equal([1, 2], app.Probe.Attempts("flaky:100").Select(a => a.Attempt));
+        Assert.Equal(2, (await app.Client.FlakyDescribe().GetHandle("chain-retry-1").GetRecordAsync(Ct))!.Attempts);
+    }
+
+    [Fact]
     public async Task RevokedChain_SendsNoFurtherStep()
     {
         await using var app = await StartAsync();
