@@ -107,6 +107,9 @@ public sealed class ChainTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal("revoke-me".Length, await app.Client.Hold().GetHandle("chain-revoked-0").GetAsync(Timeout, Ct));
         Assert.Null(await app.Client.Describe().GetHandle("chain-revoked-1").GetRecordAsync(Ct));
         Assert.Equal(0, app.Probe.Executions("describe:never: "));
+        var record = await handle.GetRecordAsync(Ct);
+        Assert.Equal(TaskState.Revoked, record!.State);
+        Assert.Equal(2, record.Chain!.Steps);
     }
 
     /// <summary>

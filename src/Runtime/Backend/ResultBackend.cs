@@ -235,6 +235,13 @@ internal abstract class ResultBackend
             return;
         }
 
+        // A chain's record keeps its steps (tt status); revocations are rare enough for the read.
+        var existing = await GetEntryAsync(id, cancellationToken).ConfigureAwait(false);
+        if (existing?.Record.State.IsFinal() == true)
+        {
+            return;
+        }
+
         var record = new TaskResultRecord
         {
             Id = id,
@@ -242,8 +249,10 @@ internal abstract class ResultBackend
             State = TaskState.Revoked,
             Error = new TaskError(typeof(TaskRevokedException).FullName!, terminate ? "The task was revoked (terminate)." : "The task was revoked.", null),
             CompletedAt = at,
+            SentAt = existing?.Record.Chain is null ? null : existing?.Record.SentAt,
+            Chain = existing?.Record.Chain,
         };
-        await WriteUnlessFinalAsync(id, ResultRecordSerializer.ToBytes(record), knownRevision: null, cancellationToken).ConfigureAwait(false);
+        await WriteUnlessFinalAsync(id, ResultRecordSerializer.ToBytes(record), existing?.Revision, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
