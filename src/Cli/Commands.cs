@@ -347,6 +347,16 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             Line(text, "error", $"{error.Type}: {error.Message}");
         }
 
+        if (record.Chain is { } chain)
+        {
+            // A chain's record (docs/workflows.md): its steps are tasks <chain id>-0, -1, …
+            Line(text, "chain", $"{chain.Steps} steps{(chain.Tasks.Count == 0 ? string.Empty : ": " + string.Join(" -> ", chain.Tasks))}");
+            if (chain.FailedStep is { } step)
+            {
+                Line(text, "stopped at", $"step {step} ({chain.FailedTask}), task {id}-{step}");
+            }
+        }
+
         await output.WriteAsync(text.ToString()).ConfigureAwait(false);
         return 0;
     }

@@ -16,6 +16,10 @@ public sealed class CompileErrorTests
 
             [Task(IgnoreResult = true)]
             public static int Ignored(int x) => x;
+
+            [Task] public static string Describe(int pages, string prefix = "") => prefix + pages;
+
+            [Task] public static int Measure(string text) => text.Length;
         }
         """;
 
@@ -61,4 +65,35 @@ public sealed class CompileErrorTests
 
     [Fact]
     public void GetAsyncOnIgnoredResult_IsCS1061() => Assert.Equal(["CS1061"], ErrorsOf("var h = await client.Ignored().DelayAsync(1); await h.GetAsync(TimeSpan.FromSeconds(1));"));
+
+    /// <summary>Issue 12: a chain compiles when each step takes the previous step's result as its first argument.</summary>
+    [Fact]
+    public void Chain_WhoseTypesLineUp_Compiles()
+    {
+        Assert.Empty(ErrorsOf("""
+            TaskChain<int> chain = ReportTasks.GenerateReportTask.Call(2024)          // int
+                .Then(ReportTasks.DescribeTask.Partial(prefix: "pages: "))            // int -> string
+                .Then(ReportTasks.MeasureTask.Partial());                             // string -> int
+            TaskHandle<int> handle = await client.SendChainAsync(chain);
+            int length = await handle.GetAsync(TimeSpan.FromSeconds(1));
+            """));
+    }
+
+    /// <summary>Issue 12: a step whose first parameter is not the previous step's result type does not compile (the
+    /// compiler's CS1503 names both PartialTaskCall types; TT0203, from the analyzers, names the two types plainly).</summary>
+    [Fact]
+    public void Chain_WhoseTypesDoNotLineUp_IsCS1503()
+        => Assert.Equal(["CS1503"], ErrorsOf("""var chain = ReportTasks.GenerateReportTask.Call(2024).Then(ReportTasks.MeasureTask.Partial()); await Task.Yield();"""));
+
+    [Fact]
+    public void Chain_ThirdStepMismatch_IsCS1503()
+        => Assert.Equal(["CS1503"], ErrorsOf("""var chain = ReportTasks.GenerateReportTask.Call(2024).Then(ReportTasks.DescribeTask.Partial()).Then(ReportTasks.DescribeTask.Partial()); await Task.Yield();"""));
+
+    [Fact]
+    public void ChainHandle_OfTheWrongResultType_IsCS0029()
+        => Assert.Equal(["CS0029"], ErrorsOf("""TaskHandle<int> h = await client.SendChainAsync(ReportTasks.GenerateReportTask.Call(2024).Then(ReportTasks.DescribeTask.Partial()));"""));
+
+    [Fact]
+    public void Partial_OfATaskWithoutResult_DoesNotExist_IsCS0117()
+        => Assert.Equal(["CS0117"], ErrorsOf("""var step = ReportTasks.IgnoredTask.Partial(); await Task.Yield();"""));
 }

@@ -112,6 +112,32 @@ public sealed class SnapshotTests
         Snapshot.Verify(result, nameof(SnapshotTests));
     }
 
+    /// <summary>Issue 12: a typed <c>Call(…)</c> and a <c>Partial(…)</c> (all arguments but the first) per task that returns a
+    /// value; none for a task without a result or without arguments.</summary>
+    [Fact]
+    public void ChainSignatures_TypedCallAndPartial()
+    {
+        var result = GeneratorRunner.RunClean("""
+            namespace Pipeline;
+
+            public sealed record Report(string Title, int Pages);
+
+            public static partial class Steps
+            {
+                [Task] public static int Count(string text) => text.Length;
+
+                [Task(Queue = "render")]
+                public static Task<Report> Render(int pages, string @class, [FromServices] IServiceProvider services, string? title = null, CancellationToken ct = default)
+                    => Task.FromResult(new Report(title ?? @class, pages));
+
+                [Task] public static void Notify(Report report) { }
+
+                [Task] public static int Seed() => 1;
+            }
+            """, "Pipeline");
+        Snapshot.Verify(result, nameof(SnapshotTests));
+    }
+
     [Fact]
     public void RecordsCollectionsEnumsNullables()
     {

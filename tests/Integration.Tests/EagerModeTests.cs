@@ -138,4 +138,23 @@ public sealed class EagerModeTests : IAsyncLifetime
         Assert.Equal(1, _probe.Executions("no-nats"));
         Assert.Empty(await _host.Services.GetRequiredService<IWorkerInspector>().ListAsync(WorkerListing.AliveAndLost, Ct));
     }
+
+    [Fact]
+    public async Task Chain_RunsItsStepsInTheCaller_AndAFailingStepStopsIt()
+    {
+        var chain = ChainTasks.DoubleTask.Call(4).Then(ChainTasks.DescribeTask.Partial("eager: ")).Then(ChainTasks.SummarizeTask.Partial());
+        var failing = ChainTasks.DoubleTask.Call(6).Then(ChainTasks.ExplodeTask.Partial()).Then(ChainTasks.SummarizeTask.Partial());
+
+        var handle = await Client.SendChainAsync(chain, new TaskOptions { TaskId = "eager-chain" }, Ct);
+        var stopped = await Client.SendChainAsync(failing, cancellationToken: Ct);
+
+        Assert.Equal(new Summary("eager: 8", 8), await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(8, await Client.Double().GetHandle("eager-chain-0").GetAsync(Timeout, Ct));
+        var error = await Assert.ThrowsAsync<TaskFailedException>(() => stopped.GetAsync(Timeout, Ct));
+        Assert.Contains("exploded on 12", error.Message, StringComparison.Ordinal);
+        var record = await stopped.GetRecordAsync(Ct);
+        Assert.Equal((1, ChainTasks.ExplodeTask.Name), (record!.Chain!.FailedStep, record.Chain.FailedTask));
+        // The failing chain's last step never ran: the only summary is the first chain's.
+        Assert.Equal(["summarize:eager: 8"], _probe.ExecutedKeys.Where(key => key.StartsWith("summarize:", StringComparison.Ordinal)));
+    }
 }

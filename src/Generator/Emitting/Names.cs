@@ -7,6 +7,7 @@ internal static class Names
     public const string TaskHandle = "global::TypedTasks.TaskHandle";
     public const string TaskOptions = "global::TypedTasks.TaskOptions";
     public const string TaskCall = "global::TypedTasks.TaskCall";
+    public const string PartialTaskCall = "global::TypedTasks.PartialTaskCall";
     public const string PeriodicCatchUp = "global::TypedTasks.PeriodicCatchUp";
     public const string RateLimit = "global::TypedTasks.RateLimit";
     public const string ITaskClient = "global::TypedTasks.ITaskClient";

@@ -151,12 +151,28 @@ internal static class ProxyEmitter
         writer.WriteLine($"    => {enqueue}({proxy}.Definition, {newArguments}, {optionsName}, {tokenName});");
         writer.WriteLine();
 
-        writer.WriteLine("/// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), \"0 0 3 * * *\")</c>).</summary>");
+        // Typed by the result when there is one, so that a chain can start with it (docs/workflows.md).
+        var callType = task.HasTypedResult ? $"{Names.TaskCall}<{task.ResultJsonTypeName}>" : Names.TaskCall;
+        writer.WriteLine("/// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), \"0 0 3 * * *\")</c>)" + (task.HasTypedResult ? " or the first step of a chain (<c>…Call(…).Then(…)</c>)" : string.Empty) + ".</summary>");
         WriteParamDocs(writer, arguments);
         writer.WriteLine("/// <returns>The call.</returns>");
         var callParameters = string.Join(", ", arguments.Select(a => $"{a.TypeName} {Literals.Identifier(a.Name)}{(a.DefaultValue is null ? string.Empty : " = " + a.DefaultValue)}"));
-        writer.WriteLine($"public static {Names.TaskCall} Call({callParameters}) => new {Names.TaskCall}({proxy}.Definition, {newArguments});");
+        writer.WriteLine($"public static {callType} Call({callParameters}) => new {callType}({proxy}.Definition, {newArguments});");
         writer.WriteLine();
+
+        if (task.HasTypedResult && arguments.Count > 0)
+        {
+            // A step of a chain: the previous step's result fills the first argument (its JSON type, as results are typed).
+            var rest = arguments.Skip(1).ToList();
+            var partialType = $"{Names.PartialTaskCall}<{arguments[0].JsonTypeName}, {task.ResultJsonTypeName}>";
+            writer.WriteLine($"/// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>{arguments[0].Name}</c> is the result of the step before it (<c>…Then({Xml(task.ProxyName)}.Partial(…))</c>).</summary>");
+            WriteParamDocs(writer, rest);
+            writer.WriteLine("/// <returns>The partial call.</returns>");
+            var partialParameters = string.Join(", ", rest.Select(a => $"{a.TypeName} {Literals.Identifier(a.Name)}{(a.DefaultValue is null ? string.Empty : " = " + a.DefaultValue)}"));
+            var newRest = $"new {proxy}.OtherArguments({string.Join(", ", rest.Select(a => Literals.Identifier(a.Name)))})";
+            writer.WriteLine($"public static {partialType} Partial({partialParameters}) => new {partialType}({proxy}.Definition, {Literals.String(arguments[0].Name)}, {newRest});");
+            writer.WriteLine();
+        }
 
         writer.WriteLine("/// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>");
         writer.WriteLine("/// <param name=\"id\">The task id.</param>");
@@ -166,6 +182,12 @@ internal static class ProxyEmitter
 
         EmitArguments(writer, arguments);
         writer.WriteLine();
+        if (task.HasTypedResult && arguments.Count > 0)
+        {
+            EmitOtherArguments(writer, arguments.Skip(1).ToList());
+            writer.WriteLine();
+        }
+
         EmitInvoke(writer, task);
         writer.CloseBlock();
     }
@@ -302,6 +324,41 @@ internal static class ProxyEmitter
 
         writer.WriteLine();
         writer.WriteLine(arguments.Count == 0 ? "return default;" : $"return new Arguments({string.Join(", ", arguments.Select((_, i) => $"arg{i}"))});");
+        writer.CloseBlock();
+        writer.CloseBlock();
+    }
+
+    /// <summary>The arguments of a <c>Partial(…)</c>: all but the first, which the previous step's result fills.</summary>
+    private static void EmitOtherArguments(SourceWriter writer, List<ParameterModel> rest)
+    {
+        writer.OpenBlock($"private readonly struct OtherArguments : {Names.ITaskArguments}");
+        for (var i = 0; i < rest.Count; i++)
+        {
+            writer.WriteLine($"public readonly {rest[i].TypeName} Arg{i + 1};");
+        }
+
+        if (rest.Count > 0)
+        {
+            writer.WriteLine();
+            writer.OpenBlock($"public OtherArguments({string.Join(", ", rest.Select((a, i) => $"{a.TypeName} arg{i + 1}"))})");
+            for (var i = 0; i < rest.Count; i++)
+            {
+                writer.WriteLine($"Arg{i + 1} = arg{i + 1};");
+            }
+
+            writer.CloseBlock();
+            writer.WriteLine();
+        }
+
+        writer.OpenBlock($"public void WriteTo({Names.Utf8JsonWriter} writer)");
+        writer.WriteLine("writer.WriteStartObject();");
+        for (var i = 0; i < rest.Count; i++)
+        {
+            writer.WriteLine($"writer.WritePropertyName({Literals.String(rest[i].Name)}u8);");
+            writer.WriteLine($"{Names.JsonSerializer}.Serialize<{rest[i].JsonTypeName}>(writer, Arg{i + 1}!, {Names.TypeInfoOf(rest[i].JsonTypeName)});");
+        }
+
+        writer.WriteLine("writer.WriteEndObject();");
         writer.CloseBlock();
         writer.CloseBlock();
     }

@@ -150,6 +150,78 @@ internal abstract class ResultBackend
         return written is null ? (final, false) : (bytes, true);
     }
 
+    /// <summary>PENDING for a chain about to be sent, as a new key, with its steps (for <c>tt status</c>); nothing when the id
+    /// has a record already (the same chain sent again).</summary>
+    public async ValueTask MarkChainPendingAsync(string chainId, TaskChainInfo chain, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var record = new TaskResultRecord { Id = chainId, TaskName = ChainPlan.RecordTaskName, State = TaskState.Pending, SentAt = sentAt, Chain = chain };
+        await CreateAsync(chainId, ResultRecordSerializer.ToBytes(record), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The end of a chain, under its id: SUCCESS with the last step's result, or FAILURE / REVOKED with the error of the step
+    /// that stopped it (<paramref name="failedStep"/>). First final writer wins, as for tasks: a chain ended once stays so
+    /// however often its last step is settled. Keeps the step names and send time of the PENDING record.
+    /// </summary>
+    public async ValueTask FinishChainAsync(
+        string chainId, int steps, TaskState state, ReadOnlyMemory<byte> result, TaskError? error, int? failedStep, string? failedTask, string worker, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var existing = await ReadAsync(chainId, cancellationToken).ConfigureAwait(false);
+        TaskResultRecord? current = null;
+        if (existing is { } entry)
+        {
+            try
+            {
+                current = ResultRecordSerializer.Read(entry.Value);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Not a record of ours: replaced below by compare-and-set, as any other record that is not final.
+            }
+        }
+
+        if (current is { } record && record.State.IsFinal())
+        {
+            return;
+        }
+
+        var final = new TaskResultRecord
+        {
+            Id = chainId,
+            TaskName = ChainPlan.RecordTaskName,
+            State = state,
+            ResultJson = state == TaskState.Success ? result : default,
+            Error = state == TaskState.Success ? null : error,
+            Worker = worker,
+            SentAt = current?.SentAt,
+            CompletedAt = DateTimeOffset.UtcNow,
+            Chain = new TaskChainInfo { Steps = steps, Tasks = current?.Chain?.Tasks ?? [], FailedStep = failedStep, FailedTask = failedTask },
+        };
+        var bytes = ResultRecordSerializer.ToBytes(final);
+        if (bytes.Length > MaxRecordBytes)
+        {
+            var tooLarge = new TaskResultTooLargeException(bytes.Length, MaxRecordBytes);
+            bytes = ResultRecordSerializer.ToBytes(final with
+            {
+                State = TaskState.Failure,
+                ResultJson = default,
+                Error = new TaskError(typeof(TaskResultTooLargeException).FullName!, tooLarge.Message, null),
+            });
+        }
+
+        await WriteUnlessFinalAsync(chainId, bytes, existing?.Revision, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Revokes a task: a revocation every worker sees (for the revocation expiry), and REVOKED now unless the task
     /// finished, so that waiters and status pages see it before any worker does.
@@ -163,6 +235,13 @@ internal abstract class ResultBackend
             return;
         }
 
+        // A chain's record keeps its steps (tt status); revocations are rare enough for the read.
+        var existing = await GetEntryAsync(id, cancellationToken).ConfigureAwait(false);
+        if (existing?.Record.State.IsFinal() == true)
+        {
+            return;
+        }
+
         var record = new TaskResultRecord
         {
             Id = id,
@@ -170,8 +249,10 @@ internal abstract class ResultBackend
             State = TaskState.Revoked,
             Error = new TaskError(typeof(TaskRevokedException).FullName!, terminate ? "The task was revoked (terminate)." : "The task was revoked.", null),
             CompletedAt = at,
+            SentAt = existing?.Record.Chain is null ? null : existing?.Record.SentAt,
+            Chain = existing?.Record.Chain,
         };
-        await WriteUnlessFinalAsync(id, ResultRecordSerializer.ToBytes(record), knownRevision: null, cancellationToken).ConfigureAwait(false);
+        await WriteUnlessFinalAsync(id, ResultRecordSerializer.ToBytes(record), existing?.Revision, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

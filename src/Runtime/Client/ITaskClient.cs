@@ -41,6 +41,24 @@ public interface ITaskClient
     ValueTask<TaskHandle<TResult>> EnqueueAsync<TArguments, TResult>(TaskDefinition<TResult> task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
         where TArguments : ITaskArguments;
 
+    /// <summary>
+    /// Sends a chain (<c>A.Call(…).Then(B.Partial(…)).Then(…)</c>) and returns once the broker has stored its first step; each
+    /// later step is sent by the worker that finished the one before it, with that step's result as its first argument
+    /// (docs/workflows.md). The handle, under the chain's id, yields the last step's result, or throws the error of the
+    /// step that stopped the chain; revoking it stops the chain.
+    /// </summary>
+    /// <typeparam name="TResult">The last step's result type.</typeparam>
+    /// <param name="chain">The chain.</param>
+    /// <param name="options">Per-call options: only <see cref="TaskOptions.TaskId"/>, the chain's id (at most 100 characters;
+    /// step <c>n</c> gets the task id <c>&lt;chain id&gt;-n</c>).</param>
+    /// <param name="cancellationToken">Cancels the wait for the broker's acknowledgement.</param>
+    /// <returns>A handle to the chain's result.</returns>
+    /// <exception cref="TaskEnqueueException">The broker did not store the first step.</exception>
+    /// <exception cref="ArgumentException">An option a chain does not take, an id that is not valid, or a plan past its bounds (docs/protocol.md §12).</exception>
+    /// <exception cref="NotSupportedException">This client cannot send chains (a fake client that does not implement it).</exception>
+    ValueTask<TaskHandle<TResult>> SendChainAsync<TResult>(TaskChain<TResult> chain, TaskOptions? options = null, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().Name} cannot send chains; use the ITaskClient of AddTypedTasks(…).");
+
     /// <summary>A handle to a task sent earlier, possibly by another process (Celery's <c>AsyncResult(id)</c>; the proxies'
     /// <c>GetHandle(id)</c>).</summary>
     /// <param name="task">The task.</param>

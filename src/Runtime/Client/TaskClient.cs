@@ -25,7 +25,15 @@ internal sealed class TaskClient : TaskClientBase
         _results = results;
     }
 
-    protected override async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
+    protected override ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
+        => SendAsync(task, arguments, options, chain: null, cancellationToken);
+
+    protected override async ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken)
+        => await SendAsync(first.Task, new RawTaskArguments(first.ArgumentsJson), new TaskOptions { TaskId = ChainPlan.StepId(plan.Id, 0) }, header, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Sends a task, or with <paramref name="chain"/> (a <c>TT-Chain</c> value) the first step of a chain.</summary>
+    private async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, string? chain, CancellationToken cancellationToken)
+        where TArguments : ITaskArguments
     {
         ArgumentNullException.ThrowIfNull(task);
         var queue = options?.Queue ?? task.Queue;
@@ -46,10 +54,16 @@ internal sealed class TaskClient : TaskClientBase
             [TaskHeaders.Task] = task.Name,
             [TaskHeaders.Id] = id,
         };
-        var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult;
+        // A chain's steps notify nobody: its handle watches the chain's record.
+        var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult && chain is null;
         if (expected)
         {
             headers[TaskHeaders.Reply] = _connection.ResultsSubject;
+        }
+
+        if (chain is not null)
+        {
+            headers[TaskHeaders.Chain] = chain;
         }
 
         var now = DateTimeOffset.UtcNow;

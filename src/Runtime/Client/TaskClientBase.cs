@@ -1,5 +1,6 @@
 using TypedTasks.Backend;
 using TypedTasks.Generated;
+using TypedTasks.Protocol;
 
 namespace TypedTasks;
 
@@ -37,6 +38,34 @@ internal abstract class TaskClientBase : ITaskClient
         ArgumentException.ThrowIfNullOrEmpty(id);
         return new TaskHandle<TResult>(_results, id, task, local: false);
     }
+
+    public async ValueTask<TaskHandle<TResult>> SendChainAsync<TResult>(TaskChain<TResult> chain, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        if (options is { Queue: not null } or { Countdown: not null } or { Eta: not null } or { Expires: not null } or { MaxRetries: not null })
+        {
+            throw new ArgumentException("A chain takes only TaskOptions.TaskId (the chain's id) for now; queues, times and retries come from each step's [Task].", nameof(options));
+        }
+
+        var chainId = options?.TaskId ?? TaskClient.NewTaskId();
+        if (chainId.Length > ChainPlan.MaxChainIdLength || !NatsNames.IsValidTaskId(chainId))
+        {
+            throw new ArgumentException($"The chain id '{chainId}' is not valid: use 1 to {ChainPlan.MaxChainIdLength} letters, digits, '-' and '_' (step n gets the task id '<chain id>-n').", nameof(options));
+        }
+
+        var next = chain.Rest.Select(step => new ChainStep(step.Task.Name, step.Task.Queue, step.ArgumentName, step.ArgumentsJson)).ToArray();
+        var plan = ChainPlan.First(chainId, next);
+        // Throws past the plan's bounds, before anything is written.
+        var header = plan.ToHeader();
+        var info = new TaskChainInfo { Steps = chain.Count, Tasks = [chain.First.Task.Name, .. chain.Rest.Select(step => step.Task.Name)] };
+        await _results.MarkChainPendingAsync(chainId, info, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        await SendChainAsync(chain.First, plan, header, cancellationToken).ConfigureAwait(false);
+        // Watched under the chain's id: the steps' notifications are not the chain's.
+        return new TaskHandle<TResult>(_results, chainId, chain.Last, local: false, ChainPlan.RecordTaskName);
+    }
+
+    /// <summary>Sends (or, eagerly, runs) the first step of a chain whose plan is <paramref name="plan"/>.</summary>
+    protected abstract ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken);
 
     /// <summary>Sends (or, eagerly, runs) the task and returns its id.</summary>
     protected abstract ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)

@@ -121,8 +121,8 @@ public sealed class TaskHandle<TResult> : TaskHandle
     {
     }
 
-    internal TaskHandle(ResultBackend? store, string id, TaskDefinition<TResult> task, bool local)
-        : base(store, id, (task ?? throw new ArgumentNullException(nameof(task))).Name, local)
+    internal TaskHandle(ResultBackend? store, string id, TaskDefinition<TResult> task, bool local, string? taskName = null)
+        : base(store, id, taskName ?? (task ?? throw new ArgumentNullException(nameof(task))).Name, local)
     {
         _task = task;
     }

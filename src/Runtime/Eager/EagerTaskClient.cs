@@ -19,14 +19,52 @@ internal sealed class EagerTaskClient : TaskClientBase
     private readonly InMemoryResultBackend _results;
     private readonly TaskExecutor _executor;
     private readonly EagerOptions _options;
+    private readonly TaskRegistry _registry;
     private readonly string _worker = "eager/" + Environment.ProcessId;
 
-    public EagerTaskClient(InMemoryResultBackend results, TaskExecutor executor, IOptions<EagerOptions> options)
+    public EagerTaskClient(InMemoryResultBackend results, TaskExecutor executor, IOptions<EagerOptions> options, TaskRegistry registry)
         : base(results)
     {
         _results = results;
         _executor = executor;
         _options = options.Value;
+        _registry = registry;
+    }
+
+    /// <summary>Runs the chain's steps one after the other, as workers would: each step's result becomes the next one's first
+    /// argument through the same JSON; a step that does not succeed ends the chain.</summary>
+    protected override async ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken)
+    {
+        var task = first.Task;
+        var body = first.ArgumentsJson;
+        for (var current = plan; ; current = current.Advance())
+        {
+            var stepId = ChainPlan.StepId(plan.Id, current.Step);
+            await SendAsync(task, new RawTaskArguments(body), new TaskOptions { TaskId = stepId }, cancellationToken).ConfigureAwait(false);
+            var record = await _results.GetAsync(stepId, cancellationToken).ConfigureAwait(false);
+            if (record is not { State: TaskState.Success })
+            {
+                var state = record?.State == TaskState.Revoked ? TaskState.Revoked : TaskState.Failure;
+                await _results.FinishChainAsync(plan.Id, plan.Steps, state, default, record?.Error, current.Step, task.Name, _worker, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            if (current.IsLast)
+            {
+                await _results.FinishChainAsync(plan.Id, plan.Steps, TaskState.Success, record.ResultJson, null, null, null, _worker, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            var next = current.Next[0];
+            if (!_registry.TryGet(next.Task, out task))
+            {
+                var unknown = new UnknownTaskException(next.Task);
+                await _results.FinishChainAsync(plan.Id, plan.Steps, TaskState.Failure, default, new TaskError(typeof(UnknownTaskException).FullName!, unknown.Message, null), current.Step + 1, next.Task, _worker, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            body = ChainPlan.NextBody(next, record.ResultJson);
+        }
     }
 
     protected override async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)

@@ -7,11 +7,13 @@ using TypedTasks.Generated;
 namespace TypedTasks;
 
 /// <summary>
-/// A task with its arguments, not sent: what a periodic schedule sends at each occurrence
-/// (<c>builder.AddPeriodic(ReportTasks.GenerateReportTask.Call(2024), "0 0 3 * * *")</c>). Made by the generated
-/// <c>Call(…)</c> of each task's proxy, so the arguments are checked by the compiler like <c>DelayAsync</c>'s.
+/// A task with all its arguments, not sent (Celery's signature, <c>add.s(2, 3)</c>): what a periodic schedule sends at
+/// each occurrence (<c>builder.AddPeriodic(ReportTasks.GenerateReportTask.Call(2024), "0 0 3 * * *")</c>) and the first
+/// step of a chain (<c>MathTasks.AddTask.Call(2, 3).Then(…)</c>, docs/workflows.md). Made by the generated <c>Call(…)</c>
+/// of each task's proxy, so the arguments are checked by the compiler like <c>DelayAsync</c>'s. A value: two calls are
+/// equal when they name the same task with the same argument bytes.
 /// </summary>
-public sealed class TaskCall
+public class TaskCall : IEquatable<TaskCall>
 {
     private readonly byte[] _arguments;
 
@@ -24,14 +26,8 @@ public sealed class TaskCall
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(arguments);
         Task = task;
-        // Written once, at registration: the same bytes go out at every occurrence.
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            arguments.WriteTo(writer);
-        }
-
-        _arguments = buffer.WrittenSpan.ToArray();
+        // Written once: the same bytes go out at every occurrence, and make the call's identity.
+        _arguments = SignatureJson.Write(arguments);
     }
 
     /// <summary>The task.</summary>
@@ -41,5 +37,215 @@ public sealed class TaskCall
     public ReadOnlyMemory<byte> ArgumentsJson => _arguments;
 
     /// <inheritdoc/>
+    public bool Equals(TaskCall? other)
+        => other is not null && other.GetType() == GetType() && other.Task.Name == Task.Name && other._arguments.AsSpan().SequenceEqual(_arguments);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as TaskCall);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => SignatureJson.Hash(Task.Name, null, _arguments);
+
+    /// <inheritdoc/>
     public override string ToString() => Task.Name + " " + Encoding.UTF8.GetString(_arguments);
+}
+
+/// <summary>
+/// A task that returns a <typeparamref name="TResult"/>, with all its arguments, not sent (the generated <c>Call(…)</c>).
+/// <see cref="Then{TNext}"/> starts a chain whose next step takes this result as its first argument.
+/// </summary>
+/// <typeparam name="TResult">The task's result type.</typeparam>
+public sealed class TaskCall<TResult> : TaskCall
+{
+    /// <summary>Creates a call. Used by generated code.</summary>
+    /// <param name="task">The task.</param>
+    /// <param name="arguments">Its arguments.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public TaskCall(TaskDefinition<TResult> task, ITaskArguments arguments)
+        : base(task, arguments)
+    {
+        Definition = task;
+    }
+
+    /// <summary>The task, with its result type.</summary>
+    public TaskDefinition<TResult> Definition { get; }
+
+    /// <summary>A chain: this call, then <paramref name="next"/> with this call's result as its first argument. Compiles only
+    /// when <paramref name="next"/>'s first parameter is a <typeparamref name="TResult"/> (TT0203 names both types when not).</summary>
+    /// <typeparam name="TNext">The next step's result type.</typeparam>
+    /// <param name="next">The next step: the generated <c>Partial(…)</c> of a task, with all but its first argument.</param>
+    /// <returns>The chain of two steps.</returns>
+    public TaskChain<TNext> Then<TNext>(PartialTaskCall<TResult, TNext> next) => TaskChain<TResult>.Start(this).Then(next);
+}
+
+/// <summary>
+/// A task with all its arguments but the first, not sent: a step of a chain, whose first argument will be the result of
+/// the step before it (Celery's partial signature, <c>mul.s(10)</c>). Made by the generated <c>Partial(…)</c> of each task
+/// that returns a value and takes at least one argument. A value: equal when the task, the argument it leaves open and
+/// the other arguments' bytes are.
+/// </summary>
+public abstract class PartialTaskCall : IEquatable<PartialTaskCall>
+{
+    private readonly byte[] _arguments;
+
+    private protected PartialTaskCall(TaskDefinition task, string argumentName, ITaskArguments otherArguments)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentException.ThrowIfNullOrEmpty(argumentName);
+        ArgumentNullException.ThrowIfNull(otherArguments);
+        Task = task;
+        ArgumentName = argumentName;
+        _arguments = SignatureJson.Write(otherArguments);
+    }
+
+    /// <summary>The task.</summary>
+    public TaskDefinition Task { get; }
+
+    /// <summary>The name of the argument the previous step's result fills (the task's first argument).</summary>
+    public string ArgumentName { get; }
+
+    /// <summary>The other arguments, as a JSON object.</summary>
+    public ReadOnlyMemory<byte> ArgumentsJson => _arguments;
+
+    /// <inheritdoc/>
+    public bool Equals(PartialTaskCall? other)
+        => other is not null && other.GetType() == GetType() && other.Task.Name == Task.Name && other.ArgumentName == ArgumentName && other._arguments.AsSpan().SequenceEqual(_arguments);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as PartialTaskCall);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => SignatureJson.Hash(Task.Name, ArgumentName, _arguments);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Task.Name}({ArgumentName} = previous result) {Encoding.UTF8.GetString(_arguments)}";
+}
+
+/// <summary>A step of a chain that takes a <typeparamref name="TIn"/> (the previous step's result) as its first argument and
+/// returns a <typeparamref name="TResult"/>.</summary>
+/// <typeparam name="TIn">The type of the task's first argument.</typeparam>
+/// <typeparam name="TResult">The task's result type.</typeparam>
+public sealed class PartialTaskCall<TIn, TResult> : PartialTaskCall
+{
+    /// <summary>Creates a partial call. Used by generated code.</summary>
+    /// <param name="task">The task.</param>
+    /// <param name="argumentName">The name of its first argument, which the previous step's result fills.</param>
+    /// <param name="otherArguments">Its other arguments.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public PartialTaskCall(TaskDefinition<TResult> task, string argumentName, ITaskArguments otherArguments)
+        : base(task, argumentName, otherArguments)
+    {
+        Definition = task;
+    }
+
+    /// <summary>The task, with its result type.</summary>
+    public TaskDefinition<TResult> Definition { get; }
+}
+
+/// <summary>
+/// A chain of tasks, not sent (Celery's <c>chain(a.s(), b.s(), c.s())</c>, written <c>a.Then(b).Then(c)</c>): each step
+/// runs as a normal task once the step before it succeeded, with that step's result as its first argument; a step that
+/// fails stops the chain. Typed by the last step's result: send it with <c>client.SendChainAsync(chain)</c>, and its handle
+/// yields that result. At most <see cref="MaxSteps"/> steps. A value: equal when the steps are. See docs/workflows.md.
+/// </summary>
+/// <typeparam name="TResult">The last step's result type.</typeparam>
+public sealed class TaskChain<TResult> : IEquatable<TaskChain<TResult>>
+{
+    private readonly TaskCall _first;
+    private readonly PartialTaskCall[] _rest;
+
+    private TaskChain(TaskCall first, PartialTaskCall[] rest, TaskDefinition<TResult> last)
+    {
+        _first = first;
+        _rest = rest;
+        Last = last;
+    }
+
+    /// <summary>The most steps a chain may have (the plan travels with every step's message; docs/protocol.md §12).</summary>
+    public const int MaxSteps = 32;
+
+    /// <summary>The first step, with all its arguments.</summary>
+    public TaskCall First => _first;
+
+    /// <summary>The steps after the first, each with all its arguments but the first.</summary>
+    public IReadOnlyList<PartialTaskCall> Rest => _rest;
+
+    /// <summary>How many steps the chain has.</summary>
+    public int Count => _rest.Length + 1;
+
+    /// <summary>The last step's task, whose result the chain's handle yields.</summary>
+    public TaskDefinition<TResult> Last { get; }
+
+    /// <summary>A chain of one step. <c>call.Then(…)</c> is the usual way to start one.</summary>
+    /// <param name="first">The first step.</param>
+    /// <returns>The chain.</returns>
+    public static TaskChain<TResult> Start(TaskCall<TResult> first)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        return new TaskChain<TResult>(first, [], first.Definition);
+    }
+
+    /// <summary>This chain, then <paramref name="next"/> with the last step's result as its first argument. Compiles only
+    /// when <paramref name="next"/>'s first parameter is a <typeparamref name="TResult"/> (TT0203 names both types when not).</summary>
+    /// <typeparam name="TNext">The next step's result type.</typeparam>
+    /// <param name="next">The next step: the generated <c>Partial(…)</c> of a task.</param>
+    /// <returns>A new chain, one step longer; this one is unchanged.</returns>
+    /// <exception cref="InvalidOperationException">The chain would have more than <see cref="MaxSteps"/> steps.</exception>
+    public TaskChain<TNext> Then<TNext>(PartialTaskCall<TResult, TNext> next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (Count >= MaxSteps)
+        {
+            throw new InvalidOperationException($"A chain has at most {MaxSteps} steps; split the work, or let a step send the rest as a new chain.");
+        }
+
+        return new TaskChain<TNext>(_first, [.. _rest, next], next.Definition);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(TaskChain<TResult>? other)
+        => other is not null && other._first.Equals(_first) && other._rest.AsSpan().SequenceEqual(_rest);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as TaskChain<TResult>);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(_first);
+        foreach (var step in _rest)
+        {
+            hash.Add(step);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Join(" | ", _rest.Select(s => s.ToString()).Prepend(_first.ToString()));
+}
+
+/// <summary>How signatures keep their arguments: the JSON bytes the message body will carry, written once.</summary>
+internal static class SignatureJson
+{
+    public static byte[] Write(ITaskArguments arguments)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            arguments.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static int Hash(string task, string? argument, byte[] arguments)
+    {
+        var hash = new HashCode();
+        hash.Add(task, StringComparer.Ordinal);
+        hash.Add(argument, StringComparer.Ordinal);
+        hash.AddBytes(arguments);
+        return hash.ToHashCode();
+    }
 }

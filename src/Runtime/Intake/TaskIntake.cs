@@ -67,27 +67,35 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
                 shownName);
         }
 
+        // A step of a chain: its plan is read before anything else can refuse the message, so that a refused step still
+        // ends its chain (docs/protocol.md §12). A plan that cannot be read ends nothing: no part of it is trusted.
+        ChainPlan? chain = null;
+        if (Header(headers, TaskHeaders.Chain) is { } chainText && ChainPlan.TryParse(chainText, usableId, out chain) is { } badChain)
+        {
+            return IntakeVerdict.Refuse(badChain, usableId, shownName);
+        }
+
         if (string.IsNullOrEmpty(name))
         {
-            return IntakeVerdict.Refuse($"The message has no {TaskHeaders.Task} header.", usableId, null);
+            return IntakeVerdict.Refuse($"The message has no {TaskHeaders.Task} header.", usableId, null, chain: chain);
         }
 
         // Exact: a name with padding or another case is another name (a task is never guessed).
         if (!registry.TryGet(name, out var task))
         {
-            return IntakeVerdict.Refuse(new UnknownTaskException(shownName!).Message, usableId, shownName, typeof(UnknownTaskException));
+            return IntakeVerdict.Refuse(new UnknownTaskException(shownName!).Message, usableId, shownName, typeof(UnknownTaskException), chain);
         }
 
         var attempt = 1;
         if (Header(headers, TaskHeaders.Attempt) is { } attemptText && (!TryParseCount(attemptText, out attempt) || attempt is < 1 or > MaxAttempts))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.", usableId, shownName);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.", usableId, shownName, chain: chain);
         }
 
         var maxRetries = task.MaxRetries;
         if (Header(headers, TaskHeaders.MaxRetries) is { } retriesText && (!TryParseCount(retriesText, out maxRetries) || maxRetries > MaxAttempts))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.", usableId, shownName);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.", usableId, shownName, chain: chain);
         }
 
         DateTimeOffset? expires = null;
@@ -95,7 +103,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!TaskSchedule.TryParseTime(expiresText, out var time))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Expires} header '{WireText.Bound(expiresText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName);
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Expires} header '{WireText.Bound(expiresText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName, chain: chain);
             }
 
             expires = time;
@@ -107,18 +115,18 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!TaskSchedule.TryParseTime(etaText, out var eta))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Eta} header '{WireText.Bound(etaText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName);
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Eta} header '{WireText.Bound(etaText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName, chain: chain);
             }
 
             if (eta > DateTimeOffset.UtcNow + EtaTolerance)
             {
-                return IntakeVerdict.Refuse($"The task is due at {eta.UtcDateTime:O} ({TaskHeaders.Eta}) but was published to a queue, where it would run at once: publish a task due later to {names.Prefix}.scheduled.<queue>, or {names.Prefix}.delayed.<queue>.<id> where the stream {names.DelayedStream} exists (docs/protocol.md §4).", usableId, shownName);
+                return IntakeVerdict.Refuse($"The task is due at {eta.UtcDateTime:O} ({TaskHeaders.Eta}) but was published to a queue, where it would run at once: publish a task due later to {names.Prefix}.scheduled.<queue>, or {names.Prefix}.delayed.<queue>.<id> where the stream {names.DelayedStream} exists (docs/protocol.md §4).", usableId, shownName, chain: chain);
             }
         }
 
         if (Header(headers, TaskHeaders.Queue) is { } queueText && (queueText.Length > 64 || !NatsNames.IsValidQueue(queueText)))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.", usableId, shownName);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.", usableId, shownName, chain: chain);
         }
 
         ulong? revision = null;
@@ -126,7 +134,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!ulong.TryParse(revisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.RecordRevision} header '{WireText.Bound(revisionText)}': a whole number.", usableId, shownName);
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.RecordRevision} header '{WireText.Bound(revisionText)}': a whole number.", usableId, shownName, chain: chain);
             }
 
             revision = parsed;
@@ -136,20 +144,20 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         if (reply is not null && !names.IsResultsSubject(reply))
         {
             // Reply subjects are data, never authority: a worker publishes only to the shape the protocol defines.
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.", usableId, shownName);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.", usableId, shownName, chain: chain);
         }
 
         if (body.Length > options.MaxBodyBytes)
         {
-            return IntakeVerdict.Refuse($"The body has {body.Length} bytes, more than TypedTasks:Worker:Intake:MaxBodyBytes ({options.MaxBodyBytes}).", usableId, shownName, typeof(TaskArgumentException));
+            return IntakeVerdict.Refuse($"The body has {body.Length} bytes, more than TypedTasks:Worker:Intake:MaxBodyBytes ({options.MaxBodyBytes}).", usableId, shownName, typeof(TaskArgumentException), chain);
         }
 
         if (CheckJson(body.Span, options.MaxJsonDepth) is { } badJson)
         {
-            return IntakeVerdict.Refuse(badJson, usableId, shownName, typeof(TaskArgumentException));
+            return IntakeVerdict.Refuse(badJson, usableId, shownName, typeof(TaskArgumentException), chain);
         }
 
-        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply));
+        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply, chain));
     }
 
     /// <summary>Null when the body is one JSON object, with nothing after it, nesting at most <paramref name="maxDepth"/> deep.</summary>

@@ -1,3 +1,5 @@
+using TypedTasks.Protocol;
+
 namespace TypedTasks.Intake;
 
 /// <summary>
@@ -11,13 +13,15 @@ namespace TypedTasks.Intake;
 /// <param name="Expires">When the task stops being worth running.</param>
 /// <param name="RecordRevision">The revision of the producer's PENDING record.</param>
 /// <param name="Reply">A results subject to notify; only the shape the protocol defines, never anything else.</param>
-internal readonly record struct TaskMessage(string Id, TaskDefinition Task, int Attempt, int MaxRetries, DateTimeOffset? Expires, ulong? RecordRevision, string? Reply);
+/// <param name="Chain">For a step of a chain: the plan (<c>TT-Chain</c>), checked against every bound.</param>
+internal readonly record struct TaskMessage(string Id, TaskDefinition Task, int Attempt, int MaxRetries, DateTimeOffset? Expires, ulong? RecordRevision, string? Reply, ChainPlan? Chain = null);
 
 /// <summary>What the intake says of a message: a task to run, or why it is refused.</summary>
 internal readonly struct IntakeVerdict
 {
-    private IntakeVerdict(TaskMessage message, string? rejection, string? usableId, string? taskName, Type? errorType)
+    private IntakeVerdict(TaskMessage message, string? rejection, string? usableId, string? taskName, Type? errorType, ChainPlan? chain = null)
     {
+        Chain = chain;
         Message = message;
         Rejection = rejection;
         UsableId = usableId;
@@ -40,8 +44,11 @@ internal readonly struct IntakeVerdict
     /// <summary>The exception type a FAILURE record names.</summary>
     public Type? ErrorType { get; }
 
+    /// <summary>For a refused step of a chain whose plan was readable: the plan, so that the chain is ended with the step.</summary>
+    public ChainPlan? Chain { get; }
+
     public static IntakeVerdict Accept(TaskMessage message) => new(message, null, message.Id, message.Task.Name, null);
 
-    public static IntakeVerdict Refuse(string reason, string? usableId, string? taskName, Type? errorType = null)
-        => new(default, reason, usableId, taskName, errorType ?? typeof(TypedTasksException));
+    public static IntakeVerdict Refuse(string reason, string? usableId, string? taskName, Type? errorType = null, ChainPlan? chain = null)
+        => new(default, reason, usableId, taskName, errorType ?? typeof(TypedTasksException), chain);
 }

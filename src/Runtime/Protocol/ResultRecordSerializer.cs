@@ -30,6 +30,11 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText ProgressName = JsonEncodedText.Encode("progress");
     private static readonly JsonEncodedText FractionName = JsonEncodedText.Encode("fraction");
     private static readonly JsonEncodedText NoteName = JsonEncodedText.Encode("note");
+    private static readonly JsonEncodedText ChainName = JsonEncodedText.Encode("chain");
+    private static readonly JsonEncodedText StepsName = JsonEncodedText.Encode("steps");
+    private static readonly JsonEncodedText TasksName = JsonEncodedText.Encode("tasks");
+    private static readonly JsonEncodedText FailedStepName = JsonEncodedText.Encode("failedStep");
+    private static readonly JsonEncodedText FailedTaskName = JsonEncodedText.Encode("failedTask");
 
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
@@ -119,6 +124,30 @@ internal static class ResultRecordSerializer
             writer.WriteString(NextAttemptAtName, next);
         }
 
+        if (record.Chain is { } chain)
+        {
+            writer.WriteStartObject(ChainName);
+            writer.WriteNumber(StepsName, chain.Steps);
+            writer.WriteStartArray(TasksName);
+            foreach (var task in chain.Tasks)
+            {
+                writer.WriteStringValue(task);
+            }
+
+            writer.WriteEndArray();
+            if (chain.FailedStep is { } failedStep)
+            {
+                writer.WriteNumber(FailedStepName, failedStep);
+            }
+
+            if (chain.FailedTask is not null)
+            {
+                writer.WriteString(FailedTaskName, chain.FailedTask);
+            }
+
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 
@@ -150,6 +179,7 @@ internal static class ResultRecordSerializer
         ReadOnlyMemory<byte> result = default;
         TaskError? error = null;
         TaskProgress? progress = null;
+        TaskChainInfo? chain = null;
         int attempts = 0, reruns = 0;
         DateTimeOffset? sentAt = null, startedAt = null, completedAt = null, nextAttemptAt = null;
 
@@ -217,6 +247,10 @@ internal static class ResultRecordSerializer
                 reader.Read();
                 nextAttemptAt = reader.GetDateTimeOffset();
             }
+            else if (reader.ValueTextEquals("chain"u8))
+            {
+                chain = ReadChain(ref reader);
+            }
             else
             {
                 reader.Read();
@@ -239,7 +273,49 @@ internal static class ResultRecordSerializer
             CompletedAt = completedAt,
             NextAttemptAt = nextAttemptAt,
             Progress = progress,
+            Chain = chain,
         };
+    }
+
+    private static TaskChainInfo ReadChain(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        var steps = 0;
+        int? failedStep = null;
+        string? failedTask = null;
+        var tasks = new List<string>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("steps"u8))
+            {
+                reader.Read();
+                steps = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("tasks"u8))
+            {
+                Expect(ref reader, JsonTokenType.StartArray);
+                while (reader.Read() && reader.TokenType == JsonTokenType.String)
+                {
+                    tasks.Add(reader.GetString()!);
+                }
+            }
+            else if (reader.ValueTextEquals("failedStep"u8))
+            {
+                reader.Read();
+                failedStep = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("failedTask"u8))
+            {
+                failedTask = ReadString(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new TaskChainInfo { Steps = steps, Tasks = tasks, FailedStep = failedStep, FailedTask = failedTask };
     }
 
     public static TaskState ParseState(string? wire) => wire switch

@@ -53,4 +53,7 @@ internal static class TaskHeaders
 
     /// <summary>On an occurrence of a periodic schedule: its message id, <c>&lt;schedule&gt;:&lt;occurrence UTC&gt;</c> (informational).</summary>
     public const string Periodic = "TT-Periodic";
+
+    /// <summary>On a step of a chain: the chain's plan, the steps still to run (docs/protocol.md §12).</summary>
+    public const string Chain = "TT-Chain";
 }

@@ -15,6 +15,26 @@ public sealed record TaskError(string Type, string Message, string? StackTrace)
     public const string WithheldMessage = "The exception's message was withheld by the worker (TypedTasks:Worker:ErrorDetails); the worker's log has the full exception under the task id.";
 }
 
+/// <summary>
+/// What a chain's record says of the chain (docs/workflows.md, docs/protocol.md §12). The record of a chain is a task
+/// record under the chain's id whose <see cref="TaskResultRecord.State"/> is the chain's: PENDING from the send, then
+/// SUCCESS with the last step's result, or FAILURE / REVOKED with the error of the step that stopped it.
+/// </summary>
+public sealed record TaskChainInfo
+{
+    /// <summary>How many steps the chain has.</summary>
+    public int Steps { get; init; }
+
+    /// <summary>The steps' task names, in order; empty when the worker that ended the chain did not find them.</summary>
+    public IReadOnlyList<string> Tasks { get; init; } = [];
+
+    /// <summary>The step (from 0) that failed or was revoked, which stopped the chain; null while it runs or when it succeeded.</summary>
+    public int? FailedStep { get; init; }
+
+    /// <summary>The task name of <see cref="FailedStep"/>.</summary>
+    public string? FailedTask { get; init; }
+}
+
 /// <summary>What the result backend stores for one task. See <c>docs/protocol.md</c> for the JSON form.</summary>
 public sealed record TaskResultRecord
 {
@@ -60,6 +80,9 @@ public sealed record TaskResultRecord
 
     /// <summary>For <see cref="TaskState.Retry"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>For the record of a chain (its key is the chain's id): the steps, and which one failed.</summary>
+    public TaskChainInfo? Chain { get; init; }
 
     /// <summary>Reads the return value.</summary>
     /// <typeparam name="T">The task's result type.</typeparam>

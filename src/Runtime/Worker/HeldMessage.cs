@@ -1,5 +1,6 @@
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using TypedTasks.Protocol;
 
 namespace TypedTasks.Worker;
 
@@ -133,6 +134,9 @@ internal sealed record Outcome(OutcomeKind Kind)
 
     /// <summary>For <see cref="OutcomeKind.Retry"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>For a step of a chain: its plan, to send the next step or end the chain when this one is settled.</summary>
+    public ChainPlan? Chain { get; init; }
 
     public static TaskError ErrorFrom(Exception exception)
         => new(exception.GetType().FullName ?? exception.GetType().Name, exception.Message, exception.StackTrace);

@@ -124,4 +124,10 @@ internal static partial class Log
 
     [LoggerMessage(291, LogLevel.Warning, "Periodic: more than {Max} schedules in the bucket; {Key} is not sent")]
     public static partial void PeriodicTooMany(ILogger logger, int max, string key);
+
+    [LoggerMessage(293, LogLevel.Debug, "Chain {Chain}: step {Step} ({Task}) sent as task {Id}")]
+    public static partial void ChainStepSent(ILogger logger, string chain, int step, string task, string id);
+
+    [LoggerMessage(294, LogLevel.Information, "Chain {Chain} ended {State} at step {Step} ({Task})")]
+    public static partial void ChainEnded(ILogger logger, string chain, string state, int step, string? task);
 }

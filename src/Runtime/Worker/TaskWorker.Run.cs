@@ -103,6 +103,7 @@ internal sealed partial class TaskWorker
                 TaskName = verdict.TaskName,
                 DeadLetterReason = rejection,
                 Error = new TaskError(verdict.ErrorType!.FullName!, rejection, null),
+                Chain = verdict.Chain,
             };
         }
 
@@ -120,6 +121,11 @@ internal sealed partial class TaskWorker
             return Revoked("The task was revoked before it started.", started: null);
         }
 
+        if (message.Chain is { } chain && _revocations.IsRevoked(chain.Id))
+        {
+            return Revoked($"The chain {chain.Id} was revoked before step {chain.Step} started.", started: null);
+        }
+
         // The producer's PENDING record (RecordPending), replaced by the first write with one compare-and-set.
         var startedRevision = message.RecordRevision;
         var reruns = 0;
@@ -130,7 +136,7 @@ internal sealed partial class TaskWorker
             var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: true).ConfigureAwait(false);
             if (rerun.Outcome is { } settled)
             {
-                return settled with { TaskName = name, Attempt = attempt, Reply = reply };
+                return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
             }
 
             startedRevision = rerun.StartedRevision;
@@ -158,7 +164,7 @@ internal sealed partial class TaskWorker
                     var rerun = await DecideRerunAsync(id, task, attempt, now, entry, assumeEarlierRun: false).ConfigureAwait(false);
                     if (rerun.Outcome is { } settled)
                     {
-                        return settled with { TaskName = name, Attempt = attempt, Reply = reply };
+                        return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
                     }
 
                     startedRevision = rerun.StartedRevision;
@@ -176,7 +182,7 @@ internal sealed partial class TaskWorker
                 var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: false).ConfigureAwait(false);
                 if (rerun.Outcome is { } settled)
                 {
-                    return settled with { TaskName = name, Attempt = attempt, Reply = reply };
+                    return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
                 }
 
                 startedRevision = rerun.StartedRevision;
@@ -207,7 +213,7 @@ internal sealed partial class TaskWorker
             ExecutionKind.Failed => Completed(OutcomeKind.Failure, run.Exception),
             ExecutionKind.BadArguments => DeadLetter(run.Exception!.Message, typeof(TaskArgumentException)) with { Task = task },
             ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran.", started: now),
-            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply },
+            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply, Chain = message.Chain },
         };
 
         ValueTask PublishStartedAsync()
@@ -227,6 +233,7 @@ internal sealed partial class TaskWorker
             TaskException = exception,
             NextAttemptAt = next,
             Reply = reply,
+            Chain = message.Chain,
         };
 
         // Revoked or expired before it started: no startedAt (docs/protocol.md §6); terminated while it ran: the run's start.
@@ -239,6 +246,7 @@ internal sealed partial class TaskWorker
             StartedAt = started,
             Error = new TaskError(typeof(TaskRevokedException).FullName!, reason, null),
             Reply = reply,
+            Chain = message.Chain,
         };
 
         Outcome DeadLetter(string reason, Type? errorType = null) => new(OutcomeKind.DeadLetter)
@@ -249,6 +257,7 @@ internal sealed partial class TaskWorker
             Error = new TaskError((errorType ?? typeof(TypedTasksException)).FullName!, reason, null),
             Attempt = attempt,
             Reply = reply,
+            Chain = message.Chain,
         };
     }
 

@@ -92,6 +92,8 @@ internal sealed partial class TaskWorker
             case OutcomeKind.DeadLetter:
                 Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
                 await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
+                // The chain's record before the step's: once the step's is final, a redelivery settles nothing more.
+                await EndChainAsync(outcome, TaskState.Failure).ConfigureAwait(false);
                 var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
                 // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
                 await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
@@ -118,6 +120,7 @@ internal sealed partial class TaskWorker
                 break;
 
             case OutcomeKind.Revoked:
+                await EndChainAsync(outcome, TaskState.Revoked).ConfigureAwait(false);
                 var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
                 await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                 await NotifyAsync(outcome, revoked).ConfigureAwait(false);
@@ -133,6 +136,14 @@ internal sealed partial class TaskWorker
                 {
                     // The exception as thrown (its stack, its inner exceptions), whatever ErrorDetails keeps out of the record.
                     Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, outcome.TaskException ?? new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
+                }
+
+                if (outcome.Chain is not null)
+                {
+                    // The next step is sent (or the chain ended) before this step's record is final: a worker that dies in
+                    // between leaves a step that runs again and sends the next one under the same message id, never a
+                    // final step whose successor was not sent.
+                    await (state == TaskState.Success ? ContinueChainAsync(held, outcome) : EndChainAsync(outcome, state)).ConfigureAwait(false);
                 }
 
                 var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
@@ -155,10 +166,99 @@ internal sealed partial class TaskWorker
         }
     }
 
-    /// <summary>A success that stores nothing (IgnoreResult, no result backend, no id) needs no store and no notification.</summary>
+    /// <summary>A success that stores nothing (IgnoreResult, no result backend, no id) needs no store and no notification;
+    /// a step of a chain always goes through the settle, which sends the next step.</summary>
     private bool NeedsNoStore(Outcome outcome)
-        => outcome.Kind == OutcomeKind.Success
+        => outcome.Kind == OutcomeKind.Success && outcome.Chain is null
            && (outcome.Task is { IgnoreResult: true } || string.IsNullOrEmpty(outcome.TaskId) || !_connection.Options.ResultBackend.Enabled);
+
+    /// <summary>
+    /// A step of a chain succeeded: send the next step, with this step's result as its first argument, to its queue under
+    /// the message id <c>&lt;chain id&gt;-&lt;next step&gt;</c> (two settles of this step store it once within the duplicate
+    /// window; after it, the next step's own record keeps it from running twice) — or, after the last step, store the
+    /// chain's SUCCESS with this result. A revoked chain sends nothing more.
+    /// </summary>
+    private async Task ContinueChainAsync(HeldMessage held, Outcome outcome)
+    {
+        var chain = outcome.Chain!;
+        // The chain's record too, not only the revocations this worker has seen: a client's revoke stores REVOKED there
+        // before it returns, so a chain revoked while this step ran sends nothing more however late the watch is.
+        if (_revocations.IsRevoked(chain.Id)
+            || (await _results.GetEntryAsync(chain.Id, CancellationToken.None).ConfigureAwait(false))?.Record.State.IsFinal() == true)
+        {
+            var next = chain.IsLast ? null : chain.Next[0].Task;
+            var error = new TaskError(typeof(TaskRevokedException).FullName!, $"The chain was revoked; step {chain.Step + 1} was not sent.", null);
+            await FinishChainAsync(chain, TaskState.Revoked, default, error, chain.IsLast ? null : chain.Step + 1, next).ConfigureAwait(false);
+            return;
+        }
+
+        if (chain.IsLast)
+        {
+            await FinishChainAsync(chain, TaskState.Success, outcome.ResultJson, null, null, null).ConfigureAwait(false);
+            return;
+        }
+
+        var step = chain.Next[0];
+        var plan = chain.Advance();
+        var header = plan.ToHeader();
+        var body = ChainPlan.NextBody(step, outcome.ResultJson);
+        var stepId = ChainPlan.StepId(chain.Id, plan.Step);
+        if (_connection.Nats.ServerInfo?.MaxPayload is { } maxPayload && body.Length + header.Length + 1024 > maxPayload)
+        {
+            var error = new TaskError(typeof(TypedTasksException).FullName!, $"The result of step {chain.Step} ({body.Length} bytes with the next step's arguments) does not fit in a message to step {plan.Step} (the server's max payload is {maxPayload} bytes); return a reference (an id, a URL) instead of the data.", null);
+            await FinishChainAsync(chain, TaskState.Failure, default, error, plan.Step, step.Task).ConfigureAwait(false);
+            return;
+        }
+
+        var headers = new NatsHeaders
+        {
+            [TaskHeaders.Protocol] = TaskHeaders.ProtocolVersionText,
+            [TaskHeaders.Task] = step.Task,
+            [TaskHeaders.Id] = stepId,
+            [TaskHeaders.Chain] = header,
+        };
+        if (held.Header(TaskTelemetry.TraceParentHeader) is { } traceParent)
+        {
+            headers[TaskTelemetry.TraceParentHeader] = traceParent;
+            if (held.Header(TaskTelemetry.TraceStateHeader) is { } traceState)
+            {
+                headers[TaskTelemetry.TraceStateHeader] = traceState;
+            }
+        }
+
+        var ack = await _connection.JetStream.PublishAsync(
+            _connection.Names.TaskSubject(step.Queue),
+            (ReadOnlyMemory<byte>)body,
+            RawSerializer,
+            new NatsJSPubOpts { MsgId = stepId },
+            headers,
+            CancellationToken.None).ConfigureAwait(false);
+        if (ack.Error is { } pubError)
+        {
+            throw new TypedTasksException($"Could not send step {plan.Step} of chain {chain.Id}: {pubError.ErrCode} {pubError.Description}.");
+        }
+
+        Log.ChainStepSent(_logger, chain.Id, plan.Step, step.Task, stepId);
+    }
+
+    /// <summary>A step of a chain ended without success (failed, dead-lettered, revoked): the chain ends with it, its record
+    /// naming the step. Nothing is sent after it.</summary>
+    private async Task EndChainAsync(Outcome outcome, TaskState state)
+    {
+        if (outcome.Chain is not { } chain)
+        {
+            return;
+        }
+
+        var error = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InRecords) : outcome.Error;
+        await FinishChainAsync(chain, state, default, error, chain.Step, outcome.TaskName).ConfigureAwait(false);
+    }
+
+    private async Task FinishChainAsync(ChainPlan chain, TaskState state, ReadOnlyMemory<byte> result, TaskError? error, int? failedStep, string? failedTask)
+    {
+        await _results.FinishChainAsync(chain.Id, chain.Steps, state, result, error, failedStep, failedTask, _workerId, CancellationToken.None).ConfigureAwait(false);
+        Log.ChainEnded(_logger, chain.Id, state.ToWireName(), failedStep ?? chain.Step, failedTask);
+    }
 
     /// <summary>The settle of <see cref="NeedsNoStore"/> outcomes, run in the slot: ack and release.</summary>
     private async ValueTask AckWithoutStoreAsync(HeldMessage held, Outcome outcome)

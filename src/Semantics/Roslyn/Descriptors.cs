@@ -171,6 +171,13 @@ internal static class Descriptors
         UsageCategory,
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor ChainStepTypesMustMatch = Create(
+        "TT0203",
+        "A chain step must take the previous step's result",
+        "This step of the chain takes '{0}' as its first argument, but the step before it returns '{1}'; a chain passes each step's result to the next step's first argument, so chain a task whose first parameter is '{1}' (or add a step that turns '{1}' into '{0}')",
+        UsageCategory,
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor ContractMustBeRecorded = Create(
         "TT0301",
         "Record the contract of every task",

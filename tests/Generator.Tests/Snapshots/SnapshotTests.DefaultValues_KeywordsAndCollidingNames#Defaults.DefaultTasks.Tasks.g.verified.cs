@@ -71,7 +71,7 @@ namespace Defaults
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(string @class, int cancellationToken, string options, string text, char c, bool flag, global::Defaults.Mode mode, global::Defaults.Mode? maybe, float f, double d, decimal m, long l, uint u, byte b, global::System.DateTime when, string? none, int? number, global::TypedTasks.TaskOptions options_, global::System.Threading.CancellationToken cancellationToken_ = default)
                 => this._client.EnqueueAsync<global::Defaults.DefaultTasks.EverythingTask.Arguments>(global::Defaults.DefaultTasks.EverythingTask.Definition, new global::Defaults.DefaultTasks.EverythingTask.Arguments(@class, cancellationToken, options, text, c, flag, mode, maybe, f, d, m, l, u, b, when, none, number), options_, cancellationToken_);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <param name="class">The task's <c>class</c> argument.</param>
             /// <param name="cancellationToken">The task's <c>cancellationToken</c> argument.</param>
             /// <param name="options">The task's <c>options</c> argument.</param>

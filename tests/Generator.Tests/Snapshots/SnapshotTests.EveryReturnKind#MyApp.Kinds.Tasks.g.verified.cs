@@ -37,7 +37,7 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncTaskTask.Arguments>(global::MyApp.Kinds.AsyncTaskTask.Definition, new global::MyApp.Kinds.AsyncTaskTask.Arguments(), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <returns>The call.</returns>
             public static global::TypedTasks.TaskCall Call() => new global::TypedTasks.TaskCall(global::MyApp.Kinds.AsyncTaskTask.Definition, new global::MyApp.Kinds.AsyncTaskTask.Arguments());
 
@@ -112,10 +112,14 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<long>> ApplyAsync(long value, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncTaskOfTTask.Arguments, long>(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncTaskOfTTask.Arguments(value), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="value">The task's <c>value</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(long value) => new global::TypedTasks.TaskCall(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncTaskOfTTask.Arguments(value));
+            public static global::TypedTasks.TaskCall<long> Call(long value) => new global::TypedTasks.TaskCall<long>(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncTaskOfTTask.Arguments(value));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>value</c> is the result of the step before it (<c>…Then(AsyncTaskOfTTask.Partial(…))</c>).</summary>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<long, long> Partial() => new global::TypedTasks.PartialTaskCall<long, long>(global::MyApp.Kinds.AsyncTaskOfTTask.Definition, "value", new global::MyApp.Kinds.AsyncTaskOfTTask.OtherArguments());
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -170,6 +174,15 @@ namespace MyApp
                 }
             }
 
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
+                }
+            }
+
             private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
@@ -210,7 +223,7 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncValueTaskTask.Arguments>(global::MyApp.Kinds.AsyncValueTaskTask.Definition, new global::MyApp.Kinds.AsyncValueTaskTask.Arguments(), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <returns>The call.</returns>
             public static global::TypedTasks.TaskCall Call() => new global::TypedTasks.TaskCall(global::MyApp.Kinds.AsyncValueTaskTask.Definition, new global::MyApp.Kinds.AsyncValueTaskTask.Arguments());
 
@@ -285,10 +298,14 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<bool>> ApplyAsync(bool flag, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments, bool>(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments(flag), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="flag">The task's <c>flag</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(bool flag) => new global::TypedTasks.TaskCall(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments(flag));
+            public static global::TypedTasks.TaskCall<bool> Call(bool flag) => new global::TypedTasks.TaskCall<bool>(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, new global::MyApp.Kinds.AsyncValueTaskOfTTask.Arguments(flag));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>flag</c> is the result of the step before it (<c>…Then(AsyncValueTaskOfTTask.Partial(…))</c>).</summary>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<bool, bool> Partial() => new global::TypedTasks.PartialTaskCall<bool, bool>(global::MyApp.Kinds.AsyncValueTaskOfTTask.Definition, "flag", new global::MyApp.Kinds.AsyncValueTaskOfTTask.OtherArguments());
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -343,6 +360,15 @@ namespace MyApp
                 }
             }
 
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
+                }
+            }
+
             private static async global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
@@ -386,10 +412,14 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<string>> ApplyAsync(string? text, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.SyncValueTask.Arguments, string>(global::MyApp.Kinds.SyncValueTask.Definition, new global::MyApp.Kinds.SyncValueTask.Arguments(text), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="text">The task's <c>text</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(string? text) => new global::TypedTasks.TaskCall(global::MyApp.Kinds.SyncValueTask.Definition, new global::MyApp.Kinds.SyncValueTask.Arguments(text));
+            public static global::TypedTasks.TaskCall<string> Call(string? text) => new global::TypedTasks.TaskCall<string>(global::MyApp.Kinds.SyncValueTask.Definition, new global::MyApp.Kinds.SyncValueTask.Arguments(text));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>text</c> is the result of the step before it (<c>…Then(SyncValueTask.Partial(…))</c>).</summary>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<string, string> Partial() => new global::TypedTasks.PartialTaskCall<string, string>(global::MyApp.Kinds.SyncValueTask.Definition, "text", new global::MyApp.Kinds.SyncValueTask.OtherArguments());
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -444,6 +474,15 @@ namespace MyApp
                 }
             }
 
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
+                }
+            }
+
             private static global::System.Threading.Tasks.ValueTask Invoke(global::TypedTasks.Generated.TaskInvocation invocation)
             {
                 var arguments = Arguments.Read(invocation.Arguments);
@@ -487,7 +526,7 @@ namespace MyApp
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(int a, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::MyApp.Kinds.SyncVoidTask.Arguments>(global::MyApp.Kinds.SyncVoidTask.Definition, new global::MyApp.Kinds.SyncVoidTask.Arguments(a), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <param name="a">The task's <c>a</c> argument.</param>
             /// <returns>The call.</returns>
             public static global::TypedTasks.TaskCall Call(int a) => new global::TypedTasks.TaskCall(global::MyApp.Kinds.SyncVoidTask.Definition, new global::MyApp.Kinds.SyncVoidTask.Arguments(a));

@@ -39,7 +39,7 @@ namespace Ignored
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(int x, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Ignored.FireAndForget.CountTask.Arguments>(global::Ignored.FireAndForget.CountTask.Definition, new global::Ignored.FireAndForget.CountTask.Arguments(x), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <param name="x">The task's <c>x</c> argument.</param>
             /// <returns>The call.</returns>
             public static global::TypedTasks.TaskCall Call(int x) => new global::TypedTasks.TaskCall(global::Ignored.FireAndForget.CountTask.Definition, new global::Ignored.FireAndForget.CountTask.Arguments(x));

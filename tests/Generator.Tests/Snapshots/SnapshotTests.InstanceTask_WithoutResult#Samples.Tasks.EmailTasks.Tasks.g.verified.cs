@@ -39,7 +39,7 @@ namespace Samples.Tasks
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(string emailAddress, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Arguments>(global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Definition, new global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Arguments(emailAddress), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <param name="emailAddress">The task's <c>emailAddress</c> argument.</param>
             /// <returns>The call.</returns>
             public static global::TypedTasks.TaskCall Call(string emailAddress) => new global::TypedTasks.TaskCall(global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Definition, new global::Samples.Tasks.EmailTasks.SendThankYouEmailTask.Arguments(emailAddress));

@@ -39,7 +39,7 @@ namespace Lifecycle
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(int x, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Lifecycle.MailTasks.DefaultsTask.Arguments>(global::Lifecycle.MailTasks.DefaultsTask.Definition, new global::Lifecycle.MailTasks.DefaultsTask.Arguments(x), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <param name="x">The task's <c>x</c> argument.</param>
             /// <returns>The call.</returns>
             public static global::TypedTasks.TaskCall Call(int x) => new global::TypedTasks.TaskCall(global::Lifecycle.MailTasks.DefaultsTask.Definition, new global::Lifecycle.MailTasks.DefaultsTask.Arguments(x));
@@ -139,10 +139,14 @@ namespace Lifecycle
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<bool>> ApplyAsync(string to, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Lifecycle.MailTasks.SendTask.Arguments, bool>(global::Lifecycle.MailTasks.SendTask.Definition, new global::Lifecycle.MailTasks.SendTask.Arguments(to), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="to">The task's <c>to</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(string to) => new global::TypedTasks.TaskCall(global::Lifecycle.MailTasks.SendTask.Definition, new global::Lifecycle.MailTasks.SendTask.Arguments(to));
+            public static global::TypedTasks.TaskCall<bool> Call(string to) => new global::TypedTasks.TaskCall<bool>(global::Lifecycle.MailTasks.SendTask.Definition, new global::Lifecycle.MailTasks.SendTask.Arguments(to));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>to</c> is the result of the step before it (<c>…Then(SendTask.Partial(…))</c>).</summary>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<string, bool> Partial() => new global::TypedTasks.PartialTaskCall<string, bool>(global::Lifecycle.MailTasks.SendTask.Definition, "to", new global::Lifecycle.MailTasks.SendTask.OtherArguments());
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -194,6 +198,15 @@ namespace Lifecycle
                     }
 
                     return new Arguments(arg0);
+                }
+            }
+
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
                 }
             }
 

@@ -41,11 +41,16 @@ partial class Outer
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<int>> ApplyAsync(int a, int b, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Outer.Values.AddTask.Arguments, int>(global::Outer.Values.AddTask.Definition, new global::Outer.Values.AddTask.Arguments(a, b), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="a">The task's <c>a</c> argument.</param>
             /// <param name="b">The task's <c>b</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(int a, int b) => new global::TypedTasks.TaskCall(global::Outer.Values.AddTask.Definition, new global::Outer.Values.AddTask.Arguments(a, b));
+            public static global::TypedTasks.TaskCall<int> Call(int a, int b) => new global::TypedTasks.TaskCall<int>(global::Outer.Values.AddTask.Definition, new global::Outer.Values.AddTask.Arguments(a, b));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>a</c> is the result of the step before it (<c>…Then(AddTask.Partial(…))</c>).</summary>
+            /// <param name="b">The task's <c>b</c> argument.</param>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<int, int> Partial(int b) => new global::TypedTasks.PartialTaskCall<int, int>(global::Outer.Values.AddTask.Definition, "a", new global::Outer.Values.AddTask.OtherArguments(b));
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -113,6 +118,24 @@ partial class Outer
                     }
 
                     return new Arguments(arg0, arg1);
+                }
+            }
+
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public readonly int Arg1;
+
+                public OtherArguments(int arg1)
+                {
+                    Arg1 = arg1;
+                }
+
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WritePropertyName("b"u8);
+                    global::System.Text.Json.JsonSerializer.Serialize<int>(writer, Arg1!, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>());
+                    writer.WriteEndObject();
                 }
             }
 

@@ -41,7 +41,7 @@ namespace Nulls
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(string id, global::Nulls.Note body, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Nulls.Oblivious.WorkTask.Arguments>(global::Nulls.Oblivious.WorkTask.Definition, new global::Nulls.Oblivious.WorkTask.Arguments(id, body), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <param name="id">The task's <c>id</c> argument.</param>
             /// <param name="body">The task's <c>body</c> argument.</param>
             /// <returns>The call.</returns>

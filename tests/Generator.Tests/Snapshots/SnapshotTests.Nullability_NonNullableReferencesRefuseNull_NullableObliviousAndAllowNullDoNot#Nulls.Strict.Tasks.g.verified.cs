@@ -51,7 +51,7 @@ namespace Nulls
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(string id, string? note, global::Nulls.Note body, global::Nulls.Note? extra, int count, int? maybe, string loose, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Nulls.Strict.WorkTask.Arguments>(global::Nulls.Strict.WorkTask.Definition, new global::Nulls.Strict.WorkTask.Arguments(id, note, body, extra, count, maybe, loose), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <param name="id">The task's <c>id</c> argument.</param>
             /// <param name="note">The task's <c>note</c> argument.</param>
             /// <param name="body">The task's <c>body</c> argument.</param>

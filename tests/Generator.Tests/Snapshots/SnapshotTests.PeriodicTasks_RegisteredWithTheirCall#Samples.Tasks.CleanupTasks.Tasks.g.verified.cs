@@ -41,7 +41,7 @@ namespace Samples.Tasks
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle> ApplyAsync(string folder, int year, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Samples.Tasks.CleanupTasks.ArchiveTask.Arguments>(global::Samples.Tasks.CleanupTasks.ArchiveTask.Definition, new global::Samples.Tasks.CleanupTasks.ArchiveTask.Arguments(folder, year), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
             /// <param name="folder">The task's <c>folder</c> argument.</param>
             /// <param name="year">The task's <c>year</c> argument.</param>
             /// <returns>The call.</returns>
@@ -158,10 +158,14 @@ namespace Samples.Tasks
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<int>> ApplyAsync(int olderThanDays, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.Arguments, int>(global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.Definition, new global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.Arguments(olderThanDays), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="olderThanDays">The task's <c>olderThanDays</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(int olderThanDays = 30) => new global::TypedTasks.TaskCall(global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.Definition, new global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.Arguments(olderThanDays));
+            public static global::TypedTasks.TaskCall<int> Call(int olderThanDays = 30) => new global::TypedTasks.TaskCall<int>(global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.Definition, new global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.Arguments(olderThanDays));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>olderThanDays</c> is the result of the step before it (<c>…Then(PurgeOldReportsTask.Partial(…))</c>).</summary>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<int, int> Partial() => new global::TypedTasks.PartialTaskCall<int, int>(global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.Definition, "olderThanDays", new global::Samples.Tasks.CleanupTasks.PurgeOldReportsTask.OtherArguments());
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -213,6 +217,15 @@ namespace Samples.Tasks
                     }
 
                     return new Arguments(arg0);
+                }
+            }
+
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
                 }
             }
 

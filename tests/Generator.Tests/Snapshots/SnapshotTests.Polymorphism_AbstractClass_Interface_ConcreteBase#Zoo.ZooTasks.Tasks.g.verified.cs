@@ -43,12 +43,18 @@ namespace Zoo
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>> ApplyAsync(global::Zoo.Shape shape, global::Zoo.IAnimal animal, global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> vehicles, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Zoo.ZooTasks.DrawTask.Arguments, global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>(global::Zoo.ZooTasks.DrawTask.Definition, new global::Zoo.ZooTasks.DrawTask.Arguments(shape, animal, vehicles), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="shape">The task's <c>shape</c> argument.</param>
             /// <param name="animal">The task's <c>animal</c> argument.</param>
             /// <param name="vehicles">The task's <c>vehicles</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(global::Zoo.Shape shape, global::Zoo.IAnimal animal, global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> vehicles) => new global::TypedTasks.TaskCall(global::Zoo.ZooTasks.DrawTask.Definition, new global::Zoo.ZooTasks.DrawTask.Arguments(shape, animal, vehicles));
+            public static global::TypedTasks.TaskCall<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>> Call(global::Zoo.Shape shape, global::Zoo.IAnimal animal, global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> vehicles) => new global::TypedTasks.TaskCall<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>(global::Zoo.ZooTasks.DrawTask.Definition, new global::Zoo.ZooTasks.DrawTask.Arguments(shape, animal, vehicles));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>shape</c> is the result of the step before it (<c>…Then(DrawTask.Partial(…))</c>).</summary>
+            /// <param name="animal">The task's <c>animal</c> argument.</param>
+            /// <param name="vehicles">The task's <c>vehicles</c> argument.</param>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<global::Zoo.Shape, global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>> Partial(global::Zoo.IAnimal animal, global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> vehicles) => new global::TypedTasks.PartialTaskCall<global::Zoo.Shape, global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>(global::Zoo.ZooTasks.DrawTask.Definition, "shape", new global::Zoo.ZooTasks.DrawTask.OtherArguments(animal, vehicles));
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -132,6 +138,28 @@ namespace Zoo
                     }
 
                     return new Arguments(arg0, arg1, arg2);
+                }
+            }
+
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public readonly global::Zoo.IAnimal Arg1;
+                public readonly global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> Arg2;
+
+                public OtherArguments(global::Zoo.IAnimal arg1, global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle> arg2)
+                {
+                    Arg1 = arg1;
+                    Arg2 = arg2;
+                }
+
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WritePropertyName("animal"u8);
+                    global::System.Text.Json.JsonSerializer.Serialize<global::Zoo.IAnimal>(writer, Arg1!, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Zoo.IAnimal>());
+                    writer.WritePropertyName("vehicles"u8);
+                    global::System.Text.Json.JsonSerializer.Serialize<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>(writer, Arg2!, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.Dictionary<string, global::Zoo.Vehicle>>());
+                    writer.WriteEndObject();
                 }
             }
 

@@ -49,7 +49,7 @@ namespace Shop
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<global::Shop.Order>> ApplyAsync(global::Shop.Order order, global::Shop.Point[] points, global::System.Collections.Generic.HashSet<global::Shop.Priority> priorities, global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> named, global::System.Collections.Generic.IEnumerable<global::System.DateOnly> days, global::System.TimeSpan? timeout, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Shop.OrderTasks.PlaceOrderTask.Arguments, global::Shop.Order>(global::Shop.OrderTasks.PlaceOrderTask.Definition, new global::Shop.OrderTasks.PlaceOrderTask.Arguments(order, points, priorities, named, days, timeout), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="order">The task's <c>order</c> argument.</param>
             /// <param name="points">The task's <c>points</c> argument.</param>
             /// <param name="priorities">The task's <c>priorities</c> argument.</param>
@@ -57,7 +57,16 @@ namespace Shop
             /// <param name="days">The task's <c>days</c> argument.</param>
             /// <param name="timeout">The task's <c>timeout</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(global::Shop.Order order, global::Shop.Point[] points, global::System.Collections.Generic.HashSet<global::Shop.Priority> priorities, global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> named, global::System.Collections.Generic.IEnumerable<global::System.DateOnly> days, global::System.TimeSpan? timeout) => new global::TypedTasks.TaskCall(global::Shop.OrderTasks.PlaceOrderTask.Definition, new global::Shop.OrderTasks.PlaceOrderTask.Arguments(order, points, priorities, named, days, timeout));
+            public static global::TypedTasks.TaskCall<global::Shop.Order> Call(global::Shop.Order order, global::Shop.Point[] points, global::System.Collections.Generic.HashSet<global::Shop.Priority> priorities, global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> named, global::System.Collections.Generic.IEnumerable<global::System.DateOnly> days, global::System.TimeSpan? timeout) => new global::TypedTasks.TaskCall<global::Shop.Order>(global::Shop.OrderTasks.PlaceOrderTask.Definition, new global::Shop.OrderTasks.PlaceOrderTask.Arguments(order, points, priorities, named, days, timeout));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>order</c> is the result of the step before it (<c>…Then(PlaceOrderTask.Partial(…))</c>).</summary>
+            /// <param name="points">The task's <c>points</c> argument.</param>
+            /// <param name="priorities">The task's <c>priorities</c> argument.</param>
+            /// <param name="named">The task's <c>named</c> argument.</param>
+            /// <param name="days">The task's <c>days</c> argument.</param>
+            /// <param name="timeout">The task's <c>timeout</c> argument.</param>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<global::Shop.Order, global::Shop.Order> Partial(global::Shop.Point[] points, global::System.Collections.Generic.HashSet<global::Shop.Priority> priorities, global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> named, global::System.Collections.Generic.IEnumerable<global::System.DateOnly> days, global::System.TimeSpan? timeout) => new global::TypedTasks.PartialTaskCall<global::Shop.Order, global::Shop.Order>(global::Shop.OrderTasks.PlaceOrderTask.Definition, "order", new global::Shop.OrderTasks.PlaceOrderTask.OtherArguments(points, priorities, named, days, timeout));
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -189,6 +198,40 @@ namespace Shop
                     }
 
                     return new Arguments(arg0, arg1, arg2, arg3, arg4, arg5);
+                }
+            }
+
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public readonly global::Shop.Point[] Arg1;
+                public readonly global::System.Collections.Generic.HashSet<global::Shop.Priority> Arg2;
+                public readonly global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> Arg3;
+                public readonly global::System.Collections.Generic.IEnumerable<global::System.DateOnly> Arg4;
+                public readonly global::System.TimeSpan? Arg5;
+
+                public OtherArguments(global::Shop.Point[] arg1, global::System.Collections.Generic.HashSet<global::Shop.Priority> arg2, global::System.Collections.Generic.IDictionary<string, global::Shop.Point?> arg3, global::System.Collections.Generic.IEnumerable<global::System.DateOnly> arg4, global::System.TimeSpan? arg5)
+                {
+                    Arg1 = arg1;
+                    Arg2 = arg2;
+                    Arg3 = arg3;
+                    Arg4 = arg4;
+                    Arg5 = arg5;
+                }
+
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WritePropertyName("points"u8);
+                    global::System.Text.Json.JsonSerializer.Serialize<global::Shop.Point[]>(writer, Arg1!, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Shop.Point[]>());
+                    writer.WritePropertyName("priorities"u8);
+                    global::System.Text.Json.JsonSerializer.Serialize<global::System.Collections.Generic.HashSet<global::Shop.Priority>>(writer, Arg2!, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.HashSet<global::Shop.Priority>>());
+                    writer.WritePropertyName("named"u8);
+                    global::System.Text.Json.JsonSerializer.Serialize<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>(writer, Arg3!, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IDictionary<string, global::Shop.Point?>>());
+                    writer.WritePropertyName("days"u8);
+                    global::System.Text.Json.JsonSerializer.Serialize<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>(writer, Arg4!, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IEnumerable<global::System.DateOnly>>());
+                    writer.WritePropertyName("timeout"u8);
+                    global::System.Text.Json.JsonSerializer.Serialize<global::System.TimeSpan?>(writer, Arg5!, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.TimeSpan?>());
+                    writer.WriteEndObject();
                 }
             }
 

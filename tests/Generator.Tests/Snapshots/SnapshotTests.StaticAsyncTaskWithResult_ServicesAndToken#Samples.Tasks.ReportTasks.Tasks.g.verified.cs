@@ -39,10 +39,14 @@ namespace Samples.Tasks
             public global::System.Threading.Tasks.ValueTask<global::TypedTasks.TaskHandle<int>> ApplyAsync(int year, global::TypedTasks.TaskOptions options, global::System.Threading.CancellationToken cancellationToken = default)
                 => this._client.EnqueueAsync<global::Samples.Tasks.ReportTasks.GenerateReportTask.Arguments, int>(global::Samples.Tasks.ReportTasks.GenerateReportTask.Definition, new global::Samples.Tasks.ReportTasks.GenerateReportTask.Arguments(year), options, cancellationToken);
 
-            /// <summary>The task with these arguments, not sent: for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>).</summary>
+            /// <summary>The task with these arguments, not sent: a signature, for a periodic schedule (<c>builder.AddPeriodic(…Call(…), "0 0 3 * * *")</c>) or the first step of a chain (<c>…Call(…).Then(…)</c>).</summary>
             /// <param name="year">The task's <c>year</c> argument.</param>
             /// <returns>The call.</returns>
-            public static global::TypedTasks.TaskCall Call(int year) => new global::TypedTasks.TaskCall(global::Samples.Tasks.ReportTasks.GenerateReportTask.Definition, new global::Samples.Tasks.ReportTasks.GenerateReportTask.Arguments(year));
+            public static global::TypedTasks.TaskCall<int> Call(int year) => new global::TypedTasks.TaskCall<int>(global::Samples.Tasks.ReportTasks.GenerateReportTask.Definition, new global::Samples.Tasks.ReportTasks.GenerateReportTask.Arguments(year));
+
+            /// <summary>The task with all its arguments but the first, not sent: a step of a chain, whose first argument <c>year</c> is the result of the step before it (<c>…Then(GenerateReportTask.Partial(…))</c>).</summary>
+            /// <returns>The partial call.</returns>
+            public static global::TypedTasks.PartialTaskCall<int, int> Partial() => new global::TypedTasks.PartialTaskCall<int, int>(global::Samples.Tasks.ReportTasks.GenerateReportTask.Definition, "year", new global::Samples.Tasks.ReportTasks.GenerateReportTask.OtherArguments());
 
             /// <summary>A handle to a task sent earlier, by its id (Celery's <c>AsyncResult(id)</c>).</summary>
             /// <param name="id">The task id.</param>
@@ -94,6 +98,15 @@ namespace Samples.Tasks
                     }
 
                     return new Arguments(arg0);
+                }
+            }
+
+            private readonly struct OtherArguments : global::TypedTasks.Generated.ITaskArguments
+            {
+                public void WriteTo(global::System.Text.Json.Utf8JsonWriter writer)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
                 }
             }
 

@@ -26,6 +26,9 @@ public sealed class Probe
 
     public void Executed(string key) => _executions.AddOrUpdate(key, 1, (_, n) => n + 1);
 
+    /// <summary>Every key something executed under, so far.</summary>
+    public IReadOnlyCollection<string> ExecutedKeys => [.. _executions.Keys];
+
     public TaskCompletionSource Gate(string key) => _gates.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public TaskCompletionSource StartedSignal(string key) => _started.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));

@@ -1,0 +1,259 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace TypedTasks.Protocol;
+
+/// <summary>One step of a chain still to run, as the plan carries it: the task, its queue, the argument the previous
+/// step's result fills, and the other arguments (a JSON object).</summary>
+internal sealed record ChainStep(string Task, string Queue, string Argument, ReadOnlyMemory<byte> Arguments);
+
+/// <summary>
+/// The plan of a chain as each step's message carries it in the <c>TT-Chain</c> header (docs/protocol.md §12): the chain's
+/// id, which step this message is, how many there are, and the steps still to run. The plan travels with the message, so
+/// a worker that settles a step needs no read to enqueue the next one and nothing lives in a worker's memory between
+/// steps. Every bound is checked here, before a message takes a slot: a plan past one is a dead letter, never a loop
+/// (each step's plan is strictly shorter than the one before).
+/// </summary>
+internal sealed class ChainPlan
+{
+    /// <summary>The longest <c>TT-Chain</c> value (characters, printable ASCII): half of the intake's default header budget.</summary>
+    public const int MaxHeaderLength = 8 * 1024;
+
+    /// <summary>The longest chain id: step ids (<c>&lt;chain id&gt;-&lt;step&gt;</c>) must stay valid task ids (128).</summary>
+    public const int MaxChainIdLength = 100;
+
+    /// <summary>The most steps a chain may have.</summary>
+    public const int MaxSteps = TaskChain<int>.MaxSteps;
+
+    /// <summary>The <c>task</c> of a chain's record (its key is the chain's id; the <c>chain</c> field says the rest).</summary>
+    public const string RecordTaskName = "chain";
+
+    private const int MaxTaskNameLength = 200;
+    private const int MaxArgumentNameLength = 128;
+    private const int MaxDepth = 64;
+
+    private ChainPlan(string id, int step, int steps, IReadOnlyList<ChainStep> next)
+    {
+        Id = id;
+        Step = step;
+        Steps = steps;
+        Next = next;
+    }
+
+    /// <summary>The chain's id: the key of its record in the result bucket.</summary>
+    public string Id { get; }
+
+    /// <summary>Which step this message is, from 0.</summary>
+    public int Step { get; }
+
+    /// <summary>How many steps the chain has.</summary>
+    public int Steps { get; }
+
+    /// <summary>The steps after this one, in order.</summary>
+    public IReadOnlyList<ChainStep> Next { get; }
+
+    /// <summary>Whether this message is the chain's last step.</summary>
+    public bool IsLast => Next.Count == 0;
+
+    /// <summary>The task id of a step: <c>&lt;chain id&gt;-&lt;step&gt;</c>, also its <c>Nats-Msg-Id</c>. Deterministic, so two
+    /// workers that settle the same step publish the next one under the same message id and the stream stores it once.</summary>
+    public static string StepId(string chainId, int step) => chainId + "-" + step.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The plan of the next step's message.</summary>
+    public ChainPlan Advance() => new(Id, Step + 1, Steps, Next.Skip(1).ToArray());
+
+    /// <summary>The plan of a chain's first message.</summary>
+    public static ChainPlan First(string id, IReadOnlyList<ChainStep> next) => new(id, 0, next.Count + 1, next);
+
+    /// <summary>The header value; throws <see cref="ArgumentException"/> past a bound (the client's check before sending).</summary>
+    public string ToHeader()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id"u8, Id);
+            writer.WriteNumber("step"u8, Step);
+            writer.WriteNumber("steps"u8, Steps);
+            writer.WriteStartArray("next"u8);
+            foreach (var step in Next)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("task"u8, step.Task);
+                writer.WriteString("queue"u8, step.Queue);
+                writer.WriteString("arg"u8, step.Argument);
+                writer.WritePropertyName("args"u8);
+                writer.WriteRawValue(step.Arguments.Span, skipInputValidation: true);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (text.Length > MaxHeaderLength)
+        {
+            throw new ArgumentException($"The chain's plan takes {text.Length} characters, more than {MaxHeaderLength}: its arguments travel with every step's message. Pass references (ids, URLs) instead of data.");
+        }
+
+        if (!IsPrintableAscii(text))
+        {
+            throw new ArgumentException("The chain's plan is not printable ASCII; its arguments must be written with an escaping JSON encoder.");
+        }
+
+        return text;
+    }
+
+    /// <summary>
+    /// Reads a <c>TT-Chain</c> value of the message whose task id is <paramref name="taskId"/>. Null and the plan when it is
+    /// well formed and within every bound; otherwise the reason, for the dead letter.
+    /// </summary>
+    public static string? TryParse(string text, string taskId, out ChainPlan? plan)
+    {
+        plan = null;
+        if (text.Length > MaxHeaderLength)
+        {
+            return $"The {TaskHeaders.Chain} header has {text.Length} characters, more than {MaxHeaderLength}.";
+        }
+
+        if (!IsPrintableAscii(text))
+        {
+            return $"The {TaskHeaders.Chain} header is not printable ASCII.";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(Encoding.ASCII.GetBytes(text), new JsonDocumentOptions { MaxDepth = MaxDepth });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return Bad("it is not a JSON object");
+            }
+
+            if (!TryString(root, "id", out var id) || id.Length > MaxChainIdLength || !NatsNames.IsValidTaskId(id))
+            {
+                return Bad($"'id' must be 1 to {MaxChainIdLength} letters, digits, '-' and '_'");
+            }
+
+            if (!TryInt(root, "steps", out var steps) || steps is < 1 or > MaxSteps)
+            {
+                return Bad($"'steps' must be a whole number from 1 to {MaxSteps}");
+            }
+
+            if (!TryInt(root, "step", out var step) || step < 0 || step >= steps)
+            {
+                return Bad("'step' must be a whole number from 0 to steps - 1");
+            }
+
+            if (!root.TryGetProperty("next", out var nextElement) || nextElement.ValueKind != JsonValueKind.Array)
+            {
+                return Bad("'next' must be an array");
+            }
+
+            if (nextElement.GetArrayLength() != steps - step - 1)
+            {
+                return Bad($"'next' has {nextElement.GetArrayLength()} steps, but step {step} of {steps} leaves {steps - step - 1}");
+            }
+
+            var expectedId = StepId(id, step);
+            if (taskId != expectedId)
+            {
+                return Bad($"the message's {TaskHeaders.Id} must be '<chain id>-<step>', '{WireText.Bound(expectedId)}'");
+            }
+
+            var next = new List<ChainStep>(steps - step - 1);
+            var index = step;
+            foreach (var element in nextElement.EnumerateArray())
+            {
+                index++;
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    return Bad($"step {index} is not an object");
+                }
+
+                if (!TryString(element, "task", out var task) || task.Length > MaxTaskNameLength)
+                {
+                    return Bad($"step {index}: 'task' must be a task name of 1 to {MaxTaskNameLength} characters");
+                }
+
+                if (!TryString(element, "queue", out var queue) || queue.Length > 64 || !NatsNames.IsValidQueue(queue))
+                {
+                    return Bad($"step {index}: 'queue' must be 1 to 64 letters, digits, '-' and '_'");
+                }
+
+                if (!TryString(element, "arg", out var argument) || argument.Length > MaxArgumentNameLength)
+                {
+                    return Bad($"step {index}: 'arg' must be an argument name of 1 to {MaxArgumentNameLength} characters");
+                }
+
+                if (!element.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Object)
+                {
+                    return Bad($"step {index}: 'args' must be a JSON object");
+                }
+
+                if (args.TryGetProperty(argument, out _))
+                {
+                    return Bad($"step {index}: 'args' must not hold '{WireText.Bound(argument)}', which the previous step's result fills");
+                }
+
+                next.Add(new ChainStep(task, queue, argument, Encoding.UTF8.GetBytes(args.GetRawText())));
+            }
+
+            plan = new ChainPlan(id, step, steps, next);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return Bad("it is not valid JSON: " + WireText.Bound(ex.Message));
+        }
+
+        static string Bad(string why) => $"Invalid {TaskHeaders.Chain} header: {why} (docs/protocol.md §12).";
+    }
+
+    /// <summary>The body of the next step: the previous step's result under <see cref="ChainStep.Argument"/>, then the
+    /// step's other arguments.</summary>
+    public static byte[] NextBody(ChainStep step, ReadOnlyMemory<byte> result)
+    {
+        var buffer = new ArrayBufferWriter<byte>(result.Length + step.Arguments.Length + 32);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName(step.Argument);
+            if (result.IsEmpty)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                writer.WriteRawValue(result.Span, skipInputValidation: true);
+            }
+
+            using var others = JsonDocument.Parse(step.Arguments);
+            foreach (var property in others.RootElement.EnumerateObject())
+            {
+                property.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static bool TryString(JsonElement element, string name, out string value)
+    {
+        value = element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.String ? property.GetString() ?? string.Empty : string.Empty;
+        return value.Length > 0;
+    }
+
+    private static bool TryInt(JsonElement element, string name, out int value)
+    {
+        value = 0;
+        return element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Number && property.TryGetInt32(out value);
+    }
+
+    private static bool IsPrintableAscii(string text) => text.AsSpan().IndexOfAnyExceptInRange(' ', '~') < 0;
+}
