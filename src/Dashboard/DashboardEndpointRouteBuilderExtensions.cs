@@ -46,7 +46,8 @@ public static class DashboardEndpointRouteBuilderExtensions
 
         var dashboard = new DashboardApp(services, options, recent, loggerFactory.CreateLogger("TypedTasks.Dashboard"));
         var trimmed = prefix.TrimEnd('/');
-        var group = endpoints.MapGroup(trimmed);
+        // The list is endpoint metadata too, so that a test can wait until it listens.
+        var group = endpoints.MapGroup(trimmed).WithMetadata(recent);
         var readPolicy = options.ReadPolicy ?? options.OperatorPolicy;
         if (readPolicy is not null)
         {

@@ -21,6 +21,7 @@ internal sealed class RecentTasks
     private readonly object _lock = new();
     private readonly Dictionary<string, LinkedListNode<RecentTask>> _byId = new(StringComparer.Ordinal);
     private readonly LinkedList<RecentTask> _order = new();
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
 
     public RecentTasks(ITaskEvents events, int capacity, ILogger logger)
@@ -34,6 +35,9 @@ internal sealed class RecentTasks
     public bool Listening { get; private set; }
 
     public int Capacity => _capacity;
+
+    /// <summary>Completes when the first subscription is in place: every event published after that is seen.</summary>
+    public Task Subscribed => _subscribed.Task;
 
     /// <summary>Starts listening until <paramref name="stopping"/>; resubscribes after a failure.</summary>
     public void Start(CancellationToken stopping)
@@ -54,6 +58,7 @@ internal sealed class RecentTasks
             {
                 await using var feed = await _events.SubscribeAsync(cancellationToken: stopping).ConfigureAwait(false);
                 Listening = true;
+                _subscribed.TrySetResult();
                 await foreach (var e in feed.ReadAllAsync(stopping).ConfigureAwait(false))
                 {
                     Add(e);
