@@ -1,13 +1,16 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TypedTasks;
+using TypedTasks.Client;
+using TypedTasks.Dashboard;
 using TypedTasks.Dashboard.Internal;
 
-namespace TypedTasks.Dashboard;
+// In ASP.NET Core's namespace, as MapHealthChecks is: `app.MapTypedTasksDashboard("/tasks")` needs no using in a web app.
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Mounts the TypedTasks dashboard in an ASP.NET Core app.</summary>
 public static class DashboardEndpointRouteBuilderExtensions
@@ -65,9 +68,9 @@ public static class DashboardEndpointRouteBuilderExtensions
             throw new ArgumentException($"The dashboard's prefix '{prefix}' must be a literal path starting with '/', such as \"/tasks\".", nameof(prefix));
         }
 
-        if (options.DeadLettersPageSize is < 1 or > Client.DeploymentQueries.MaxPageSize)
+        if (options.DeadLettersPageSize is < 1 or > DeploymentQueries.MaxPageSize)
         {
-            throw new ArgumentException($"TypedTasksDashboardOptions.DeadLettersPageSize is {options.DeadLettersPageSize}: use 1 to {Client.DeploymentQueries.MaxPageSize}.", nameof(options));
+            throw new ArgumentException($"TypedTasksDashboardOptions.DeadLettersPageSize is {options.DeadLettersPageSize}: use 1 to {DeploymentQueries.MaxPageSize}.", nameof(options));
         }
 
         if (options.MaxJsonBytes < 256)

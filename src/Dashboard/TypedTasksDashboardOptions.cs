@@ -2,7 +2,7 @@ namespace TypedTasks.Dashboard;
 
 /// <summary>
 /// Settings of the dashboard mounted by
-/// <see cref="DashboardEndpointRouteBuilderExtensions.MapTypedTasksDashboard(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder, string, TypedTasksDashboardOptions?)"/>.
+/// <see cref="Microsoft.AspNetCore.Builder.DashboardEndpointRouteBuilderExtensions.MapTypedTasksDashboard(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder, string, TypedTasksDashboardOptions?)"/>.
 /// </summary>
 /// <remarks>
 /// Who may look is decided by the app's authorization policies. With neither <see cref="ReadPolicy"/> nor

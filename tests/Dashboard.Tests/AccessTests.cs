@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.HttpOverrides;
 using TypedTasks.Dashboard.Tests.Infrastructure;
 using TypedTasks.Integration.Tests.Infrastructure;
@@ -46,5 +48,35 @@ public sealed class AccessTests(NatsServer server, Chromium chromium) : IClassFi
         await Expect(remote.Locator("body")).ToContainTextAsync("answers only requests from this machine");
         Assert.Equal(200, served!.Status);
         await Expect(local.Locator("h1")).ToHaveTextAsync("Overview");
+    }
+
+    [Fact]
+    public async Task ReadPolicy_AdmitsOnlyUsersWhoSatisfyIt_InAnyEnvironment()
+    {
+        await using var dashboard = await DashboardHost.StartAsync(
+            server,
+            TestApp.NewPrefix(),
+            environment: "Production",
+            options: new TypedTasksDashboardOptions { ReadPolicy = "tasks-readers", OperatorPolicy = "tasks-operators" },
+            configureServices: builder =>
+            {
+                builder.Services.AddAuthentication(HeaderAuthentication.Name).AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.Name, null);
+                builder.Services.AddAuthorization(o =>
+                {
+                    o.AddPolicy("tasks-readers", p => p.RequireRole("monitor", "operator"));
+                    o.AddPolicy("tasks-operators", p => p.RequireRole("operator"));
+                });
+            });
+        var anonymous = await chromium.NewPageAsync();
+        var stranger = await chromium.NewPageAsync(new Dictionary<string, string> { ["X-Test-User"] = "eve", ["X-Test-Role"] = "sales" });
+        var monitor = await chromium.NewPageAsync(new Dictionary<string, string> { ["X-Test-User"] = "ada", ["X-Test-Role"] = "monitor" });
+
+        // The refusals come from the app's own authentication (no body: Chromium would show its error page instead), so
+        // they are read through the browser context's request API, with the context's headers.
+        Assert.Equal(401, (await anonymous.APIRequest.GetAsync(dashboard.Dashboard)).Status);
+        Assert.Equal(403, (await stranger.APIRequest.GetAsync(dashboard.Dashboard)).Status);
+        Assert.Equal(403, (await stranger.APIRequest.GetAsync(dashboard.Dashboard + "/live")).Status);
+        Assert.Equal(200, (await monitor.GotoAsync(dashboard.Dashboard + "/workers"))!.Status);
+        await Expect(monitor.Locator("h1")).ToHaveTextAsync("Workers");
     }
 }
