@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection;
 using TypedTasks.Dashboard.Tests.Infrastructure;
 using TypedTasks.Integration.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
