@@ -65,8 +65,21 @@ internal sealed partial class DashboardApp
         response.Headers.XContentTypeOptions = "nosniff";
         // Proxies such as nginx buffer responses unless told not to; the events must go out as they are written.
         response.Headers["X-Accel-Buffering"] = "no";
-        var aborted = context.RequestAborted;
+        // Ends with the request or with the app: an open page must not hold up the app's shutdown (EventSource reconnects).
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+        var aborted = linked.Token;
         using var timer = new PeriodicTimer(_options.LiveInterval);
+        try
+        {
+            await SendNumbersAsync(response, timer, aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SendNumbersAsync(HttpResponse response, PeriodicTimer timer, CancellationToken aborted)
+    {
         await response.WriteAsync($"retry: {(int)_options.LiveInterval.TotalMilliseconds * 2}\n\n", aborted).ConfigureAwait(false);
         do
         {

@@ -34,6 +34,7 @@ internal sealed partial class DashboardApp
     private readonly RecentTasks _recent;
     private readonly ILogger _logger;
     private readonly IHostEnvironment? _environment;
+    private readonly CancellationToken _stopping;
     private string _prefix = string.Empty;
 
     public DashboardApp(IServiceProvider services, TypedTasksDashboardOptions options, RecentTasks recent, ILogger logger)
@@ -43,6 +44,7 @@ internal sealed partial class DashboardApp
         _recent = recent;
         _logger = logger;
         _environment = services.GetService<IHostEnvironment>();
+        _stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
     }
 
     private TypedTasksConnection Connection => _services.GetRequiredService<TypedTasksConnection>();
