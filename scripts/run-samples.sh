@@ -6,7 +6,8 @@
 #   3. the report task is sent again from bash with the bare NATS protocol (docs/protocol.md), then an
 #      unknown task and a newer protocol version, which the worker dead-letters as FAILURE;
 #   4. a worker stopped in the middle of a report cancels it and hands it back; a new worker finishes it;
-#   5. from bash again: a task with a countdown (schedule stream) runs when due; a revoked one never runs.
+#   5. from bash again: a task with a countdown (schedule stream) runs when due; a revoked one never runs;
+#   6. the dashboard the web app mounts at /tasks (TypedTasks.Dashboard): its URL, and every page answers 200.
 # Builds the samples once, then starts nats-server, the worker and the web app from the build output
 # (no rebuild) on free 127.0.0.1 ports, and stops everything it started on exit.
 # Exits non-zero when any step fails. Environment: SAMPLES_TIMEOUT (seconds per wait, default 60),
@@ -137,7 +138,9 @@ start_worker "$work/worker.log"
 
 step "Start the web app"
 # Port 0: the OS picks a free port; the app logs the address it got.
-(cd "samples/Samples.Web/bin/$configuration/net10.0" && exec dotnet Samples.Web.dll --urls "http://127.0.0.1:0") >"$work/web.log" 2>&1 &
+# Development: the dashboard it mounts at /tasks has no authorization policy in the samples, and then answers only
+# local requests in Development (docs/dashboard.md); anywhere else it would answer 403.
+(cd "samples/Samples.Web/bin/$configuration/net10.0" && ASPNETCORE_ENVIRONMENT=Development exec dotnet Samples.Web.dll --urls "http://127.0.0.1:0") >"$work/web.log" 2>&1 &
 web_pid=$!
 pids+=("$web_pid")
 wait_until "web app listening" "$web_pid" grep -q 'Now listening on: http://127.0.0.1:' "$work/web.log"
@@ -338,5 +341,16 @@ say "the 2-second cleanup ran $cleanups times in the workers (each occurrence on
 say "\$ tt status $later_task"
 tt status "$later_task" | tee "$work/tt-status.txt" || fail "tt status"
 grep -q "$later_task: SUCCESS" "$work/tt-status.txt" || fail "tt status did not say SUCCESS"
+
+step "The dashboard (TypedTasks.Dashboard, docs/dashboard.md)"
+say "dashboard: $web/tasks"
+for path in /tasks /tasks/queues /tasks/workers /tasks/tasks "/tasks/tasks/$later_task" /tasks/dead; do
+  code="$(curl -sS -o "$work/dashboard.html" -w '%{http_code}' "$web$path")" || fail "GET $path"
+  [ "$code" = 200 ] || fail "GET $path -> $code (expected 200)"
+  say "GET $path -> $code, $(wc -c <"$work/dashboard.html") bytes"
+done
+curl -fsS -o "$work/dashboard.html" "$web/tasks/tasks/$later_task" || fail "GET /tasks/tasks/$later_task"
+grep -q ">SUCCESS<" "$work/dashboard.html" || fail "the dashboard's page of task $later_task does not say SUCCESS"
+say "the dashboard's page of task $later_task says SUCCESS"
 
 step "Stop everything"

@@ -22,6 +22,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # later use the server's own scheduled delivery.
 ensure_nats_server || exit 1
 echo "nats-server: $(command -v nats-server) ($(nats-server --version 2>&1))"
+# The dashboard's browser tests run in Debian's headless Chromium, installed like nats-server when missing.
+ensure_chromium || exit 1
+echo "chromium: $(command -v chromium) ($(chromium --version 2>/dev/null))"
 newer=$(newer_nats_server "$root/artifacts/tools/nats-server-unstable") \
   || { echo "0 passed, 0 failed (no nats-server 2.12+ for the second integration run; see above)"; exit 1; }
 echo "newer nats-server: $newer ($("$newer" --version 2>&1))"

@@ -32,6 +32,9 @@ app.MapReportEndpoints();
 app.MapWorkerEndpoints();
 app.MapEventEndpoints();
 app.MapHealthChecks("/healthz");
+// The TypedTasks dashboard (docs/dashboard.md). Without a policy it answers only this machine, only in Development: give
+// it one (ReadPolicy, OperatorPolicy) before this app faces anyone else.
+app.MapTypedTasksDashboard("/tasks");
 await app.RunAsync();
 
 /// <summary>The web app's entry point; public so that tests can host it (<c>WebApplicationFactory&lt;Program&gt;</c>).</summary>

@@ -39,6 +39,12 @@ ensure_nats_server() {
   ensure_commands nats-server:nats-server
 }
 
+# The dashboard's browser tests (tests/Dashboard.Tests) drive Debian's headless Chromium (/usr/bin/chromium) with
+# Playwright; nothing downloads a browser.
+ensure_chromium() {
+  ensure_commands chromium:chromium
+}
+
 # newer_nats_server DIR
 # Debian 12's nats-server is 2.9.10, the oldest we support; Debian's development suite (unstable) carries a current
 # one, which has what 2.9 lacks (native scheduled delivery, 2.12+). Fetches that package from the Debian mirror this

@@ -176,47 +176,20 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
 
     public async Task<int> QueuesAsync(bool sweep, CancellationToken cancellationToken)
     {
-        var connection = Connection;
-        await connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
-        var names = connection.Names;
-        var js = connection.JetStream;
         var removed = sweep ? await SweepAsync(cancellationToken).ConfigureAwait(false) : new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var tasks = await js.GetStreamAsync(names.TasksStream, new StreamInfoRequest { SubjectsFilter = names.TaskSubject("*") }, cancellationToken).ConfigureAwait(false);
-        var stored = tasks.Info.State.Subjects ?? new Dictionary<string, long>();
-        var consumers = new Dictionary<string, ConsumerInfo>(StringComparer.Ordinal);
-        await foreach (var consumer in js.ListConsumersAsync(names.TasksStream, cancellationToken).ConfigureAwait(false))
-        {
-            if (consumer.Info.Config.FilterSubject is { } filter)
-            {
-                consumers[filter] = consumer.Info;
-            }
-        }
-
-        // Acknowledged messages kept below a queue's ack floor (nats-server 2.9.x after a crash) are stored and neither
-        // waiting nor held: counted from the numbers above, without reading the tasks (the monitor and operator roles may
-        // not). Exact at rest; while tasks flow, tasks sent or acked between the two reads can show too.
-        long? Leftovers(string subject)
-            => consumers.TryGetValue(subject, out var info)
-                ? Math.Max(0, (stored.TryGetValue(subject, out var count) ? count : 0) - (long)info.NumPending - info.NumAckPending)
-                : null;
-        var subjects = stored.Keys.Union(consumers.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        // The same read as the dashboard's queues page (DeploymentQueries), so a figure reads the same in both.
+        var snapshot = await DeploymentQueries.ReadQueuesAsync(Connection, cancellationToken).ConfigureAwait(false);
         if (json)
         {
-            return await WriteJsonAsync(subjects.Select(subject =>
+            return await WriteJsonAsync(snapshot.Queues.Select(q => new
             {
-                consumers.TryGetValue(subject, out var info);
-                stored.TryGetValue(subject, out var count);
-                var queue = subject[(names.Prefix.Length + ".tasks.".Length)..];
-                return new
-                {
-                    queue,
-                    stored = count,
-                    waiting = info?.NumPending,
-                    held = info?.NumAckPending,
-                    leftovers = Leftovers(subject),
-                    removed = removed.TryGetValue(queue, out var gone) ? gone : (int?)null,
-                    consumer = info?.Name,
-                };
+                queue = q.Queue,
+                stored = q.Stored,
+                waiting = q.Waiting,
+                held = q.Held,
+                leftovers = q.Leftovers,
+                removed = removed.TryGetValue(q.Queue, out var gone) ? gone : (int?)null,
+                consumer = q.Consumer,
             })).ConfigureAwait(false);
         }
 
@@ -231,23 +204,20 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         }
 
         var rows = new List<string[]> { new[] { "QUEUE", "STORED", "WAITING", "HELD BY WORKERS", "LEFTOVERS", "CONSUMER" } };
-        foreach (var subject in subjects)
+        foreach (var q in snapshot.Queues)
         {
-            consumers.TryGetValue(subject, out var info);
-            stored.TryGetValue(subject, out var count);
-            var left = Leftovers(subject);
             rows.Add(new[]
             {
-                subject[(names.Prefix.Length + ".tasks.".Length)..],
-                count.ToString(CultureInfo.InvariantCulture),
-                info is null ? "-" : info.NumPending.ToString(CultureInfo.InvariantCulture),
-                info is null ? "-" : info.NumAckPending.ToString(CultureInfo.InvariantCulture),
-                left is { } n ? n.ToString(CultureInfo.InvariantCulture) : "-",
-                info?.Name ?? "(none: no worker has served it)",
+                q.Queue,
+                q.Stored.ToString(CultureInfo.InvariantCulture),
+                q.Waiting?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                q.Held?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                q.Leftovers?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                q.Consumer ?? "(none: no worker has served it)",
             });
         }
 
-        if (subjects.Count == 0)
+        if (snapshot.Queues.Count == 0)
         {
             await output.WriteLineAsync("no queues (no task sent and no worker started on this prefix)").ConfigureAwait(false);
         }
@@ -256,7 +226,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             await WriteTableAsync(rows).ConfigureAwait(false);
         }
 
-        var total = subjects.Sum(s => Leftovers(s) ?? 0);
+        var total = snapshot.Queues.Sum(q => q.Leftovers ?? 0);
         if (total > 0)
         {
             await output.WriteLineAsync(
@@ -265,17 +235,10 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
                 + "(TypedTasks:Worker:LeftoverSweepInterval), and so does tt queues --sweep").ConfigureAwait(false);
         }
 
-        var waiting = connection.WaitingStream;
-        try
-        {
-            var later = await js.GetStreamAsync(waiting, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"due later: {later.Info.State.Messages} in {waiting} ({(connection.NativeScheduling ? "the server's scheduled delivery" : "the schedule stream")})").ConfigureAwait(false);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            await output.WriteLineAsync($"due later: 0 ({waiting} does not exist)").ConfigureAwait(false);
-        }
-
+        var waiting = snapshot.WaitingStream;
+        await output.WriteLineAsync(snapshot.DueLater is { } later
+            ? $"due later: {later} in {waiting} ({(snapshot.NativeScheduling ? "the server's scheduled delivery" : "the schedule stream")})"
+            : $"due later: 0 ({waiting} does not exist)").ConfigureAwait(false);
         return 0;
     }
 

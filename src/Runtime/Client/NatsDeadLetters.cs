@@ -48,7 +48,7 @@ internal sealed class NatsDeadLetters : IDeadLetters
                 var metadata = message.Metadata!.Value;
                 if (only is null || string.Equals(message.Subject, only, StringComparison.Ordinal))
                 {
-                    yield return ToDeadLetter(metadata.Sequence.Stream, message.Subject, message.Headers, message.Data);
+                    yield return ToDeadLetter(_connection.Names, metadata.Sequence.Stream, message.Subject, message.Headers, message.Data);
                 }
 
                 if (metadata.NumPending == 0)
@@ -84,7 +84,7 @@ internal sealed class NatsDeadLetters : IDeadLetters
 
         // A direct get answers on an inbox; the message's own subject is in Nats-Subject.
         var subject = headers.TryGetValue("Nats-Subject", out var original) ? original.ToString() : message.Subject;
-        var letter = ToDeadLetter(sequence, subject, headers, message.Data);
+        var letter = ToDeadLetter(_connection.Names, sequence, subject, headers, message.Data);
         var forward = new NatsHeaders();
         foreach (var (key, value) in headers)
         {
@@ -164,7 +164,8 @@ internal sealed class NatsDeadLetters : IDeadLetters
         return await _connection.JetStream.GetStreamAsync(_connection.Names.DeadStream, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private DeadLetter ToDeadLetter(ulong sequence, string subject, NatsHeaders? headers, ReadOnlyMemory<byte> body)
+    /// <summary>A dead letter as stored in the dead-letter stream; shared with <see cref="DeploymentQueries"/>.</summary>
+    internal static DeadLetter ToDeadLetter(NatsNames names, ulong sequence, string subject, NatsHeaders? headers, ReadOnlyMemory<byte> body)
     {
         var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (headers is not null)
@@ -175,7 +176,7 @@ internal sealed class NatsDeadLetters : IDeadLetters
             }
         }
 
-        var deadPrefix = _connection.Names.Prefix + ".dead.";
+        var deadPrefix = names.Prefix + ".dead.";
         var queue = subject.StartsWith(deadPrefix, StringComparison.Ordinal) ? subject[deadPrefix.Length..] : subject;
         DateTimeOffset? deadAt = map.TryGetValue(TaskHeaders.DeadAt, out var at)
             && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed) ? parsed : null;

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TypedTasks.Integration.Tests.Infrastructure;
+
+namespace TypedTasks.Dashboard.Tests.Infrastructure;
+
+/// <summary>An ASP.NET Core app that mounts the dashboard at <c>/tasks</c>, served by Kestrel on 127.0.0.1 on a free port,
+/// reading the given prefix of a real nats-server: what a user's web app is.</summary>
+public sealed class DashboardHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private DashboardHost(WebApplication app, string address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>The server's root, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public string Address { get; }
+
+    /// <summary>The dashboard's root.</summary>
+    public string Dashboard => Address + "/tasks";
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The dashboard's recent-tasks list (endpoint metadata of its pages).</summary>
+    internal Internal.RecentTasks RecentTasks => _app.Services.GetRequiredService<EndpointDataSource>().Endpoints
+        .Select(e => e.Metadata.GetMetadata<Internal.RecentTasks>()).First(r => r is not null)!;
+
+    /// <summary>Waits until the recent-tasks list listens to task events, so that no event sent after this is missed.</summary>
+    public Task RecentTasksListeningAsync() => RecentTasks.Subscribed.WaitAsync(TimeSpan.FromSeconds(20));
+
+    public static async Task<DashboardHost> StartAsync(
+        NatsServer server,
+        string prefix,
+        string environment = "Development",
+        TypedTasksDashboardOptions? options = null,
+        Action<WebApplicationBuilder>? configureServices = null,
+        Action<WebApplication>? configureApp = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment, ApplicationName = typeof(DashboardHost).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddTypedTasks(o =>
+        {
+            o.Url = server.Url;
+            o.Prefix = prefix;
+        });
+        configureServices?.Invoke(builder);
+        var app = builder.Build();
+        configureApp?.Invoke(app);
+        app.MapTypedTasksDashboard("/tasks", options);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return new DashboardHost(app, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
