@@ -63,43 +63,20 @@ internal sealed partial class PeriodicScheduler
     }
 
     /// <summary>Watches every key; offers each entry to <paramref name="changes"/>; completes <paramref name="loaded"/> once
-    /// the current values are in. The watch's ordered consumer follows reconnections; an error starts it again.</summary>
-    private async Task WatchAsync(INatsKVStore store, ScheduleChanges changes, TaskCompletionSource loaded, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
+    /// the current values are in.</summary>
+    private Task WatchAsync(INatsKVStore store, ScheduleChanges changes, TaskCompletionSource loaded, CancellationToken cancellationToken)
+        => KeyValueWatch.RunAsync(
+            store,
+            Raw,
+            entry =>
             {
-                var options = new NatsKVWatchOpts
-                {
-                    // An empty bucket: loaded, and keep watching (true would end the watch).
-                    OnNoData = _ =>
-                    {
-                        loaded.TrySetResult();
-                        return ValueTask.FromResult(false);
-                    },
-                };
-                await foreach (var entry in store.WatchAsync(">", Raw, options, cancellationToken).ConfigureAwait(false))
-                {
-                    var deleted = entry.Operation != NatsKVOperation.Put;
-                    changes.Offer(entry.Key, entry.Revision, deleted ? null : ScheduleRecord.Read(entry.Value.Span), deleted);
-                    if (entry.Delta == 0)
-                    {
-                        loaded.TrySetResult();
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.StartupRetry(_logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+                var deleted = entry.Operation != NatsKVOperation.Put;
+                changes.Offer(entry.Key, entry.Revision, deleted ? null : ScheduleRecord.Read(entry.Value.Span), deleted);
+            },
+            loaded,
+            ex => Log.StartupRetry(_logger, ex),
+            TimeSpan.FromSeconds(2),
+            cancellationToken);
 
     /// <summary>Moves the record's last occurrence forward by compare-and-set; never back (another worker may be ahead), and
     /// never over a removal or a deletion. The definition in the record is left as it is.</summary>

@@ -86,54 +86,24 @@ internal sealed partial class RevocationRegistry : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task WatchAsync(INatsKVStore store, TaskCompletionSource loaded, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                var options = new NatsKVWatchOpts
-                {
-                    // An empty bucket: loaded, and keep watching. (Returning true would end the watch, and this loop would
-                    // re-create it at once, for ever: an ordered consumer created and deleted in a tight loop.)
-                    OnNoData = _ =>
-                    {
-                        loaded.TrySetResult();
-                        return ValueTask.FromResult(false);
-                    },
-                };
-                await foreach (var entry in store.WatchAsync(">", NatsRawSerializer<byte[]>.Default, options, cancellationToken).ConfigureAwait(false))
-                {
-                    if (entry.Operation == NatsKVOperation.Put)
-                    {
-                        var terminate = entry.Value is { Length: > 0 } value && RevocationRecord.Read(value).Terminate;
-                        _revoked[entry.Key] = entry.Created + _connection.Options.RevocationExpiry;
-                        PruneExpired();
-                        if (terminate && _running.TryGetValue(entry.Key, out var running))
-                        {
-                            running.Terminate();
-                        }
-                    }
-                    else
-                    {
-                        _revoked.TryRemove(entry.Key, out _);
-                    }
+    private Task WatchAsync(INatsKVStore store, TaskCompletionSource loaded, CancellationToken cancellationToken)
+        => KeyValueWatch.RunAsync(store, NatsRawSerializer<byte[]>.Default, Apply, loaded, ex => Log.WatchFailed(_logger, ex), TimeSpan.FromSeconds(1), cancellationToken);
 
-                    if (entry.Delta == 0)
-                    {
-                        loaded.TrySetResult();
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+    private void Apply(NatsKVEntry<byte[]> entry)
+    {
+        if (entry.Operation == NatsKVOperation.Put)
+        {
+            var terminate = entry.Value is { Length: > 0 } value && RevocationRecord.Read(value).Terminate;
+            _revoked[entry.Key] = entry.Created + _connection.Options.RevocationExpiry;
+            PruneExpired();
+            if (terminate && _running.TryGetValue(entry.Key, out var running))
             {
-                return;
+                running.Terminate();
             }
-            catch (Exception ex)
-            {
-                Log.WatchFailed(_logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            }
+        }
+        else
+        {
+            _revoked.TryRemove(entry.Key, out _);
         }
     }
 
