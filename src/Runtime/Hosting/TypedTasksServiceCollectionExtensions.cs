@@ -119,6 +119,8 @@ public static class TypedTasksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<InMemoryResultBackend>();
+        // The eager client runs a chain's next step by name, like a worker: it needs the registry of tasks.
+        services.TryAddSingleton<TaskRegistry>();
         services.TryAddSingleton<EagerTaskClient>();
         services.RemoveAll<ITaskClient>();
         services.AddSingleton<ITaskClient>(sp => sp.GetRequiredService<EagerTaskClient>());

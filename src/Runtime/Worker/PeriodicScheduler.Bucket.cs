@@ -133,20 +133,29 @@ internal sealed partial class PeriodicScheduler
     {
         while (true)
         {
+            TimeSpan wait;
             try
             {
                 var store = await _connection.KeyValue.GetStoreAsync(_connection.Names.SchedulesBucket, stoppingToken).ConfigureAwait(false);
                 await CheckDuplicateWindowAsync(stoppingToken).ConfigureAwait(false);
                 return store;
             }
+            catch (Exception ex) when (ex is NatsKVException or NatsJSApiException { Error.Code: 404 })
+            {
+                // No bucket yet: nothing to send until a schedule is set at run time (which creates it).
+                Log.PeriodicNoBucket(_logger, _connection.Names.SchedulesBucket, BucketPoll, ex.Message);
+                _started.TrySetResult();
+                wait = BucketPoll;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // No bucket yet (or no right to it): nothing to send until there is one.
-                Log.PeriodicNoBucket(_logger, _connection.Names.SchedulesBucket, BucketPoll, ex.Message);
+                // A timeout or a refused request: try again soon, as the other start-up steps do.
+                Log.StartupRetry(_logger, ex);
+                wait = TimeSpan.FromSeconds(2);
             }
 
-            _started.TrySetResult();
-            await Task.Delay(BucketPoll, _time, stoppingToken).ConfigureAwait(false);
+            // Real time: an operational pause, not a schedule's clock (a test's fake clock must not hold it).
+            await Task.Delay(wait, stoppingToken).ConfigureAwait(false);
         }
     }
 
