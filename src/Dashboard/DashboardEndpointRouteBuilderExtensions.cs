@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,7 +49,7 @@ public static class DashboardEndpointRouteBuilderExtensions
             lifetime.ApplicationStarted.Register(() => recent.Start(lifetime.ApplicationStopping));
         }
 
-        var dashboard = new DashboardApp(services, options, recent, loggerFactory.CreateLogger("TypedTasks.Dashboard"));
+        var dashboard = new DashboardApp(services, ActionServices(services), options, recent, loggerFactory.CreateLogger("TypedTasks.Dashboard"));
         var trimmed = prefix.TrimEnd('/');
         // The list is endpoint metadata too, so that a test can wait until it listens.
         var group = endpoints.MapGroup(trimmed).WithMetadata(recent);
@@ -59,6 +61,35 @@ public static class DashboardEndpointRouteBuilderExtensions
 
         dashboard.Map(group, trimmed, localDevelopmentOnly: readPolicy is null);
         return group;
+    }
+
+    /// <summary>
+    /// Antiforgery and data protection for the actions' forms: the app's when it registered them (<c>AddAntiforgery</c>,
+    /// or anything that calls it, such as Razor Pages or MVC), else a small container of the dashboard's own, so that
+    /// the one line above is still all it takes. The own container uses the app's data protection keys and logging when
+    /// the app has them (a farm shares its keys that way).
+    /// </summary>
+    private static IServiceProvider ActionServices(IServiceProvider app)
+    {
+        if (app.GetService<IAntiforgery>() is not null && app.GetService<IDataProtectionProvider>() is not null)
+        {
+            return app;
+        }
+
+        var own = new ServiceCollection();
+        own.AddLogging();
+        own.AddAntiforgery();
+        if (app.GetService<ILoggerFactory>() is { } loggerFactory)
+        {
+            own.AddSingleton(loggerFactory);
+        }
+
+        if (app.GetService<IDataProtectionProvider>() is { } dataProtection)
+        {
+            own.AddSingleton(dataProtection);
+        }
+
+        return own.BuildServiceProvider();
     }
 
     private static void Validate(string prefix, TypedTasksDashboardOptions options)
