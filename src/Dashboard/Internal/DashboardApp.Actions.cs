@@ -136,7 +136,8 @@ internal sealed partial class DashboardApp
             {
                 var total = (await DeploymentQueries.ReadDeadLettersAsync(Connection, 1, 1, ct).ConfigureAwait(false)).Total;
                 var all = action == "requeue-all";
-                title = all ? $"Requeue all {total:N0} dead letters?" : $"Purge all {total:N0} dead letters?";
+                var them = total == 1 ? "the 1 dead letter" : $"all {total:N0} dead letters";
+                title = all ? $"Requeue {them}?" : $"Purge {them}?";
                 about.Raw("<p>").Text(all
                     ? "Every dead letter goes back to its queue as it was (same id, arguments and attempt), each task's FAILURE record is cleared, and the dead letters are removed. Tasks that failed for a reason that still holds will fail again."
                     : "Every dead letter is deleted, with its arguments. This cannot be undone; the tasks' FAILURE records stay.").Raw("</p>");
