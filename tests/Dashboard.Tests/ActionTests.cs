@@ -67,7 +67,8 @@ public sealed class ActionTests(NatsServer server, Chromium chromium) : IClassFi
     public async Task RunningTask_RevokedWithTerminate_EndsRevoked()
     {
         await using var worker = await TestApp.StartAsync(server);
-        await using var dashboard = await DashboardHost.StartAsync(server, worker.Prefix);
+        // This app registers antiforgery itself (as Razor Pages or MVC do): the dashboard uses the app's.
+        await using var dashboard = await DashboardHost.StartAsync(server, worker.Prefix, configureServices: b => b.Services.AddAntiforgery());
         var key = "terminated-" + Guid.NewGuid().ToString("N");
         var handle = await worker.Client.EnqueueAsync(HandWrittenTasks.BlockStarted, HandWrittenTasks.Key(key), cancellationToken: Ct);
         await worker.Probe.StartedSignal(key).Task.WaitAsync(Timeout, Ct);
@@ -175,5 +176,28 @@ public sealed class ActionTests(NatsServer server, Chromium chromium) : IClassFi
         await Expect(page.Locator(".outcome.ok")).ToHaveTextAsync("Purged 1 dead letter.");
         await Expect(page.Locator("article.dead")).ToHaveCountAsync(0);
         Assert.Empty(await deadLetters.ListAsync(cancellationToken: Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ShutDown_StopsAWorkerThatAllowsIt_AndSaysWhenAWorkerRefuses()
+    {
+        var prefix = TestApp.NewPrefix();
+        await using var refusing = await TestApp.StartAsync(server, prefix: prefix);
+        await using var allowing = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.RemoteControl.AllowShutdown = true);
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        allowing.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping.Register(() => stopped.TrySetResult());
+        await using var dashboard = await DashboardHost.StartAsync(server, prefix);
+        var page = await chromium.NewPageAsync();
+
+        await page.GotoAsync(dashboard.Dashboard + "/workers");
+        await page.Locator($"[id='worker-{refusing.WorkerService.Id}'] a.action").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, shut it down" }).ClickAsync();
+        await Expect(page.Locator(".outcome.failed")).ToContainTextAsync("remote shutdown is off");
+
+        await page.Locator($"[id='worker-{allowing.WorkerService.Id}'] a.action").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, shut it down" }).ClickAsync();
+        await Expect(page.Locator(".outcome.ok")).ToContainTextAsync("is stopping");
+        await stopped.Task.WaitAsync(Timeout, Ct);
+        Assert.False(refusing.Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
     }
 }
