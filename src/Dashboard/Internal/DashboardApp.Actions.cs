@@ -98,105 +98,105 @@ internal sealed partial class DashboardApp
         switch (action)
         {
             case "requeue":
-            {
-                if (!TryParseSequence(query["seq"], out var seq))
                 {
-                    await NotFoundAsync(context, "Dead letter", "No dead letter sequence given.", root + "/dead").ConfigureAwait(false);
-                    return;
-                }
+                    if (!TryParseSequence(query["seq"], out var seq))
+                    {
+                        await NotFoundAsync(context, "Dead letter", "No dead letter sequence given.", root + "/dead").ConfigureAwait(false);
+                        return;
+                    }
 
-                var page = await DeploymentQueries.ReadDeadLettersAsync(Connection, seq, 1, ct).ConfigureAwait(false);
-                if (page.Letters.FirstOrDefault(l => l.Sequence == seq) is not { } letter)
-                {
-                    await NotFoundAsync(context, "Dead letter", $"No dead letter #{seq}: requeued or purged already.", root + "/dead").ConfigureAwait(false);
-                    return;
-                }
+                    var page = await DeploymentQueries.ReadDeadLettersAsync(Connection, seq, 1, ct).ConfigureAwait(false);
+                    if (page.Letters.FirstOrDefault(l => l.Sequence == seq) is not { } letter)
+                    {
+                        await NotFoundAsync(context, "Dead letter", $"No dead letter #{seq}: requeued or purged already.", root + "/dead").ConfigureAwait(false);
+                        return;
+                    }
 
-                title = $"Requeue dead letter #{seq}?";
-                about.Raw("<dl class=\"fields\">");
-                Field(about, "Task", letter.TaskName ?? "(no task name)");
-                Field(about, "Task id", letter.TaskId ?? "(none)");
-                Field(about, "Queue", letter.Queue);
-                Field(about, "Reason", letter.Reason);
-                about.Raw("</dl><p>It goes back to its queue as it was (same id, arguments and attempt), the task's FAILURE record is cleared so that the new outcome is stored, and the dead letter is removed.</p>");
-                fields.Add(("seq", seq.ToString(CultureInfo.InvariantCulture)));
-                var taskId = letter.TaskId is { } id && NatsNames.IsValidTaskId(id) ? id : null;
-                if (taskId is not null)
-                {
-                    fields.Add(("task", taskId));
-                }
+                    title = $"Requeue dead letter #{seq}?";
+                    about.Raw("<dl class=\"fields\">");
+                    Field(about, "Task", letter.TaskName ?? "(no task name)");
+                    Field(about, "Task id", letter.TaskId ?? "(none)");
+                    Field(about, "Queue", letter.Queue);
+                    Field(about, "Reason", letter.Reason);
+                    about.Raw("</dl><p>It goes back to its queue as it was (same id, arguments and attempt), the task's FAILURE record is cleared so that the new outcome is stored, and the dead letter is removed.</p>");
+                    fields.Add(("seq", seq.ToString(CultureInfo.InvariantCulture)));
+                    var taskId = letter.TaskId is { } id && NatsNames.IsValidTaskId(id) ? id : null;
+                    if (taskId is not null)
+                    {
+                        fields.Add(("task", taskId));
+                    }
 
-                button = "Yes, requeue it";
-                back = taskId is null ? root + "/dead" : root + "/tasks/" + Uri.EscapeDataString(taskId) + "?dead=" + seq.ToString(CultureInfo.InvariantCulture);
-                break;
-            }
+                    button = "Yes, requeue it";
+                    back = taskId is null ? root + "/dead" : root + "/tasks/" + Uri.EscapeDataString(taskId) + "?dead=" + seq.ToString(CultureInfo.InvariantCulture);
+                    break;
+                }
 
             case "requeue-all":
             case "purge":
-            {
-                var total = (await DeploymentQueries.ReadDeadLettersAsync(Connection, 1, 1, ct).ConfigureAwait(false)).Total;
-                var all = action == "requeue-all";
-                var them = total == 1 ? "the 1 dead letter" : $"all {total:N0} dead letters";
-                title = all ? $"Requeue {them}?" : $"Purge {them}?";
-                about.Raw("<p>").Text(all
-                    ? "Every dead letter goes back to its queue as it was (same id, arguments and attempt), each task's FAILURE record is cleared, and the dead letters are removed. Tasks that failed for a reason that still holds will fail again."
-                    : "Every dead letter is deleted, with its arguments. This cannot be undone; the tasks' FAILURE records stay.").Raw("</p>");
-                button = all ? "Yes, requeue all" : "Yes, delete them";
-                danger = !all;
-                back = root + "/dead";
-                break;
-            }
+                {
+                    var total = (await DeploymentQueries.ReadDeadLettersAsync(Connection, 1, 1, ct).ConfigureAwait(false)).Total;
+                    var all = action == "requeue-all";
+                    var them = total == 1 ? "the 1 dead letter" : $"all {total:N0} dead letters";
+                    title = all ? $"Requeue {them}?" : $"Purge {them}?";
+                    about.Raw("<p>").Text(all
+                        ? "Every dead letter goes back to its queue as it was (same id, arguments and attempt), each task's FAILURE record is cleared, and the dead letters are removed. Tasks that failed for a reason that still holds will fail again."
+                        : "Every dead letter is deleted, with its arguments. This cannot be undone; the tasks' FAILURE records stay.").Raw("</p>");
+                    button = all ? "Yes, requeue all" : "Yes, delete them";
+                    danger = !all;
+                    back = root + "/dead";
+                    break;
+                }
 
             case "revoke":
             case "terminate":
-            {
-                var id = query["id"].ToString();
-                if (!NatsNames.IsValidTaskId(id))
                 {
-                    await NotFoundAsync(context, "Task", $"'{id}' is not a task id: 1 to 128 letters, digits, '-' and '_'.", root + "/tasks").ConfigureAwait(false);
-                    return;
-                }
+                    var id = query["id"].ToString();
+                    if (!NatsNames.IsValidTaskId(id))
+                    {
+                        await NotFoundAsync(context, "Task", $"'{id}' is not a task id: 1 to 128 letters, digits, '-' and '_'.", root + "/tasks").ConfigureAwait(false);
+                        return;
+                    }
 
-                var record = await Results.GetAsync(id, ct).ConfigureAwait(false);
-                var terminate = action == "terminate";
-                title = terminate ? $"Revoke and terminate task {id}?" : $"Revoke task {id}?";
-                about.Raw("<dl class=\"fields\">");
-                Field(about, "Task", record?.TaskName ?? _recent.Find(id)?.TaskName ?? "(unknown)");
-                Field(about, "State", (record?.State ?? TaskState.Pending).ToWireName());
-                about.Raw("</dl><p>").Text(terminate
-                    ? "No worker will start it (as tt revoke --terminate), and if an attempt is running its cancellation token is cancelled: the task stops if it observes its token. Its state becomes REVOKED unless it has finished."
-                    : "No worker will start it (as tt revoke); an attempt already running finishes. Its state becomes REVOKED unless it has finished.").Raw("</p>");
-                fields.Add(("id", id));
-                button = terminate ? "Yes, revoke and terminate" : "Yes, revoke it";
-                danger = terminate;
-                back = root + "/tasks/" + Uri.EscapeDataString(id);
-                break;
-            }
+                    var record = await Results.GetAsync(id, ct).ConfigureAwait(false);
+                    var terminate = action == "terminate";
+                    title = terminate ? $"Revoke and terminate task {id}?" : $"Revoke task {id}?";
+                    about.Raw("<dl class=\"fields\">");
+                    Field(about, "Task", record?.TaskName ?? _recent.Find(id)?.TaskName ?? "(unknown)");
+                    Field(about, "State", (record?.State ?? TaskState.Pending).ToWireName());
+                    about.Raw("</dl><p>").Text(terminate
+                        ? "No worker will start it (as tt revoke --terminate), and if an attempt is running its cancellation token is cancelled: the task stops if it observes its token. Its state becomes REVOKED unless it has finished."
+                        : "No worker will start it (as tt revoke); an attempt already running finishes. Its state becomes REVOKED unless it has finished.").Raw("</p>");
+                    fields.Add(("id", id));
+                    button = terminate ? "Yes, revoke and terminate" : "Yes, revoke it";
+                    danger = terminate;
+                    back = root + "/tasks/" + Uri.EscapeDataString(id);
+                    break;
+                }
 
             default: // shutdown
-            {
-                var workerId = query["worker"].ToString();
-                var workers = await Workers.ListAsync(WorkerListing.Alive, ct).ConfigureAwait(false);
-                if (workers.FirstOrDefault(w => string.Equals(w.Id, workerId, StringComparison.Ordinal)) is not { } worker)
                 {
-                    await NotFoundAsync(context, "Worker", $"No worker '{workerId}' is up.", root + "/workers").ConfigureAwait(false);
-                    return;
-                }
+                    var workerId = query["worker"].ToString();
+                    var workers = await Workers.ListAsync(WorkerListing.Alive, ct).ConfigureAwait(false);
+                    if (workers.FirstOrDefault(w => string.Equals(w.Id, workerId, StringComparison.Ordinal)) is not { } worker)
+                    {
+                        await NotFoundAsync(context, "Worker", $"No worker '{workerId}' is up.", root + "/workers").ConfigureAwait(false);
+                        return;
+                    }
 
-                title = $"Shut down worker {worker.Id}?";
-                about.Raw("<dl class=\"fields\">");
-                Field(about, "Host", worker.Host);
-                Field(about, "Process id", worker.ProcessId.ToString(CultureInfo.InvariantCulture));
-                Field(about, "Queues", string.Join(", ", worker.Queues));
-                Field(about, "Busy", $"{worker.Busy}/{worker.Concurrency}");
-                about.Raw("</dl><p>The worker stops taking tasks, lets running ones finish within its grace period, hands the rest back, and its host stops (as tt shutdown). ")
-                    .Raw("Only workers with <code>TypedTasks:Worker:RemoteControl:AllowShutdown=true</code> do so; the others refuse and run on.</p>");
-                fields.Add(("worker", worker.Id));
-                button = "Yes, shut it down";
-                danger = true;
-                back = root + "/workers";
-                break;
-            }
+                    title = $"Shut down worker {worker.Id}?";
+                    about.Raw("<dl class=\"fields\">");
+                    Field(about, "Host", worker.Host);
+                    Field(about, "Process id", worker.ProcessId.ToString(CultureInfo.InvariantCulture));
+                    Field(about, "Queues", string.Join(", ", worker.Queues));
+                    Field(about, "Busy", $"{worker.Busy}/{worker.Concurrency}");
+                    about.Raw("</dl><p>The worker stops taking tasks, lets running ones finish within its grace period, hands the rest back, and its host stops (as tt shutdown). ")
+                        .Raw("Only workers with <code>TypedTasks:Worker:RemoteControl:AllowShutdown=true</code> do so; the others refuse and run on.</p>");
+                    fields.Add(("worker", worker.Id));
+                    button = "Yes, shut it down";
+                    danger = true;
+                    back = root + "/workers";
+                    break;
+                }
         }
 
         var tokens = Antiforgery.GetAndStoreTokens(context);
@@ -251,98 +251,98 @@ internal sealed partial class DashboardApp
             switch (action)
             {
                 case "requeue":
-                {
-                    if (!TryParseSequence(form["seq"], out var seq))
                     {
-                        await RefuseAsync(context, StatusCodes.Status400BadRequest, "No dead letter sequence in the form.\n").ConfigureAwait(false);
-                        return;
-                    }
+                        if (!TryParseSequence(form["seq"], out var seq))
+                        {
+                            await RefuseAsync(context, StatusCodes.Status400BadRequest, "No dead letter sequence in the form.\n").ConfigureAwait(false);
+                            return;
+                        }
 
-                    var taskId = form["task"].ToString();
-                    target = $"dead letter #{seq}" + (NatsNames.IsValidTaskId(taskId) ? $" (task {taskId})" : string.Empty);
-                    back = NatsNames.IsValidTaskId(taskId) ? root + "/tasks/" + Uri.EscapeDataString(taskId) : root + "/dead";
-                    ok = await DeadLetters.RequeueAsync(seq, ct).ConfigureAwait(false);
-                    outcome = ok ? "requeued" : "no such dead letter";
-                    message = ok ? $"Requeued {target}: it is back on its queue with the same id and arguments." : $"No dead letter #{seq}: requeued or purged already.";
-                    break;
-                }
-
-                case "requeue-all":
-                {
-                    target = "all dead letters";
-                    var count = await DeadLetters.RequeueAllAsync(null, ct).ConfigureAwait(false);
-                    ok = true;
-                    outcome = $"{count} requeued";
-                    message = $"Requeued {count:N0} dead letter{(count == 1 ? string.Empty : "s")}.";
-                    break;
-                }
-
-                case "purge":
-                {
-                    target = "all dead letters";
-                    var count = await DeadLetters.PurgeAsync(null, ct).ConfigureAwait(false);
-                    ok = true;
-                    outcome = $"{count} deleted";
-                    message = $"Purged {count:N0} dead letter{(count == 1 ? string.Empty : "s")}.";
-                    break;
-                }
-
-                case "revoke":
-                case "terminate":
-                {
-                    var id = form["id"].ToString();
-                    if (!NatsNames.IsValidTaskId(id))
-                    {
-                        await RefuseAsync(context, StatusCodes.Status400BadRequest, "No valid task id in the form: 1 to 128 letters, digits, '-' and '_'.\n").ConfigureAwait(false);
-                        return;
-                    }
-
-                    var terminate = action == "terminate";
-                    target = "task " + id;
-                    back = root + "/tasks/" + Uri.EscapeDataString(id);
-                    // What tt revoke does (src/Cli/Commands.cs): the revocation every worker sees, REVOKED unless finished.
-                    var record = await Results.GetAsync(id, ct).ConfigureAwait(false);
-                    await Results.RevokeAsync(id, record?.TaskName ?? string.Empty, terminate, ct).ConfigureAwait(false);
-                    ok = true;
-                    var ended = record?.State.IsFinal() == true ? $" (it had ended already: {record.State.ToWireName()})" : string.Empty;
-                    outcome = (terminate ? "revoked, terminating it if it runs" : "revoked") + ended;
-                    message = $"Revoked task {id}{(terminate ? ", terminating it if it runs" : string.Empty)}{ended}.";
-                    break;
-                }
-
-                default: // shutdown
-                {
-                    var workerId = form["worker"].ToString();
-                    back = root + "/workers";
-                    // Only a worker that is listed as up: the id becomes part of a NATS subject.
-                    var workers = await Workers.ListAsync(WorkerListing.Alive, ct).ConfigureAwait(false);
-                    if (!workers.Any(w => string.Equals(w.Id, workerId, StringComparison.Ordinal)))
-                    {
-                        target = "a worker that is not up";
-                        ok = false;
-                        outcome = "no such worker up";
-                        message = $"No worker '{workerId}' is up.";
+                        var taskId = form["task"].ToString();
+                        target = $"dead letter #{seq}" + (NatsNames.IsValidTaskId(taskId) ? $" (task {taskId})" : string.Empty);
+                        back = NatsNames.IsValidTaskId(taskId) ? root + "/tasks/" + Uri.EscapeDataString(taskId) : root + "/dead";
+                        ok = await DeadLetters.RequeueAsync(seq, ct).ConfigureAwait(false);
+                        outcome = ok ? "requeued" : "no such dead letter";
+                        message = ok ? $"Requeued {target}: it is back on its queue with the same id and arguments." : $"No dead letter #{seq}: requeued or purged already.";
                         break;
                     }
 
-                    target = "worker " + workerId;
-                    try
+                case "requeue-all":
                     {
-                        ok = await Workers.ShutdownAsync(workerId, ct).ConfigureAwait(false);
-                        outcome = ok ? "stopping" : "no answer (remote control off?)";
-                        message = ok
-                            ? $"Worker {workerId} is stopping: no new tasks; running ones finish within its grace period."
-                            : $"Worker {workerId} did not answer: remote control may be off on it (TypedTasks:Worker:RemoteControl:Enabled).";
-                    }
-                    catch (RemoteControlRefusedException refused)
-                    {
-                        ok = false;
-                        outcome = "refused";
-                        message = refused.Message;
+                        target = "all dead letters";
+                        var count = await DeadLetters.RequeueAllAsync(null, ct).ConfigureAwait(false);
+                        ok = true;
+                        outcome = $"{count} requeued";
+                        message = $"Requeued {count:N0} dead letter{(count == 1 ? string.Empty : "s")}.";
+                        break;
                     }
 
-                    break;
-                }
+                case "purge":
+                    {
+                        target = "all dead letters";
+                        var count = await DeadLetters.PurgeAsync(null, ct).ConfigureAwait(false);
+                        ok = true;
+                        outcome = $"{count} deleted";
+                        message = $"Purged {count:N0} dead letter{(count == 1 ? string.Empty : "s")}.";
+                        break;
+                    }
+
+                case "revoke":
+                case "terminate":
+                    {
+                        var id = form["id"].ToString();
+                        if (!NatsNames.IsValidTaskId(id))
+                        {
+                            await RefuseAsync(context, StatusCodes.Status400BadRequest, "No valid task id in the form: 1 to 128 letters, digits, '-' and '_'.\n").ConfigureAwait(false);
+                            return;
+                        }
+
+                        var terminate = action == "terminate";
+                        target = "task " + id;
+                        back = root + "/tasks/" + Uri.EscapeDataString(id);
+                        // What tt revoke does (src/Cli/Commands.cs): the revocation every worker sees, REVOKED unless finished.
+                        var record = await Results.GetAsync(id, ct).ConfigureAwait(false);
+                        await Results.RevokeAsync(id, record?.TaskName ?? string.Empty, terminate, ct).ConfigureAwait(false);
+                        ok = true;
+                        var ended = record?.State.IsFinal() == true ? $" (it had ended already: {record.State.ToWireName()})" : string.Empty;
+                        outcome = (terminate ? "revoked, terminating it if it runs" : "revoked") + ended;
+                        message = $"Revoked task {id}{(terminate ? ", terminating it if it runs" : string.Empty)}{ended}.";
+                        break;
+                    }
+
+                default: // shutdown
+                    {
+                        var workerId = form["worker"].ToString();
+                        back = root + "/workers";
+                        // Only a worker that is listed as up: the id becomes part of a NATS subject.
+                        var workers = await Workers.ListAsync(WorkerListing.Alive, ct).ConfigureAwait(false);
+                        if (!workers.Any(w => string.Equals(w.Id, workerId, StringComparison.Ordinal)))
+                        {
+                            target = "a worker that is not up";
+                            ok = false;
+                            outcome = "no such worker up";
+                            message = $"No worker '{workerId}' is up.";
+                            break;
+                        }
+
+                        target = "worker " + workerId;
+                        try
+                        {
+                            ok = await Workers.ShutdownAsync(workerId, ct).ConfigureAwait(false);
+                            outcome = ok ? "stopping" : "no answer (remote control off?)";
+                            message = ok
+                                ? $"Worker {workerId} is stopping: no new tasks; running ones finish within its grace period."
+                                : $"Worker {workerId} did not answer: remote control may be off on it (TypedTasks:Worker:RemoteControl:Enabled).";
+                        }
+                        catch (RemoteControlRefusedException refused)
+                        {
+                            ok = false;
+                            outcome = "refused";
+                            message = refused.Message;
+                        }
+
+                        break;
+                    }
             }
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
