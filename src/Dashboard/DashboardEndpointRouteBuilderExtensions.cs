@@ -19,8 +19,10 @@ public static class DashboardEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Serves the dashboard under <paramref name="prefix"/>: an overview with live numbers, queues, workers, tasks (search
-    /// by id, recent by state), one task, and dead letters. Plain server-rendered pages that work without JavaScript; the
-    /// CSS and the small script for live updates are served from the assembly.
+    /// by id, recent by state), one task, and dead letters; for operators (<see cref="TypedTasksDashboardOptions.OperatorPolicy"/>)
+    /// actions: requeue, purge, revoke, terminate, shut a worker down. Plain server-rendered pages that work without
+    /// JavaScript; the CSS and the small script for live updates are served from the assembly. The actions' antiforgery
+    /// tokens use the app's <c>IAntiforgery</c> when it registered one, else the dashboard's own.
     /// </summary>
     /// <param name="endpoints">The app (<c>WebApplication</c>) or another route builder; its services need
     /// <c>services.AddTypedTasks(…)</c>.</param>
@@ -49,7 +51,13 @@ public static class DashboardEndpointRouteBuilderExtensions
             lifetime.ApplicationStarted.Register(() => recent.Start(lifetime.ApplicationStopping));
         }
 
-        var dashboard = new DashboardApp(services, ActionServices(services), options, recent, loggerFactory.CreateLogger("TypedTasks.Dashboard"));
+        var actionServices = ActionServices(services);
+        if (!ReferenceEquals(actionServices, services) && actionServices is IDisposable own && services.GetService<IHostApplicationLifetime>() is { } stopping)
+        {
+            stopping.ApplicationStopped.Register(own.Dispose);
+        }
+
+        var dashboard = new DashboardApp(services, actionServices, options, recent, loggerFactory.CreateLogger("TypedTasks.Dashboard"));
         var trimmed = prefix.TrimEnd('/');
         // The list is endpoint metadata too, so that a test can wait until it listens.
         var group = endpoints.MapGroup(trimmed).WithMetadata(recent);

@@ -13,7 +13,7 @@ namespace TypedTasks.Dashboard.Internal;
 
 /// <summary>
 /// The dashboard's endpoints under one prefix: the pages (<c>DashboardApp.Pages.cs</c>), the live numbers
-/// (<c>DashboardApp.Live.cs</c>) and the embedded assets; who may see them (<see cref="Guard"/>) and the page frame.
+/// (<c>DashboardApp.Live.cs</c>), the operators' actions (<c>DashboardApp.Actions.cs</c>) and the embedded assets; who may see them (<see cref="Guard"/>) and the page frame.
 /// </summary>
 internal sealed partial class DashboardApp
 {
