@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,8 +19,10 @@ public static class DashboardEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Serves the dashboard under <paramref name="prefix"/>: an overview with live numbers, queues, workers, tasks (search
-    /// by id, recent by state), one task, and dead letters. Plain server-rendered pages that work without JavaScript; the
-    /// CSS and the small script for live updates are served from the assembly.
+    /// by id, recent by state), one task, and dead letters; for operators (<see cref="TypedTasksDashboardOptions.OperatorPolicy"/>)
+    /// actions: requeue, purge, revoke, terminate, shut a worker down. Plain server-rendered pages that work without
+    /// JavaScript; the CSS and the small script for live updates are served from the assembly. The actions' antiforgery
+    /// tokens use the app's <c>IAntiforgery</c> when it registered one, else the dashboard's own.
     /// </summary>
     /// <param name="endpoints">The app (<c>WebApplication</c>) or another route builder; its services need
     /// <c>services.AddTypedTasks(…)</c>.</param>
@@ -47,7 +51,13 @@ public static class DashboardEndpointRouteBuilderExtensions
             lifetime.ApplicationStarted.Register(() => recent.Start(lifetime.ApplicationStopping));
         }
 
-        var dashboard = new DashboardApp(services, options, recent, loggerFactory.CreateLogger("TypedTasks.Dashboard"));
+        var actionServices = ActionServices(services);
+        if (!ReferenceEquals(actionServices, services) && actionServices is IDisposable own && services.GetService<IHostApplicationLifetime>() is { } stopping)
+        {
+            stopping.ApplicationStopped.Register(own.Dispose);
+        }
+
+        var dashboard = new DashboardApp(services, actionServices, options, recent, loggerFactory.CreateLogger("TypedTasks.Dashboard"));
         var trimmed = prefix.TrimEnd('/');
         // The list is endpoint metadata too, so that a test can wait until it listens.
         var group = endpoints.MapGroup(trimmed).WithMetadata(recent);
@@ -59,6 +69,35 @@ public static class DashboardEndpointRouteBuilderExtensions
 
         dashboard.Map(group, trimmed, localDevelopmentOnly: readPolicy is null);
         return group;
+    }
+
+    /// <summary>
+    /// Antiforgery and data protection for the actions' forms: the app's when it registered them (<c>AddAntiforgery</c>,
+    /// or anything that calls it, such as Razor Pages or MVC), else a small container of the dashboard's own, so that
+    /// the one line above is still all it takes. The own container uses the app's data protection keys and logging when
+    /// the app has them (a farm shares its keys that way).
+    /// </summary>
+    private static IServiceProvider ActionServices(IServiceProvider app)
+    {
+        if (app.GetService<IAntiforgery>() is not null && app.GetService<IDataProtectionProvider>() is not null)
+        {
+            return app;
+        }
+
+        var own = new ServiceCollection();
+        own.AddLogging();
+        own.AddAntiforgery();
+        if (app.GetService<ILoggerFactory>() is { } loggerFactory)
+        {
+            own.AddSingleton(loggerFactory);
+        }
+
+        if (app.GetService<IDataProtectionProvider>() is { } dataProtection)
+        {
+            own.AddSingleton(dataProtection);
+        }
+
+        return own.BuildServiceProvider();
     }
 
     private static void Validate(string prefix, TypedTasksDashboardOptions options)

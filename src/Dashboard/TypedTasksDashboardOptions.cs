@@ -7,7 +7,8 @@ namespace TypedTasks.Dashboard;
 /// <remarks>
 /// Who may look is decided by the app's authorization policies. With neither <see cref="ReadPolicy"/> nor
 /// <see cref="OperatorPolicy"/>, the dashboard answers only requests from the local machine (loopback) while the app runs
-/// in the <c>Development</c> environment, and <c>403 Forbidden</c> with a message saying how to set a policy otherwise.
+/// in the <c>Development</c> environment, and <c>403 Forbidden</c> with a message saying how to set a policy otherwise;
+/// there, acting is allowed too. Who may act is decided by <see cref="OperatorPolicy"/>.
 /// </remarks>
 public sealed class TypedTasksDashboardOptions
 {
@@ -19,9 +20,11 @@ public sealed class TypedTasksDashboardOptions
     public string? ReadPolicy { get; set; }
 
     /// <summary>
-    /// The authorization policy of operators, who may act (requeue, revoke, purge, shut a worker down) once the dashboard
-    /// has actions; this version only reads. When <see cref="ReadPolicy"/> is <see langword="null"/> and this is set,
-    /// seeing the dashboard needs this policy. Default <see langword="null"/>.
+    /// The authorization policy of operators, who may act: requeue one or all dead letters, purge them, revoke a task (and
+    /// terminate it), shut a worker down. Each action is a POST with an antiforgery token after a confirmation page, and is
+    /// logged with the user's name. When <see cref="ReadPolicy"/> is <see langword="null"/> and this is set, seeing the
+    /// dashboard needs this policy too. Default <see langword="null"/>: with no policy at all, acting is allowed where
+    /// looking is (local requests in Development); with only a <see cref="ReadPolicy"/>, nobody may act.
     /// </summary>
     public string? OperatorPolicy { get; set; }
 

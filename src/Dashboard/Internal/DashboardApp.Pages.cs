@@ -88,6 +88,7 @@ internal sealed partial class DashboardApp
     private async Task WorkersAsync(HttpContext context)
     {
         var workers = await Workers.ListAsync(WorkerListing.AliveAndLost, context.RequestAborted).ConfigureAwait(false);
+        var canAct = await CanActAsync(context).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
         var root = Base(context);
         var body = new Html().Raw("<h1>Workers</h1>");
@@ -98,7 +99,7 @@ internal sealed partial class DashboardApp
         else
         {
             body.Raw("<table><thead><tr><th>Worker</th><th>State</th><th>Host</th><th class=\"num\">PID</th><th>Version</th><th>Queues</th>")
-                .Raw("<th class=\"num\">Busy</th><th class=\"num\">Processed</th><th class=\"num\">Failed</th><th>Started</th><th>Last heartbeat</th></tr></thead><tbody>");
+                .Raw("<th class=\"num\">Busy</th><th class=\"num\">Processed</th><th class=\"num\">Failed</th><th>Started</th><th>Last heartbeat</th>").Raw(canAct ? "<th></th>" : string.Empty).Raw("</tr></thead><tbody>");
             foreach (var w in workers.OrderByDescending(w => w.IsAliveAt(now)).ThenBy(w => w.Id, StringComparer.Ordinal))
             {
                 var alive = w.IsAliveAt(now);
@@ -106,10 +107,23 @@ internal sealed partial class DashboardApp
                     .Text(alive ? "up" : "lost").Raw("</span></td><td>").Text(w.Host).Raw("</td><td class=\"num\">").Text(w.ProcessId.ToString(CultureInfo.InvariantCulture))
                     .Raw("</td><td>").Text(w.Version ?? "–").Raw("</td><td>").Text(string.Join(", ", w.Queues))
                     .Raw("</td><td class=\"num\">").Text($"{w.Busy}/{w.Concurrency}").Raw("</td><td class=\"num\">").Text(w.Processed)
-                    .Raw("</td><td class=\"num\">").Text(w.Failed).Raw("</td><td>").Time(w.StartedAt, now).Raw("</td><td>").Time(w.HeartbeatAt, now).Raw("</td></tr>");
+                    .Raw("</td><td class=\"num\">").Text(w.Failed).Raw("</td><td>").Time(w.StartedAt, now).Raw("</td><td>").Time(w.HeartbeatAt, now).Raw("</td>");
+                if (canAct)
+                {
+                    body.Raw("<td>");
+                    if (alive)
+                    {
+                        // Whether the worker allows remote shutdown is its own setting, not in its heartbeat: it answers.
+                        ActionLink(body, root + "/actions/shutdown?worker=" + Uri.EscapeDataString(w.Id), "Shut down", danger: true);
+                    }
+
+                    body.Raw("</td>");
+                }
+
+                body.Raw("</tr>");
                 if (w.Active.Count > 0)
                 {
-                    body.Raw("<tr class=\"sub\"><td colspan=\"11\"><ul class=\"running\">");
+                    body.Raw("<tr class=\"sub\"><td colspan=").Attr(canAct ? "12" : "11").Raw("><ul class=\"running\">");
                     foreach (var task in w.Active)
                     {
                         body.Raw("<li>runs ").Link(root + "/tasks/" + Uri.EscapeDataString(task.Id), task.Id).Raw(" ").Text(task.TaskName)
@@ -224,6 +238,25 @@ internal sealed partial class DashboardApp
         var now = DateTimeOffset.UtcNow;
         var state = record?.State ?? TaskState.Pending;
         body.Raw("<h1>Task <code>").Text(id).Raw("</code> ").State(state).Raw("</h1>");
+        var requeuable = dead is not null;
+        var revocable = record is null || !record.State.IsFinal();
+        if ((requeuable || revocable) && await CanActAsync(context).ConfigureAwait(false))
+        {
+            body.Raw("<p class=\"actions\">");
+            if (dead is not null)
+            {
+                ActionLink(body, root + "/actions/requeue?seq=" + dead.Sequence.ToString(CultureInfo.InvariantCulture), "Requeue");
+            }
+
+            if (revocable)
+            {
+                ActionLink(body, root + "/actions/revoke?id=" + Uri.EscapeDataString(id), "Revoke");
+                ActionLink(body, root + "/actions/terminate?id=" + Uri.EscapeDataString(id), "Revoke and terminate", danger: true);
+            }
+
+            body.Raw("</p>");
+        }
+
         if (record is null)
         {
             body.Raw("<p class=\"note\">No record in the result backend: PENDING means queued, due later, unknown, expired, or a task that ignores its result (as <code>tt status</code> says).</p>");
@@ -296,11 +329,20 @@ internal sealed partial class DashboardApp
         var from = ulong.TryParse(context.Request.Query["from"], NumberStyles.None, CultureInfo.InvariantCulture, out var f) && f > 0 ? f : 1;
         var page = await DeploymentQueries.ReadDeadLettersAsync(Connection, from, _options.DeadLettersPageSize, context.RequestAborted).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
+        var canAct = await CanActAsync(context).ConfigureAwait(false);
         var body = new Html().Raw("<h1>Dead letters</h1><p>").Text(page.Total).Raw(page.Total == 1 ? " dead letter" : " dead letters").Raw(" in ").Text(Connection.Names.DeadStream)
             .Raw(from > 1 ? "; from sequence " + from.ToString(CultureInfo.InvariantCulture) : string.Empty).Raw(".</p>");
         if (page.Letters.Count == 0)
         {
             body.Raw("<p class=\"empty\">").Text(from > 1 ? "No dead letters from this sequence on." : "No dead letters.").Raw("</p>");
+        }
+
+        if (canAct && page.Total > 0)
+        {
+            body.Raw("<p class=\"actions\">");
+            ActionLink(body, root + "/actions/requeue-all", "Requeue all");
+            ActionLink(body, root + "/actions/purge", "Purge all", danger: true);
+            body.Raw("</p>");
         }
 
         foreach (var letter in page.Letters)
@@ -317,7 +359,15 @@ internal sealed partial class DashboardApp
                 body.Text(letter.TaskId ?? "(none)");
             }
 
-            body.Raw("</p><details><summary>Headers and body</summary><table class=\"headers\"><tbody>");
+            body.Raw("</p>");
+            if (canAct)
+            {
+                body.Raw("<p class=\"actions\">");
+                ActionLink(body, root + "/actions/requeue?seq=" + seq, "Requeue");
+                body.Raw("</p>");
+            }
+
+            body.Raw("<details><summary>Headers and body</summary><table class=\"headers\"><tbody>");
             foreach (var (name, value) in letter.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
             {
                 body.Raw("<tr><th>").Text(name).Raw("</th><td>").Text(value).Raw("</td></tr>");
@@ -337,7 +387,7 @@ internal sealed partial class DashboardApp
             body.Link(root + "/dead?from=" + next.ToString(CultureInfo.InvariantCulture), "Next page");
         }
 
-        body.Raw("</nav><p class=\"note\">").Text($"Oldest first, {_options.DeadLettersPageSize} a page, paged by stream sequence. Requeue or purge them with tt dead requeue / tt dead purge (docs/cli.md).").Raw("</p>");
+        body.Raw("</nav><p class=\"note\">").Text($"Oldest first, {_options.DeadLettersPageSize} a page, paged by stream sequence. Operators requeue or purge them here or with tt dead requeue / tt dead purge (docs/cli.md).").Raw("</p>");
         await WritePageAsync(context, "Dead letters", "/dead", body).ConfigureAwait(false);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace TypedTasks.Dashboard.Internal;
 
 /// <summary>
 /// The dashboard's endpoints under one prefix: the pages (<c>DashboardApp.Pages.cs</c>), the live numbers
-/// (<c>DashboardApp.Live.cs</c>) and the embedded assets; who may see them (<see cref="Guard"/>) and the page frame.
+/// (<c>DashboardApp.Live.cs</c>), the operators' actions (<c>DashboardApp.Actions.cs</c>) and the embedded assets; who may see them (<see cref="Guard"/>) and the page frame.
 /// </summary>
 internal sealed partial class DashboardApp
 {
@@ -35,11 +36,20 @@ internal sealed partial class DashboardApp
     private readonly ILogger _logger;
     private readonly IHostEnvironment? _environment;
     private readonly CancellationToken _stopping;
+    private readonly IServiceProvider _actionServices;
+    private ITimeLimitedDataProtector? _messages;
     private string _prefix = string.Empty;
 
-    public DashboardApp(IServiceProvider services, TypedTasksDashboardOptions options, RecentTasks recent, ILogger logger)
+    /// <param name="services">The app's services.</param>
+    /// <param name="actionServices">Where antiforgery and data protection come from: the app's services, or the
+    /// dashboard's own when the app did not call <c>AddAntiforgery</c>.</param>
+    /// <param name="options">The dashboard's settings.</param>
+    /// <param name="recent">The recent-tasks list.</param>
+    /// <param name="logger">The dashboard's logger (<c>TypedTasks.Dashboard</c>).</param>
+    public DashboardApp(IServiceProvider services, IServiceProvider actionServices, TypedTasksDashboardOptions options, RecentTasks recent, ILogger logger)
     {
         _services = services;
+        _actionServices = actionServices;
         _options = options;
         _recent = recent;
         _logger = logger;
@@ -64,6 +74,8 @@ internal sealed partial class DashboardApp
         group.MapGet("/tasks/{id}", Guarded(TaskAsync));
         group.MapGet("/dead", Guarded(DeadLettersAsync));
         group.MapGet("/live", Guarded(LiveAsync));
+        group.MapGet("/actions/{action}", Guarded(ConfirmAsync));
+        group.MapPost("/actions/{action}", Guarded(ActAsync));
         group.MapGet("/assets/{name}", Guarded(AssetAsync));
     }
 
@@ -120,7 +132,9 @@ internal sealed partial class DashboardApp
             page.Raw("<a href=").Attr(root + (path.Length == 0 ? "/" : path)).Raw(path == active ? " class=\"active\" aria-current=\"page\">" : ">").Text(name).Raw("</a>");
         }
 
-        page.Raw("</nav></header><main>").Raw(body.ToString()).Raw("</main></body></html>");
+        page.Raw("</nav></header><main>");
+        WriteOutcome(context, page);
+        page.Raw(body.ToString()).Raw("</main></body></html>");
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "text/html; charset=utf-8";
