@@ -320,6 +320,12 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             }
         }
 
+        if (record.Group is { } group)
+        {
+            // A group's record (docs/workflows.md): its members are tasks <group id>-0, -1, …
+            Line(text, "group", $"{group.Members} members, tasks {id}-0 to {id}-{group.Members - 1}");
+        }
+
         await output.WriteAsync(text.ToString()).ConfigureAwait(false);
         return 0;
     }

@@ -157,4 +157,14 @@ public sealed class EagerModeTests : IAsyncLifetime
         // The failing chain's last step never ran: the only summary is the first chain's.
         Assert.Equal(["summarize:eager: 8"], _probe.ExecutedKeys.Where(key => key.StartsWith("summarize:", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Group_RunsItsMembersInTheCaller_ResultsInMemberOrder()
+    {
+        var handle = await Client.SendGroupAsync(TaskGroup.Of(Enumerable.Range(1, 5).Select(i => GroupTasks.SquareTask.Call(i))), new TaskOptions { TaskId = "eager-group" }, Ct);
+
+        Assert.Equal([1, 4, 9, 16, 25], await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(5, await handle.CountFinishedAsync(Ct));
+        Assert.Equal(16, await Client.Square().GetHandle("eager-group-3").GetAsync(Timeout, Ct));
+    }
 }

@@ -82,6 +82,18 @@ public class ResultRecordSerializerTests
 
         Assert.Contains("FAILURE", error.Message);
     }
+
+    [Fact]
+    public void GroupRecord_WrittenThenRead_KeepsTheMemberCount_AndAnOutOfBoundsCountIsRefused()
+    {
+        var record = new TaskResultRecord { Id = "squares", TaskName = "group", State = TaskState.Pending, Group = new TaskGroupInfo { Members = 100 } };
+
+        var bytes = ResultRecordSerializer.ToBytes(record);
+
+        Assert.Contains("\"group\":{\"members\":100}", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+        Assert.Equal(100, ResultRecordSerializer.Read(bytes).Group!.Members);
+        Assert.ThrowsAny<JsonException>(() => ResultRecordSerializer.Read("""{"v":1,"id":"g","task":"group","state":"PENDING","group":{"members":10001}}"""u8.ToArray()));
+    }
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(int))]

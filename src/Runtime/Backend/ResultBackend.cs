@@ -163,6 +163,22 @@ internal abstract class ResultBackend
         await CreateAsync(chainId, ResultRecordSerializer.ToBytes(record), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>PENDING for a group about to be sent, as a new key, with its member count (for <c>tt status</c>); nothing
+    /// when the id has a record already (the same group sent again).</summary>
+    public async ValueTask MarkGroupPendingAsync(string groupId, int members, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var record = new TaskResultRecord { Id = groupId, TaskName = GroupRecordTaskName, State = TaskState.Pending, SentAt = sentAt, Group = new TaskGroupInfo { Members = members } };
+        await CreateAsync(groupId, ResultRecordSerializer.ToBytes(record), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>task</c> of a group's record.</summary>
+    public const string GroupRecordTaskName = "group";
+
     /// <summary>
     /// The end of a chain, under its id: SUCCESS with the last step's result, or FAILURE / REVOKED with the error of the step
     /// that stopped it (<paramref name="failedStep"/>). First final writer wins, as for tasks: a chain ended once stays so

@@ -59,6 +59,34 @@ public interface ITaskClient
     ValueTask<TaskHandle<TResult>> SendChainAsync<TResult>(TaskChain<TResult> chain, TaskOptions? options = null, CancellationToken cancellationToken = default)
         => throw new NotSupportedException($"{GetType().Name} cannot send chains; use the ITaskClient of AddTypedTasks(…).");
 
+    /// <summary>
+    /// Sends a group (<c>TaskGroup.Of(calls)</c>): every member as a normal task, with the id <c>&lt;group id&gt;-&lt;index&gt;</c>,
+    /// run in parallel by the workers; returns once the broker has stored them all (docs/workflows.md). The handle yields the
+    /// members' results in member order. A send that fails part-way leaves the members sent so far queued; sending the
+    /// group again with the same id stores each of them once (within the duplicate window) and runs the rest.
+    /// </summary>
+    /// <typeparam name="TResult">The members' result type.</typeparam>
+    /// <param name="group">The group.</param>
+    /// <param name="options">Per-call options: only <see cref="TaskOptions.TaskId"/>, the group's id (at most 100 characters).</param>
+    /// <param name="cancellationToken">Cancels the sends.</param>
+    /// <returns>A handle to the group's results.</returns>
+    /// <exception cref="TaskEnqueueException">The broker did not store a member.</exception>
+    /// <exception cref="ArgumentException">An option a group does not take, or an id that is not valid.</exception>
+    /// <exception cref="NotSupportedException">This client cannot send groups (a fake client that does not implement it).</exception>
+    ValueTask<TaskGroupHandle<TResult>> SendGroupAsync<TResult>(TaskGroup<TResult> group, TaskOptions? options = null, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().Name} cannot send groups; use the ITaskClient of AddTypedTasks(…).");
+
+    /// <summary>A handle to a group sent earlier, possibly by another process, whose members all run <paramref name="task"/>.</summary>
+    /// <typeparam name="TResult">The members' result type.</typeparam>
+    /// <param name="task">The members' task (any task returning <typeparamref name="TResult"/> reads their results).</param>
+    /// <param name="groupId">The group's id.</param>
+    /// <param name="count">How many members it has (its record's <see cref="TaskGroupInfo.Members"/>).</param>
+    /// <returns>The handle.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not 1 to <see cref="TaskGroup.MaxMembers"/>.</exception>
+    /// <exception cref="NotSupportedException">This client cannot make group handles.</exception>
+    TaskGroupHandle<TResult> GetGroupHandle<TResult>(TaskDefinition<TResult> task, string groupId, int count)
+        => throw new NotSupportedException($"{GetType().Name} cannot make group handles; use the ITaskClient of AddTypedTasks(…).");
+
     /// <summary>A handle to a task sent earlier, possibly by another process (Celery's <c>AsyncResult(id)</c>; the proxies'
     /// <c>GetHandle(id)</c>).</summary>
     /// <param name="task">The task.</param>

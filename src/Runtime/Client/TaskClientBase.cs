@@ -64,6 +64,57 @@ internal abstract class TaskClientBase : ITaskClient
         return new TaskHandle<TResult>(_results, chainId, chain.Last, local: false, ChainPlan.RecordTaskName);
     }
 
+    public async ValueTask<TaskGroupHandle<TResult>> SendGroupAsync<TResult>(TaskGroup<TResult> group, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (options is { Queue: not null } or { Countdown: not null } or { Eta: not null } or { Expires: not null } or { MaxRetries: not null })
+        {
+            throw new ArgumentException("A group takes only TaskOptions.TaskId (the group's id) for now; queues, times and retries come from each member's [Task].", nameof(options));
+        }
+
+        var groupId = options?.TaskId ?? TaskClient.NewTaskId();
+        if (groupId.Length > MaxGroupIdLength || !NatsNames.IsValidTaskId(groupId))
+        {
+            throw new ArgumentException($"The group id '{groupId}' is not valid: use 1 to {MaxGroupIdLength} letters, digits, '-' and '_' (member n gets the task id '<group id>-n').", nameof(options));
+        }
+
+        await _results.MarkGroupPendingAsync(groupId, group.Count, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        var members = new TaskHandle<TResult>[group.Count];
+        // A few at a time: each send waits for the broker's ack (and a PENDING record), so one by one a big group is slow.
+        await Parallel.ForAsync(
+            0,
+            group.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = SendParallelism, CancellationToken = cancellationToken },
+            async (index, ct) =>
+            {
+                var call = group.Members[index];
+                var id = await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = TaskGroupHandle<TResult>.MemberId(groupId, index) }, ct).ConfigureAwait(false);
+                members[index] = new TaskHandle<TResult>(_results, id, call.Definition, local: true);
+            }).ConfigureAwait(false);
+        return new TaskGroupHandle<TResult>(groupId, members);
+    }
+
+    public TaskGroupHandle<TResult> GetGroupHandle<TResult>(TaskDefinition<TResult> task, string groupId, int count)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, TaskGroup.MaxMembers);
+        var members = new TaskHandle<TResult>[count];
+        for (var i = 0; i < count; i++)
+        {
+            members[i] = new TaskHandle<TResult>(_results, TaskGroupHandle<TResult>.MemberId(groupId, i), task, local: false);
+        }
+
+        return new TaskGroupHandle<TResult>(groupId, members);
+    }
+
+    /// <summary>The longest group id, as for chains: member ids (<c>&lt;group id&gt;-&lt;index&gt;</c>) stay valid task ids.</summary>
+    internal const int MaxGroupIdLength = ChainPlan.MaxChainIdLength;
+
+    /// <summary>How many members of a group are sent at once.</summary>
+    private const int SendParallelism = 16;
+
     /// <summary>Sends (or, eagerly, runs) the first step of a chain whose plan is <paramref name="plan"/>.</summary>
     protected abstract ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken);
 

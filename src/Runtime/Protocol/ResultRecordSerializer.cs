@@ -31,6 +31,8 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText FractionName = JsonEncodedText.Encode("fraction");
     private static readonly JsonEncodedText NoteName = JsonEncodedText.Encode("note");
     private static readonly JsonEncodedText ChainName = JsonEncodedText.Encode("chain");
+    private static readonly JsonEncodedText GroupName = JsonEncodedText.Encode("group");
+    private static readonly JsonEncodedText MembersName = JsonEncodedText.Encode("members");
     private static readonly JsonEncodedText StepsName = JsonEncodedText.Encode("steps");
     private static readonly JsonEncodedText TasksName = JsonEncodedText.Encode("tasks");
     private static readonly JsonEncodedText FailedStepName = JsonEncodedText.Encode("failedStep");
@@ -148,6 +150,13 @@ internal static class ResultRecordSerializer
             writer.WriteEndObject();
         }
 
+        if (record.Group is { } group)
+        {
+            writer.WriteStartObject(GroupName);
+            writer.WriteNumber(MembersName, group.Members);
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 
@@ -180,6 +189,7 @@ internal static class ResultRecordSerializer
         TaskError? error = null;
         TaskProgress? progress = null;
         TaskChainInfo? chain = null;
+        TaskGroupInfo? group = null;
         int attempts = 0, reruns = 0;
         DateTimeOffset? sentAt = null, startedAt = null, completedAt = null, nextAttemptAt = null;
 
@@ -251,6 +261,10 @@ internal static class ResultRecordSerializer
             {
                 chain = ReadChain(ref reader);
             }
+            else if (reader.ValueTextEquals("group"u8))
+            {
+                group = ReadGroup(ref reader);
+            }
             else
             {
                 reader.Read();
@@ -274,7 +288,33 @@ internal static class ResultRecordSerializer
             NextAttemptAt = nextAttemptAt,
             Progress = progress,
             Chain = chain,
+            Group = group,
         };
+    }
+
+    private static TaskGroupInfo ReadGroup(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        var members = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("members"u8))
+            {
+                reader.Read();
+                members = reader.GetInt32();
+                if (members is < 1 or > TaskGroup.MaxMembers)
+                {
+                    throw new JsonException($"A group's 'members' must be 1 to {TaskGroup.MaxMembers}.");
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new TaskGroupInfo { Members = members };
     }
 
     private static TaskChainInfo ReadChain(ref Utf8JsonReader reader)

@@ -35,6 +35,16 @@ public sealed record TaskChainInfo
     public string? FailedTask { get; init; }
 }
 
+/// <summary>
+/// What a group's record says of the group (docs/workflows.md): a record under the group's id, PENDING from the send;
+/// its members are the tasks <c>&lt;group id&gt;-0</c> … <c>&lt;group id&gt;-(Members - 1)</c>, each with its own record.
+/// </summary>
+public sealed record TaskGroupInfo
+{
+    /// <summary>How many members the group has (1 to <see cref="TaskGroup.MaxMembers"/>).</summary>
+    public int Members { get; init; }
+}
+
 /// <summary>What the result backend stores for one task. See <c>docs/protocol.md</c> for the JSON form.</summary>
 public sealed record TaskResultRecord
 {
@@ -83,6 +93,9 @@ public sealed record TaskResultRecord
 
     /// <summary>For the record of a chain (its key is the chain's id): the steps, and which one failed.</summary>
     public TaskChainInfo? Chain { get; init; }
+
+    /// <summary>For the record of a group (its key is the group's id): how many members it has.</summary>
+    public TaskGroupInfo? Group { get; init; }
 
     /// <summary>Reads the return value.</summary>
     /// <typeparam name="T">The task's result type.</typeparam>

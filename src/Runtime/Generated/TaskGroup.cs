@@ -1,0 +1,86 @@
+namespace TypedTasks;
+
+/// <summary>
+/// Makes groups of calls (Celery's <c>group(add.s(2, 2), add.s(4, 4))</c>): <c>TaskGroup.Of(calls)</c>. See
+/// <see cref="TaskGroup{TResult}"/> and docs/workflows.md.
+/// </summary>
+public static class TaskGroup
+{
+    /// <summary>The most members a group may have: its handle reads one record per member, and the members are sent one by
+    /// one, so a bigger group is better split.</summary>
+    public const int MaxMembers = 10_000;
+
+    /// <summary>A group of the calls, in order.</summary>
+    /// <typeparam name="TResult">The members' result type.</typeparam>
+    /// <param name="calls">The members: the generated <c>Call(…)</c> of tasks returning <typeparamref name="TResult"/>.</param>
+    /// <returns>The group.</returns>
+    /// <exception cref="ArgumentException">No calls, a null call, or more than <see cref="MaxMembers"/>.</exception>
+    public static TaskGroup<TResult> Of<TResult>(IEnumerable<TaskCall<TResult>> calls)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        var members = new List<TaskCall<TResult>>();
+        foreach (var call in calls)
+        {
+            if (members.Count == MaxMembers)
+            {
+                throw new ArgumentException($"A group has at most {MaxMembers} members; split the work into several groups.", nameof(calls));
+            }
+
+            members.Add(call ?? throw new ArgumentException("A group's calls must not be null.", nameof(calls)));
+        }
+
+        if (members.Count == 0)
+        {
+            throw new ArgumentException("A group needs at least one call.", nameof(calls));
+        }
+
+        return new TaskGroup<TResult>(members.ToArray());
+    }
+
+    /// <summary>A group of the calls, in order.</summary>
+    /// <typeparam name="TResult">The members' result type.</typeparam>
+    /// <param name="calls">The members.</param>
+    /// <returns>The group.</returns>
+    /// <exception cref="ArgumentException">No calls, a null call, or more than <see cref="MaxMembers"/>.</exception>
+    public static TaskGroup<TResult> Of<TResult>(params TaskCall<TResult>[] calls) => Of((IEnumerable<TaskCall<TResult>>)calls);
+}
+
+/// <summary>
+/// Tasks that run in parallel, not sent (Celery's <c>group</c>): each member is a normal task, with the id
+/// <c>&lt;group id&gt;-&lt;index&gt;</c>; send them with <c>client.SendGroupAsync(group)</c>, whose handle yields the members'
+/// results in member order. At most <see cref="TaskGroup.MaxMembers"/> members. A value: equal when the members are.
+/// </summary>
+/// <typeparam name="TResult">The members' result type.</typeparam>
+public sealed class TaskGroup<TResult> : IEquatable<TaskGroup<TResult>>
+{
+    private readonly TaskCall<TResult>[] _members;
+
+    internal TaskGroup(TaskCall<TResult>[] members) => _members = members;
+
+    /// <summary>The members, in order.</summary>
+    public IReadOnlyList<TaskCall<TResult>> Members => _members;
+
+    /// <summary>How many members the group has.</summary>
+    public int Count => _members.Length;
+
+    /// <inheritdoc/>
+    public bool Equals(TaskGroup<TResult>? other) => other is not null && other._members.AsSpan().SequenceEqual(_members);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as TaskGroup<TResult>);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var member in _members)
+        {
+            hash.Add(member);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"group of {Count}: " + string.Join(" & ", _members.Take(3).Select(m => m.ToString())) + (Count > 3 ? " & …" : string.Empty);
+}
