@@ -119,6 +119,8 @@ public static class TypedTasksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<InMemoryResultBackend>();
+        // The eager client looks a chain's later steps up by name; a sender without AddWorker has no registry otherwise.
+        services.TryAddSingleton<TaskRegistry>();
         services.TryAddSingleton<EagerTaskClient>();
         services.RemoveAll<ITaskClient>();
         services.AddSingleton<ITaskClient>(sp => sp.GetRequiredService<EagerTaskClient>());
