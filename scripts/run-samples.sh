@@ -360,7 +360,7 @@ curl -fsS -o "$work/annual.csv" "$web/reports/chains/$chain_id/asset" || fail "G
 say "GET /reports/chains/$chain_id/asset: $(wc -c <"$work/annual.csv") bytes, $(wc -l <"$work/annual.csv") lines"
 cmp -s "$work/annual.csv" "$work/report.csv" || fail "the chain's 2024 report differs from story 2's (same year, same figures)"
 say "  the same bytes as story 2's one-task 2024 report"
-chain_log="$(cat "$work"/worker*.log | grep -o "Chain $chain_id ended.*" | head -n 1)"
+chain_log="$(cat "$work"/worker*.log | grep -o "Chain $chain_id ended [A-Z]* at step [0-9]*" | head -n 1)"
 [ -n "$chain_log" ] || fail "no worker logged the end of chain $chain_id"
 say "worker log: $chain_log"
 
