@@ -7,7 +7,10 @@
 #      unknown task and a newer protocol version, which the worker dead-letters as FAILURE;
 #   4. a worker stopped in the middle of a report cancels it and hands it back; a new worker finishes it;
 #   5. from bash again: a task with a countdown (schedule stream) runs when due; a revoked one never runs;
-#   6. the dashboard the web app mounts at /tasks (TypedTasks.Dashboard): its URL, and every page answers 200.
+#   6. the annual report as a typed chain (docs/workflows.md): gather -> render -> notify, each step's state polled until
+#      the chain ends, its result, the email and the file; `tt status` prints the chain's record;
+#   7. the periodic cleanup (docs/periodic.md) fires every 2 s, once per occurrence; `tt schedules` lists it;
+#   8. the dashboard the web app mounts at /tasks (TypedTasks.Dashboard): its URL, and every page answers 200.
 # Builds the samples once, then starts nats-server, the worker and the web app from the build output
 # (no rebuild) on free 127.0.0.1 ports, and stops everything it started on exit.
 # Exits non-zero when any step fails. Environment: SAMPLES_TIMEOUT (seconds per wait, default 60),
@@ -309,6 +312,58 @@ say "revoked it: put key $revoked_task in KV TT_REVOKED, ack $ack"
 poll_status "$web/reports/$revoked_task/status" REVOKED
 say "  final status: $status_body"
 
+step "Story 6: the annual report as a typed chain, gather -> render -> notify (docs/workflows.md)"
+# chain_steps: the steps of a GET /reports/chains/{id} answer on stdin, in one line:
+# "GatherFigures SUCCESS -> RenderReport STARTED -> NotifyReady PENDING" (with a running step's progress note).
+chain_steps() {
+  grep -o '"task":"[^"]*","taskId":"[^"]*","status":"[^"]*","progressNote":\(null\|"[^"]*"\)' \
+    | sed 's/"task":"\([^"]*\.\)\{0,1\}\([^".]*\)","taskId":"[^"]*","status":"\([^"]*\)","progressNote":\(null\|"\([^"]*\)"\)/\2 \3 (\5)/; s/ ()$//' \
+    | paste -sd '|' | sed 's/|/ -> /g'
+}
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/reports/2024/chain" -H 'Content-Type: application/json' \
+  -d '{"notify":"ada@example.com"}')" || fail "POST /reports/2024/chain"
+code="${response##*$'\n'}"
+body="${response%$'\n'*}"
+[ "$code" = 202 ] || fail "POST /reports/2024/chain answered $code: $body"
+chain_id="$(printf '%s' "$body" | json_field chainId)"
+[ -n "$chain_id" ] || fail "POST /reports/2024/chain answered no chain id: $body"
+say "POST /reports/2024/chain -> $code, chain id $chain_id"
+say "  ReportTasks.AnnualReport: GatherFigures.Call(2024).Then(RenderReport.Partial()).Then(NotifyReady.Partial(to: \"ada@example.com\"))"
+# Poll the chain's status (its record, and each step's under <chain id>-<n>) until it ends; print each change.
+last="" deadline=$(( SECONDS + timeout ))
+while :; do
+  status_body="$(curl -fsS "$web/reports/chains/$chain_id")" || fail "GET /reports/chains/$chain_id"
+  # The chain's own status comes first (json_field would find the last step's).
+  state="$(sed -n 's/^{"status":"\([A-Z]*\)".*/\1/p' <<<"$status_body")"
+  shown="chain $state: $(chain_steps <<<"$status_body")"
+  if [ "$shown" != "$last" ]; then
+    say "  $shown"
+    last=$shown
+  fi
+  case "$state" in
+    SUCCESS) break ;;
+    FAILURE | REVOKED) fail "the chain ended $state: $status_body" ;;
+  esac
+  [ "$SECONDS" -ge "$deadline" ] && fail "the chain is still $state after ${timeout}s: $status_body"
+  sleep 0.5
+done
+[ "$(grep -o '"status":"SUCCESS"' <<<"$status_body" | wc -l)" -eq 4 ] || fail "the chain succeeded but not each of its 3 steps: $status_body"
+result="$(grep -o '"result":{[^}]*}' <<<"$status_body")"
+[ -n "$result" ] || fail "the chain succeeded without a result: $status_body"
+say "  result (NotifyReady's, the last step's): ${result#\"result\":}"
+chain_email() { grep -l '^Subject: Your 2024 sales report is ready' "$work"/mail/*.eml 2>/dev/null | head -n 1; }
+eml="$(chain_email)"
+[ -n "$eml" ] || fail "the chain succeeded but no email 'Your 2024 sales report is ready' is in $work/mail"
+say "email written: $eml"
+grep -E '^(To|Subject):' "$eml" | sed 's/\r$//; s/^/  /'
+curl -fsS -o "$work/annual.csv" "$web/reports/chains/$chain_id/asset" || fail "GET /reports/chains/$chain_id/asset"
+say "GET /reports/chains/$chain_id/asset: $(wc -c <"$work/annual.csv") bytes, $(wc -l <"$work/annual.csv") lines"
+cmp -s "$work/annual.csv" "$work/report.csv" || fail "the chain's 2024 report differs from story 2's (same year, same figures)"
+say "  the same bytes as story 2's one-task 2024 report"
+chain_log="$(cat "$work"/worker*.log | grep -o "Chain $chain_id ended [A-Z]* at step [0-9]*" | head -n 1)"
+[ -n "$chain_log" ] || fail "no worker logged the end of chain $chain_id"
+say "worker log: $chain_log"
+
 step "Workers: their heartbeats (TT_WORKERS), as GET /workers shows them (IWorkerInspector)"
 workers="$(curl -fsS "$web/workers?lost=true")" || fail "GET /workers"
 say "GET /workers?lost=true -> $workers"
@@ -338,6 +393,14 @@ grep -qE '^nightly-cleanup .*0 0 3 \* \* \* \(Europe/Paris\)' "$work/tt-schedule
 grep -E -q '^cleanup-sample-run .*every 00:00:02 +[0-9]{4}-' "$work/tt-schedules.txt" || fail "tt schedules does not show the 2-second cleanup fired"
 cleanups=$(cat "$work"/worker*.log | grep -c 'Cleanup: deleted' || true)
 say "the 2-second cleanup ran $cleanups times in the workers (each occurrence once, however many workers run the scheduler)"
+say "\$ tt status $chain_id"
+tt status "$chain_id" | tee "$work/tt-chain.txt" || fail "tt status $chain_id"
+grep -q "$chain_id: SUCCESS" "$work/tt-chain.txt" || fail "tt status of the chain did not say SUCCESS"
+grep -qE '^ +chain: +3 steps: Samples.Tasks.ReportTasks.GatherFigures -> Samples.Tasks.ReportTasks.RenderReport -> Samples.Tasks.ReportTasks.NotifyReady' "$work/tt-chain.txt" \
+  || fail "tt status of the chain does not list its 3 steps"
+say "\$ tt status $chain_id-1"
+tt status "$chain_id-1" | tee "$work/tt-chain-step.txt" || fail "tt status $chain_id-1"
+grep -q "$chain_id-1: SUCCESS" "$work/tt-chain-step.txt" || fail "tt status of the chain's step 1 did not say SUCCESS"
 say "\$ tt status $later_task"
 tt status "$later_task" | tee "$work/tt-status.txt" || fail "tt status"
 grep -q "$later_task: SUCCESS" "$work/tt-status.txt" || fail "tt status did not say SUCCESS"

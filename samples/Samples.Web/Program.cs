@@ -1,5 +1,6 @@
 // The web app of the samples: saves feedback and hands the thank-you email to a worker; starts reports
-// and lets the browser poll their status. It only sends tasks; Samples.Worker runs them.
+// and lets the browser poll their status, also as a chain of three tasks (the annual report). It only sends tasks;
+// Samples.Worker runs them.
 // Configuration: appsettings.json, then environment variables (TypedTasks__Url=nats://…).
 using System.Threading.RateLimiting;
 using Samples.Web;

@@ -3,9 +3,13 @@ using TypedTasks;
 
 namespace Samples.Web;
 
-/// <summary>Reports: start one, poll its status, download the file.</summary>
+/// <summary>Reports: start one, poll its status, download the file; the same for the annual report, a chain of three tasks.</summary>
 internal static class ReportEndpoints
 {
+    // The steps of ReportTasks.AnnualReport, in order: their records are under <chain id>-0, -1 and -2.
+    private static readonly TaskDefinition[] AnnualReportSteps =
+        [ReportTasks.GatherFiguresTask.Definition, ReportTasks.RenderReportTask.Definition, ReportTasks.NotifyReadyTask.Definition];
+
     /// <summary>The body of <c>POST /reports</c>.</summary>
     /// <param name="Year">The year reported on.</param>
     public sealed record ReportRequest(int Year);
@@ -21,12 +25,38 @@ internal static class ReportEndpoints
     /// <param name="Message">The exception's message.</param>
     public sealed record ReportError(string Type, string Message);
 
-    /// <summary>Maps <c>POST /reports</c>, <c>GET /reports/{taskId}/status</c> and <c>GET /reports/{taskId}/asset</c>.</summary>
+    /// <summary>The body of <c>POST /reports/{year}/chain</c>.</summary>
+    /// <param name="Notify">Who is emailed when the report is ready.</param>
+    public sealed record AnnualReportRequest(string? Notify);
+
+    /// <summary>One step of the annual report chain in <see cref="AnnualReportStatus"/>.</summary>
+    /// <param name="Step">Its index, from 0.</param>
+    /// <param name="Task">The task's name.</param>
+    /// <param name="TaskId">The step's task id, <c>&lt;chain id&gt;-&lt;step&gt;</c>.</param>
+    /// <param name="Status">Its state; PENDING also while it is not sent yet (as Celery says of an unknown id).</param>
+    /// <param name="ProgressNote">What the step last said of its progress, while it runs.</param>
+    public sealed record ChainStepStatus(int Step, string Task, string TaskId, string Status, string? ProgressNote);
+
+    /// <summary>The answer of <c>GET /reports/chains/{chainId}</c>.</summary>
+    /// <param name="Status">The chain's state: PENDING while steps run, then SUCCESS, FAILURE or REVOKED.</param>
+    /// <param name="Steps">Each step's state.</param>
+    /// <param name="Result">The last step's result once the chain succeeded.</param>
+    /// <param name="FailedStep">The step that stopped the chain, when one did.</param>
+    /// <param name="Error">That step's error.</param>
+    public sealed record AnnualReportStatus(string Status, IReadOnlyList<ChainStepStatus> Steps, ReportNotice? Result, int? FailedStep, ReportError? Error);
+
+    /// <summary>Maps <c>POST /reports</c>, <c>GET /reports/{taskId}/status</c> and <c>GET /reports/{taskId}/asset</c>; for the
+    /// annual report chain <c>POST /reports/{year}/chain</c>, <c>GET /reports/chains/{chainId}</c> and
+    /// <c>GET /reports/chains/{chainId}/asset</c>.</summary>
     public static IEndpointRouteBuilder MapReportEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/reports", StartAsync);
         app.MapGet("/reports/{taskId}/status", GetStatusAsync);
         app.MapGet("/reports/{taskId}/asset", GetAssetAsync);
+        // The chain ends with an email to an address the visitor types: limited as the feedback form is.
+        app.MapPost("/reports/{year:int}/chain", StartAnnualAsync).RequireRateLimiting(FeedbackEndpoints.RateLimitPolicy);
+        app.MapGet("/reports/chains/{chainId}", GetAnnualStatusAsync);
+        app.MapGet("/reports/chains/{chainId}/asset", GetAnnualAssetAsync);
         return app;
     }
 
@@ -88,5 +118,76 @@ internal static class ReportEndpoints
         return path is null
             ? Results.NotFound(new { error = $"Asset {assetId} is gone." })
             : Results.File(path, "text/csv", $"report-{taskId}{Path.GetExtension(path)}");
+    }
+
+    private static async Task<IResult> StartAnnualAsync(int year, AnnualReportRequest request, ITaskClient tasks, ILogger<AnnualReportRequest> logger, CancellationToken ct)
+    {
+        if (year is < 1900 or > 2100)
+        {
+            return Results.BadRequest(new { error = "The year must be between 1900 and 2100." });
+        }
+
+        if (!FeedbackEndpoints.IsEmailAddress(request.Notify))
+        {
+            return Results.BadRequest(new { error = "A valid email address to notify is required." });
+        }
+
+        try
+        {
+            var handle = await tasks.SendChainAsync(ReportTasks.AnnualReport(year, request.Notify!), cancellationToken: ct);
+            return Results.Accepted($"/reports/chains/{handle.Id}", new { chainId = handle.Id });
+        }
+        catch (TaskEnqueueException ex)
+        {
+            logger.LogError(ex, "The annual report could not be queued");
+            return Results.Problem("The report could not be started. Please try again later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static async Task<IResult> GetAnnualStatusAsync(string chainId, ITaskClient tasks, CancellationToken ct)
+    {
+        if (!TaskIds.IsValid(chainId))
+        {
+            return Results.BadRequest(new { error = "Not a chain id." });
+        }
+
+        // The chain's record is a task record under the chain's id, with the last step's result when it succeeded.
+        var record = await tasks.NotifyReady().GetHandle(chainId).GetRecordAsync(ct);
+        if (record is { Chain: null })
+        {
+            return Results.NotFound(new { error = "Not the id of a chain." });
+        }
+
+        var state = record?.State ?? TaskState.Pending;
+        var steps = new List<ChainStepStatus>(AnnualReportSteps.Length);
+        for (var i = 0; i < AnnualReportSteps.Length; i++)
+        {
+            var step = tasks.GetHandle(AnnualReportSteps[i], $"{chainId}-{i}");
+            var stepRecord = await step.GetRecordAsync(ct);
+            steps.Add(new ChainStepStatus(i, step.TaskName, step.Id, (stepRecord?.State ?? TaskState.Pending).ToWireName(), stepRecord?.Progress?.Note));
+        }
+
+        var result = state == TaskState.Success ? record!.GetResult(ReportTasks.NotifyReadyTask.Definition.ResultTypeInfo) : null;
+        var error = record?.Error is { } e ? new ReportError(e.Type, e.Message) : null;
+        return Results.Ok(new AnnualReportStatus(state.ToWireName(), steps, result, record?.Chain?.FailedStep, error));
+    }
+
+    private static async Task<IResult> GetAnnualAssetAsync(string chainId, ITaskClient tasks, AssetStore assets, CancellationToken ct)
+    {
+        if (!TaskIds.IsValid(chainId))
+        {
+            return Results.BadRequest(new { error = "Not a chain id." });
+        }
+
+        var (succeeded, notice) = await tasks.NotifyReady().GetHandle(chainId).TryGetResultAsync(ct);
+        if (!succeeded || notice is null)
+        {
+            return Results.NotFound(new { error = "The report is not ready." });
+        }
+
+        var path = assets.Find(notice.AssetId);
+        return path is null
+            ? Results.NotFound(new { error = $"Asset {notice.AssetId} is gone." })
+            : Results.File(path, "text/csv", $"report-{notice.Year}-{chainId}{Path.GetExtension(path)}");
     }
 }

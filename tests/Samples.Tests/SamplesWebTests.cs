@@ -89,6 +89,70 @@ public sealed class SamplesWebTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnnualReportChain_RunsGatherRenderNotify_AndTheStatusShowsEachStepAndTheResult()
+    {
+        var response = await _http.PostAsJsonAsync("/reports/2024/chain", new { notify = "ada@example.com" }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var chainId = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("chainId").GetString();
+
+        var status = await _http.GetFromJsonAsync<JsonElement>(response.Headers.Location, Ct);
+        Assert.Equal("SUCCESS", status.GetProperty("status").GetString());
+        Assert.Equal(
+            [
+                ($"{chainId}-0", ReportTasks.GatherFiguresTask.Name, "SUCCESS"),
+                ($"{chainId}-1", ReportTasks.RenderReportTask.Name, "SUCCESS"),
+                ($"{chainId}-2", ReportTasks.NotifyReadyTask.Name, "SUCCESS"),
+            ],
+            status.GetProperty("steps").EnumerateArray().Select(s => (s.GetProperty("taskId").GetString(), s.GetProperty("task").GetString(), s.GetProperty("status").GetString())));
+        var result = status.GetProperty("result");
+        Assert.Equal("ada@example.com", result.GetProperty("to").GetString());
+        Assert.Equal(2024, result.GetProperty("year").GetInt32());
+        var email = Assert.Single(_emails.Sent);
+        Assert.Equal(("ada@example.com", "Your 2024 sales report is ready"), (email.To, email.Subject));
+        Assert.Contains(result.GetProperty("summary").GetString()!, email.Body, StringComparison.Ordinal);
+        // The chain's file is the one-task report's: same figures, same CSV.
+        var csv = await _http.GetStringAsync($"/reports/chains/{chainId}/asset", Ct);
+        var single = await _http.PostAsJsonAsync("/reports", new { year = 2024 }, Ct);
+        var taskId = (await single.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("taskId").GetString();
+        Assert.Equal(await _http.GetStringAsync($"/reports/{taskId}/asset", Ct), csv);
+    }
+
+    [Fact]
+    public void AnnualReport_IsAChainOfThreeTypedSteps()
+    {
+        var chain = ReportTasks.AnnualReport(2024, "ada@example.com");
+
+        Assert.Equal(3, chain.Count);
+        Assert.Equal(
+            "Samples.Tasks.ReportTasks.GatherFigures {\"year\":2024} | Samples.Tasks.ReportTasks.RenderReport(data = previous result) {} | Samples.Tasks.ReportTasks.NotifyReady(report = previous result) {\"to\":\"ada@example.com\"}",
+            chain.ToString());
+    }
+
+    [Theory]
+    [InlineData(2024, "eve@example.com\r\nBcc: victim@example.com")]
+    [InlineData(2024, null)]
+    [InlineData(1066, "ada@example.com")]
+    public async Task AnnualReportChain_WithABadAddressOrYear_IsRefusedAndNothingRuns(int year, string? notify)
+    {
+        var response = await _http.PostAsJsonAsync($"/reports/{year}/chain", new { notify }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(_emails.Sent);
+        Assert.False(Directory.Exists(_assets) && Directory.EnumerateFiles(_assets).Any());
+    }
+
+    [Fact]
+    public async Task AnnualReportStatus_OfAPlainTaskId_IsNotFound()
+    {
+        var response = await _http.PostAsJsonAsync("/reports", new { year = 2024 }, Ct);
+        var taskId = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("taskId").GetString();
+
+        var status = await _http.GetAsync($"/reports/chains/{taskId}", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);
+    }
+
+    [Fact]
     public async Task Feedback_AsAFormPost_IsRefused_SoAnotherSiteCannotMakeVisitorsPostIt()
     {
         using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = "eve@example.com" });

@@ -119,7 +119,7 @@ public static class TypedTasksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<InMemoryResultBackend>();
-        // The eager client runs a chain's next step by name, like a worker: it needs the registry of tasks.
+        // The eager client looks a chain's later steps up by name; a sender without AddWorker has no registry otherwise.
         services.TryAddSingleton<TaskRegistry>();
         services.TryAddSingleton<EagerTaskClient>();
         services.RemoveAll<ITaskClient>();
