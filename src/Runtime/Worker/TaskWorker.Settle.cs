@@ -257,7 +257,7 @@ internal sealed partial class TaskWorker
     private async Task FinishChainAsync(ChainPlan chain, TaskState state, ReadOnlyMemory<byte> result, TaskError? error, int? failedStep, string? failedTask)
     {
         await _results.FinishChainAsync(chain.Id, chain.Steps, state, result, error, failedStep, failedTask, _workerId, CancellationToken.None).ConfigureAwait(false);
-        Log.ChainEnded(_logger, chain.Id, state.ToWireName(), failedStep ?? chain.Step, failedTask);
+        Log.ChainEnded(_logger, chain.Id, state.ToWireName(), failedStep ?? chain.Step, failedTask ?? "its last step");
     }
 
     /// <summary>The settle of <see cref="NeedsNoStore"/> outcomes, run in the slot: ack and release.</summary>
