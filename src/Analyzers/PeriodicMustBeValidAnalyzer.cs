@@ -98,26 +98,11 @@ public sealed class PeriodicMustBeValidAnalyzer : DiagnosticAnalyzer
 
     private static void CheckSchedule(SymbolAnalysisContext context, AttributeData schedule, string display, string taskName, HashSet<string> names)
     {
-        var hasCron = schedule.ConstructorArguments.Length == 1;
-        var cron = hasCron ? schedule.ConstructorArguments[0].Value as string : null;
-        string? every = null, timeZone = null, name = null;
-        foreach (var argument in schedule.NamedArguments)
+        var read = PeriodicArguments.Read(schedule);
+        var (hasCron, cron, every, timeZone, name) = (read.HasCron, read.Cron, read.Every, read.TimeZone, read.Name);
+        if (read.CatchUp is { } catchUp && catchUp is < 0 or > 2)
         {
-            switch (argument.Key)
-            {
-                case "Every":
-                    every = argument.Value.Value as string;
-                    break;
-                case "TimeZone":
-                    timeZone = argument.Value.Value as string;
-                    break;
-                case "Name":
-                    name = argument.Value.Value as string;
-                    break;
-                case "CatchUp" when argument.Value.Value is int catchUp && catchUp is < 0 or > 2:
-                    Report(context, schedule, "CatchUp", display, $"CatchUp {catchUp} is not a PeriodicCatchUp value", "use PeriodicCatchUp.Latest, All or None");
-                    break;
-            }
+            Report(context, schedule, "CatchUp", display, $"CatchUp {catchUp} is not a PeriodicCatchUp value", "use PeriodicCatchUp.Latest, All or None");
         }
 
         if (hasCron == (every is not null))

@@ -41,33 +41,13 @@ internal static class PeriodicParser
 
     private static PeriodicModel? Read(AttributeData attribute, string taskName)
     {
-        var cron = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
-        if (attribute.ConstructorArguments.Length == 1 && cron is null)
+        var read = PeriodicArguments.Read(attribute);
+        if (read.HasCron && read.Cron is null)
         {
             return null;
         }
 
-        string? every = null, timeZone = null, name = null;
-        var catchUp = 0;
-        foreach (var argument in attribute.NamedArguments)
-        {
-            switch (argument.Key)
-            {
-                case "Every":
-                    every = argument.Value.Value as string;
-                    break;
-                case "TimeZone":
-                    timeZone = argument.Value.Value as string;
-                    break;
-                case "Name":
-                    name = argument.Value.Value as string;
-                    break;
-                case "CatchUp" when argument.Value.Value is int value:
-                    catchUp = value;
-                    break;
-            }
-        }
-
+        var (cron, every, timeZone, name, catchUp) = (read.Cron, read.Every, read.TimeZone, read.Name, read.CatchUp ?? 0);
         if ((cron is null) == (every is null) || catchUp is < 0 or > 2)
         {
             return null;
