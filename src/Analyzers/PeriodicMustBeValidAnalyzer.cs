@@ -88,7 +88,7 @@ public sealed class PeriodicMustBeValidAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        var taskName = TaskName(method, task);
+        var taskName = TaskSymbolNames.GetName(method, task);
         var names = new HashSet<string>(System.StringComparer.Ordinal);
         foreach (var schedule in schedules)
         {
@@ -149,28 +149,6 @@ public sealed class PeriodicMustBeValidAnalyzer : DiagnosticAnalyzer
 
     private static void Report(SymbolAnalysisContext context, AttributeData schedule, string? argument, string display, string problem, string fix)
         => context.ReportDiagnostic(Diagnostic.Create(Descriptors.PeriodicScheduleMustBeValid, Location(schedule, argument, context), display, problem, fix));
-
-    /// <summary>The task's name as the generator resolves it (<see cref="TaskNames"/>): the default schedule name.</summary>
-    private static string TaskName(IMethodSymbol method, AttributeData task)
-    {
-        string? explicitName = null;
-        foreach (var argument in task.NamedArguments)
-        {
-            if (argument.Key == "Name")
-            {
-                explicitName = argument.Value.Value as string;
-            }
-        }
-
-        var containing = new List<string>();
-        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            containing.Insert(0, type.Name);
-        }
-
-        var ns = method.ContainingType.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return TaskNames.Resolve(explicitName, ns, containing, method.Name);
-    }
 
     /// <summary>The named argument when written, else the cron string, else the attribute.</summary>
     private static Location Location(AttributeData attribute, string? argument, SymbolAnalysisContext context)

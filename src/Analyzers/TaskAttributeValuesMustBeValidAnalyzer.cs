@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -76,14 +75,7 @@ public sealed class TaskAttributeValuesMustBeValidAnalyzer : DiagnosticAnalyzer
         if (!explicitName)
         {
             // The default name comes from identifiers, which C# allows outside ASCII (class Tâches): a header cannot carry it.
-            var containingTypes = new List<string>();
-            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-            {
-                containingTypes.Insert(0, type.Name);
-            }
-
-            var ns = method.ContainingType?.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            var name = TaskNames.Default(ns, containingTypes, method.Name);
+            var name = TaskSymbolNames.GetDefaultName(method);
             if (!TaskNames.IsValidName(name))
             {
                 context.ReportDiagnostic(Diagnostic.Create(

@@ -20,32 +20,9 @@ internal sealed class NatsPeriodicSchedules(TypedTasksConnection connection, Tim
         ArgumentNullException.ThrowIfNull(schedule);
         var store = await connection.GetSchedulesStoreAsync(cancellationToken).ConfigureAwait(false);
         var described = ScheduleDefinition.Describe(schedule, ScheduleRecord.FromApi);
-        for (var attempt = 0; attempt < Attempts; attempt++)
-        {
-            var (record, revision, exists) = await SchedulesBucket.ReadAsync(store, schedule.Name, cancellationToken).ConfigureAwait(false);
-            var now = _time.GetUtcNow();
-            var written = described with
-            {
-                Since = record is null || record.Removed ? now : record.Since,
-                LastOccurrence = record?.LastOccurrence,
-                LastSentAt = record?.LastSentAt,
-                SentBy = record?.SentBy,
-                DefinedAt = now,
-                DefinedBy = _client,
-            };
-            try
-            {
-                return exists
-                    ? await store.UpdateAsync(schedule.Name, (ReadOnlyMemory<byte>)written.ToBytes(), revision, Raw, cancellationToken: cancellationToken).ConfigureAwait(false)
-                    : await store.CreateAsync(schedule.Name, (ReadOnlyMemory<byte>)written.ToBytes(), Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is NatsKVWrongLastRevisionException or NatsKVCreateException)
-            {
-                // A worker recorded an occurrence in between: read again.
-            }
-        }
-
-        throw new TypedTasksException($"The record of schedule '{schedule.Name}' changed {Attempts} times while it was being written; try again.");
+        var now = _time.GetUtcNow();
+        var written = await SchedulesBucket.DefineAsync(store, described, now, definedAtWhenNew: now, _client, onlyIfChanged: false, cancellationToken).ConfigureAwait(false);
+        return written!.Value.Revision;
     }
 
     public async ValueTask<ulong?> RemoveAsync(string name, CancellationToken cancellationToken = default)

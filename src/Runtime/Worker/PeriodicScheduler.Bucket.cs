@@ -17,49 +17,11 @@ internal sealed partial class PeriodicScheduler
     private async Task RegisterAsync(INatsKVStore store, PeriodicSchedule schedule, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var described = ScheduleDefinition.Describe(schedule, ScheduleRecord.FromCode);
-        for (var attempt = 0; attempt < 5; attempt++)
+        var written = await SchedulesBucket.DefineAsync(store, described, now, definedAtWhenNew: null, _instance, onlyIfChanged: true, cancellationToken).ConfigureAwait(false);
+        if (written?.Replaced is { Source: ScheduleRecord.FromApi, Removed: false } replaced)
         {
-            var (record, revision, exists) = await SchedulesBucket.ReadAsync(store, schedule.Name, cancellationToken).ConfigureAwait(false);
-            if (record is not null && record.SameDefinition(described))
-            {
-                return;
-            }
-
-            var written = described with
-            {
-                // A schedule new here, or back after a removal, starts now: nothing before it is ever sent.
-                Since = record is null || record.Removed ? now : record.Since,
-                LastOccurrence = record?.LastOccurrence,
-                LastSentAt = record?.LastSentAt,
-                SentBy = record?.SentBy,
-                DefinedAt = record is null ? null : now,
-                DefinedBy = _instance,
-            };
-            try
-            {
-                if (!exists)
-                {
-                    await store.CreateAsync(schedule.Name, (ReadOnlyMemory<byte>)written.ToBytes(), Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await store.UpdateAsync(schedule.Name, (ReadOnlyMemory<byte>)written.ToBytes(), revision, Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-                }
-
-                if (record is { Source: ScheduleRecord.FromApi, Removed: false })
-                {
-                    Log.PeriodicCodeReplacesApi(_logger, schedule.Name, record.DefinedBy, record.Cron ?? "every " + record.Every);
-                }
-
-                return;
-            }
-            catch (Exception ex) when (ex is NatsKVWrongLastRevisionException or NatsKVCreateException)
-            {
-                // Another worker wrote in between: read again.
-            }
+            Log.PeriodicCodeReplacesApi(_logger, schedule.Name, replaced.DefinedBy, replaced.Cron ?? "every " + replaced.Every);
         }
-
-        throw new InvalidOperationException($"The record of schedule '{schedule.Name}' kept changing while this worker wrote its definition.");
     }
 
     /// <summary>Watches every key; offers each entry to <paramref name="changes"/>; completes <paramref name="loaded"/> once
