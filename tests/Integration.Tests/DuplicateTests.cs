@@ -1,4 +1,5 @@
 using NATS.Client.Core;
+using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.JetStream;
 using TypedTasks.Integration.Tests.Infrastructure;
 
@@ -64,6 +65,69 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
         Assert.Equal(1, app.Probe.Executions(HandWrittenTasks.EchoTracked.Name));
         Assert.Equal(8, (await handle.GetRecordAsync(Ct))!.GetResult(TestJson.Default.Int32));
         await WaitForNoAckPendingAsync(app);
+    }
+
+    [Fact]
+    public async Task FreshIdMarker_IsTrustedOnlyFromTheServerRunningNow()
+    {
+        // The client names the server it sent a task through when it made the id (TT-Fresh-Id): a first delivery from that
+        // same server needs no record read. Both tasks below already have a SUCCESS record, as if they had run and a server
+        // crash had lost their acks. The one sent before the restart names the old server: its record is read and it is
+        // acked without running. The one sent after names the server delivering it: it runs without a read (nothing
+        // earlier could have run an id made for it), and the record that was there first stays.
+        await using var restartable = new NatsServer();
+        await restartable.InitializeAsync();
+        var prefix = TestApp.NewPrefix();
+        var before = await SendWithStoredSuccessAsync(restartable, prefix, "fresh-before");
+
+        await restartable.KillAsync();
+        await restartable.StartAsync();
+        var after = await SendWithStoredSuccessAsync(restartable, prefix, "fresh-after");
+        Assert.NotEqual(before.Server, after.Server);
+
+        await using var app = await TestApp.StartAsync(restartable, prefix: prefix, workerOptions: o => o.Concurrency = 1);
+        await WaitForNoAckPendingAsync(app);
+        await (await app.Client.EnqueueAsync(HandWrittenTasks.Count, HandWrittenTasks.Key("after-fresh"), cancellationToken: Ct)).WaitAsync(Timeout, Ct);
+
+        Assert.Equal(0, app.Probe.Executions("fresh-before"));
+        Assert.Equal(1, app.Probe.Executions("fresh-after"));
+        foreach (var id in new[] { before.Id, after.Id })
+        {
+            var record = await app.Client.GetHandle(HandWrittenTasks.Count, id).GetRecordAsync(Ct);
+            Assert.Equal(TaskState.Success, record!.State);
+            Assert.Equal("elsewhere", record.Worker);
+        }
+    }
+
+    [Fact]
+    public async Task FreshIdMarker_IsSetOnlyForIdsTheClientMade_SentStraightToTheQueue()
+    {
+        await using var app = await TestApp.StartAsync(server, worker: false);
+        var made = await app.Client.EnqueueAsync(HandWrittenTasks.EchoCounted, HandWrittenTasks.Value(1), cancellationToken: Ct);
+        var given = await app.Client.EnqueueAsync(HandWrittenTasks.EchoCounted, HandWrittenTasks.Value(1), new TaskOptions { TaskId = "given-" + Guid.NewGuid().ToString("N") }, Ct);
+
+        var stream = await app.Connection.JetStream.GetStreamAsync(app.Connection.Names.TasksStream, cancellationToken: Ct);
+        var first = await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 1 }, Ct);
+        var second = await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 2 }, Ct);
+        Assert.Contains("TT-Fresh-Id: " + app.Connection.Nats.ServerInfo!.Id, HeaderText(first), StringComparison.Ordinal);
+        Assert.Contains("TT-Id: " + made.Id, HeaderText(first), StringComparison.Ordinal);
+        Assert.DoesNotContain("TT-Fresh-Id", HeaderText(second), StringComparison.Ordinal);
+        Assert.Contains("TT-Id: " + given.Id, HeaderText(second), StringComparison.Ordinal);
+
+        static string HeaderText(NATS.Client.JetStream.Models.StreamMsgGetResponse response)
+            => System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(response.Message.Hdrs!));
+    }
+
+    /// <summary>Sends a counted task from a producer of its own, then stores SUCCESS for it as if it had run elsewhere.</summary>
+    private static async Task<(string Id, string Server)> SendWithStoredSuccessAsync(NatsServer target, string prefix, string key)
+    {
+        await using var producer = await TestApp.StartAsync(target, worker: false, prefix: prefix);
+        var handle = await producer.Client.EnqueueAsync(HandWrittenTasks.Count, HandWrittenTasks.Key(key), cancellationToken: Ct);
+        var results = producer.Host.Services.GetRequiredService<Backend.NatsResultBackend>();
+        var run = new Backend.TaskRun(handle.Id, HandWrittenTasks.Count.Name, 1, 0, "elsewhere", DateTimeOffset.UtcNow);
+        var (_, written) = await results.StoreOutcomeAsync(run, TaskState.Success, default, null, null, null, null, Ct);
+        Assert.True(written);
+        return (handle.Id, producer.Connection.Nats.ServerInfo!.Id);
     }
 
     /// <summary>The duplicate's ack is sent after the slot frees: wait for it rather than read the count once.</summary>

@@ -386,9 +386,17 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
         public bool TryEvict() => Expected && Interlocked.CompareExchange(ref _claimed, 2, 0) == 0;
     }
 
-    private async ValueTask<INatsKVStore> GetStoreAsync(CancellationToken cancellationToken)
-        => await _connection.GetResultStoreAsync(cancellationToken).ConfigureAwait(false)
-           ?? throw new ResultBackendNotConfiguredException();
+    private ValueTask<INatsKVStore> GetStoreAsync(CancellationToken cancellationToken)
+    {
+        // Opened once per process: after that, no state machine per record read or write.
+        var open = _connection.GetResultStoreAsync(cancellationToken);
+        return open.IsCompletedSuccessfully
+            ? new ValueTask<INatsKVStore>(open.Result ?? throw new ResultBackendNotConfiguredException())
+            : AwaitStoreAsync(open);
+
+        static async ValueTask<INatsKVStore> AwaitStoreAsync(Task<INatsKVStore?> open)
+            => await open.ConfigureAwait(false) ?? throw new ResultBackendNotConfiguredException();
+    }
 
     private static partial class Log
     {

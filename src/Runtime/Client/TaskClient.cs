@@ -91,6 +91,12 @@ internal sealed class TaskClient : TaskClientBase
             var subject = eta is { } due && due > now
                 ? TaskSchedule.Address(_connection.Names, _connection.NativeScheduling, queue, id, due, headers)
                 : _connection.Names.TaskSubject(queue);
+            if (options?.TaskId is null && chain is null && (eta is not { } later || later <= now) && FreshId.Of(_connection.Nats.ServerInfo) is { } server)
+            {
+                // An id made here and sent once, straight to its queue: the worker may skip reading its record (docs/protocol.md §2).
+                headers[TaskHeaders.FreshId] = server;
+            }
+
             if (_connection.Options.ResultBackend.RecordPending && !task.IgnoreResult
                 && await _results.MarkPendingAsync(id, task.Name, now, cancellationToken).ConfigureAwait(false) is { } revision)
             {

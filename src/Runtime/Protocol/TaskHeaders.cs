@@ -28,6 +28,9 @@ internal static class TaskHeaders
     /// <summary>The revision of the PENDING record the producer wrote (RecordPending): the worker's first write replaces it.</summary>
     public const string RecordRevision = "TT-Record-Revision";
 
+    /// <summary>The id of the standalone server a producer published a task through under an id it made (<see cref="FreshId"/>).</summary>
+    public const string FreshId = "TT-Fresh-Id";
+
     /// <summary>The queue a scheduled message goes to when it is due.</summary>
     public const string Queue = "TT-Queue";
     public const string DeadReason = "TT-Dead-Reason";

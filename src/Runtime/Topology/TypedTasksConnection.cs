@@ -67,10 +67,17 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
     /// <summary>Creates the streams and the result bucket once per process (idempotent on the server).</summary>
     public Task EnsureInfrastructureAsync(CancellationToken cancellationToken)
+        => Done(ref _infrastructure) ?? StartInfrastructure(cancellationToken);
+
+    // The slow paths apart, so that the per-call path allocates no closure (it is on every send and every record write).
+    private Task StartInfrastructure(CancellationToken cancellationToken)
         => Once(ref _infrastructure, () => CreateInfrastructureGuardedAsync(cancellationToken));
 
     /// <summary>The result bucket, or <see langword="null"/> when the result backend is off.</summary>
     public Task<INatsKVStore?> GetResultStoreAsync(CancellationToken cancellationToken)
+        => Done(ref _results) ?? StartResultStore(cancellationToken);
+
+    private Task<INatsKVStore?> StartResultStore(CancellationToken cancellationToken)
         => Once(ref _results, () => OpenResultStoreAsync(cancellationToken));
 
     /// <summary>
@@ -90,6 +97,11 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
         return await KeyValue.GetStoreAsync(Names.SchedulesBucket, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A set-up step that has completed, or null.</summary>
+    private static TTask? Done<TTask>(ref TTask? slot)
+        where TTask : Task
+        => Volatile.Read(ref slot) is { IsCompletedSuccessfully: true } task ? task : null;
 
     /// <summary>Starts a set-up step once and shares it; one that failed or was cancelled starts again on the next call.</summary>
     private TTask Once<TTask>(ref TTask? slot, Func<TTask> start)

@@ -121,13 +121,15 @@ internal sealed partial class TaskWorker
     /// (a second message with the same id, published after the duplicate window or under another message id; a
     /// redelivery nats-server 2.9 reports as the first). The read runs while the message waits for a slot, overlapping
     /// the tasks ahead of it. Redeliveries read the record in <see cref="CheckRedeliveryAsync"/>; tasks that track
-    /// STARTED check by creating it; tasks without a record cannot be checked (docs/reliability.md). Off with
+    /// STARTED check by creating it; tasks without a record cannot be checked (docs/reliability.md); a message its producer
+    /// sent once under an id it made, through this very server, needs no read (<see cref="Protocol.FreshId"/>). Off with
     /// <see cref="WorkerOptions.CheckRecordBeforeRun"/>.
     /// </summary>
     private void StartRecordRead(HeldMessage held, TaskDefinition task)
     {
         if (held.Deliveries == 1 && _options.CheckRecordBeforeRun && !task.IgnoreResult && !task.TrackStarted && _results.Enabled
-            && held.Header(Protocol.TaskHeaders.Id) is { } id && Protocol.NatsNames.IsValidTaskId(id))
+            && held.Header(Protocol.TaskHeaders.Id) is { } id && Protocol.NatsNames.IsValidTaskId(id)
+            && !Protocol.FreshId.Holds(held.Header(Protocol.TaskHeaders.FreshId), id, held.Header(Protocol.TaskHeaders.MsgId), _connection.Nats.ServerInfo))
         {
             held.RecordRead = ReadRecordAsync(id);
         }

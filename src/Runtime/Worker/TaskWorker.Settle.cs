@@ -354,8 +354,9 @@ internal sealed partial class TaskWorker
         {
             foreach (var (key, value) in original)
             {
-                // The next attempt finds the RETRY record itself; the PENDING record's revision is stale by then.
-                if (!key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase) && key != TaskHeaders.RecordRevision)
+                // The next attempt finds the RETRY record itself; the PENDING record's revision is stale by then. A copy is
+                // not fresh: its first delivery reads the record.
+                if (!key.StartsWith("Nats-", StringComparison.OrdinalIgnoreCase) && key != TaskHeaders.RecordRevision && key != TaskHeaders.FreshId)
                 {
                     headers[key] = value;
                 }
