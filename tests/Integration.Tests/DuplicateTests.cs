@@ -1,5 +1,5 @@
-using NATS.Client.Core;
 using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.Core;
 using NATS.Client.JetStream;
 using TypedTasks.Integration.Tests.Infrastructure;
 
