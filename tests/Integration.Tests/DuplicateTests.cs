@@ -125,8 +125,7 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
         var handle = await producer.Client.EnqueueAsync(HandWrittenTasks.Count, HandWrittenTasks.Key(key), cancellationToken: Ct);
         var results = producer.Host.Services.GetRequiredService<Backend.NatsResultBackend>();
         var run = new Backend.TaskRun(handle.Id, HandWrittenTasks.Count.Name, 1, 0, "elsewhere", DateTimeOffset.UtcNow);
-        var (_, written) = await results.StoreOutcomeAsync(run, TaskState.Success, default, null, null, null, null, Ct);
-        Assert.True(written);
+        Assert.True((await results.StoreOutcomeAsync(run, TaskState.Success, default, null, null, null, null, Ct)).Written);
         return (handle.Id, producer.Connection.Nats.ServerInfo!.Id);
     }
 

@@ -53,6 +53,7 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
     // The server's max payload, less room for the KV message's own headers.
     protected override int MaxRecordBytes => (_connection.Nats.ServerInfo?.MaxPayload ?? 1024 * 1024) - 4096;
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     protected override async ValueTask<ulong?> CreateAsync(string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
@@ -62,6 +63,7 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
             : throw new ResultStoreException($"Could not create the record of task {key}: {created.Error.Message}", created.Error);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     protected override async ValueTask<ulong?> UpdateAsync(string key, ReadOnlyMemory<byte> bytes, ulong revision, CancellationToken cancellationToken)
     {
         var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);

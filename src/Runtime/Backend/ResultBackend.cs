@@ -86,8 +86,7 @@ internal abstract class ResultBackend
         }
 
         var bytes = ResultRecordSerializer.ToBytes(Record(run, TaskState.Started) with { Progress = progress });
-        var (written, _) = await WriteUnlessFinalAsync(run.Id, bytes, revision, cancellationToken).ConfigureAwait(false);
-        return written;
+        return (await WriteUnlessFinalAsync(run.Id, bytes, revision, cancellationToken).ConfigureAwait(false)).Revision;
     }
 
     /// <summary>PENDING for a run handed back on shutdown, with the runs before it (they count toward MaxDeliveries, this one does not).</summary>
@@ -105,19 +104,26 @@ internal abstract class ResultBackend
     /// <summary>
     /// The outcome of a run: RETRY (with the next attempt's time) or a final state, first final writer wins. Written
     /// through <paramref name="buffer"/> when given (the worker pools them). Returns the bytes now stored — this
-    /// outcome's, or the final record that stays — or empty when nothing is kept.
+    /// outcome's, or the final record that stays — or nothing when records are not kept.
     /// </summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<(ReadOnlyMemory<byte> Stored, bool Written)> StoreOutcomeAsync(
+    public ValueTask<RecordWrite> StoreOutcomeAsync(
         TaskRun run, TaskState state, ReadOnlyMemory<byte> result, TaskError? error, DateTimeOffset? nextAttemptAt, ulong? revision, ArrayBufferWriter<byte>? buffer, CancellationToken cancellationToken)
     {
         if (!Enabled)
         {
-            return (default, false);
+            return default;
         }
 
-        var record = Record(run, state) with
+        // One record, built once (this is on every task's path); the write's own state machine is the only one.
+        var record = new TaskResultRecord
         {
+            Id = run.Id,
+            TaskName = run.TaskName,
+            State = state,
+            Attempts = run.Attempt,
+            Reruns = run.Reruns,
+            Worker = run.Worker,
+            StartedAt = run.StartedAt,
             ResultJson = state == TaskState.Success ? result : default,
             Error = state == TaskState.Success ? null : error,
             NextAttemptAt = state == TaskState.Retry ? nextAttemptAt : null,
@@ -146,8 +152,7 @@ internal abstract class ResultBackend
             });
         }
 
-        var (written, final) = await WriteUnlessFinalAsync(run.Id, bytes, revision, cancellationToken).ConfigureAwait(false);
-        return written is null ? (final, false) : (bytes, true);
+        return WriteUnlessFinalAsync(run.Id, bytes, revision, cancellationToken);
     }
 
     /// <summary>PENDING for a chain about to be sent, as a new key, with its steps (for <c>tt status</c>); nothing when the id
@@ -276,13 +281,13 @@ internal abstract class ResultBackend
     /// compare-and-set), else creates the key; when the key has moved on, reads it: a final record stays, anything
     /// else is replaced by compare-and-set on what was read.
     /// </summary>
-    /// <returns>The new revision when written; otherwise <see langword="null"/> and the final record that stays.</returns>
+    /// <returns>The new revision and <paramref name="bytes"/> when written; otherwise no revision and the final record that stays.</returns>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(ulong? Revision, ReadOnlyMemory<byte> Final)> WriteUnlessFinalAsync(string key, ReadOnlyMemory<byte> bytes, ulong? knownRevision, CancellationToken cancellationToken)
+    private async ValueTask<RecordWrite> WriteUnlessFinalAsync(string key, ReadOnlyMemory<byte> bytes, ulong? knownRevision, CancellationToken cancellationToken)
     {
         if (knownRevision is { } revision && await UpdateAsync(key, bytes, revision, cancellationToken).ConfigureAwait(false) is { } updated)
         {
-            return (updated, default);
+            return new(updated, bytes);
         }
 
         // A few rounds: another writer may move the key between our read and our compare-and-set.
@@ -290,7 +295,7 @@ internal abstract class ResultBackend
         {
             if (await CreateAsync(key, bytes, cancellationToken).ConfigureAwait(false) is { } created)
             {
-                return (created, default);
+                return new(created, bytes);
             }
 
             if (await ReadAsync(key, cancellationToken).ConfigureAwait(false) is not { } existing)
@@ -300,12 +305,12 @@ internal abstract class ResultBackend
 
             if (ResultRecordSerializer.Read(existing.Value).State.IsFinal())
             {
-                return (null, existing.Value);
+                return new(null, existing.Value);
             }
 
             if (await UpdateAsync(key, bytes, existing.Revision, cancellationToken).ConfigureAwait(false) is { } replaced)
             {
-                return (replaced, default);
+                return new(replaced, bytes);
             }
         }
 
@@ -347,6 +352,14 @@ internal abstract class ResultBackend
 
     /// <summary>Stores a revocation where workers see it.</summary>
     protected abstract ValueTask PutRevocationAsync(string id, RevocationRecord revocation, CancellationToken cancellationToken);
+}
+
+/// <summary>What a record write did: the new revision and the bytes now stored when it wrote; no revision and the final
+/// record that stays when one was there (first final writer wins); nothing at all when records are not kept.</summary>
+internal readonly record struct RecordWrite(ulong? Revision, ReadOnlyMemory<byte> Stored)
+{
+    /// <summary>Whether this write is the one stored.</summary>
+    public bool Written => Revision is not null;
 }
 
 /// <summary>The store refused a write for a reason other than a revision conflict (e.g. a key it cannot hold).</summary>

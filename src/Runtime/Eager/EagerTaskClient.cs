@@ -103,7 +103,7 @@ internal sealed class EagerTaskClient : TaskClientBase
             if (!task.IgnoreResult)
             {
                 var run = new TaskRun(id, task.Name, attempt, 0, _worker, startedAt);
-                context.ProgressSink = async (progress, token) => await _results.WriteProgressAsync(run, progress, revision: null, token).ConfigureAwait(false);
+                context.ProgressSink = async (_, progress, token) => await _results.WriteProgressAsync(run, progress, revision: null, token).ConfigureAwait(false);
             }
 
             var execution = await _executor.RunAsync(task, context, body, cancellationToken).ConfigureAwait(false);

@@ -43,8 +43,17 @@ public sealed class TaskContext
     /// <summary>The last progress the task reported, if any.</summary>
     public TaskProgress? Progress { get; private set; }
 
-    /// <summary>Stores progress where the worker keeps it; set by the worker.</summary>
-    internal Func<TaskProgress, CancellationToken, ValueTask>? ProgressSink { get; set; }
+    /// <summary>Stores progress where the worker keeps it; set by the worker (one delegate per worker, not per task).</summary>
+    internal Func<TaskContext, TaskProgress, CancellationToken, ValueTask>? ProgressSink { get; set; }
+
+    /// <summary>The revision of the task's record as the run last wrote it (progress replaces it by compare-and-set).</summary>
+    internal ulong? RecordRevision { get; set; }
+
+    /// <summary>Earlier runs of this attempt, as the run's records say.</summary>
+    internal int Reruns { get; set; }
+
+    /// <summary>When the run started, as the run's records say.</summary>
+    internal DateTimeOffset StartedAt { get; set; }
 
     /// <summary>
     /// Reports how far the task is, for status pages (Celery's <c>update_state(state="PROGRESS", meta=…)</c>): the
@@ -63,7 +72,7 @@ public sealed class TaskContext
         }
 
         Progress = new TaskProgress(fraction, note);
-        return ProgressSink?.Invoke(Progress, cancellationToken) ?? default;
+        return ProgressSink?.Invoke(this, Progress, cancellationToken) ?? default;
     }
 
     /// <summary>

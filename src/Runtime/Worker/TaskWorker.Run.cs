@@ -193,8 +193,11 @@ internal sealed partial class TaskWorker
         var context = new TaskContext(id, name, held.Queue, attempt, maxRetries);
         if (!task.IgnoreResult)
         {
-            context.ProgressSink = async (progress, cancellationToken) =>
-                startedRevision = await _results.WriteProgressAsync(new TaskRun(id, task.Name, attempt, reruns, _workerId, now), progress, startedRevision, cancellationToken).ConfigureAwait(false) ?? startedRevision;
+            // The run's record state rides on the context, so that the sink is one delegate per worker, not a closure per task.
+            context.ProgressSink = _progressSink ??= WriteProgressAsync;
+            context.RecordRevision = startedRevision;
+            context.Reruns = reruns;
+            context.StartedAt = now;
         }
 
         if (held.LeaseLapsed(_options.AckWait))
@@ -205,7 +208,8 @@ internal sealed partial class TaskWorker
             return new Outcome(OutcomeKind.LeaseLapsed);
         }
 
-        var run = await _executor.RunAsync(task, context, held.Body, _executionCts.Token, _trackRun, _connection.Options.SendTaskEvents ? PublishStartedAsync : null).ConfigureAwait(false);
+        var run = await _executor.RunAsync(task, context, held.Body, _executionCts.Token, _trackRun, _connection.Options.SendTaskEvents ? StartedEvent(id, name, held.Queue, attempt) : null).ConfigureAwait(false);
+        startedRevision = context.RecordRevision ?? startedRevision;
         return run.Kind switch
         {
             ExecutionKind.Succeeded => Completed(OutcomeKind.Success, result: run.ResultJson),
@@ -215,9 +219,6 @@ internal sealed partial class TaskWorker
             ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran.", started: now),
             _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply, Chain = message.Chain },
         };
-
-        ValueTask PublishStartedAsync()
-            => TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Started, Id = id, TaskName = name, Queue = held.Queue, Attempt = attempt, Worker = _workerId, At = DateTimeOffset.UtcNow });
 
         // One allocation per outcome (a `with` copy would be a second).
         Outcome Completed(OutcomeKind kind, Exception? exception = null, ReadOnlyMemory<byte> result = default, DateTimeOffset? next = null) => new(kind)
@@ -260,6 +261,19 @@ internal sealed partial class TaskWorker
             Chain = message.Chain,
         };
     }
+
+    /// <summary>Publishes the STARTED event when the task's code starts (a closure only when events are on).</summary>
+    private Func<ValueTask> StartedEvent(string id, string name, string queue, int attempt)
+        => () => TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Started, Id = id, TaskName = name, Queue = queue, Attempt = attempt, Worker = _workerId, At = DateTimeOffset.UtcNow });
+
+    /// <summary>Stores a run's progress in its STARTED record (<see cref="TaskContext.ReportProgressAsync"/>).</summary>
+    private async ValueTask WriteProgressAsync(TaskContext context, TaskProgress progress, CancellationToken cancellationToken)
+    {
+        var run = new TaskRun(context.Id, context.TaskName, context.Attempt, context.Reruns, _workerId, context.StartedAt);
+        context.RecordRevision = await _results.WriteProgressAsync(run, progress, context.RecordRevision, cancellationToken).ConfigureAwait(false) ?? context.RecordRevision;
+    }
+
+    private Func<TaskContext, TaskProgress, CancellationToken, ValueTask>? _progressSink;
 
     /// <summary>The <c>typedtasks.task.state</c> of a run's outcome (Celery's state names, and what is not a state).</summary>
     private static string StateName(OutcomeKind kind) => kind switch

@@ -73,7 +73,8 @@ internal sealed partial class TaskWorker
         _ => ex.InnerException is { } inner && IsTransient(inner),
     };
 
-    private async Task SettleOnceAsync(HeldMessage held, Outcome outcome, ArrayBufferWriter<byte>? buffer)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SettleOnceAsync(HeldMessage held, Outcome outcome, ArrayBufferWriter<byte>? buffer)
     {
         switch (outcome.Kind)
         {
@@ -325,6 +326,7 @@ internal sealed partial class TaskWorker
     }
 
     /// <summary>Writes the outcome's record, first final writer wins; returns the bytes now stored (to notify), or empty.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadOnlyMemory<byte>> StoreAsync(Outcome outcome, TaskState state, ArrayBufferWriter<byte> buffer)
     {
         if (outcome.Task is { IgnoreResult: true } || string.IsNullOrEmpty(outcome.TaskId))
@@ -334,8 +336,8 @@ internal sealed partial class TaskWorker
 
         // The log has the full error (above); the record what ErrorDetails allows.
         var error = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InRecords) : outcome.Error;
-        var (stored, written) = await _results.StoreOutcomeAsync(RunOf(outcome), state, outcome.ResultJson, error, outcome.NextAttemptAt, outcome.StartedRevision, buffer, CancellationToken.None).ConfigureAwait(false);
-        if (!written && !stored.IsEmpty)
+        var (revision, stored) = await _results.StoreOutcomeAsync(RunOf(outcome), state, outcome.ResultJson, error, outcome.NextAttemptAt, outcome.StartedRevision, buffer, CancellationToken.None).ConfigureAwait(false);
+        if (revision is null && !stored.IsEmpty)
         {
             // A final record from an earlier delivery stays (first writer wins).
             Log.DuplicateOutcome(_logger, outcome.TaskId);
