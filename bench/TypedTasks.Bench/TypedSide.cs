@@ -33,6 +33,8 @@ public sealed class TypedSide : IAsyncDisposable
                 o.Url = url;
                 o.Prefix = names.Prefix;
                 o.ConnectionName = "bench-typed";
+                // BENCH_TRUST_NOTIFICATIONS=on measures what reading a result back after its notification costs (L).
+                o.ResultBackend.TrustNotifications = Environment.GetEnvironmentVariable("BENCH_TRUST_NOTIFICATIONS") == "on";
                 configure?.Invoke(o);
             })
             .AddTask(BenchTasks.Echo)

@@ -100,6 +100,43 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
+    public async Task SoonAfterTheWorkerConnected_TheRecordIsReadRightBeforeTheStart_NotAtFetch()
+    {
+        // After a server crash, another worker may store a task's outcome while its redelivery (reported by nats-server
+        // 2.9 as a first delivery) already waits here for a slot. In the first minute after connecting, the read is taken
+        // in the slot: a record stored between the fetch and the start keeps the task from running.
+        await using var app = await TestApp.StartAsync(server, workerOptions: o => o.Concurrency = 1);
+        var results = app.Host.Services.GetRequiredService<Backend.NatsResultBackend>();
+        // The connection's first request sets up its reply subscription first: warm it, so that a read at fetch would be
+        // answered before the record below is stored (and the test tells the two places of the read apart).
+        Assert.Null(await results.GetEntryAsync("warm-up-" + Guid.NewGuid().ToString("N"), Ct));
+        var gate = app.Probe.Gate("slot-read-blocker");
+        var blocker = await app.Client.EnqueueAsync(HandWrittenTasks.Block, HandWrittenTasks.Key("slot-read-blocker"), cancellationToken: Ct);
+        var id = "slot-read-" + Guid.NewGuid().ToString("N");
+        await app.Client.EnqueueAsync(HandWrittenTasks.Count, HandWrittenTasks.Key("slot-read"), new TaskOptions { TaskId = id }, Ct);
+        // Held by the worker itself (the server counts a message as pending before the worker has it), waiting behind the
+        // blocker. A read at fetch was sent then, on the connection the write below shares, so it would be answered
+        // first. Now the task finishes elsewhere.
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            deadline.CancelAfter(Timeout);
+            while (app.WorkerService.HeldCount < 2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5), deadline.Token);
+            }
+        }
+
+        var run = new Backend.TaskRun(id, HandWrittenTasks.Count.Name, 1, 0, "elsewhere", DateTimeOffset.UtcNow);
+        Assert.True((await results.StoreOutcomeAsync(run, TaskState.Success, default, null, null, null, null, Ct)).Written);
+        gate.TrySetResult();
+        Assert.Equal("slot-read-blocker", await blocker.GetAsync(Timeout, Ct));
+        await WaitForNoAckPendingAsync(app);
+
+        Assert.Equal(0, app.Probe.Executions("slot-read"));
+        Assert.Equal("elsewhere", (await app.Client.GetHandle(HandWrittenTasks.Count, id).GetRecordAsync(Ct))!.Worker);
+    }
+
+    [Fact]
     public async Task FreshIdMarker_IsSetOnlyForIdsTheClientMade_SentStraightToTheQueue()
     {
         await using var app = await TestApp.StartAsync(server, worker: false);

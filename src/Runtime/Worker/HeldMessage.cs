@@ -55,6 +55,10 @@ internal sealed class HeldMessage
     /// </summary>
     public Task<RecordLookup>? RecordRead { get; set; }
 
+    /// <summary>Whether the task's record is to be read in the slot, right before the task starts (a first delivery fetched
+    /// soon after the worker connected: see <c>TaskWorker.ReadInSlotAfterConnect</c>).</summary>
+    public bool ReadRecordInSlot { get; set; }
+
     public string? Header(string name)
         => Message.Headers is { } headers && headers.TryGetValue(name, out var values) ? values.ToString() : null;
 }

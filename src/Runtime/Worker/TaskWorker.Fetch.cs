@@ -120,7 +120,8 @@ internal sealed partial class TaskWorker
     /// Starts reading the task's record for a first delivery, so that a task whose final record exists is not run again
     /// (a second message with the same id, published after the duplicate window or under another message id; a
     /// redelivery nats-server 2.9 reports as the first). The read runs while the message waits for a slot, overlapping
-    /// the tasks ahead of it. Redeliveries read the record in <see cref="CheckRedeliveryAsync"/>; tasks that track
+    /// the tasks ahead of it — except soon after the worker connected, when it is taken in the slot, right before the start
+    /// (<see cref="ReadInSlotAfterConnect"/>). Redeliveries read the record in <see cref="CheckRedeliveryAsync"/>; tasks that track
     /// STARTED check by creating it; tasks without a record cannot be checked (docs/reliability.md); a message its producer
     /// sent once under an id it made, through this very server, needs no read (<see cref="Protocol.FreshId"/>). Off with
     /// <see cref="WorkerOptions.CheckRecordBeforeRun"/>.
@@ -131,7 +132,14 @@ internal sealed partial class TaskWorker
             && held.Header(Protocol.TaskHeaders.Id) is { } id && Protocol.NatsNames.IsValidTaskId(id)
             && !Protocol.FreshId.Holds(held.Header(Protocol.TaskHeaders.FreshId), id, held.Header(Protocol.TaskHeaders.MsgId), _connection.Nats.ServerInfo))
         {
-            held.RecordRead = ReadRecordAsync(id);
+            if (RecentlyConnected)
+            {
+                held.ReadRecordInSlot = true;
+            }
+            else
+            {
+                held.RecordRead = ReadRecordAsync(id);
+            }
         }
     }
 

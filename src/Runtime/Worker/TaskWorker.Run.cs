@@ -142,7 +142,7 @@ internal sealed partial class TaskWorker
             startedRevision = rerun.StartedRevision;
             reruns = rerun.Reruns;
         }
-        else if (held.RecordRead is { } read && await read.ConfigureAwait(false) is var lookup)
+        else if ((held.RecordRead ?? (held.ReadRecordInSlot ? ReadRecordAsync(id) : null)) is { } read && await read.ConfigureAwait(false) is var lookup)
         {
             if (lookup.Error is { } error)
             {

@@ -37,7 +37,7 @@ internal sealed partial class TaskWorker
                     // first-final-wins, the retry and dead letter are published with message ids.
                     Log.SettleRetrying(_logger, outcome.TaskName, outcome.TaskId, attempt, ex);
                     buffer?.ResetWrittenCount();
-                    await Task.Delay(SettleBackoff(attempt), CancellationToken.None).ConfigureAwait(false);
+                    await SettleBackoffAsync(attempt).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {

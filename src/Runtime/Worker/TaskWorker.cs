@@ -77,6 +77,9 @@ internal sealed partial class TaskWorker : BackgroundService
     /// <summary>How many tasks are running right now.</summary>
     public int Running => Volatile.Read(ref _running);
 
+    /// <summary>How many messages the worker holds (fetched, not yet settled).</summary>
+    internal int HeldCount => _held.Count;
+
     /// <summary>Whether the worker is shutting down (it takes no new tasks).</summary>
     public bool IsStopping => _stopping;
 
@@ -93,6 +96,7 @@ internal sealed partial class TaskWorker : BackgroundService
         }
 
         Log.Started(_logger, _workerId, string.Join(", ", queues), _options.Concurrency, _options.Prefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
+        _connection.Nats.ConnectionOpened += OnConnectionOpenedAsync;
         using var keepAliveCts = new CancellationTokenSource();
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
         var firstBeat = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -139,6 +143,7 @@ internal sealed partial class TaskWorker : BackgroundService
             await _outcomes.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        _connection.Nats.ConnectionOpened -= OnConnectionOpenedAsync;
         keepAliveCts.Cancel();
         await keepAlive.ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);

@@ -44,7 +44,7 @@ public sealed class TestApp : IAsyncDisposable
         prefix ??= NewPrefix();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(Environment.GetEnvironmentVariable("TT_TEST_LOG") == "1" ? LogLevel.Debug : LogLevel.Warning);
         var recent = new RecentLog();
         builder.Logging.AddProvider(recent);
         if (Environment.GetEnvironmentVariable("TT_TEST_LOG") == "1")
