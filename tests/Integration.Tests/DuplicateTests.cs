@@ -137,6 +137,51 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
+    public async Task FreshIdMarker_IsNotTrusted_SoonAfterTheWorkerReconnected()
+    {
+        // Right after a reconnect the connection may still name the server it had before the crash, under which messages
+        // sent before it would pass for fresh: for a minute, every first delivery is read. Here a message names the
+        // server the worker is connected to now, and its task has a final record: it is read, and not run.
+        await using var restartable = new NatsServer();
+        await restartable.InitializeAsync();
+        await using var app = await TestApp.StartAsync(restartable, workerOptions: o => o.Concurrency = 1);
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Connection.Nats.ConnectionOpened += (_, _) =>
+        {
+            reconnected.TrySetResult();
+            return ValueTask.CompletedTask;
+        };
+        await restartable.KillAsync();
+        await restartable.StartAsync();
+        await reconnected.Task.WaitAsync(Timeout, Ct);
+        await app.Connection.Nats.PingAsync(Ct);
+
+        var id = "reconnected-" + Guid.NewGuid().ToString("N");
+        var results = app.Host.Services.GetRequiredService<Backend.NatsResultBackend>();
+        var run = new Backend.TaskRun(id, HandWrittenTasks.Count.Name, 1, 0, "elsewhere", DateTimeOffset.UtcNow);
+        Assert.True((await results.StoreOutcomeAsync(run, TaskState.Success, default, null, null, null, null, Ct)).Written);
+        var headers = new NatsHeaders
+        {
+            ["TT-Protocol"] = "1",
+            ["TT-Task"] = HandWrittenTasks.Count.Name,
+            ["TT-Id"] = id,
+            ["TT-Fresh-Id"] = app.Connection.Nats.ServerInfo!.Id,
+        };
+        var ack = await app.Connection.JetStream.PublishAsync(
+            app.Connection.Names.TaskSubject("default"),
+            """{"key":"reconnected"}"""u8.ToArray(),
+            headers: headers,
+            opts: new NatsJSPubOpts { MsgId = id },
+            cancellationToken: Ct);
+        ack.EnsureSuccess();
+        await (await app.Client.EnqueueAsync(HandWrittenTasks.Count, HandWrittenTasks.Key("after-reconnected"), cancellationToken: Ct)).WaitAsync(Timeout, Ct);
+        await WaitForNoAckPendingAsync(app);
+
+        Assert.Equal(0, app.Probe.Executions("reconnected"));
+        Assert.Equal(1, app.Probe.Executions("after-reconnected"));
+    }
+
+    [Fact]
     public async Task FreshIdMarker_IsSetOnlyForIdsTheClientMade_SentStraightToTheQueue()
     {
         await using var app = await TestApp.StartAsync(server, worker: false);

@@ -123,14 +123,15 @@ internal sealed partial class TaskWorker
     /// the tasks ahead of it — except soon after the worker connected, when it is taken in the slot, right before the start
     /// (<see cref="ReadInSlotAfterConnect"/>). Redeliveries read the record in <see cref="CheckRedeliveryAsync"/>; tasks that track
     /// STARTED check by creating it; tasks without a record cannot be checked (docs/reliability.md); a message its producer
-    /// sent once under an id it made, through this very server, needs no read (<see cref="Protocol.FreshId"/>). Off with
+    /// sent once under an id it made, through this very server, needs no read (<see cref="Protocol.FreshId"/>), except in
+    /// the minute after a reconnect (<see cref="ReadInSlotAfterConnect"/>). Off with
     /// <see cref="WorkerOptions.CheckRecordBeforeRun"/>.
     /// </summary>
     private void StartRecordRead(HeldMessage held, TaskDefinition task)
     {
         if (held.Deliveries == 1 && _options.CheckRecordBeforeRun && !task.IgnoreResult && !task.TrackStarted && _results.Enabled
             && held.Header(Protocol.TaskHeaders.Id) is { } id && Protocol.NatsNames.IsValidTaskId(id)
-            && !Protocol.FreshId.Holds(held.Header(Protocol.TaskHeaders.FreshId), id, held.Header(Protocol.TaskHeaders.MsgId), _connection.Nats.ServerInfo))
+            && !(FreshIdsTrusted && Protocol.FreshId.Holds(held.Header(Protocol.TaskHeaders.FreshId), id, held.Header(Protocol.TaskHeaders.MsgId), _connection.Nats.ServerInfo)))
         {
             if (RecentlyConnected)
             {

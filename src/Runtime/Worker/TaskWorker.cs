@@ -97,6 +97,7 @@ internal sealed partial class TaskWorker : BackgroundService
 
         Log.Started(_logger, _workerId, string.Join(", ", queues), _options.Concurrency, _options.Prefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
         _connection.Nats.ConnectionOpened += OnConnectionOpenedAsync;
+        _connection.Nats.ConnectionDisconnected += OnConnectionDisconnectedAsync;
         using var keepAliveCts = new CancellationTokenSource();
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
         var firstBeat = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -144,6 +145,7 @@ internal sealed partial class TaskWorker : BackgroundService
         }
 
         _connection.Nats.ConnectionOpened -= OnConnectionOpenedAsync;
+        _connection.Nats.ConnectionDisconnected -= OnConnectionDisconnectedAsync;
         keepAliveCts.Cancel();
         await keepAlive.ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);
