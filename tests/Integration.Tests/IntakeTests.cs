@@ -303,6 +303,19 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Contains(dead, d => d.TaskId == "sched-bad-eta" && d.Queue == "default" && d.Reason.Contains(TaskHeaders.Eta, StringComparison.Ordinal));
         await WaitForAsync(async () => (await js.GetStreamAsync(names.ScheduleStream, cancellationToken: Ct)).Info.State.Messages, count => count == 0);
         Assert.Equal(0, app.Probe.Executions("sched-bad-queue") + app.Probe.Executions("sched-bad-eta") + app.Probe.Executions("sched-unreadable"));
+
+        // Each dead letter under a message id of its own (a mover that takes over stores it once), and a FAILURE record
+        // that says why under each usable id; the unreadable one's id is not trusted.
+        Assert.All(dead, d => Assert.StartsWith("dead-scheduled:", d.Headers["Nats-Msg-Id"], StringComparison.Ordinal));
+        foreach (var (id, reason) in new[] { ("sched-bad-queue", "queue"), ("sched-bad-eta", TaskHeaders.Eta) })
+        {
+            var record = await app.Client.GetHandle(HandWrittenTasks.Count, id).GetRecordAsync(Ct);
+            Assert.Equal(TaskState.Failure, record!.State);
+            Assert.Equal("tests.count", record.TaskName);
+            Assert.Contains(reason, record.Error!.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Null(await app.Client.GetHandle(HandWrittenTasks.Count, "sched-unreadable").GetRecordAsync(Ct));
     }
 
     [Fact]

@@ -7,11 +7,12 @@ namespace TypedTasks.Worker;
 /// <summary>A task message the worker holds: fetched, not yet acked. Kept alive with progress acks.</summary>
 internal sealed class HeldMessage
 {
-    public HeldMessage(long key, string queue, INatsJSMsg<NatsMemoryOwner<byte>> message)
+    public HeldMessage(long key, string queue, INatsJSMsg<NatsMemoryOwner<byte>> message, string? serverId)
     {
         Key = key;
         Queue = queue;
         Message = message;
+        ServerId = serverId;
         if (AckSubject.TryParse(message.ReplyTo, out var delivered, out var pending))
         {
             Deliveries = delivered;
@@ -31,6 +32,9 @@ internal sealed class HeldMessage
     public ulong Pending { get; }
 
     public long Key { get; }
+
+    /// <summary>The id of the server the message was fetched from, as the connection named it then.</summary>
+    public string? ServerId { get; }
 
     public string Queue { get; }
 

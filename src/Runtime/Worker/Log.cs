@@ -50,7 +50,7 @@ internal static partial class Log
     [LoggerMessage(226, LogLevel.Error, "Could not dead-letter the message of task {TaskId}")]
     public static partial void DeadLetterFailed(ILogger logger, string? taskId, Exception exception);
 
-    [LoggerMessage(227, LogLevel.Warning, "A message held on queue {Queue} (delivery {Deliveries}) was not started: its lease lapsed (no progress ack for a whole AckWait); the broker redelivers it")]
+    [LoggerMessage(227, LogLevel.Warning, "A message held on queue {Queue} (delivery {Deliveries}) was not started: its lease lapsed (no progress ack for a whole AckWait, or the server restarted since it was fetched); the broker redelivers it")]
     public static partial void LeaseLapsed(ILogger logger, string queue, ulong deliveries);
 
     [LoggerMessage(228, LogLevel.Warning, "Could not settle task {TaskName}[{TaskId}] (try {Attempt}): the server is out of reach; the outcome is kept and stored when it is back")]

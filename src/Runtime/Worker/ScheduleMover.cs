@@ -5,6 +5,7 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
+using TypedTasks.Backend;
 using TypedTasks.Executor;
 using TypedTasks.Generated;
 using TypedTasks.Protocol;
@@ -36,12 +37,14 @@ internal sealed partial class ScheduleMover : BackgroundService
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
     private readonly TypedTasksConnection _connection;
+    private readonly NatsResultBackend _results;
     private readonly ILogger<ScheduleMover> _logger;
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
-    public ScheduleMover(TypedTasksConnection connection, ILogger<ScheduleMover> logger)
+    public ScheduleMover(TypedTasksConnection connection, NatsResultBackend results, ILogger<ScheduleMover> logger)
     {
         _connection = connection;
+        _results = results;
         _logger = logger;
     }
 
@@ -262,9 +265,18 @@ internal sealed partial class ScheduleMover : BackgroundService
             // Never moved, never retried: dead-lettered once (to its queue's dead letters when the queue is valid) and removed.
             var deadQueue = queue is { Length: <= 64 } && NatsNames.IsValidQueue(queue) ? queue : UnschedulableQueue;
             var (deadHeaders, deadBody) = DeadLetterEnvelope.Build(headers, body, problem, scheduledSubject, sequence, _connection.Nats.ServerInfo?.MaxPayload, rawHeaders);
-            var dead = await _connection.JetStream.PublishAsync(_connection.Names.DeadSubject(deadQueue), deadBody, RawSerializer, headers: deadHeaders, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // Deduplicated by the scheduled message's sequence: a mover that dies before the delete below and one that takes
+            // over store one dead letter.
+            var dead = await _connection.JetStream.PublishAsync(
+                _connection.Names.DeadSubject(deadQueue),
+                deadBody,
+                RawSerializer,
+                new NatsJSPubOpts { MsgId = "dead-scheduled:" + deadQueue + ":" + sequence.ToString(CultureInfo.InvariantCulture) },
+                deadHeaders,
+                cancellationToken).ConfigureAwait(false);
             dead.EnsureSuccess();
             Log.Unschedulable(_logger, sequence, problem);
+            await RecordFailureAsync(headers, problem, cancellationToken).ConfigureAwait(false);
             await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -284,6 +296,33 @@ internal sealed partial class ScheduleMover : BackgroundService
         }
 
         await stream.DeleteMessageAsync(new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A dead-lettered scheduled message with a usable id gets a FAILURE record with the reason, as a refused task message
+    /// does (docs/protocol.md §7), so that <c>tt status</c> and a waiting handle say why it never ran. First final writer
+    /// wins: a record that is final already stays.
+    /// </summary>
+    private async Task RecordFailureAsync(NatsHeaders headers, string problem, CancellationToken cancellationToken)
+    {
+        if (!_results.Enabled || headers.Error is not null
+            || !headers.TryGetValue(TaskHeaders.Id, out var idValue) || idValue.ToString() is not { } id || !NatsNames.IsValidTaskId(id))
+        {
+            return;
+        }
+
+        var name = headers.TryGetValue(TaskHeaders.Task, out var task) ? WireText.Bound(task.ToString()) : string.Empty;
+        var attempt = headers.TryGetValue(TaskHeaders.Attempt, out var attemptText) && int.TryParse(attemptText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is >= 1 and <= 10_000 ? parsed : 1;
+        var error = new TaskError(typeof(TypedTasksException).FullName!, problem, null);
+        try
+        {
+            await _results.StoreOutcomeAsync(new TaskRun(id, name, attempt, 0, _owner, null), TaskState.Failure, default, error, null, null, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TypedTasksException ex)
+        {
+            // The dead letter is the evidence; a record that cannot be written must not keep the message in the schedule.
+            Log.RecordFailed(_logger, id, ex);
+        }
     }
 
     /// <summary>The queue a scheduled message goes to: its <c>TT-Queue</c>, else the last token of its subject.</summary>
@@ -310,5 +349,8 @@ internal sealed partial class ScheduleMover : BackgroundService
 
         [LoggerMessage(302, LogLevel.Warning, "Schedule mover failed; retrying")]
         public static partial void MoverFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(304, LogLevel.Warning, "Could not store the FAILURE record of dead-lettered scheduled task {TaskId}")]
+        public static partial void RecordFailed(ILogger logger, string taskId, Exception exception);
     }
 }

@@ -73,7 +73,7 @@ internal sealed partial class TaskWorker
                 {
                     received++;
                     _averageBodyBytes = (_averageBodyBytes * 0.9) + (message.Data.Length * 0.1);
-                    var held = new HeldMessage(Interlocked.Increment(ref _nextKey), queue, message);
+                    var held = new HeldMessage(Interlocked.Increment(ref _nextKey), queue, message, _connection.Nats.ServerInfo?.Id);
                     _held[held.Key] = held;
                     pending = held.Pending;
                     Dispatch(held);
@@ -167,7 +167,7 @@ internal sealed partial class TaskWorker
             {
                 foreach (var held in _held.Values)
                 {
-                    if (held.LeaseLapsed(_options.AckWait))
+                    if (LeaseLost(held))
                     {
                         // The broker may have redelivered it already: a progress ack now would not take it back.
                         continue;

@@ -21,14 +21,9 @@ internal sealed partial class TaskWorker
             {
                 outcome = new Outcome(OutcomeKind.Abandon);
             }
-            else if (held.LeaseLapsed(_options.AckWait))
+            else if (LeaseLost(held))
             {
-                // Held past its AckWait without a renewed lease (a paused process, a cut connection): the broker may have
-                // given it to another worker, which may have finished it. Not started; left to the broker's redelivery.
-                Log.LeaseLapsed(_logger, held.Queue, held.Deliveries);
-                _window.Release();
-                Release(held);
-                continue;
+                outcome = new Outcome(OutcomeKind.LeaseLapsed);
             }
             else
             {
@@ -59,21 +54,30 @@ internal sealed partial class TaskWorker
                 {
                     ClearActive(slot);
                     activity?.Dispose();
-                    Log.LeaseLapsed(_logger, held.Queue, held.Deliveries);
-                    _window.Release();
-                    Release(held);
-                    continue;
                 }
-
-                EndActive(slot, outcome.Kind);
-                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-                AdjustPrefetch(elapsed);
-                TaskTelemetry.RecordRun(activity, outcome.TaskName, outcome.TaskId, outcome.Attempt, StateName(outcome.Kind), outcome.Error?.Message, elapsed);
-                activity?.Dispose();
-                if (_connection.Options.SendTaskEvents && EventKind(outcome.Kind) is { } kind)
+                else
                 {
-                    await PublishEndEventAsync(kind, held, outcome, elapsed).ConfigureAwait(false);
+                    EndActive(slot, outcome.Kind);
+                    var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                    AdjustPrefetch(elapsed);
+                    TaskTelemetry.RecordRun(activity, outcome.TaskName, outcome.TaskId, outcome.Attempt, StateName(outcome.Kind), outcome.Error?.Message, elapsed);
+                    activity?.Dispose();
+                    if (_connection.Options.SendTaskEvents && EventKind(outcome.Kind) is { } kind)
+                    {
+                        await PublishEndEventAsync(kind, held, outcome, elapsed).ConfigureAwait(false);
+                    }
                 }
+            }
+
+            if (outcome.Kind == OutcomeKind.LeaseLapsed)
+            {
+                // Its lease is gone (held a whole AckWait without a renewal, or fetched from a server that has restarted since):
+                // the broker may have given it to another worker, which may have finished it. Not started; left to the
+                // broker's redelivery.
+                Log.LeaseLapsed(_logger, held.Queue, held.Deliveries);
+                _window.Release();
+                Release(held);
+                continue;
             }
 
             // The slot is free now; the outcome is stored and acked beside the slots.
@@ -200,7 +204,7 @@ internal sealed partial class TaskWorker
             context.StartedAt = now;
         }
 
-        if (held.LeaseLapsed(_options.AckWait))
+        if (LeaseLost(held))
         {
             // Paused between the slot's check and here (a SIGSTOP, a stalled machine), with reads and writes awaited on the
             // way: the broker may have given the message to another worker, which may have finished it. The last check
@@ -261,6 +265,14 @@ internal sealed partial class TaskWorker
             Chain = message.Chain,
         };
     }
+
+    /// <summary>
+    /// Whether a held message may no longer be started: nothing renewed its lease for a whole AckWait (a paused process, a
+    /// cut connection), or it was fetched from a server that has restarted since (the connection names another server
+    /// now: a crashed nats-server 2.9 may have forgotten the delivery and handed the message to another worker already).
+    /// </summary>
+    private bool LeaseLost(HeldMessage held)
+        => held.LeaseLapsed(_options.AckWait) || !string.Equals(held.ServerId, _connection.Nats.ServerInfo?.Id, StringComparison.Ordinal);
 
     /// <summary>Publishes the STARTED event when the task's code starts (a closure only when events are on).</summary>
     private Func<ValueTask> StartedEvent(string id, string name, string queue, int attempt)
