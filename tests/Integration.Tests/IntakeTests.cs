@@ -46,6 +46,7 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
             Case("reply-purge", h => h["TT-Reply"] = "$JS.API.STREAM.PURGE." + names.TasksStream, "TT-Reply"),
             Case("reply-queue", h => h["TT-Reply"] = names.TaskSubject("faults") + ".x", "TT-Reply"),
             Case("reply-kv", h => h["TT-Reply"] = "$KV." + names.ResultsBucket + ".victim", "TT-Reply"),
+            Case("reply-token", h => h["TT-Reply-Token"] = "NOT-A-TOKEN", "TT-Reply-Token"),
             Case("bad-expires", h => h["TT-Expires"] = "tomorrow", "TT-Expires"),
             Case("bad-attempt", h => h["TT-Attempt"] = "0", "TT-Attempt"),
             Case("bad-retries", h => h["TT-Max-Retries"] = "-1", "TT-Max-Retries"),
@@ -342,6 +343,37 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         var real = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(4), cancellationToken: Ct);
         Assert.Equal(8, await real.GetAsync(Timeout, Ct));
         Assert.Equal(2, await handle.GetAsync(Timeout, Ct));
+    }
+
+    [Fact]
+    public async Task ResultNotifications_CarryingTheWaitsToken_AreReturned_OthersAreNotTrusted()
+    {
+        // No worker: the test plays it. The client keeps a random token per task (TT-Reply-Token); a notification with it
+        // comes from someone who held the task's message, and the wait returns its record without reading the store.
+        await using var producer = await TestApp.StartAsync(server, worker: false);
+        producer.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var subject = producer.Connection.ResultsSubject;
+        var trusted = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
+        var stream = await producer.Connection.JetStream.GetStreamAsync(producer.Connection.Names.TasksStream, cancellationToken: Ct);
+        var token = TokenOf(await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 1 }, Ct));
+        Assert.Matches("^[0-9a-f]{32}$", token);
+        var untrusted = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), cancellationToken: Ct);
+        Assert.NotEqual(token, TokenOf(await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 2 }, Ct)));
+
+        // Neither record is in the store: only the token can make a wait return one.
+        await nats.PublishAsync(subject, Record(trusted.Id, "42"), new NatsHeaders { ["TT-Reply-Token"] = token }, cancellationToken: Ct);
+        Assert.Equal(42, await trusted.GetAsync(Timeout, Ct));
+        // Another task's token is not this one's.
+        await nats.PublishAsync(subject, Record(untrusted.Id, "666"), new NatsHeaders { ["TT-Reply-Token"] = token }, cancellationToken: Ct);
+        await Assert.ThrowsAsync<TimeoutException>(() => untrusted.GetAsync(TimeSpan.FromSeconds(2), Ct));
+
+        static byte[] Record(string id, string result)
+            => ResultRecordSerializer.ToBytes(new TaskResultRecord { Id = id, TaskName = HandWrittenTasks.Echo.Name, State = TaskState.Success, ResultJson = System.Text.Encoding.UTF8.GetBytes(result) });
+
+        static string TokenOf(NATS.Client.JetStream.Models.StreamMsgGetResponse stored)
+            => System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(stored.Message.Hdrs!))
+                .Split("\r\n").Single(line => line.StartsWith("TT-Reply-Token:", StringComparison.Ordinal))["TT-Reply-Token:".Length..].Trim();
     }
 
     private static (string Key, NatsHeaders Headers, string Body, string Reason) Case(string key, Action<NatsHeaders> spoil, string reason, string? body = null)

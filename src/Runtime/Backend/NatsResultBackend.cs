@@ -104,10 +104,10 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
     /// Called before a task with this process's reply subject is published: subscribes if needed and registers a
     /// waiter, so that a notification arriving before anyone waits is kept and a later local wait needs no read.
     /// </summary>
-    internal async ValueTask ExpectAsync(string id, CancellationToken cancellationToken)
+    internal async ValueTask ExpectAsync(string id, string? token, CancellationToken cancellationToken)
     {
         await EnsureListeningAsync(cancellationToken).ConfigureAwait(false);
-        if (_waiters.TryAdd(id, new Waiter(expected: true)))
+        if (_waiters.TryAdd(id, new Waiter(expected: true, token)))
         {
             _expectedOrder.Enqueue(id);
             if (Interlocked.Increment(ref _expectedCount) > ExpectedCapacity)
@@ -199,21 +199,22 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
                 wait = quiet < left ? quiet : left;
             }
 
-            TaskResultRecord notified;
+            Notification? notification;
             try
             {
-                notified = await waiter.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+                notification = await waiter.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                notified = null!;
+                notification = null;
             }
 
-            if (notified is not null)
+            if (notification is { } notified)
             {
-                if (_connection.Options.ResultBackend.TrustNotifications)
+                if (notified.Verified || _connection.Options.ResultBackend.TrustNotifications)
                 {
-                    return notified;
+                    // Sent with this wait's token by a worker that held the task's message (or trusted by configuration).
+                    return notified.Record;
                 }
 
                 // A notification is a wake-up, not the result: what a wait returns comes from the store.
@@ -269,7 +270,7 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
 
     private async Task<TaskResultRecord> WaitForNotificationAsync(string id, CancellationToken cancellationToken)
     {
-        var waiter = new Waiter(expected: false);
+        var waiter = new Waiter(expected: false, token: null);
         var registered = _waiters.GetOrAdd(id, waiter);
         try
         {
@@ -358,7 +359,8 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
                 var record = ResultRecordSerializer.Read(data);
                 if (record.Id is { } id && record.State.IsFinal() && _waiters.TryGetValue(id, out var waiter))
                 {
-                    waiter.TrySetResult(record);
+                    var token = message.Headers is { } headers && headers.TryGetValue(TaskHeaders.ReplyToken, out var value) ? value.ToString() : null;
+                    waiter.TrySetResult(new Notification(record, ResultReply.Matches(waiter.Token, token)));
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -368,18 +370,25 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
         }
     }
 
-    /// <summary>A waiter for one task's final record; an expected one was registered before the task was sent.</summary>
-    private sealed class Waiter : TaskCompletionSource<TaskResultRecord>
+    /// <summary>A final record as a notification brought it, and whether it carried the wait's token.</summary>
+    private readonly record struct Notification(TaskResultRecord Record, bool Verified);
+
+    /// <summary>A waiter for one task's final record; an expected one was registered before the task was sent, with the
+    /// token its message carries.</summary>
+    private sealed class Waiter : TaskCompletionSource<Notification>
     {
         private int _claimed;
 
-        public Waiter(bool expected)
+        public Waiter(bool expected, string? token)
             : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
             Expected = expected;
+            Token = token;
         }
 
         public bool Expected { get; }
+
+        public string? Token { get; }
 
         /// <summary>A wait takes an expected waiter (once); an evicted one cannot be taken.</summary>
         public bool TryClaim() => Expected && Interlocked.CompareExchange(ref _claimed, 1, 0) == 0;

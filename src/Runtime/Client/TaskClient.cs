@@ -56,9 +56,13 @@ internal sealed class TaskClient : TaskClientBase
         };
         // A chain's steps notify nobody: its handle watches the chain's record.
         var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult && chain is null;
+        string? token = null;
         if (expected)
         {
             headers[TaskHeaders.Reply] = _connection.ResultsSubject;
+            // Echoed on the notification: the wait then trusts the record it carries (docs/protocol.md §6).
+            token = ResultReply.NewToken();
+            headers[TaskHeaders.ReplyToken] = token;
         }
 
         if (chain is not null)
@@ -107,7 +111,7 @@ internal sealed class TaskClient : TaskClientBase
             if (expected)
             {
                 // Before the publish: the result may be back before this method returns.
-                await _results.ExpectAsync(id, cancellationToken).ConfigureAwait(false);
+                await _results.ExpectAsync(id, token, cancellationToken).ConfigureAwait(false);
             }
 
             var ack = await _connection.JetStream.PublishAsync(

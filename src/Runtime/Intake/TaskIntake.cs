@@ -147,6 +147,12 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.", usableId, shownName, chain: chain);
         }
 
+        var token = Header(headers, TaskHeaders.ReplyToken);
+        if (token is not null && !ResultReply.IsToken(token))
+        {
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.ReplyToken} header '{WireText.Bound(token)}': {ResultReply.TokenLength} lowercase hex digits.", usableId, shownName, chain: chain);
+        }
+
         if (body.Length > options.MaxBodyBytes)
         {
             return IntakeVerdict.Refuse($"The body has {body.Length} bytes, more than TypedTasks:Worker:Intake:MaxBodyBytes ({options.MaxBodyBytes}).", usableId, shownName, typeof(TaskArgumentException), chain);
@@ -157,7 +163,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             return IntakeVerdict.Refuse(badJson, usableId, shownName, typeof(TaskArgumentException), chain);
         }
 
-        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply, chain));
+        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply is null ? null : new ResultReply(reply, token), chain));
     }
 
     /// <summary>Null when the body is one JSON object, with nothing after it, nesting at most <paramref name="maxDepth"/> deep.</summary>

@@ -12,9 +12,10 @@ namespace TypedTasks.Intake;
 /// <param name="MaxRetries">The retries allowed (the message's <c>TT-Max-Retries</c> or the task's own).</param>
 /// <param name="Expires">When the task stops being worth running.</param>
 /// <param name="RecordRevision">The revision of the producer's PENDING record.</param>
-/// <param name="Reply">A results subject to notify; only the shape the protocol defines, never anything else.</param>
+/// <param name="Reply">A results subject to notify (only the shape the protocol defines, never anything else) and the
+/// producer's token to echo.</param>
 /// <param name="Chain">For a step of a chain: the plan (<c>TT-Chain</c>), checked against every bound.</param>
-internal readonly record struct TaskMessage(string Id, TaskDefinition Task, int Attempt, int MaxRetries, DateTimeOffset? Expires, ulong? RecordRevision, string? Reply, ChainPlan? Chain = null);
+internal readonly record struct TaskMessage(string Id, TaskDefinition Task, int Attempt, int MaxRetries, DateTimeOffset? Expires, ulong? RecordRevision, ResultReply? Reply, ChainPlan? Chain = null);
 
 /// <summary>What the intake says of a message: a task to run, or why it is refused.</summary>
 internal readonly struct IntakeVerdict

@@ -117,10 +117,11 @@ public sealed class ResultBackendOptions
     public bool RecordPending { get; set; }
 
     /// <summary>
-    /// Take a result notification (a worker's message on this process's <c>tt.results.&lt;instance&gt;</c>) as the result,
-    /// without reading it back from the store. Saves one result-store read per local wait; turn it on only where NATS
+    /// Take every result notification (a message on this process's <c>tt.results.&lt;instance&gt;</c>) as the result, even
+    /// one without the random token this process sent with the task. Notifications with the token are taken as the result
+    /// anyway; this only matters for foreign workers that do not echo <c>TT-Reply-Token</c>. Turn it on only where NATS
     /// permissions let nobody but workers publish on <c>tt.results.&gt;</c> (docs/security.md). Default <see langword="false"/>:
-    /// a notification only wakes the wait, and what it returns comes from the store.
+    /// a notification without the token only wakes the wait, and what it returns comes from the store.
     /// </summary>
     public bool TrustNotifications { get; set; }
 

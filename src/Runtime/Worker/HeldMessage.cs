@@ -137,8 +137,8 @@ internal sealed record Outcome(OutcomeKind Kind)
     /// <summary>Earlier runs of this attempt (their workers died or hung).</summary>
     public int Reruns { get; init; }
 
-    /// <summary>The results subject to notify, as the intake accepted it; null for none.</summary>
-    public string? Reply { get; init; }
+    /// <summary>The results subject to notify and the producer's token, as the intake accepted them; null for none.</summary>
+    public ResultReply? Reply { get; init; }
 
     /// <summary>For <see cref="OutcomeKind.Retry"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
