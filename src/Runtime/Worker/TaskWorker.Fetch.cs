@@ -167,7 +167,9 @@ internal sealed partial class TaskWorker
             {
                 foreach (var held in _held.Values)
                 {
-                    if (LeaseLost(held))
+                    // Only a lapsed lease stops the renewals: a task running when the connection moved to another server
+                    // (a restart, another node of a cluster) keeps its lease where the server still knows the delivery.
+                    if (held.LeaseLapsed(_options.AckWait))
                     {
                         // The broker may have redelivered it already: a progress ack now would not take it back.
                         continue;
