@@ -115,20 +115,13 @@ internal abstract class ResultBackend
         }
 
         // One record, built once (this is on every task's path); the write's own state machine is the only one.
-        var record = new TaskResultRecord
-        {
-            Id = run.Id,
-            TaskName = run.TaskName,
-            State = state,
-            Attempts = run.Attempt,
-            Reruns = run.Reruns,
-            Worker = run.Worker,
-            StartedAt = run.StartedAt,
-            ResultJson = state == TaskState.Success ? result : default,
-            Error = state == TaskState.Success ? null : error,
-            NextAttemptAt = state == TaskState.Retry ? nextAttemptAt : null,
-            CompletedAt = DateTimeOffset.UtcNow,
-        };
+        var record = Record(
+            run,
+            state,
+            result: state == TaskState.Success ? result : default,
+            error: state == TaskState.Success ? null : error,
+            nextAttemptAt: state == TaskState.Retry ? nextAttemptAt : null,
+            completedAt: DateTimeOffset.UtcNow);
         ReadOnlyMemory<byte> bytes;
         if (buffer is null)
         {
@@ -317,16 +310,21 @@ internal abstract class ResultBackend
         throw new TypedTasksException($"Could not store the record of task {key}: other writers kept changing it.");
     }
 
-    private static TaskResultRecord Record(TaskRun run, TaskState state) => new()
-    {
-        Id = run.Id,
-        TaskName = run.TaskName,
-        State = state,
-        Attempts = run.Attempt,
-        Reruns = run.Reruns,
-        Worker = run.Worker,
-        StartedAt = run.StartedAt,
-    };
+    private static TaskResultRecord Record(
+        TaskRun run, TaskState state, ReadOnlyMemory<byte> result = default, TaskError? error = null, DateTimeOffset? nextAttemptAt = null, DateTimeOffset? completedAt = null) => new()
+        {
+            Id = run.Id,
+            TaskName = run.TaskName,
+            State = state,
+            Attempts = run.Attempt,
+            Reruns = run.Reruns,
+            Worker = run.Worker,
+            StartedAt = run.StartedAt,
+            ResultJson = result,
+            Error = error,
+            NextAttemptAt = nextAttemptAt,
+            CompletedAt = completedAt,
+        };
 
     private void RequireEnabled()
     {
