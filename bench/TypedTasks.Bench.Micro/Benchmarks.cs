@@ -90,6 +90,9 @@ public class WorkerPath
         _services = services.BuildServiceProvider();
         _scopes = _services.GetRequiredService<IServiceScopeFactory>();
         _reused = new TaskInvocation("0193a5c2e4d87b5c9f3e2a1b0c9d8e7f", "bench.echo", _body, _services, CancellationToken.None);
+        _intake = new Intake.TaskIntake(_services.GetRequiredService<TaskRegistry>(), new Protocol.NatsNames("tt"), new IntakeOptions());
+        _executor = _services.GetRequiredService<Executor.TaskExecutor>();
+        _track = _services.GetRequiredService<Worker.RevocationRegistry>().Track;
         var buffer = new ArrayBufferWriter<byte>(256);
         WriteRecord(buffer, NewRecord("123456"u8.ToArray()));
         _record = buffer.WrittenMemory.ToArray();
@@ -154,6 +157,49 @@ public class WorkerPath
         WriteRecord(_recordBuffer, NewRecord(_result));
         return _recordBuffer.WrittenCount;
     }
+
+    /// <summary>The intake's check of a message as the .NET client sends it (with <c>TT-Reply</c>, <c>TT-Reply-Token</c> and
+    /// <c>TT-Fresh-Id</c>): headers, sizes, the JSON body's shape.</summary>
+    [Benchmark]
+    public bool IntakeCheck() => _intake.Check(_clientHeaders, _body).Rejection is null;
+
+    /// <summary>The executor around the echo task, as the worker calls it: linked cancellation, revocation tracking, a DI
+    /// scope, the context slot, decode, invoke, the result (<c>TaskExecutor.RunAsync</c>).</summary>
+    [Benchmark]
+    public async ValueTask<int> ExecutorRunEcho()
+    {
+        var context = new TaskContext("0193a5c2e4d87b5c9f3e2a1b0c9d8e7f", "bench.echo", "default", 1, 0);
+        var run = await _executor.RunAsync(BenchTasks.Echo, context, _body, CancellationToken.None, _track);
+        return run.ResultJson.Length;
+    }
+
+    /// <summary>The outcome's record as the backend builds and writes it (<c>StoreOutcomeAsync</c>) into a pooled buffer, on
+    /// the in-memory store (then forgotten, so that every call writes).</summary>
+    [Benchmark]
+    public async ValueTask<int> StoreOutcome()
+    {
+        _recordBuffer.ResetWrittenCount();
+        var run = new Backend.TaskRun("0193a5c2e4d87b5c9f3e2a1b0c9d8e7f", "bench.echo", 1, 0, _worker, DateTimeOffset.UtcNow);
+        var written = await _memory.StoreOutcomeAsync(run, TaskState.Success, _result, null, null, null, _recordBuffer, CancellationToken.None);
+        await _memory.ForgetAsync(run.Id, CancellationToken.None);
+        return written.Stored.Length;
+    }
+
+    private readonly NatsHeaders _clientHeaders = new()
+    {
+        ["TT-Protocol"] = "1",
+        ["TT-Task"] = "bench.echo",
+        ["TT-Id"] = "0193a5c2e4d87b5c9f3e2a1b0c9d8e7f",
+        ["TT-Reply"] = "tt.results.0193a5c2e4d87b5c9f3e2a1b0c9d8e7f",
+        ["TT-Reply-Token"] = "5f0c8e1d2a3b4c5d6e7f8091a2b3c4d5",
+        ["TT-Fresh-Id"] = "NBGXDTZMAJWBQ6AE5ZNHHHGH2AHBX4NRUHBFBWV4XZ7LLAO3HCQA6EPA",
+        ["Nats-Msg-Id"] = "0193a5c2e4d87b5c9f3e2a1b0c9d8e7f",
+    };
+
+    private Intake.TaskIntake _intake = null!;
+    private Executor.TaskExecutor _executor = null!;
+    private Func<string, CancellationTokenSource, Executor.ITerminationSignal> _track = null!;
+    private readonly Backend.InMemoryResultBackend _memory = new();
 
     private readonly ArrayBufferWriter<byte> _recordBuffer = new(512);
     private readonly ReadOnlyMemory<byte> _result = "123456"u8.ToArray();
