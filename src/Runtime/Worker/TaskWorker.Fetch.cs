@@ -120,12 +120,11 @@ internal sealed partial class TaskWorker
     /// Starts reading the task's record for a first delivery, so that a task whose final record exists is not run again
     /// (a second message with the same id, published after the duplicate window or under another message id; a
     /// redelivery nats-server 2.9 reports as the first). The read runs while the message waits for a slot, overlapping
-    /// the tasks ahead of it — except soon after the worker connected, when it is taken in the slot, right before the start
-    /// (<see cref="ReadInSlotAfterConnect"/>). Redeliveries read the record in <see cref="CheckRedeliveryAsync"/>; tasks that track
-    /// STARTED check by creating it; tasks without a record cannot be checked (docs/reliability.md); a message its producer
-    /// sent once under an id it made, through this very server, needs no read (<see cref="Protocol.FreshId"/>), except in
-    /// the minute after a reconnect (<see cref="ReadInSlotAfterConnect"/>). Off with
-    /// <see cref="WorkerOptions.CheckRecordBeforeRun"/>.
+    /// the tasks ahead of it; in the minute after the worker (re)connected it is taken in the slot instead, right before
+    /// the start (<see cref="ReadInSlotAfterConnect"/>). Not read: a message its producer sent once under an id it made,
+    /// through the server delivering it now (<see cref="Protocol.FreshId"/>; not trusted in the minute after a reconnect).
+    /// Redeliveries read the record in <see cref="CheckRedeliveryAsync"/>; tasks that track STARTED check by creating it;
+    /// tasks without a record cannot be checked (docs/reliability.md). Off with <see cref="WorkerOptions.CheckRecordBeforeRun"/>.
     /// </summary>
     private void StartRecordRead(HeldMessage held, TaskDefinition task)
     {
