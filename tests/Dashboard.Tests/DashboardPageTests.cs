@@ -47,6 +47,7 @@ public sealed class DashboardPageTests(NatsServer server, Chromium chromium) : I
         await Expect(page.Locator("[data-live='dead']")).ToHaveTextAsync("1");
         await Expect(page.Locator("[data-live='queue.default.workers']")).ToHaveTextAsync("1");
         await Expect(page.Locator("main table")).ToContainTextAsync("default");
+        await ShotAsync(page, "dashboard-overview");
 
         // Queues: the same figures as tt queues, with the consumer.
         await page.GetByRole(AriaRole.Link, new() { Name = "Queues", Exact = true }).ClickAsync();
@@ -65,6 +66,7 @@ public sealed class DashboardPageTests(NatsServer server, Chromium chromium) : I
         // Tasks: recent ones by state, from the task events.
         await page.GetByRole(AriaRole.Link, new() { Name = "Tasks", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = echo.Id })).ToBeVisibleAsync();
+        await ShotAsync(page, "dashboard-tasks");
         await page.GetByRole(AriaRole.Link, new() { Name = "FAILURE (" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = failed.Id })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = echo.Id })).ToHaveCountAsync(0);
@@ -83,6 +85,7 @@ public sealed class DashboardPageTests(NatsServer server, Chromium chromium) : I
         await Expect(page.Locator(".error-type")).ToHaveTextAsync("System.InvalidOperationException");
         await Expect(page.Locator(".error-message")).ToHaveTextAsync(ScriptInError);
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined && document.querySelectorAll('main script, main b').length === 0"));
+        await ShotAsync(page, "dashboard-task-failure");
 
         // Dead letters: reason, headers and body; the argument holding <script> is text.
         await page.GetByRole(AriaRole.Link, new() { Name = "Dead letters", Exact = true }).ClickAsync();
@@ -92,12 +95,24 @@ public sealed class DashboardPageTests(NatsServer server, Chromium chromium) : I
         await letter.Locator("summary").ClickAsync();
         await Expect(letter.Locator("table.headers")).ToContainTextAsync("TT-Task");
         await Expect(letter.Locator("pre.json")).ToContainTextAsync(ScriptInArgument);
+        await ShotAsync(page, "dashboard-dead-letters");
 
         // From the dead letter to its task: the arguments, pretty-printed, as text.
         await letter.GetByRole(AriaRole.Link, new() { Name = dead.Id }).ClickAsync();
         await Expect(page.Locator("h1")).ToContainTextAsync("FAILURE");
         await Expect(page.Locator("pre.json")).ToContainTextAsync("\"value\": \"" + ScriptInArgument + "\"");
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined && document.querySelectorAll('main script').length === 0"));
+    }
+
+    /// <summary>With <c>TT_DASHBOARD_SCREENSHOTS=&lt;dir&gt;</c> (scripts/dashboard-screenshots.sh), the pages this test has
+    /// just checked are saved there as PNG for the docs; otherwise nothing.</summary>
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("TT_DASHBOARD_SCREENSHOTS") is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
+        }
     }
 
     [Fact]
