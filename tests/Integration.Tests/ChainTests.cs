@@ -20,6 +20,39 @@ public sealed class ChainTests(NatsServer server) : IClassFixture<NatsServer>
         workerOptions: o => o.Queues = ["default", "text"]);
 
     [Fact]
+    public async Task EverySteps_SentEvent_IsPublished_LaterOnesByTheWorkerThatSentThem()
+    {
+        await using var app = await TestApp.StartAsync(
+            server,
+            tasks: b => b.AddTypedTasksIntegrationTestsTasks(),
+            workerOptions: o => o.Queues = ["default", "text"],
+            options: o => o.SendTaskEvents = true);
+        await using var feed = await app.Host.Services.GetRequiredService<ITaskEvents>().SubscribeAsync([TaskEventKind.Sent], Ct);
+        var chain = ChainTasks.DoubleTask.Call(3).Then(ChainTasks.DescribeTask.Partial("n=")).Then(ChainTasks.SummarizeTask.Partial());
+        var handle = await app.Client.SendChainAsync(chain, new TaskOptions { TaskId = "chain-events" }, Ct);
+        Assert.Equal(new Summary("n=6", 3), await handle.GetAsync(Timeout, Ct));
+
+        var sent = new Dictionary<string, TaskEvent>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(Timeout);
+        await foreach (var taskEvent in feed.ReadAllAsync(deadline.Token))
+        {
+            if (taskEvent.Id.StartsWith("chain-events-", StringComparison.Ordinal) && sent.TryAdd(taskEvent.Id, taskEvent) && sent.Count == 3)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(ChainTasks.DoubleTask.Name, sent["chain-events-0"].TaskName);
+        Assert.Null(sent["chain-events-0"].Worker);
+        Assert.Equal(ChainTasks.DescribeTask.Name, sent["chain-events-1"].TaskName);
+        Assert.Equal("text", sent["chain-events-1"].Queue);
+        Assert.Equal(app.WorkerService.Id, sent["chain-events-1"].Worker);
+        Assert.Equal(ChainTasks.SummarizeTask.Name, sent["chain-events-2"].TaskName);
+        Assert.Equal(app.WorkerService.Id, sent["chain-events-2"].Worker);
+    }
+
+    [Fact]
     public async Task ThreeStepChain_IntToStringToRecord_HandleYieldsTheLastResult()
     {
         await using var app = await StartAsync();

@@ -240,6 +240,16 @@ internal sealed partial class TaskWorker
         }
 
         Log.ChainStepSent(_logger, chain.Id, plan.Step, step.Task, stepId);
+        if (!ack.Duplicate)
+        {
+            // The step is sent here, not by a client: this worker tells it, as a client would (a settle repeated after a crash
+            // finds the step stored already and tells nothing).
+            TaskTelemetry.RecordSent(step.Task, step.Queue);
+            if (_connection.Options.SendTaskEvents)
+            {
+                await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = stepId, TaskName = step.Task, Queue = step.Queue, Worker = _workerId, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>A step of a chain ended without success (failed, dead-lettered, revoked): the chain ends with it, its record
