@@ -152,6 +152,24 @@ public sealed class PackageConsumerTests(PackageFixture package) : IClassFixture
     }
 
     [Fact]
+    public async Task DashboardPackage_DependsOnExactlyTheTypedTasksItWasBuiltWith()
+    {
+        // The dashboard calls the runtime's internals (InternalsVisibleTo), which may change in any release: a consumer must
+        // not be able to pair it with another TypedTasks version.
+        var ct = TestContext.Current.CancellationToken;
+        var pack = await DotNetCli.RunAsync(Path.Combine(package.Root, "src"), TimeSpan.FromMinutes(5), ct,
+            "pack", "src/Dashboard/TypedTasks.Dashboard.csproj", "-c", "Release", "-o", package.Feed, $"-p:Version={package.Version}", "-nodeReuse:false");
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+
+        using var nupkg = System.IO.Compression.ZipFile.OpenRead(Path.Combine(package.Feed, $"TypedTasks.Dashboard.{package.Version}.nupkg"));
+        using var reader = new StreamReader(nupkg.GetEntry("TypedTasks.Dashboard.nuspec")!.Open());
+        var nuspec = System.Xml.Linq.XDocument.Parse(await reader.ReadToEndAsync(ct));
+        var runtime = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "TypedTasks").ToList();
+        Assert.Equal(2, runtime.Count); // net8.0 and net10.0
+        Assert.All(runtime, d => Assert.Equal($"[{package.Version}]", (string?)d.Attribute("version")));
+    }
+
+    [Fact]
     public async Task Tool_InstallsFromThePackage_AndTalksToAServer()
     {
         var ct = TestContext.Current.CancellationToken;
