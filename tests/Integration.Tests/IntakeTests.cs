@@ -323,9 +323,7 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     public async Task ResultNotifications_AreWakeUps_AForgedOneIsNotReturned_AndAMalformedOneHarmsNothing()
     {
         // No worker: nothing finishes the task but the forger.
-        await using var producer = await TestApp.StartAsync(server, worker: false);
-        // Only notifications (or their absence) can wake the waits below within the test's time.
-        producer.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        await using var producer = await StartProducerWokenOnlyByNotificationsAsync();
         await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
         var subject = producer.Connection.ResultsSubject;
 
@@ -350,8 +348,7 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     {
         // No worker: the test plays it. The client keeps a random token per task (TT-Reply-Token); a notification with it
         // comes from someone who held the task's message, and the wait returns its record without reading the store.
-        await using var producer = await TestApp.StartAsync(server, worker: false);
-        producer.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        await using var producer = await StartProducerWokenOnlyByNotificationsAsync();
         await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
         var subject = producer.Connection.ResultsSubject;
         var trusted = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
@@ -374,6 +371,15 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         static string TokenOf(NATS.Client.JetStream.Models.StreamMsgGetResponse stored)
             => System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(stored.Message.Hdrs!))
                 .Split("\r\n").Single(line => line.StartsWith("TT-Reply-Token:", StringComparison.Ordinal))["TT-Reply-Token:".Length..].Trim();
+    }
+
+    /// <summary>A producer without a worker whose waits read the store only after five minutes: within a test, only a
+    /// notification (or its absence) ends them.</summary>
+    private async Task<TestApp> StartProducerWokenOnlyByNotificationsAsync()
+    {
+        var producer = await TestApp.StartAsync(server, worker: false);
+        producer.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
+        return producer;
     }
 
     private static (string Key, NatsHeaders Headers, string Body, string Reason) Case(string key, Action<NatsHeaders> spoil, string reason, string? body = null)
