@@ -46,10 +46,9 @@ public sealed class LeftoverTests
     {
         await using var server = new NatsServer();
         await server.InitializeAsync();
-        var prefix = TestApp.NewPrefix();
-        await using var client = await TestApp.StartAsync(server, worker: false, prefix: prefix);
-        var idle = await SendWaitingAsync(client, Idle);
-        var leftovers = await ReproduceAsync(server, client);
+        var (client, idle, leftovers) = await ReproduceAsync(server);
+        await using var _ = client;
+        var prefix = client.Prefix;
         var waiting = idle.Concat(await SendWaitingAsync(client, Served)).Order().ToList();
         Assert.Equal(leftovers.Concat(waiting).Order(), (await StoredAsync(client)).Keys);
 
@@ -74,10 +73,9 @@ public sealed class LeftoverTests
     {
         await using var server = new NatsServer();
         await server.InitializeAsync();
-        var prefix = TestApp.NewPrefix();
-        await using var client = await TestApp.StartAsync(server, worker: false, prefix: prefix);
-        var idle = await SendWaitingAsync(client, Idle);
-        var leftovers = await ReproduceAsync(server, client);
+        var (client, idle, leftovers) = await ReproduceAsync(server);
+        await using var _ = client;
+        var prefix = client.Prefix;
         var waiting = idle.Concat(await SendWaitingAsync(client, Served)).Order().ToList();
 
         var (_, shown, _) = await TtAsync(server, prefix, "queues");
@@ -106,50 +104,76 @@ public sealed class LeftoverTests
     }
 
     /// <summary>
-    /// Crash cycles until the task stream keeps acknowledged messages: a worker of "default" (its sweeper off) acks a
-    /// batch, the server is SIGKILLed as soon as the consumer reports it all acknowledged, and restarted on its store;
-    /// once the worker has run again what came back, whatever the stream still holds on "default" is a leftover.
-    /// Returns their sequences — read message by message, not by the code under test — checked to be at or below the
-    /// floor; skips the test when a bounded number of cycles leaves none.
+    /// Crash cycles until the task stream keeps acknowledged messages, on a prefix of its own with three tasks waiting on
+    /// "idle": a worker of "default" (its sweeper off) acks a batch, the server is SIGKILLed as soon as the consumer
+    /// reports it all acknowledged, and restarted on its store; once the worker has run again what came back, whatever the
+    /// stream still holds on "default" is a leftover. Returns the prefix's client, the idle tasks and the leftovers' sequences
+    /// — read message by message, not by the code under test — checked to be at or below the floor; skips the test when a
+    /// bounded number of cycles leaves none. A crash that leaves the consumer a phantom (an ack-pending entry for a message
+    /// the stream no longer holds: 2.9.10, docs/nats.md "After a crash") would hold its counts off by one for good: the
+    /// reproduction starts over on a fresh prefix then.
     /// </summary>
-    private static async Task<List<ulong>> ReproduceAsync(NatsServer server, TestApp client)
+    private static async Task<(TestApp Client, List<ulong> Idle, List<ulong> Leftovers)> ReproduceAsync(NatsServer server)
     {
         var cycles = MaxCrashCycles(server);
-        var workerLogs = new SweepLogs();
-        await using var worker = await TestApp.StartAsync(server, prefix: client.Prefix, services: s => s.AddSingleton<ILoggerProvider>(workerLogs), workerOptions: o =>
+        var cycle = 0;
+        while (cycle < cycles)
         {
-            o.Queues = [Served];
-            o.Concurrency = 8;
-            o.LeftoverSweepInterval = TimeSpan.Zero;
-        });
-        for (var cycle = 1; cycle <= cycles; cycle++)
-        {
-            for (var i = 0; i < Batch; i++)
+            var client = await TestApp.StartAsync(server, worker: false, prefix: TestApp.NewPrefix());
+            var kept = false;
+            try
             {
-                await client.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(i), cancellationToken: Ct);
+                var idle = await SendWaitingAsync(client, Idle);
+                var workerLogs = new SweepLogs();
+                await using var worker = await TestApp.StartAsync(server, prefix: client.Prefix, services: s => s.AddSingleton<ILoggerProvider>(workerLogs), workerOptions: o =>
+                {
+                    o.Queues = [Served];
+                    o.Concurrency = 8;
+                    o.LeftoverSweepInterval = TimeSpan.Zero;
+                });
+                while (cycle < cycles)
+                {
+                    cycle++;
+                    for (var i = 0; i < Batch; i++)
+                    {
+                        await client.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(i), cancellationToken: Ct);
+                    }
+
+                    await WaitUntilDrainedAsync(client, workerLogs);
+                    await server.KillAsync();
+                    await server.StartAsync();
+                    // Acks the crash lost come back (after AckWait) and are run and acked again.
+                    if (await WaitUntilDrainedAsync(client, workerLogs) is var phantoms and > 0)
+                    {
+                        Report($"nats-server {server.Version}: crash cycle {cycle} of at most {cycles} left the consumer {phantoms} ack-pending entries for messages the stream no longer holds; starting over on a fresh prefix");
+                        break;
+                    }
+
+                    var stored = (await StoredAsync(client)).Where(s => s.Value == Served).Select(s => s.Key).ToList();
+                    if (stored.Count > 0)
+                    {
+                        var floor = (await ConsumerAsync(client, Served, Ct)).AckFloor.StreamSeq;
+                        Assert.All(stored, s => Assert.True(s <= floor, $"sequence {s} is above the ack floor {floor}"));
+                        Report($"nats-server {server.Version}: {stored.Count} acknowledged messages left below the ack floor ({floor}) after crash cycle {cycle} of at most {cycles}");
+                        kept = true;
+                        return (client, idle, stored);
+                    }
+
+                    Report($"nats-server {server.Version}: none left after crash cycle {cycle}");
+                }
             }
-
-            await WaitUntilDrainedAsync(client, workerLogs);
-            await server.KillAsync();
-            await server.StartAsync();
-            // Acks the crash lost come back (after AckWait) and are run and acked again.
-            await WaitUntilDrainedAsync(client, workerLogs);
-
-            var stored = (await StoredAsync(client)).Where(s => s.Value == Served).Select(s => s.Key).ToList();
-            if (stored.Count > 0)
+            finally
             {
-                var floor = (await ConsumerAsync(client, Served, Ct)).AckFloor.StreamSeq;
-                Assert.All(stored, s => Assert.True(s <= floor, $"sequence {s} is above the ack floor {floor}"));
-                Report($"nats-server {server.Version}: {stored.Count} acknowledged messages left below the ack floor ({floor}) after crash cycle {cycle} of at most {cycles}");
-                return stored;
+                if (!kept)
+                {
+                    await client.DisposeAsync();
+                }
             }
-
-            Report($"nats-server {server.Version}: none left after crash cycle {cycle}");
         }
 
         Assert.Skip($"nats-server {server.Version} kept no acknowledged message below the consumer's ack floor in {cycles} crash cycles of {Batch} tasks each "
             + "(the 2.9.x behaviour of docs/nats.md, \"After a crash\", did not occur): nothing to sweep.");
-        return null!;
+        return default;
     }
 
     /// <summary>Three tasks on a queue while no worker serves it: waiting, above the ack floor. The queue's consumer is
@@ -178,7 +202,12 @@ public sealed class LeftoverTests
         return waiting;
     }
 
-    private static async Task WaitUntilDrainedAsync(TestApp client, SweepLogs workerLogs)
+    /// <summary>
+    /// Waits until the queue has nothing waiting and nothing held: returns 0, or the number of phantoms when the only
+    /// ack-pending entries left are for messages the stream no longer holds (nothing of the queue is stored above the ack
+    /// floor, while the consumer still counts entries as pending; nats-server 2.9.10 after a crash keeps them for good).
+    /// </summary>
+    private static async Task<ulong> WaitUntilDrainedAsync(TestApp client, SweepLogs workerLogs)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         deadline.CancelAfter(Timeout);
@@ -191,7 +220,16 @@ public sealed class LeftoverTests
                 last = await ConsumerAsync(client, Served, deadline.Token);
                 if (last is { NumPending: 0, NumAckPending: 0 })
                 {
-                    return;
+                    return 0;
+                }
+
+                // A held message is stored until it is acked, and lies above the floor: with none stored there, what the
+                // consumer still counts as pending (read again after the stream, so that a last ack in between is not
+                // taken for one) was removed already.
+                if (last.NumPending == 0 && !await StoredAboveAsync(client, last.AckFloor.StreamSeq, deadline.Token)
+                    && (await ConsumerAsync(client, Served, deadline.Token)) is { NumPending: 0, NumAckPending: > 0 } again)
+                {
+                    return (ulong)again.NumAckPending;
                 }
             }
             catch (Exception ex) when (ex is NatsJSException or NATS.Client.Core.NatsException or TimeoutException or OperationCanceledException && !Ct.IsCancellationRequested)
@@ -211,10 +249,27 @@ public sealed class LeftoverTests
         }
 
         Ct.ThrowIfCancellationRequested();
+        var stored = (await StoredAsync(client)).Where(s => s.Value == Served).Select(s => s.Key);
         throw new TimeoutException(
             $"Queue {Served} not drained in {Timeout}: pending {last?.NumPending}, ack pending {last?.NumAckPending}, redelivered {last?.NumRedelivered}, "
-            + $"delivered {last?.Delivered.StreamSeq}, ack floor {last?.AckFloor.StreamSeq}; last error: {lastError?.Message ?? "none"}.\n"
+            + $"delivered {last?.Delivered.StreamSeq}, ack floor {last?.AckFloor.StreamSeq}; stored on the queue: {string.Join(", ", stored)}; last error: {lastError?.Message ?? "none"}.\n"
             + $"Worker log (warnings and up):\n{string.Join('\n', workerLogs.Lines)}");
+    }
+
+    /// <summary>Whether the stream holds a message of the served queue above a sequence (one STREAM.MSG.GET by subject).</summary>
+    private static async Task<bool> StoredAboveAsync(TestApp app, ulong sequence, CancellationToken cancellationToken)
+    {
+        var names = app.Connection.Names;
+        var stream = await app.Connection.JetStream.GetStreamAsync(names.TasksStream, cancellationToken: cancellationToken);
+        try
+        {
+            await stream.GetAsync(new StreamMsgGetRequest { Seq = sequence + 1, NextBySubj = names.TaskSubject(Served) }, cancellationToken);
+            return true;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return false;
+        }
     }
 
     private static async Task<ConsumerInfo> ConsumerAsync(TestApp app, string queue, CancellationToken cancellationToken)
