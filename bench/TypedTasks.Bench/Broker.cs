@@ -151,12 +151,16 @@ public sealed class Countdown(long target)
     private long _count;
     private long _firstTimestamp;
     private long _firstAllocated;
+    private long _firstJitTicks;
 
     public Task Done => _done.Task;
 
     public long FirstTimestamp => Volatile.Read(ref _firstTimestamp);
 
     public long FirstAllocated => Volatile.Read(ref _firstAllocated);
+
+    /// <summary>The JIT's compile time (all threads) when the first task was handled.</summary>
+    public TimeSpan FirstJitTime => TimeSpan.FromTicks(Volatile.Read(ref _firstJitTicks));
 
     public long Count => Volatile.Read(ref _count);
 
@@ -166,6 +170,7 @@ public sealed class Countdown(long target)
         if (n == 1)
         {
             Volatile.Write(ref _firstAllocated, GC.GetTotalAllocatedBytes(false));
+            Volatile.Write(ref _firstJitTicks, System.Runtime.JitInfo.GetCompilationTime(false).Ticks);
             Volatile.Write(ref _firstTimestamp, Stopwatch.GetTimestamp());
         }
 

@@ -35,10 +35,11 @@ var url = server.Url;
 async Task<Measurement> TimedAsync(int n, Func<Task> body)
 {
     var allocated = GC.GetTotalAllocatedBytes(true);
+    var jit = System.Runtime.JitInfo.GetCompilationTime(false);
     var start = Stopwatch.GetTimestamp();
     await body();
-    var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-    return new Measurement(n, seconds, GC.GetTotalAllocatedBytes(true) - allocated);
+    var end = Stopwatch.GetTimestamp();
+    return Measurement.Timed(n, start, end, GC.GetTotalAllocatedBytes(true) - allocated, jit);
 }
 
 async Task<Measurement> RawEnqueueAsync(int n, bool windowed)
@@ -159,29 +160,60 @@ async Task<double[]> TypedRoundTripAsync(int count, int warmup)
     }
 }
 
-// Warm-up: every path once, small and untimed, so that the measured runs do not pay for JIT.
-var warm = Math.Min(options.N, 2000);
-Console.WriteLine("warm-up …");
+// Warm-up: every measured path, untimed, round after round until the JIT is quiet. Tiered compilation recompiles hot methods
+// (tier 0, then instrumented, then tier 1 with dynamic PGO) over seconds of work, in the background: after a single small
+// round, the first measured drains shared the two cores with up to a second of JIT each (bench/results/ab-2026-12-07.md).
+// The warm-up ends after a round whose timed parts all had the JIT under 2 % of their time, or after MaxWarmRounds.
+const int MaxWarmRounds = 8;
+var warm = Math.Min(options.N, 5000);
+Console.WriteLine("warm-up until the JIT is quiet …");
+async Task WarmAsync(string what, Func<Task<Measurement[]>> round)
+{
+    for (var i = 1; ; i++)
+    {
+        var share = (await round()).Max(m => m.JitShare);
+        if (share < 0.02 || i == MaxWarmRounds)
+        {
+            Console.WriteLine($"  {what}: {i} rounds (JIT at most {share:P1} of a timed part in the last)");
+            return;
+        }
+    }
+}
+
 if (options.Has("E1") || options.Has("E2"))
 {
-    await RawEnqueueAsync(warm, windowed: true);
-    await TypedEnqueueAsync(warm, windowed: true);
-    await RawEnqueueAsync(warm / 4, windowed: false);
-    await TypedEnqueueAsync(warm / 4, windowed: false);
+    await WarmAsync("E1/E2", async () =>
+    [
+        await RawEnqueueAsync(warm, windowed: true),
+        await TypedEnqueueAsync(warm, windowed: true),
+        await RawEnqueueAsync(warm / 4, windowed: false),
+        await TypedEnqueueAsync(warm / 4, windowed: false),
+    ]);
 }
 
 if (options.Has("D1") || options.Has("D2"))
 {
-    await RawDrainAsync(warm, withResult: true);
-    await TypedDrainAsync(warm, withResult: true, Defaults);
-    await RawDrainAsync(warm, withResult: false);
-    await TypedDrainAsync(warm, withResult: false, Defaults);
+    await WarmAsync("D1/D2", async () =>
+    [
+        await RawDrainAsync(warm, withResult: true),
+        await TypedDrainAsync(warm, withResult: true, Defaults),
+        await TypedDrainAsync(warm, withResult: true, InFlight64),
+        await TypedDrainAsync(warm, withResult: true, Window64),
+        await RawDrainAsync(warm, withResult: false),
+        await TypedDrainAsync(warm, withResult: false, Defaults),
+        await TypedDrainAsync(warm, withResult: false, InFlight64),
+        await TypedDrainAsync(warm, withResult: false, Window64),
+    ]);
 }
 
 if (options.Has("L"))
 {
-    await RawRoundTripAsync(200, 50);
-    await TypedRoundTripAsync(200, 50);
+    // Round trips are not measured by a Measurement: two rounds, as before.
+    for (var i = 0; i < 2; i++)
+    {
+        await RawRoundTripAsync(200, 50);
+        await TypedRoundTripAsync(200, 50);
+    }
 }
 
 for (var run = 1; run <= options.Runs; run++)
@@ -417,6 +449,9 @@ internal sealed class Results(BenchOptions options)
 
     public List<ChildWorker.Report> Memory { get; } = new();
 
+    /// <summary>The largest JIT share of any measured run (see <see cref="Measurement.JitShare"/>).</summary>
+    public double MaxJitShare => _runs.Values.SelectMany(r => r).Select(m => m.JitShare).DefaultIfEmpty(0).Max();
+
     public void Add(string figure, string side, Measurement m)
     {
         if (!_runs.TryGetValue((figure, side), out var list))
@@ -425,7 +460,7 @@ internal sealed class Results(BenchOptions options)
         }
 
         list.Add(m);
-        Console.WriteLine($"  {figure,-6} {side,-3} {m.Rate,10:N0}/s  {m.Seconds * 1000,8:N1} ms  {m.AllocatedPerOp,8:N0} B/op");
+        Console.WriteLine($"  {figure,-6} {side,-3} {m.Rate,10:N0}/s  {m.Seconds * 1000,8:N1} ms  {m.AllocatedPerOp,8:N0} B/op  JIT {m.JitShare:P1}");
     }
 
     public void AddLatencies(string side, double[] latencies)
@@ -533,6 +568,7 @@ internal sealed class Results(BenchOptions options)
         sb.AppendLine("- D1/D2: the queue is filled with N tasks first; timed from the first message handled to an empty consumer (NumPending + NumAckPending = 0, polled every ms once all N were handled). Raw consumes with `ConsumeAsync` (1,000 pulled ahead) and acks; for D2 it puts a result record of TypedTasks' size into the same KV bucket (64 puts in flight) and then acks. Every TypedTasks row compares with that one raw baseline. \"Concurrency 64\" is 64 in flight on both sides: 64 slots and `MaxPendingOutcomes = 64`; \"defaults\" is `Concurrency = cores`, auto prefetch (up to 256 held for short tasks), `MaxPendingOutcomes = 256`; the diagnostic rows keep the default slots and outcomes and fix the fetch window at 64 messages.");
         sb.AppendLine("- L: raw is publish → consume → KV put → ack, a KV watch on `>` shared by all calls wakes the sender; TypedTasks is `EnqueueAsync` → `TaskHandle<int>.GetAsync` with a default worker in the same host.");
         sb.AppendLine("- M: a worker (defaults) in a child process drains a pre-filled queue; RSS right after the drain, after a full compacting GC, and peak; allocations from its first task to the empty queue. \"Independent of queue length\" compares the same number of executions with a small and a 5× longer queue (the child stops counting after N with the rest still queued); threshold ×1.10.");
+        sb.AppendLine($"- warm-up: every measured path runs untimed, round after round, until the JIT's compile time (`JitInfo.GetCompilationTime`, all threads) is under 2 % of each timed part of a round (at most 8 rounds); in the measured runs it then took at most {MaxJitShare:P1} of a timed part.");
         sb.AppendLine("- alloc B/op: `GC.GetTotalAllocatedBytes(true)` over the timed part of the bench process / N (includes the driver, the NATS.Net client and, for TypedTasks drains, nothing of host start-up).");
         return sb.ToString();
     }

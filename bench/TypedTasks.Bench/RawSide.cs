@@ -142,7 +142,7 @@ public sealed class RawSide : IAsyncDisposable
         var allocated = GC.GetTotalAllocatedBytes(true) - counter.FirstAllocated;
         await cts.CancelAsync();
         await loop;
-        return new Measurement(n, Stopwatch.GetElapsedTime(counter.FirstTimestamp, end).TotalSeconds, allocated);
+        return Measurement.Timed(n, counter.FirstTimestamp, end, allocated, counter.FirstJitTime);
     }
 
     /// <summary>CPU time of this process (all threads) per measured round trip of the last <see cref="RoundTripAsync"/>, in ms.</summary>
@@ -285,6 +285,18 @@ public sealed class RawSide : IAsyncDisposable
 /// <summary>One timed run: how many, how long, bytes allocated in the process meanwhile.</summary>
 public readonly record struct Measurement(int Count, double Seconds, long AllocatedBytes)
 {
+    /// <summary>The JIT's compile time (all threads) during the timed part, as a share of it: how much of the cores tiered
+    /// compilation still took while this was measured.</summary>
+    public double JitShare { get; init; }
+
+    /// <summary>A run timed from <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp) to <paramref name="end"/>, with
+    /// the JIT's compile time since <paramref name="jitAtStart"/>.</summary>
+    public static Measurement Timed(int count, long start, long end, long allocatedBytes, TimeSpan jitAtStart)
+    {
+        var seconds = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
+        return new Measurement(count, seconds, allocatedBytes) { JitShare = (System.Runtime.JitInfo.GetCompilationTime(false) - jitAtStart).TotalSeconds / seconds };
+    }
+
     public double Rate => Count / Seconds;
 
     public double AllocatedPerOp => (double)AllocatedBytes / Count;

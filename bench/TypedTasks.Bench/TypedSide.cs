@@ -133,7 +133,7 @@ public sealed class TypedSide : IAsyncDisposable
             await monitor.WaitEmptyAsync(names, TimeSpan.FromMinutes(1));
             var end = Stopwatch.GetTimestamp();
             var allocated = GC.GetTotalAllocatedBytes(true) - counter.FirstAllocated;
-            return new Measurement(n, Stopwatch.GetElapsedTime(counter.FirstTimestamp, end).TotalSeconds, allocated);
+            return Measurement.Timed(n, counter.FirstTimestamp, end, allocated, counter.FirstJitTime);
         }
         finally
         {
