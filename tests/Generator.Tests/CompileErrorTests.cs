@@ -20,6 +20,10 @@ public sealed class CompileErrorTests
             [Task] public static string Describe(int pages, string prefix = "") => prefix + pages;
 
             [Task] public static int Measure(string text) => text.Length;
+
+            [Task] public static int Total(IReadOnlyList<int> values, int offset = 0) => values.Count + offset;
+
+            [Task] public static string Join(string[] parts) => string.Join(",", parts);
         }
         """;
 
@@ -96,4 +100,26 @@ public sealed class CompileErrorTests
     [Fact]
     public void Partial_OfATaskWithoutResult_DoesNotExist_IsCS0117()
         => Assert.Equal(["CS0117"], ErrorsOf("""var step = ReportTasks.IgnoredTask.Partial(); await Task.Yield();"""));
+
+    /// <summary>Issue 12: a chord compiles when the callback's first parameter is a list (or array) of the members' result type.</summary>
+    [Fact]
+    public void Chord_WhoseTypesLineUp_Compiles()
+    {
+        Assert.Empty(ErrorsOf("""
+            TaskChord<int, int> chord = TaskGroup.Of(ReportTasks.GenerateReportTask.Call(2023), ReportTasks.GenerateReportTask.Call(2024))
+                .Then(ReportTasks.TotalTask.Partial(offset: 1));                      // IReadOnlyList<int> -> int
+            TaskHandle<int> handle = await client.SendChordAsync(chord);
+            var joined = TaskGroup.Of(ReportTasks.DescribeTask.Call(1, "p")).Then(ReportTasks.JoinTask.Partial());   // string[] -> string
+            TaskHandle<string> text = await client.SendChordAsync(joined);
+            """));
+    }
+
+    /// <summary>Issue 12: a callback whose first parameter is not a list of the members' result type does not compile.</summary>
+    [Fact]
+    public void Chord_CallbackOfTheWrongElementType_DoesNotCompile()
+        => Assert.Equal(["CS1503"], ErrorsOf("""var chord = TaskGroup.Of(ReportTasks.GenerateReportTask.Call(2024)).Then(ReportTasks.JoinTask.Partial()); await Task.Yield();"""));
+
+    [Fact]
+    public void ChordHandle_OfTheWrongResultType_IsCS0029()
+        => Assert.Equal(["CS0029"], ErrorsOf("""TaskHandle<string> h = await client.SendChordAsync(TaskGroup.Of(ReportTasks.GenerateReportTask.Call(2024)).Then(ReportTasks.TotalTask.Partial()));"""));
 }

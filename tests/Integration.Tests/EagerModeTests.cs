@@ -167,4 +167,20 @@ public sealed class EagerModeTests : IAsyncLifetime
         Assert.Equal(5, await handle.CountFinishedAsync(Ct));
         Assert.Equal(16, await Client.Square().GetHandle("eager-group-3").GetAsync(Timeout, Ct));
     }
+
+    [Fact]
+    public async Task Chord_RunsItsMembersThenTheCallbackInTheCaller_AndAFailingMemberEndsIt()
+    {
+        var chord = TaskGroup.Of(Enumerable.Range(1, 4).Select(i => GroupTasks.SquareTask.Call(i))).Then(ChordTasks.SummedTask.Partial("eager"));
+        var failing = TaskGroup.Of(Enumerable.Range(0, 4).Select(i => GroupTasks.SquareOrFailTask.Call(i, 2))).Then(ChordTasks.SummedTask.Partial("never"));
+
+        var handle = await Client.SendChordAsync(chord, new TaskOptions { TaskId = "eager-chord" }, Ct);
+        var stopped = await Client.SendChordAsync(failing, new TaskOptions { TaskId = "eager-chord-failing" }, Ct);
+
+        Assert.Equal("eager: 30 from [1,4,9,16]", await handle.GetAsync(Timeout, Ct));
+        Assert.Equal("eager-chord-callback", handle.Id);
+        var error = await Assert.ThrowsAsync<TaskFailedException>(() => stopped.GetAsync(Timeout, Ct));
+        Assert.Contains("Member 2 (eager-chord-failing-2", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _probe.Executions("total:never") + 0);
+    }
 }

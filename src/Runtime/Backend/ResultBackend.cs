@@ -190,20 +190,7 @@ internal abstract class ResultBackend
             return;
         }
 
-        var existing = await ReadAsync(chainId, cancellationToken).ConfigureAwait(false);
-        TaskResultRecord? current = null;
-        if (existing is { } entry)
-        {
-            try
-            {
-                current = ResultRecordSerializer.Read(entry.Value);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                // Not a record of ours: replaced below by compare-and-set, as any other record that is not final.
-            }
-        }
-
+        var (current, revision) = await ReadCurrentAsync(chainId, cancellationToken).ConfigureAwait(false);
         if (current is { } record && record.State.IsFinal())
         {
             return;
@@ -233,7 +220,47 @@ internal abstract class ResultBackend
             });
         }
 
-        await WriteUnlessFinalAsync(chainId, bytes, existing?.Revision, cancellationToken).ConfigureAwait(false);
+        await WriteUnlessFinalAsync(chainId, bytes, revision, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A task that will never be sent ends FAILURE or REVOKED with the reason (a chord's callback, when a member did not
+    /// succeed), unless its record is final already: first final writer wins. Keeps the PENDING record's send time.
+    /// </summary>
+    public async ValueTask EndUnsentAsync(string id, string taskName, TaskState state, TaskError error, string worker, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var (current, revision) = await ReadCurrentAsync(id, cancellationToken).ConfigureAwait(false);
+        if (current is { } record && record.State.IsFinal())
+        {
+            return;
+        }
+
+        var final = new TaskResultRecord { Id = id, TaskName = taskName, State = state, Error = error, Worker = worker, SentAt = current?.SentAt, CompletedAt = DateTimeOffset.UtcNow };
+        await WriteUnlessFinalAsync(id, ResultRecordSerializer.ToBytes(final), revision, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The record under <paramref name="id"/> (null when there is none, or it is not a record of ours: then it is
+    /// replaced by compare-and-set, as any record that is not final) and its revision.</summary>
+    private async ValueTask<(TaskResultRecord? Record, ulong? Revision)> ReadCurrentAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await ReadAsync(id, cancellationToken).ConfigureAwait(false) is not { } entry)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return (ResultRecordSerializer.Read(entry.Value), entry.Revision);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return (null, entry.Revision);
+        }
     }
 
     /// <summary>

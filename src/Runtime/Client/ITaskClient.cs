@@ -76,6 +76,26 @@ public interface ITaskClient
     ValueTask<TaskGroupHandle<TResult>> SendGroupAsync<TResult>(TaskGroup<TResult> group, TaskOptions? options = null, CancellationToken cancellationToken = default)
         => throw new NotSupportedException($"{GetType().Name} cannot send groups; use the ITaskClient of AddTypedTasks(…).");
 
+    /// <summary>
+    /// Sends a chord (<c>TaskGroup.Of(calls).Then(Callback.Partial(…))</c>): every member as a normal task, with the id
+    /// <c>&lt;group id&gt;-&lt;index&gt;</c>, run in parallel by the workers; once the last member has succeeded, the worker
+    /// that settles it sends the callback — exactly once, however many members end at the same instant — with the members'
+    /// results in member order as its first argument, under the id <c>&lt;group id&gt;-callback</c>. Returns once the broker
+    /// has stored every member (docs/workflows.md). The handle yields the callback's result; when a member fails, is
+    /// revoked or dead-lettered, the callback is never sent and the handle throws that member's error.
+    /// </summary>
+    /// <typeparam name="TMember">The members' result type.</typeparam>
+    /// <typeparam name="TResult">The callback's result type.</typeparam>
+    /// <param name="chord">The chord.</param>
+    /// <param name="options">Per-call options: only <see cref="TaskOptions.TaskId"/>, the group's id (at most 100 characters).</param>
+    /// <param name="cancellationToken">Cancels the sends.</param>
+    /// <returns>A handle to the callback's result.</returns>
+    /// <exception cref="TaskEnqueueException">The broker did not store a member.</exception>
+    /// <exception cref="ArgumentException">An option a chord does not take, an id that is not valid, or a plan past its bounds (docs/protocol.md §13).</exception>
+    /// <exception cref="NotSupportedException">This client cannot send chords (a fake client that does not implement it).</exception>
+    ValueTask<TaskHandle<TResult>> SendChordAsync<TMember, TResult>(TaskChord<TMember, TResult> chord, TaskOptions? options = null, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().Name} cannot send chords; use the ITaskClient of AddTypedTasks(…).");
+
     /// <summary>A handle to a group sent earlier, possibly by another process, whose members all run <paramref name="task"/>.</summary>
     /// <typeparam name="TResult">The members' result type.</typeparam>
     /// <param name="task">The members' task (any task returning <typeparamref name="TResult"/> reads their results).</param>

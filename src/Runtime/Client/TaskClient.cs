@@ -26,13 +26,30 @@ internal sealed class TaskClient : TaskClientBase
     }
 
     protected override ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
-        => SendAsync(task, arguments, options, chain: null, cancellationToken);
+        => SendAsync(task, arguments, options, workflow: default, cancellationToken);
 
     protected override async ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken)
-        => await SendAsync(first.Task, new RawTaskArguments(first.ArgumentsJson), new TaskOptions { TaskId = ChainPlan.StepId(plan.Id, 0) }, header, cancellationToken).ConfigureAwait(false);
+        => await SendAsync(first.Task, new RawTaskArguments(first.ArgumentsJson), new TaskOptions { TaskId = ChainPlan.StepId(plan.Id, 0) }, (TaskHeaders.Chain, header), cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Sends a task, or with <paramref name="chain"/> (a <c>TT-Chain</c> value) the first step of a chain.</summary>
-    private async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, string? chain, CancellationToken cancellationToken)
+    protected override async ValueTask SendChordAsync<TMember>(IReadOnlyList<TaskCall<TMember>> members, string groupId, ChainStep callback, CancellationToken cancellationToken)
+    {
+        // The markers' stream, before any member can finish.
+        await _connection.EnsureChordsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await Parallel.ForAsync(
+            0,
+            members.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = SendParallelism, CancellationToken = cancellationToken },
+            async (index, ct) =>
+            {
+                var call = members[index];
+                var header = ChordPlan.Member(groupId, index, members.Count, callback).ToHeader();
+                await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = TaskGroupHandle<TMember>.MemberId(groupId, index) }, (TaskHeaders.Chord, header), ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a task, or with <paramref name="workflow"/> (a <c>TT-Chain</c> or <c>TT-Chord</c> header) a step of a
+    /// chain or a member of a chord, which notify nobody: their handles watch the workflow's record.</summary>
+    private async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, (string Name, string Value)? workflow, CancellationToken cancellationToken)
         where TArguments : ITaskArguments
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -54,8 +71,8 @@ internal sealed class TaskClient : TaskClientBase
             [TaskHeaders.Task] = task.Name,
             [TaskHeaders.Id] = id,
         };
-        // A chain's steps notify nobody: its handle watches the chain's record.
-        var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult && chain is null;
+        // A chain's steps and a chord's members notify nobody: the workflow's handle watches its own record.
+        var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult && workflow is null;
         string? token = null;
         if (expected)
         {
@@ -65,9 +82,9 @@ internal sealed class TaskClient : TaskClientBase
             headers[TaskHeaders.ReplyToken] = token;
         }
 
-        if (chain is not null)
+        if (workflow is var (header, plan))
         {
-            headers[TaskHeaders.Chain] = chain;
+            headers[header] = plan;
         }
 
         var now = DateTimeOffset.UtcNow;
@@ -95,7 +112,7 @@ internal sealed class TaskClient : TaskClientBase
             var subject = eta is { } due && due > now
                 ? TaskSchedule.Address(_connection.Names, _connection.NativeScheduling, queue, id, due, headers)
                 : _connection.Names.TaskSubject(queue);
-            if (options?.TaskId is null && chain is null && (eta is not { } later || later <= now) && FreshId.Of(_connection.Nats.ServerInfo) is { } server)
+            if (options?.TaskId is null && workflow is null && (eta is not { } later || later <= now) && FreshId.Of(_connection.Nats.ServerInfo) is { } server)
             {
                 // An id made here and sent once, straight to its queue: the worker may skip reading its record (docs/protocol.md §2).
                 headers[TaskHeaders.FreshId] = server;

@@ -42,16 +42,7 @@ internal abstract class TaskClientBase : ITaskClient
     public async ValueTask<TaskHandle<TResult>> SendChainAsync<TResult>(TaskChain<TResult> chain, TaskOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chain);
-        if (options is { Queue: not null } or { Countdown: not null } or { Eta: not null } or { Expires: not null } or { MaxRetries: not null })
-        {
-            throw new ArgumentException("A chain takes only TaskOptions.TaskId (the chain's id) for now; queues, times and retries come from each step's [Task].", nameof(options));
-        }
-
-        var chainId = options?.TaskId ?? TaskClient.NewTaskId();
-        if (chainId.Length > ChainPlan.MaxChainIdLength || !NatsNames.IsValidTaskId(chainId))
-        {
-            throw new ArgumentException($"The chain id '{chainId}' is not valid: use 1 to {ChainPlan.MaxChainIdLength} letters, digits, '-' and '_' (step n gets the task id '<chain id>-n').", nameof(options));
-        }
+        var chainId = WorkflowId(options, "chain", "step n gets the task id '<chain id>-n'");
 
         var next = chain.Rest.Select(step => new ChainStep(step.Task.Name, step.Task.Queue, step.ArgumentName, step.ArgumentsJson)).ToArray();
         var plan = ChainPlan.First(chainId, next);
@@ -67,16 +58,7 @@ internal abstract class TaskClientBase : ITaskClient
     public async ValueTask<TaskGroupHandle<TResult>> SendGroupAsync<TResult>(TaskGroup<TResult> group, TaskOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (options is { Queue: not null } or { Countdown: not null } or { Eta: not null } or { Expires: not null } or { MaxRetries: not null })
-        {
-            throw new ArgumentException("A group takes only TaskOptions.TaskId (the group's id) for now; queues, times and retries come from each member's [Task].", nameof(options));
-        }
-
-        var groupId = options?.TaskId ?? TaskClient.NewTaskId();
-        if (groupId.Length > MaxGroupIdLength || !NatsNames.IsValidTaskId(groupId))
-        {
-            throw new ArgumentException($"The group id '{groupId}' is not valid: use 1 to {MaxGroupIdLength} letters, digits, '-' and '_' (member n gets the task id '<group id>-n').", nameof(options));
-        }
+        var groupId = WorkflowId(options, "group", "member n gets the task id '<group id>-n'");
 
         await _results.MarkGroupPendingAsync(groupId, group.Count, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         var members = new TaskHandle<TResult>[group.Count];
@@ -109,11 +91,46 @@ internal abstract class TaskClientBase : ITaskClient
         return new TaskGroupHandle<TResult>(groupId, members);
     }
 
-    /// <summary>The longest group id, as for chains: member ids (<c>&lt;group id&gt;-&lt;index&gt;</c>) stay valid task ids.</summary>
-    internal const int MaxGroupIdLength = ChainPlan.MaxChainIdLength;
-
     /// <summary>How many members of a group are sent at once.</summary>
-    private const int SendParallelism = 16;
+    protected const int SendParallelism = 16;
+    public async ValueTask<TaskHandle<TResult>> SendChordAsync<TMember, TResult>(TaskChord<TMember, TResult> chord, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chord);
+        var groupId = WorkflowId(options, "chord", "member n gets the task id '<group id>-n', the callback '<group id>-callback'");
+        var callback = new ChainStep(chord.Callback.Task.Name, chord.Callback.Task.Queue, chord.Callback.ArgumentName, chord.Callback.ArgumentsJson);
+        var members = chord.Group.Count;
+        // Throws past the plan's bounds, before anything is written (the last member's plan is the longest).
+        _ = ChordPlan.Member(groupId, members - 1, members, callback).ToHeader();
+        var callbackId = ChordPlan.CallbackIdOf(groupId);
+        var now = DateTimeOffset.UtcNow;
+        await _results.MarkGroupPendingAsync(groupId, members, now, cancellationToken).ConfigureAwait(false);
+        // PENDING from the start: the handle's status reads as a task sent, not an unknown id.
+        await _results.MarkPendingAsync(callbackId, callback.Task, now, cancellationToken).ConfigureAwait(false);
+        await SendChordAsync(chord.Group.Members, groupId, callback, cancellationToken).ConfigureAwait(false);
+        // Watched under the callback's id: the members' notifications are not the chord's.
+        return new TaskHandle<TResult>(_results, callbackId, chord.CallbackTask, local: false);
+    }
+
+    /// <summary>The id of a chain, group or chord: <see cref="TaskOptions.TaskId"/> or a new one; no other option is taken.</summary>
+    private static string WorkflowId(TaskOptions? options, string what, string idsNote)
+    {
+        if (options is { Queue: not null } or { Countdown: not null } or { Eta: not null } or { Expires: not null } or { MaxRetries: not null })
+        {
+            throw new ArgumentException($"A {what} takes only TaskOptions.TaskId (the {what}'s id) for now; queues, times and retries come from each task's [Task].", nameof(options));
+        }
+
+        var id = options?.TaskId ?? TaskClient.NewTaskId();
+        if (id.Length > PlanJson.MaxWorkflowIdLength || !NatsNames.IsValidTaskId(id))
+        {
+            throw new ArgumentException($"The {what} id '{id}' is not valid: use 1 to {PlanJson.MaxWorkflowIdLength} letters, digits, '-' and '_' ({idsNote}).", nameof(options));
+        }
+
+        return id;
+    }
+
+    /// <summary>Sends (or, eagerly, runs) the members of a chord, each with its plan; the member that completes the chord
+    /// sends the callback.</summary>
+    protected abstract ValueTask SendChordAsync<TMember>(IReadOnlyList<TaskCall<TMember>> members, string groupId, ChainStep callback, CancellationToken cancellationToken);
 
     /// <summary>Sends (or, eagerly, runs) the first step of a chain whose plan is <paramref name="plan"/>.</summary>
     protected abstract ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken);

@@ -67,6 +67,38 @@ internal sealed class EagerTaskClient : TaskClientBase
         }
     }
 
+    /// <summary>Runs the members one after the other, then the callback with their results through the same JSON as on the
+    /// wire; a member that does not succeed ends the chord, as on a worker.</summary>
+    protected override async ValueTask SendChordAsync<TMember>(IReadOnlyList<TaskCall<TMember>> members, string groupId, ChainStep callback, CancellationToken cancellationToken)
+    {
+        var results = new ReadOnlyMemory<byte>[members.Count];
+        var callbackId = ChordPlan.CallbackIdOf(groupId);
+        for (var index = 0; index < members.Count; index++)
+        {
+            var id = TaskGroupHandle<TMember>.MemberId(groupId, index);
+            await SendAsync(members[index].Task, new RawTaskArguments(members[index].ArgumentsJson), new TaskOptions { TaskId = id }, cancellationToken).ConfigureAwait(false);
+            var record = await _results.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (record is not { State: TaskState.Success })
+            {
+                var state = record?.State == TaskState.Revoked ? TaskState.Revoked : TaskState.Failure;
+                await _results.EndUnsentAsync(callbackId, callback.Task, state, ChordPlan.MemberFailed(groupId, index, members[index].Task.Name, state, record?.Error), _worker, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            results[index] = record.ResultJson;
+        }
+
+        if (!_registry.TryGet(callback.Task, out var task))
+        {
+            var unknown = new UnknownTaskException(callback.Task);
+            await _results.EndUnsentAsync(callbackId, callback.Task, TaskState.Failure, new TaskError(typeof(UnknownTaskException).FullName!, unknown.Message, null), _worker, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var plan = ChordPlan.Member(groupId, 0, members.Count, callback);
+        await SendAsync(task, new RawTaskArguments(plan.CallbackBody(results)), new TaskOptions { TaskId = callbackId }, cancellationToken).ConfigureAwait(false);
+    }
+
     protected override async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);

@@ -63,6 +63,29 @@ public sealed class TaskGroup<TResult> : IEquatable<TaskGroup<TResult>>
     /// <summary>How many members the group has.</summary>
     public int Count => _members.Length;
 
+    /// <summary>A chord (Celery's <c>chord(group, callback)</c>): this group, then <paramref name="callback"/> with the members'
+    /// results, in member order, as its first argument — sent once, after the last member succeeded. Compiles only when the
+    /// callback's first parameter is an <see cref="IReadOnlyList{T}"/> of <typeparamref name="TResult"/>.</summary>
+    /// <typeparam name="TNext">The callback's result type.</typeparam>
+    /// <param name="callback">The callback: the generated <c>Partial(…)</c> of a task, with all but its first argument.</param>
+    /// <returns>The chord.</returns>
+    public TaskChord<TResult, TNext> Then<TNext>(PartialTaskCall<IReadOnlyList<TResult>, TNext> callback)
+        => new(this, callback ?? throw new ArgumentNullException(nameof(callback)), callback.Definition);
+
+    /// <summary>A chord whose callback takes the results as an array (see <see cref="Then{TNext}(PartialTaskCall{IReadOnlyList{TResult}, TNext})"/>).</summary>
+    /// <typeparam name="TNext">The callback's result type.</typeparam>
+    /// <param name="callback">The callback: the generated <c>Partial(…)</c> of a task, with all but its first argument.</param>
+    /// <returns>The chord.</returns>
+    public TaskChord<TResult, TNext> Then<TNext>(PartialTaskCall<TResult[], TNext> callback)
+        => new(this, callback ?? throw new ArgumentNullException(nameof(callback)), callback.Definition);
+
+    /// <summary>A chord whose callback takes the results as a list (see <see cref="Then{TNext}(PartialTaskCall{IReadOnlyList{TResult}, TNext})"/>).</summary>
+    /// <typeparam name="TNext">The callback's result type.</typeparam>
+    /// <param name="callback">The callback: the generated <c>Partial(…)</c> of a task, with all but its first argument.</param>
+    /// <returns>The chord.</returns>
+    public TaskChord<TResult, TNext> Then<TNext>(PartialTaskCall<List<TResult>, TNext> callback)
+        => new(this, callback ?? throw new ArgumentNullException(nameof(callback)), callback.Definition);
+
     /// <inheritdoc/>
     public bool Equals(TaskGroup<TResult>? other) => other is not null && other._members.AsSpan().SequenceEqual(_members);
 

@@ -75,27 +75,42 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             return IntakeVerdict.Refuse(badChain, usableId, shownName);
         }
 
+        // A member of a chord, likewise: a refused member fails its chord (docs/protocol.md §13).
+        ChordPlan? chord = null;
+        if (Header(headers, TaskHeaders.Chord) is { } chordText)
+        {
+            if (ChordPlan.TryParse(chordText, usableId, out chord) is { } badChord)
+            {
+                return IntakeVerdict.Refuse(badChord, usableId, shownName);
+            }
+
+            if (chain is not null)
+            {
+                return IntakeVerdict.Refuse($"A message is a step of a chain ({TaskHeaders.Chain}) or a member of a chord ({TaskHeaders.Chord}), not both.", usableId, shownName);
+            }
+        }
+
         if (string.IsNullOrEmpty(name))
         {
-            return IntakeVerdict.Refuse($"The message has no {TaskHeaders.Task} header.", usableId, null, chain: chain);
+            return IntakeVerdict.Refuse($"The message has no {TaskHeaders.Task} header.", usableId, null, chain: chain, chord: chord);
         }
 
         // Exact: a name with padding or another case is another name (a task is never guessed).
         if (!registry.TryGet(name, out var task))
         {
-            return IntakeVerdict.Refuse(new UnknownTaskException(shownName!).Message, usableId, shownName, typeof(UnknownTaskException), chain);
+            return IntakeVerdict.Refuse(new UnknownTaskException(shownName!).Message, usableId, shownName, typeof(UnknownTaskException), chain, chord);
         }
 
         var attempt = 1;
         if (Header(headers, TaskHeaders.Attempt) is { } attemptText && (!TryParseCount(attemptText, out attempt) || attempt is < 1 or > MaxAttempts))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.", usableId, shownName, chain: chain);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.", usableId, shownName, chain: chain, chord: chord);
         }
 
         var maxRetries = task.MaxRetries;
         if (Header(headers, TaskHeaders.MaxRetries) is { } retriesText && (!TryParseCount(retriesText, out maxRetries) || maxRetries > MaxAttempts))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.", usableId, shownName, chain: chain);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.", usableId, shownName, chain: chain, chord: chord);
         }
 
         DateTimeOffset? expires = null;
@@ -103,7 +118,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!TaskSchedule.TryParseTime(expiresText, out var time))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Expires} header '{WireText.Bound(expiresText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName, chain: chain);
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Expires} header '{WireText.Bound(expiresText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName, chain: chain, chord: chord);
             }
 
             expires = time;
@@ -115,18 +130,18 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!TaskSchedule.TryParseTime(etaText, out var eta))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Eta} header '{WireText.Bound(etaText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName, chain: chain);
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Eta} header '{WireText.Bound(etaText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName, chain: chain, chord: chord);
             }
 
             if (eta > DateTimeOffset.UtcNow + EtaTolerance)
             {
-                return IntakeVerdict.Refuse($"The task is due at {eta.UtcDateTime:O} ({TaskHeaders.Eta}) but was published to a queue, where it would run at once: publish a task due later to {names.Prefix}.scheduled.<queue>, or {names.Prefix}.delayed.<queue>.<id> where the stream {names.DelayedStream} exists (docs/protocol.md §4).", usableId, shownName, chain: chain);
+                return IntakeVerdict.Refuse($"The task is due at {eta.UtcDateTime:O} ({TaskHeaders.Eta}) but was published to a queue, where it would run at once: publish a task due later to {names.Prefix}.scheduled.<queue>, or {names.Prefix}.delayed.<queue>.<id> where the stream {names.DelayedStream} exists (docs/protocol.md §4).", usableId, shownName, chain: chain, chord: chord);
             }
         }
 
         if (Header(headers, TaskHeaders.Queue) is { } queueText && (queueText.Length > 64 || !NatsNames.IsValidQueue(queueText)))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.", usableId, shownName, chain: chain);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.", usableId, shownName, chain: chain, chord: chord);
         }
 
         ulong? revision = null;
@@ -134,7 +149,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!ulong.TryParse(revisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.RecordRevision} header '{WireText.Bound(revisionText)}': a whole number.", usableId, shownName, chain: chain);
+                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.RecordRevision} header '{WireText.Bound(revisionText)}': a whole number.", usableId, shownName, chain: chain, chord: chord);
             }
 
             revision = parsed;
@@ -144,26 +159,26 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         if (reply is not null && !names.IsResultsSubject(reply))
         {
             // Reply subjects are data, never authority: a worker publishes only to the shape the protocol defines.
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.", usableId, shownName, chain: chain);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.", usableId, shownName, chain: chain, chord: chord);
         }
 
         var token = Header(headers, TaskHeaders.ReplyToken);
         if (token is not null && !ResultReply.IsToken(token))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.ReplyToken} header '{WireText.Bound(token)}': {ResultReply.TokenLength} lowercase hex digits.", usableId, shownName, chain: chain);
+            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.ReplyToken} header '{WireText.Bound(token)}': {ResultReply.TokenLength} lowercase hex digits.", usableId, shownName, chain: chain, chord: chord);
         }
 
         if (body.Length > options.MaxBodyBytes)
         {
-            return IntakeVerdict.Refuse($"The body has {body.Length} bytes, more than TypedTasks:Worker:Intake:MaxBodyBytes ({options.MaxBodyBytes}).", usableId, shownName, typeof(TaskArgumentException), chain);
+            return IntakeVerdict.Refuse($"The body has {body.Length} bytes, more than TypedTasks:Worker:Intake:MaxBodyBytes ({options.MaxBodyBytes}).", usableId, shownName, typeof(TaskArgumentException), chain, chord);
         }
 
         if (CheckJson(body.Span, options.MaxJsonDepth) is { } badJson)
         {
-            return IntakeVerdict.Refuse(badJson, usableId, shownName, typeof(TaskArgumentException), chain);
+            return IntakeVerdict.Refuse(badJson, usableId, shownName, typeof(TaskArgumentException), chain, chord);
         }
 
-        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply is null ? null : new ResultReply(reply, token), chain));
+        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply is null ? null : new ResultReply(reply, token), chain, chord));
     }
 
     /// <summary>Null when the body is one JSON object, with nothing after it, nesting at most <paramref name="maxDepth"/> deep.</summary>

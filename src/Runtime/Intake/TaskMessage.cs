@@ -15,14 +15,16 @@ namespace TypedTasks.Intake;
 /// <param name="Reply">A results subject to notify (only the shape the protocol defines, never anything else) and the
 /// producer's token to echo.</param>
 /// <param name="Chain">For a step of a chain: the plan (<c>TT-Chain</c>), checked against every bound.</param>
-internal readonly record struct TaskMessage(string Id, TaskDefinition Task, int Attempt, int MaxRetries, DateTimeOffset? Expires, ulong? RecordRevision, ResultReply? Reply, ChainPlan? Chain = null);
+/// <param name="Chord">For a member of a chord: the plan (<c>TT-Chord</c>), checked against every bound.</param>
+internal readonly record struct TaskMessage(string Id, TaskDefinition Task, int Attempt, int MaxRetries, DateTimeOffset? Expires, ulong? RecordRevision, ResultReply? Reply, ChainPlan? Chain = null, ChordPlan? Chord = null);
 
 /// <summary>What the intake says of a message: a task to run, or why it is refused.</summary>
 internal readonly struct IntakeVerdict
 {
-    private IntakeVerdict(TaskMessage message, string? rejection, string? usableId, string? taskName, Type? errorType, ChainPlan? chain = null)
+    private IntakeVerdict(TaskMessage message, string? rejection, string? usableId, string? taskName, Type? errorType, ChainPlan? chain = null, ChordPlan? chord = null)
     {
         Chain = chain;
+        Chord = chord;
         Message = message;
         Rejection = rejection;
         UsableId = usableId;
@@ -48,8 +50,11 @@ internal readonly struct IntakeVerdict
     /// <summary>For a refused step of a chain whose plan was readable: the plan, so that the chain is ended with the step.</summary>
     public ChainPlan? Chain { get; }
 
+    /// <summary>For a refused member of a chord whose plan was readable: the plan, so that the chord fails with the member.</summary>
+    public ChordPlan? Chord { get; }
+
     public static IntakeVerdict Accept(TaskMessage message) => new(message, null, message.Id, message.Task.Name, null);
 
-    public static IntakeVerdict Refuse(string reason, string? usableId, string? taskName, Type? errorType = null, ChainPlan? chain = null)
-        => new(default, reason, usableId, taskName, errorType ?? typeof(TypedTasksException), chain);
+    public static IntakeVerdict Refuse(string reason, string? usableId, string? taskName, Type? errorType = null, ChainPlan? chain = null, ChordPlan? chord = null)
+        => new(default, reason, usableId, taskName, errorType ?? typeof(TypedTasksException), chain, chord);
 }

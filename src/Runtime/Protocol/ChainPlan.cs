@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace TypedTasks.Protocol;
@@ -19,20 +17,16 @@ internal sealed record ChainStep(string Task, string Queue, string Argument, Rea
 internal sealed class ChainPlan
 {
     /// <summary>The longest <c>TT-Chain</c> value (characters, printable ASCII): half of the intake's default header budget.</summary>
-    public const int MaxHeaderLength = 8 * 1024;
+    public const int MaxHeaderLength = PlanJson.MaxHeaderLength;
 
     /// <summary>The longest chain id: step ids (<c>&lt;chain id&gt;-&lt;step&gt;</c>) must stay valid task ids (128).</summary>
-    public const int MaxChainIdLength = 100;
+    public const int MaxChainIdLength = PlanJson.MaxWorkflowIdLength;
 
     /// <summary>The most steps a chain may have.</summary>
     public const int MaxSteps = TaskChain<int>.MaxSteps;
 
     /// <summary>The <c>task</c> of a chain's record (its key is the chain's id; the <c>chain</c> field says the rest).</summary>
     public const string RecordTaskName = "chain";
-
-    private const int MaxTaskNameLength = 200;
-    private const int MaxArgumentNameLength = 128;
-    private const int MaxDepth = 64;
 
     private ChainPlan(string id, int step, int steps, IReadOnlyList<ChainStep> next)
     {
@@ -68,44 +62,21 @@ internal sealed class ChainPlan
     public static ChainPlan First(string id, IReadOnlyList<ChainStep> next) => new(id, 0, next.Count + 1, next);
 
     /// <summary>The header value; throws <see cref="ArgumentException"/> past a bound (the client's check before sending).</summary>
-    public string ToHeader()
+    public string ToHeader() => PlanJson.ToHeader("chain", writer =>
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, Id);
+        writer.WriteNumber("step"u8, Step);
+        writer.WriteNumber("steps"u8, Steps);
+        writer.WriteStartArray("next"u8);
+        foreach (var step in Next)
         {
-            writer.WriteStartObject();
-            writer.WriteString("id"u8, Id);
-            writer.WriteNumber("step"u8, Step);
-            writer.WriteNumber("steps"u8, Steps);
-            writer.WriteStartArray("next"u8);
-            foreach (var step in Next)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("task"u8, step.Task);
-                writer.WriteString("queue"u8, step.Queue);
-                writer.WriteString("arg"u8, step.Argument);
-                writer.WritePropertyName("args"u8);
-                writer.WriteRawValue(step.Arguments.Span, skipInputValidation: true);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            PlanJson.WriteStep(writer, step);
         }
 
-        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        if (text.Length > MaxHeaderLength)
-        {
-            throw new ArgumentException($"The chain's plan takes {text.Length} characters, more than {MaxHeaderLength}: its arguments travel with every step's message. Pass references (ids, URLs) instead of data.");
-        }
-
-        if (!IsPrintableAscii(text))
-        {
-            throw new ArgumentException("The chain's plan is not printable ASCII; its arguments must be written with an escaping JSON encoder.");
-        }
-
-        return text;
-    }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    });
 
     /// <summary>
     /// Reads a <c>TT-Chain</c> value of the message whose task id is <paramref name="taskId"/>. Null and the plan when it is
@@ -114,36 +85,25 @@ internal sealed class ChainPlan
     public static string? TryParse(string text, string taskId, out ChainPlan? plan)
     {
         plan = null;
-        if (text.Length > MaxHeaderLength)
+        if (PlanJson.TryParse(text, out var document) is { } unreadable)
         {
-            return $"The {TaskHeaders.Chain} header has {text.Length} characters, more than {MaxHeaderLength}.";
+            return Bad(unreadable);
         }
 
-        if (!IsPrintableAscii(text))
+        using (document)
         {
-            return $"The {TaskHeaders.Chain} header is not printable ASCII.";
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(Encoding.ASCII.GetBytes(text), new JsonDocumentOptions { MaxDepth = MaxDepth });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return Bad("it is not a JSON object");
-            }
-
-            if (!TryString(root, "id", out var id) || id.Length > MaxChainIdLength || !NatsNames.IsValidTaskId(id))
+            var root = document!.RootElement;
+            if (!PlanJson.TryId(root, out var id))
             {
                 return Bad($"'id' must be 1 to {MaxChainIdLength} letters, digits, '-' and '_'");
             }
 
-            if (!TryInt(root, "steps", out var steps) || steps is < 1 or > MaxSteps)
+            if (!PlanJson.TryInt(root, "steps", out var steps) || steps is < 1 or > MaxSteps)
             {
                 return Bad($"'steps' must be a whole number from 1 to {MaxSteps}");
             }
 
-            if (!TryInt(root, "step", out var step) || step < 0 || step >= steps)
+            if (!PlanJson.TryInt(root, "step", out var step) || step < 0 || step >= steps)
             {
                 return Bad("'step' must be a whole number from 0 to steps - 1");
             }
@@ -169,45 +129,16 @@ internal sealed class ChainPlan
             foreach (var element in nextElement.EnumerateArray())
             {
                 index++;
-                if (element.ValueKind != JsonValueKind.Object)
+                if (PlanJson.TryReadStep(element, $"step {index}", out var nextStep) is { } badStep)
                 {
-                    return Bad($"step {index} is not an object");
+                    return Bad(badStep);
                 }
 
-                if (!TryString(element, "task", out var task) || task.Length > MaxTaskNameLength)
-                {
-                    return Bad($"step {index}: 'task' must be a task name of 1 to {MaxTaskNameLength} characters");
-                }
-
-                if (!TryString(element, "queue", out var queue) || queue.Length > 64 || !NatsNames.IsValidQueue(queue))
-                {
-                    return Bad($"step {index}: 'queue' must be 1 to 64 letters, digits, '-' and '_'");
-                }
-
-                if (!TryString(element, "arg", out var argument) || argument.Length > MaxArgumentNameLength)
-                {
-                    return Bad($"step {index}: 'arg' must be an argument name of 1 to {MaxArgumentNameLength} characters");
-                }
-
-                if (!element.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Object)
-                {
-                    return Bad($"step {index}: 'args' must be a JSON object");
-                }
-
-                if (args.TryGetProperty(argument, out _))
-                {
-                    return Bad($"step {index}: 'args' must not hold '{WireText.Bound(argument)}', which the previous step's result fills");
-                }
-
-                next.Add(new ChainStep(task, queue, argument, Encoding.UTF8.GetBytes(args.GetRawText())));
+                next.Add(nextStep!);
             }
 
             plan = new ChainPlan(id, step, steps, next);
             return null;
-        }
-        catch (JsonException ex)
-        {
-            return Bad("it is not valid JSON: " + WireText.Bound(ex.Message));
         }
 
         static string Bad(string why) => $"Invalid {TaskHeaders.Chain} header: {why} (docs/protocol.md §12).";
@@ -216,44 +147,5 @@ internal sealed class ChainPlan
     /// <summary>The body of the next step: the previous step's result under <see cref="ChainStep.Argument"/>, then the
     /// step's other arguments.</summary>
     public static byte[] NextBody(ChainStep step, ReadOnlyMemory<byte> result)
-    {
-        var buffer = new ArrayBufferWriter<byte>(result.Length + step.Arguments.Length + 32);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName(step.Argument);
-            if (result.IsEmpty)
-            {
-                writer.WriteNullValue();
-            }
-            else
-            {
-                writer.WriteRawValue(result.Span, skipInputValidation: true);
-            }
-
-            using var others = JsonDocument.Parse(step.Arguments);
-            foreach (var property in others.RootElement.EnumerateObject())
-            {
-                property.WriteTo(writer);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static bool TryString(JsonElement element, string name, out string value)
-    {
-        value = element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.String ? property.GetString() ?? string.Empty : string.Empty;
-        return value.Length > 0;
-    }
-
-    private static bool TryInt(JsonElement element, string name, out int value)
-    {
-        value = 0;
-        return element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Number && property.TryGetInt32(out value);
-    }
-
-    private static bool IsPrintableAscii(string text) => text.AsSpan().IndexOfAnyExceptInRange(' ', '~') < 0;
+        => PlanJson.StepBody(step, writer => PlanJson.WriteRawOrNull(writer, result));
 }

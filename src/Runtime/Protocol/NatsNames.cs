@@ -22,6 +22,8 @@ internal sealed class NatsNames
         var upper = prefix.ToUpperInvariant();
         TasksStream = upper + "_TASKS";
         DeadStream = upper + "_DEAD";
+        ChordsStream = upper + "_CHORDS";
+        ChordWildcard = Prefix + ".chord.>";
         ResultsBucket = upper + "_RESULTS";
         ScheduleStream = upper + "_SCHEDULED";
         RevokedBucket = upper + "_REVOKED";
@@ -50,6 +52,14 @@ internal sealed class NatsNames
 
     /// <summary>The stream holding dead letters.</summary>
     public string DeadStream { get; }
+
+    /// <summary>The chords stream: member-done markers of chords in flight (docs/protocol.md §13).</summary>
+    public string ChordsStream { get; }
+
+    public string ChordWildcard { get; }
+
+    /// <summary>The subject of a chord's member-done markers.</summary>
+    public string ChordSubject(string group) => Prefix + ".chord." + group;
 
     /// <summary>The KV bucket holding result records.</summary>
     public string ResultsBucket { get; }

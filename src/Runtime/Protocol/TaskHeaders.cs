@@ -62,4 +62,10 @@ internal static class TaskHeaders
 
     /// <summary>On a step of a chain: the chain's plan, the steps still to run (docs/protocol.md §12).</summary>
     public const string Chain = "TT-Chain";
+
+    /// <summary>On a member of a chord: the group, the member's index, how many there are, and the callback (docs/protocol.md §13).</summary>
+    public const string Chord = "TT-Chord";
+
+    /// <summary>On a chord's member-done marker: the member's index.</summary>
+    public const string ChordIndex = "TT-Chord-Index";
 }

@@ -21,6 +21,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
     private Task? _infrastructure;
     private Task<INatsKVStore?>? _results;
     private Task<INatsKVStore>? _schedules;
+    private Task? _chords;
 
     public TypedTasksConnection(IOptions<TypedTasksOptions> options, ILoggerFactory? loggerFactory = null)
     {
@@ -96,6 +97,37 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         }
 
         return await KeyValue.GetStoreAsync(Names.SchedulesBucket, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The chords stream, created on first use (by a client sending a chord, and by the worker that stores a member's marker),
+    /// not at every start-up: deployments without chords never see it. Limits retention: markers live until the member
+    /// that completes the chord purges them, or the result bucket's expiry passes.
+    /// </summary>
+    public Task EnsureChordsStreamAsync(CancellationToken cancellationToken)
+        => Done(ref _chords) ?? Once(ref _chords, () => CreateChordsStreamAsync(cancellationToken));
+
+    private async Task CreateChordsStreamAsync(CancellationToken cancellationToken)
+    {
+        await EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+        if (!Options.CreateInfrastructure)
+        {
+            return;
+        }
+
+        var broker = Options.Broker;
+        var maxAge = Options.ResultBackend.Expiry > TimeSpan.Zero ? Options.ResultBackend.Expiry : TimeSpan.Zero;
+        var chords = new StreamConfig(Names.ChordsStream, [Names.ChordWildcard])
+        {
+            Retention = StreamConfigRetention.Limits,
+            Storage = StreamStorage(broker.Storage),
+            NumReplicas = broker.Replicas,
+            Discard = StreamConfigDiscard.New,
+            MaxAge = maxAge,
+            // The window may not exceed MaxAge.
+            DuplicateWindow = maxAge > TimeSpan.Zero && maxAge < broker.DuplicateWindow ? maxAge : broker.DuplicateWindow,
+        };
+        await JetStream.CreateOrUpdateStreamAsync(chords, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A set-up step that has completed, or null.</summary>

@@ -146,6 +146,10 @@ internal sealed record Outcome(OutcomeKind Kind)
     /// <summary>For a step of a chain: its plan, to send the next step or end the chain when this one is settled.</summary>
     public ChainPlan? Chain { get; init; }
 
+    /// <summary>For a member of a chord: its plan, to store the member's marker (and send the callback when it is the last)
+    /// or end the chord when this one is settled.</summary>
+    public ChordPlan? Chord { get; init; }
+
     public static TaskError ErrorFrom(Exception exception)
         => new(exception.GetType().FullName ?? exception.GetType().Name, exception.Message, exception.StackTrace);
 }

@@ -130,4 +130,13 @@ internal static partial class Log
 
     [LoggerMessage(294, LogLevel.Information, "Chain {Chain} ended {State} at step {Step} ({Task})")]
     public static partial void ChainEnded(ILogger logger, string chain, string state, int step, string? task);
+
+    [LoggerMessage(295, LogLevel.Information, "Chord {Group}: all {Members} members succeeded; callback {Task} sent as task {Id}")]
+    public static partial void ChordCompleted(ILogger logger, string group, int members, string task, string id);
+
+    [LoggerMessage(296, LogLevel.Information, "Chord {Group} ended {State} at member {Index} ({Task}); the callback is not sent")]
+    public static partial void ChordEnded(ILogger logger, string group, string state, int index, string? task);
+
+    [LoggerMessage(297, LogLevel.Debug, "Chord {Group}: {Count} of {Members} markers read; another member sent the callback already")]
+    public static partial void ChordMarkersGone(ILogger logger, string group, int count, int members);
 }

@@ -108,6 +108,7 @@ internal sealed partial class TaskWorker
                 DeadLetterReason = rejection,
                 Error = new TaskError(verdict.ErrorType!.FullName!, rejection, null),
                 Chain = verdict.Chain,
+                Chord = verdict.Chord,
             };
         }
 
@@ -130,6 +131,11 @@ internal sealed partial class TaskWorker
             return Revoked($"The chain {chain.Id} was revoked before step {chain.Step} started.", started: null);
         }
 
+        if (message.Chord is { } chord && _revocations.IsRevoked(chord.CallbackId))
+        {
+            return Revoked($"The chord {chord.Group} was revoked before member {chord.Index} started.", started: null);
+        }
+
         // The producer's PENDING record (RecordPending), replaced by the first write with one compare-and-set.
         var startedRevision = message.RecordRevision;
         var reruns = 0;
@@ -140,7 +146,7 @@ internal sealed partial class TaskWorker
             var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: true).ConfigureAwait(false);
             if (rerun.Outcome is { } settled)
             {
-                return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
+                return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain, Chord = message.Chord };
             }
 
             startedRevision = rerun.StartedRevision;
@@ -168,7 +174,7 @@ internal sealed partial class TaskWorker
                     var rerun = await DecideRerunAsync(id, task, attempt, now, entry, assumeEarlierRun: false).ConfigureAwait(false);
                     if (rerun.Outcome is { } settled)
                     {
-                        return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
+                        return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain, Chord = message.Chord };
                     }
 
                     startedRevision = rerun.StartedRevision;
@@ -186,7 +192,7 @@ internal sealed partial class TaskWorker
                 var rerun = await CheckRedeliveryAsync(id, task, attempt, deliveries, now, assumeEarlierRun: false).ConfigureAwait(false);
                 if (rerun.Outcome is { } settled)
                 {
-                    return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain };
+                    return settled with { TaskName = name, Attempt = attempt, Reply = reply, Chain = message.Chain, Chord = message.Chord };
                 }
 
                 startedRevision = rerun.StartedRevision;
@@ -221,7 +227,7 @@ internal sealed partial class TaskWorker
             ExecutionKind.Failed => Completed(OutcomeKind.Failure, run.Exception),
             ExecutionKind.BadArguments => DeadLetter(run.Exception!.Message, typeof(TaskArgumentException)) with { Task = task },
             ExecutionKind.Terminated => Revoked("The task was revoked and terminated while it ran.", started: now),
-            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply, Chain = message.Chain },
+            _ => new Outcome(OutcomeKind.Abandon) { TaskId = id, Task = task, TaskName = name, Attempt = attempt, Reruns = reruns, StartedRevision = startedRevision, Reply = reply, Chain = message.Chain, Chord = message.Chord },
         };
 
         // One allocation per outcome (a `with` copy would be a second).
@@ -239,6 +245,7 @@ internal sealed partial class TaskWorker
             NextAttemptAt = next,
             Reply = reply,
             Chain = message.Chain,
+            Chord = message.Chord,
         };
 
         // Revoked or expired before it started: no startedAt (docs/protocol.md §6); terminated while it ran: the run's start.
@@ -252,6 +259,7 @@ internal sealed partial class TaskWorker
             Error = new TaskError(typeof(TaskRevokedException).FullName!, reason, null),
             Reply = reply,
             Chain = message.Chain,
+            Chord = message.Chord,
         };
 
         Outcome DeadLetter(string reason, Type? errorType = null) => new(OutcomeKind.DeadLetter)
@@ -263,6 +271,7 @@ internal sealed partial class TaskWorker
             Attempt = attempt,
             Reply = reply,
             Chain = message.Chain,
+            Chord = message.Chord,
         };
     }
 

@@ -93,8 +93,9 @@ internal sealed partial class TaskWorker
             case OutcomeKind.DeadLetter:
                 Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
                 await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
-                // The chain's record before the step's: once the step's is final, a redelivery settles nothing more.
+                // The chain's and the chord's records before the task's: once the task's is final, a redelivery settles nothing more.
                 await EndChainAsync(outcome, TaskState.Failure).ConfigureAwait(false);
+                await EndChordAsync(outcome, TaskState.Failure).ConfigureAwait(false);
                 var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
                 // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
                 await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
@@ -107,6 +108,12 @@ internal sealed partial class TaskWorker
 
             case OutcomeKind.AlreadyDone:
                 Log.DuplicateOutcome(_logger, outcome.TaskId!);
+                if (outcome.Chord is not null)
+                {
+                    // Its worker may have died between the member's record and the callback: the chord is checked again.
+                    await SettleChordAgainAsync(held, outcome).ConfigureAwait(false);
+                }
+
                 await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                 // A producer that sent the id again may be waiting: it reads the record that stays.
                 await NotifyAsync(outcome, outcome.Stored).ConfigureAwait(false);
@@ -122,6 +129,7 @@ internal sealed partial class TaskWorker
 
             case OutcomeKind.Revoked:
                 await EndChainAsync(outcome, TaskState.Revoked).ConfigureAwait(false);
+                await EndChordAsync(outcome, TaskState.Revoked).ConfigureAwait(false);
                 var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
                 await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                 await NotifyAsync(outcome, revoked).ConfigureAwait(false);
@@ -147,6 +155,12 @@ internal sealed partial class TaskWorker
                     await (state == TaskState.Success ? ContinueChainAsync(held, outcome) : EndChainAsync(outcome, state)).ConfigureAwait(false);
                 }
 
+                if (outcome.Chord is { } chord)
+                {
+                    // Likewise: the marker (and, from the last member, the callback) before the member's record is final.
+                    await (state == TaskState.Success ? CompleteChordMemberAsync(held, chord, outcome.ResultJson) : EndChordAsync(outcome, state)).ConfigureAwait(false);
+                }
+
                 var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
                 await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                 await NotifyAsync(outcome, stored).ConfigureAwait(false);
@@ -170,7 +184,7 @@ internal sealed partial class TaskWorker
     /// <summary>A success that stores nothing (IgnoreResult, no result backend, no id) needs no store and no notification;
     /// a step of a chain always goes through the settle, which sends the next step.</summary>
     private bool NeedsNoStore(Outcome outcome)
-        => outcome.Kind == OutcomeKind.Success && outcome.Chain is null
+        => outcome.Kind == OutcomeKind.Success && outcome.Chain is null && outcome.Chord is null
            && (outcome.Task is { IgnoreResult: true } || string.IsNullOrEmpty(outcome.TaskId) || !_connection.Options.ResultBackend.Enabled);
 
     /// <summary>
@@ -218,14 +232,7 @@ internal sealed partial class TaskWorker
             [TaskHeaders.Id] = stepId,
             [TaskHeaders.Chain] = header,
         };
-        if (held.Header(TaskTelemetry.TraceParentHeader) is { } traceParent)
-        {
-            headers[TaskTelemetry.TraceParentHeader] = traceParent;
-            if (held.Header(TaskTelemetry.TraceStateHeader) is { } traceState)
-            {
-                headers[TaskTelemetry.TraceStateHeader] = traceState;
-            }
-        }
+        CopyTraceContext(held, headers);
 
         var ack = await _connection.JetStream.PublishAsync(
             _connection.Names.TaskSubject(step.Queue),
@@ -263,6 +270,19 @@ internal sealed partial class TaskWorker
 
         var error = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InRecords) : outcome.Error;
         await FinishChainAsync(chain, state, default, error, chain.Step, outcome.TaskName).ConfigureAwait(false);
+    }
+
+    /// <summary>Continues the sender's trace in a message this worker sends on a workflow's behalf (the next step, a callback).</summary>
+    private static void CopyTraceContext(HeldMessage held, NatsHeaders headers)
+    {
+        if (held.Header(TaskTelemetry.TraceParentHeader) is { } traceParent)
+        {
+            headers[TaskTelemetry.TraceParentHeader] = traceParent;
+            if (held.Header(TaskTelemetry.TraceStateHeader) is { } traceState)
+            {
+                headers[TaskTelemetry.TraceStateHeader] = traceState;
+            }
+        }
     }
 
     private async Task FinishChainAsync(ChainPlan chain, TaskState state, ReadOnlyMemory<byte> result, TaskError? error, int? failedStep, string? failedTask)

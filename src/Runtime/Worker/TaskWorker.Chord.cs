@@ -1,0 +1,168 @@
+using System.Globalization;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using TypedTasks.Protocol;
+using TypedTasks.Telemetry;
+
+namespace TypedTasks.Worker;
+
+/// <summary>
+/// Chords (docs/protocol.md §13): "the last member fires" decided from markers in the chords stream, never from a worker's
+/// memory or a growing record. Each step is safe to repeat — the marker and the callback are published under message ids,
+/// the callback's record is first-final-wins — so a settle retried, or a member redelivered after its worker died, completes
+/// the chord once.
+/// </summary>
+internal sealed partial class TaskWorker
+{
+    /// <summary>How long reading a chord's markers may take before the settle gives up (and is retried as a whole).</summary>
+    private static readonly TimeSpan ChordReadTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A member succeeded: store its marker (its result, under the message id <c>&lt;group&gt;.&lt;index&gt;</c>); then count the
+    /// chord's markers (one stream-info request, whatever the chord's size) and, when every member's is there, read them once,
+    /// send the callback with the results in member order under the message id <c>&lt;group&gt;-callback</c>, and purge them.
+    /// Members that end at the same instant may both send it: the stream keeps one.
+    /// </summary>
+    private async Task CompleteChordMemberAsync(HeldMessage held, ChordPlan chord, ReadOnlyMemory<byte> result)
+    {
+        await _connection.EnsureChordsStreamAsync(CancellationToken.None).ConfigureAwait(false);
+        var subject = _connection.Names.ChordSubject(chord.Group);
+        var marker = await _connection.JetStream.PublishAsync(
+            subject,
+            result.IsEmpty ? (ReadOnlyMemory<byte>)"null"u8.ToArray() : result,
+            RawSerializer,
+            new NatsJSPubOpts { MsgId = chord.MarkerId },
+            new NatsHeaders { [TaskHeaders.ChordIndex] = chord.Index.ToString(CultureInfo.InvariantCulture) },
+            CancellationToken.None).ConfigureAwait(false);
+        if (marker.Error is { } markerError)
+        {
+            throw new TypedTasksException($"Could not store the marker of member {chord.Index} of chord {chord.Group}: {markerError.ErrCode} {markerError.Description}.");
+        }
+
+        var stream = await _connection.JetStream.GetStreamAsync(_connection.Names.ChordsStream, new StreamInfoRequest { SubjectsFilter = subject }, CancellationToken.None).ConfigureAwait(false);
+        var count = stream.Info.State.Subjects is { } subjects && subjects.TryGetValue(subject, out var n) ? n : 0;
+        if (count < chord.Members)
+        {
+            return;
+        }
+
+        var results = await ReadChordMarkersAsync(stream, subject, chord).ConfigureAwait(false);
+        if (results is null)
+        {
+            return;
+        }
+
+        var body = chord.CallbackBody(results);
+        if (_connection.Nats.ServerInfo?.MaxPayload is { } maxPayload && body.Length + 1024 > maxPayload)
+        {
+            var error = new TaskError(typeof(TypedTasksException).FullName!, $"The {chord.Members} results of chord {chord.Group} take {body.Length} bytes with the callback's arguments, more than a message to the callback can carry (the server's max payload is {maxPayload} bytes); return references (ids, URLs) instead of the data.", null);
+            await _results.EndUnsentAsync(chord.CallbackId, chord.Callback.Task, TaskState.Failure, error, _workerId, CancellationToken.None).ConfigureAwait(false);
+            Log.ChordEnded(_logger, chord.Group, TaskState.Failure.ToWireName(), chord.Index, chord.Callback.Task);
+            return;
+        }
+
+        await SendChordCallbackAsync(held, chord, body).ConfigureAwait(false);
+        // Only chords in flight stay in the stream. A member settled again later finds fewer markers than members.
+        await stream.PurgeAsync(new StreamPurgeRequest { Filter = subject }, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a chord's markers once (an ordered consumer on its subject): the results in member order, or null when
+    /// one is missing (another member sent the callback and purged them, or a marker stored twice made the count reach
+    /// the members early).</summary>
+    private async Task<ReadOnlyMemory<byte>[]?> ReadChordMarkersAsync(INatsJSStream stream, string subject, ChordPlan chord)
+    {
+        var results = new ReadOnlyMemory<byte>[chord.Members];
+        var found = 0;
+        using var deadline = new CancellationTokenSource(ChordReadTimeout);
+        var consumer = await stream.CreateOrderedConsumerAsync(new NatsJSOrderedConsumerOpts { FilterSubjects = [subject] }, deadline.Token).ConfigureAwait(false);
+        await foreach (var message in consumer.ConsumeAsync(RawSerializer, new NatsJSConsumeOpts { MaxMsgs = Math.Min(chord.Members, 1000) }, deadline.Token).ConfigureAwait(false))
+        {
+            if (message.Headers?[TaskHeaders.ChordIndex] is { Count: 1 } indexText
+                && int.TryParse(indexText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                && index < chord.Members && results[index].IsEmpty)
+            {
+                results[index] = message.Data.ToArray();
+                found++;
+            }
+
+            if (found == chord.Members || message.Metadata?.NumPending == 0)
+            {
+                break;
+            }
+        }
+
+        if (found < chord.Members)
+        {
+            Log.ChordMarkersGone(_logger, chord.Group, found, chord.Members);
+            return null;
+        }
+
+        return results;
+    }
+
+    /// <summary>Sends the callback under its task id as message id, with the trace context of the member that completed the
+    /// chord; it notifies nobody (the chord's handle watches its record).</summary>
+    private async Task SendChordCallbackAsync(HeldMessage held, ChordPlan chord, byte[] body)
+    {
+        var callbackId = chord.CallbackId;
+        var headers = new NatsHeaders
+        {
+            [TaskHeaders.Protocol] = TaskHeaders.ProtocolVersionText,
+            [TaskHeaders.Task] = chord.Callback.Task,
+            [TaskHeaders.Id] = callbackId,
+        };
+        CopyTraceContext(held, headers);
+        var ack = await _connection.JetStream.PublishAsync(
+            _connection.Names.TaskSubject(chord.Callback.Queue),
+            (ReadOnlyMemory<byte>)body,
+            RawSerializer,
+            new NatsJSPubOpts { MsgId = callbackId },
+            headers,
+            CancellationToken.None).ConfigureAwait(false);
+        if (ack.Error is { } error)
+        {
+            throw new TypedTasksException($"Could not send the callback of chord {chord.Group}: {error.ErrCode} {error.Description}.");
+        }
+
+        if (!ack.Duplicate)
+        {
+            Log.ChordCompleted(_logger, chord.Group, chord.Members, chord.Callback.Task, callbackId);
+            TaskTelemetry.RecordSent(chord.Callback.Task, chord.Callback.Queue);
+            if (_connection.Options.SendTaskEvents)
+            {
+                await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = callbackId, TaskName = chord.Callback.Task, Queue = chord.Callback.Queue, Worker = _workerId, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A member did not succeed (it failed, was revoked or dead-lettered): the chord ends with it — the callback's
+    /// record says which member and why, first final writer wins — and the callback is never sent.</summary>
+    private async Task EndChordAsync(Outcome outcome, TaskState state)
+    {
+        if (outcome.Chord is not { } chord)
+        {
+            return;
+        }
+
+        var ended = state == TaskState.Revoked ? TaskState.Revoked : TaskState.Failure;
+        var error = ChordPlan.MemberFailed(chord.Group, chord.Index, outcome.TaskName ?? "(unknown task)", state, outcome.Error);
+        await _results.EndUnsentAsync(chord.CallbackId, chord.Callback.Task, ended, error, _workerId, CancellationToken.None).ConfigureAwait(false);
+        Log.ChordEnded(_logger, chord.Group, ended.ToWireName(), chord.Index, outcome.TaskName);
+    }
+
+    /// <summary>A member whose record is final came again (a redelivery, or the same message sent again): its worker may
+    /// have died after the record and before the callback, so the chord is settled again from that record.</summary>
+    private async Task SettleChordAgainAsync(HeldMessage held, Outcome outcome)
+    {
+        var record = ResultRecordSerializer.Read(outcome.Stored);
+        if (record.State == TaskState.Success)
+        {
+            await CompleteChordMemberAsync(held, outcome.Chord!, record.ResultJson).ConfigureAwait(false);
+        }
+        else
+        {
+            await EndChordAsync(outcome with { Error = record.Error, TaskName = record.TaskName }, record.State).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using TypedTasks.Integration.Tests.Infrastructure;
+
+namespace TypedTasks.Integration.Tests;
+
+/// <summary>Members and callbacks of the chord tests (issue 12).</summary>
+public static partial class ChordTasks
+{
+    /// <summary>A callback: the members' results in member order, as the test can check them.</summary>
+    [Task]
+    public static string Summed(IReadOnlyList<int> values, string label, [FromServices] Probe probe)
+    {
+        probe.Executed("total:" + label);
+        return $"{label}: {values.Sum()} from [{string.Join(",", values)}]";
+    }
+
+    /// <summary>A callback taking an array.</summary>
+    [Task]
+    public static int Tally(int[] values, [FromServices] Probe probe)
+    {
+        probe.Executed("count:" + values.Length);
+        return values.Length;
+    }
+
+    /// <summary>A member on queue "chord-a" that runs until the test opens the gate of <paramref name="key"/>.</summary>
+    [Task(Queue = "chord-a")]
+    public static async Task<int> GatedA(string key, int value, [FromServices] Probe probe)
+    {
+        using (probe.Enter())
+        {
+            await probe.Gate(key).Task;
+        }
+
+        return value;
+    }
+
+    /// <summary>The same on queue "chord-b", served by another worker.</summary>
+    [Task(Queue = "chord-b")]
+    public static async Task<int> GatedB(string key, int value, [FromServices] Probe probe)
+    {
+        using (probe.Enter())
+        {
+            await probe.Gate(key).Task;
+        }
+
+        return value;
+    }
+}
