@@ -6,7 +6,18 @@ using TypedTasks.Generated;
 namespace TypedTasks.Bench;
 
 [JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(IReadOnlyList<int>))]
 internal sealed partial class BenchJson : JsonSerializerContext;
+
+/// <summary>The generated arguments struct of a partial call that leaves every argument open: writes <c>{}</c>.</summary>
+public readonly struct NoArguments : ITaskArguments
+{
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
+}
 
 /// <summary>The generated arguments struct of <c>echo(int value)</c>: writes <c>{"value":N}</c>.</summary>
 public readonly struct EchoArguments(int value) : ITaskArguments
@@ -62,7 +73,16 @@ public static class BenchTasks
     /// <summary><c>[Task(IgnoreResult = true)] static void Stamp(int value)</c>: notes when task <c>value</c> started (the S figure).</summary>
     public static readonly TaskDefinition Stamp = new("bench.stamp", InvokeStamp) { Queue = Queue, IgnoreResult = true };
 
+    /// <summary><c>[Task] static int Sum(IReadOnlyList&lt;int&gt; values)</c>: a chord's callback (the chord figure).</summary>
+    public static readonly TaskDefinition<int> Sum = new("bench.sum", InvokeSum, BenchJson.Default.Int32) { Queue = Queue };
+
     private static readonly byte[] ValueUtf8 = "value"u8.ToArray();
+    private static readonly byte[] ValuesUtf8 = "values"u8.ToArray();
+
+    private static int s_sums;
+
+    /// <summary>How many times <see cref="Sum"/> ran in this process.</summary>
+    public static int Sums => Volatile.Read(ref s_sums);
 
     private static long[]? s_stamps;
 
@@ -117,6 +137,29 @@ public static class BenchTasks
         var value = ReadValue(invocation);
         NoopMethod(value);
         CountExecution();
+        return default;
+    }
+
+    internal static ValueTask InvokeSum(TaskInvocation invocation)
+    {
+        var reader = new Utf8JsonReader(invocation.Arguments.Span);
+        TaskArgumentReader.ReadStartObject(ref reader, invocation.TaskName);
+        IReadOnlyList<int>? values = null;
+        while (TaskArgumentReader.ReadNextProperty(ref reader, invocation.TaskName))
+        {
+            if (reader.ValueTextEquals(ValuesUtf8))
+            {
+                values = TaskArgumentReader.ReadNonNullValue(ref reader, BenchJson.Default.IReadOnlyListInt32, invocation.TaskName, "values");
+            }
+            else
+            {
+                TaskArgumentReader.SkipValue(ref reader, invocation.TaskName);
+            }
+        }
+
+        var sum = (values ?? throw TaskArgumentReader.MissingArgument(invocation.TaskName, "values")).Sum();
+        Interlocked.Increment(ref s_sums);
+        invocation.SetResult(sum, BenchJson.Default.Int32);
         return default;
     }
 

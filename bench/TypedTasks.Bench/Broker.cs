@@ -131,13 +131,19 @@ public sealed class QueueMonitor : IAsyncDisposable
     {
         foreach (var stream in new[] { names.TasksStream, names.DeadStream, "KV_" + names.ResultsBucket })
         {
-            try
-            {
-                await _js.DeleteStreamAsync(stream);
-            }
-            catch (NatsJSApiException)
-            {
-            }
+            await DeleteStreamAsync(stream);
+        }
+    }
+
+    /// <summary>Deletes a stream if it exists.</summary>
+    public async Task DeleteStreamAsync(string stream)
+    {
+        try
+        {
+            await _js.DeleteStreamAsync(stream);
+        }
+        catch (NatsJSApiException)
+        {
         }
     }
 

@@ -307,6 +307,25 @@ if (options.Has("sched"))
     }
 }
 
+if (options.Has("chord"))
+{
+    int[] sizes = options.ChordSizes;
+    Console.WriteLine($"chord: chords against groups of {string.Join(" and ", sizes.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} members, {options.Runs} runs each …");
+    var points = await Chords.RunAsync(url, monitor, sizes, options.Runs);
+    var dir = Path.Combine(RepoRoot(), "bench", "results");
+    Directory.CreateDirectory(dir);
+    var chordMd = Chords.ToMarkdown(points, server.Version, Results.Machine(), Results.Runtime(), "./bench/run.sh " + options.CommandLine);
+    Console.WriteLine();
+    Console.WriteLine(chordMd);
+    var file = Path.Combine(dir, "chords-" + server.Version.TrimStart('v') + ".md");
+    await File.WriteAllTextAsync(file, chordMd);
+    Console.WriteLine($"written to {file}");
+    if (options.Figures.All(f => f is "chord"))
+    {
+        return 0;
+    }
+}
+
 var markdown = results.ToMarkdown(server.Version);
 Console.WriteLine();
 Console.WriteLine(markdown);
@@ -339,7 +358,7 @@ static string RepoRoot()
 
 public sealed class BenchOptions
 {
-    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P", "scale", "sched"];
+    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P", "scale", "sched", "chord"];
 
     public static readonly string[] DefaultFigures = ["E1", "E2", "D1", "D2", "L", "M"];
 
@@ -357,6 +376,9 @@ public sealed class BenchOptions
 
     /// <summary>Tasks per row of the scheduling figure: 2,000 unless <c>-n</c> is given.</summary>
     public int ScheduleN => _nGiven ? N : 2_000;
+
+    /// <summary>Members per chord of the chord figure: 2,000 and 10,000 unless <c>-n</c> is given.</summary>
+    public int[] ChordSizes => _nGiven ? [Math.Min(N, TaskGroup.MaxMembers)] : [2_000, 10_000];
 
     /// <summary>Tasks per point of the scale figure: 5,000 unless <c>-n</c> is given (1 MB bodies: at most 200).</summary>
     public int ScaleN => _nGiven ? N : 5_000;
@@ -409,6 +431,8 @@ public sealed class BenchOptions
                                        per task by type of a worker draining (-> bench/results/profile.md), and scale:
                                        D2 with 1/2/4 worker processes × 1/8/32 slots and 100 B/10 KB/1 MB bodies, N = 5,000
                                        per point unless -n is given, 1 run per point (-> bench/results/scale.md, scale.png),
+                                       and chord: chords of 2,000 and 10,000 members against the same groups, --runs each
+                                       (-n N: one size) (-> bench/results/chords-<server version>.md),
                                        and sched: lateness of tasks due later, native and schedule stream, N = 2,000 per
                                        row unless -n is given (-> bench/results/scheduling-<server version>.md)
                           --quick      N = 2,000, 300 round trips, M at 2,000 and 10,000 tasks

@@ -39,7 +39,8 @@ public sealed class TypedSide : IAsyncDisposable
             })
             .AddTask(BenchTasks.Echo)
             .AddTask(BenchTasks.Noop)
-            .AddTask(BenchTasks.Stamp);
+            .AddTask(BenchTasks.Stamp)
+            .AddTask(BenchTasks.Sum);
         if (worker is not null)
         {
             typedTasks.AddWorker(o =>
