@@ -17,4 +17,20 @@ public static partial class FaultTasks
         FaultLedger.Write('E', context.Id, context.Attempt);
         return n;
     }
+
+    /// <summary>A chord's callback: marks its start and end in the ledger (so a test counts its runs exactly), returns the sum
+    /// of the members' results.</summary>
+    [Task(Name = "fault.chord-sum")]
+    public static long ChordSum(IReadOnlyList<int> values, TaskContext context)
+    {
+        FaultLedger.Write('S', context.Id, context.Attempt);
+        long sum = 0;
+        foreach (var value in values)
+        {
+            sum += value;
+        }
+
+        FaultLedger.Write('E', context.Id, context.Attempt);
+        return sum;
+    }
 }
