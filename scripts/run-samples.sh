@@ -9,6 +9,8 @@
 #   5. from bash again: a task with a countdown (schedule stream) runs when due; a revoked one never runs;
 #   6. the annual report as a typed chain (docs/workflows.md): gather -> render -> notify, each step's state polled until
 #      the chain ends, its result, the email and the file; `tt status` prints the chain's record;
+#   7. three years compared as a chord (docs/workflows.md): each year gathered in parallel, then one callback compares
+#      them; the status polled until it ends, the best year, and the worker's log line that it sent the callback;
 #   7. the periodic cleanup (docs/periodic.md) fires every 2 s, once per occurrence; `tt schedules` lists it;
 #   8. the dashboard the web app mounts at /tasks (TypedTasks.Dashboard): its URL, and every page answers 200.
 # Builds the samples once, then starts nats-server, the worker and the web app from the build output
@@ -363,6 +365,39 @@ say "  the same bytes as story 2's one-task 2024 report"
 chain_log="$(cat "$work"/worker*.log | grep -o "Chain $chain_id ended [A-Z]* at step [0-9]*" | head -n 1)"
 [ -n "$chain_log" ] || fail "no worker logged the end of chain $chain_id"
 say "worker log: $chain_log"
+
+step "Story 7: three years compared, as a chord: gather 2022, 2023, 2024 in parallel -> compare (docs/workflows.md)"
+response="$(curl -sS -w '\n%{http_code}' -X POST "$web/reports/compare/2022/2024")" || fail "POST /reports/compare/2022/2024"
+code="${response##*$'\n'}"
+body="${response%$'\n'*}"
+[ "$code" = 202 ] || fail "POST /reports/compare/2022/2024 answered $code: $body"
+comparison_id="$(printf '%s' "$body" | json_field comparisonId)"
+[ -n "$comparison_id" ] || fail "POST /reports/compare/2022/2024 answered no comparison id: $body"
+say "POST /reports/compare/2022/2024 -> $code, comparison id $comparison_id (the callback's task id)"
+say "  ReportTasks.Comparison: TaskGroup.Of(GatherFigures.Call(2022), .Call(2023), .Call(2024)).Then(CompareYears.Partial())"
+last="" deadline=$(( SECONDS + timeout ))
+while :; do
+  status_body="$(curl -fsS "$web/reports/comparisons/$comparison_id")" || fail "GET /reports/comparisons/$comparison_id"
+  state="$(sed -n 's/^{"status":"\([A-Z]*\)".*/\1/p' <<<"$status_body")"
+  done_years="$(grep -o '"yearsDone":[0-9]*' <<<"$status_body" | cut -d: -f2)"
+  shown="comparison $state, $done_years of 3 years gathered"
+  if [ "$shown" != "$last" ]; then
+    say "  $shown"
+    last=$shown
+  fi
+  case "$state" in
+    SUCCESS) break ;;
+    FAILURE | REVOKED) fail "the comparison ended $state: $status_body" ;;
+  esac
+  [ "$SECONDS" -ge "$deadline" ] && fail "the comparison is still $state after ${timeout}s: $status_body"
+  sleep 0.5
+done
+best="$(grep -o '"bestYear":[0-9]*' <<<"$status_body" | cut -d: -f2)"
+[ -n "$best" ] || fail "the comparison succeeded without a best year: $status_body"
+say "  result (CompareYears', the callback's): best year $best; $(grep -o '"years":\[.*\]' <<<"$status_body")"
+chord_log="$(cat "$work"/worker*.log | grep -o "Chord ${comparison_id%-callback}: all 3 members succeeded; callback [^ ]* sent" | head -n 1)"
+[ -n "$chord_log" ] || fail "no worker logged that it sent the comparison's callback"
+say "worker log: $chord_log"
 
 step "Workers: their heartbeats (TT_WORKERS), as GET /workers shows them (IWorkerInspector)"
 workers="$(curl -fsS "$web/workers?lost=true")" || fail "GET /workers"

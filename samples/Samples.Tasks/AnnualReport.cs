@@ -29,3 +29,16 @@ public sealed record RenderedReport(int Year, int AssetId, int Months, int Order
 /// <param name="To">Who was emailed.</param>
 /// <param name="Summary">The report in one line, as the email says it.</param>
 public sealed record ReportNotice(int Year, int AssetId, string To, string Summary);
+
+/// <summary>One year's totals in a <see cref="YearComparison"/>.</summary>
+/// <param name="Year">The year.</param>
+/// <param name="Orders">Its orders.</param>
+/// <param name="Revenue">Its revenue.</param>
+public sealed record YearTotal(int Year, int Orders, long Revenue);
+
+/// <summary>How several years compare: the result of <see cref="ReportTasks.CompareYears"/>, the callback of the
+/// comparison chord (<see cref="ReportTasks.Comparison"/>).</summary>
+/// <param name="BestYear">The year with the most revenue.</param>
+/// <param name="BestRevenue">Its revenue.</param>
+/// <param name="Years">Every year's totals, in the order asked.</param>
+public sealed record YearComparison(int BestYear, long BestRevenue, IReadOnlyList<YearTotal> Years);

@@ -8,6 +8,7 @@ namespace Samples.Tasks;
 /// The second story of Celery's article: a report takes a while, so the browser starts it, polls its status
 /// and downloads the file when it is there. Two ways: <see cref="GenerateReport"/> does it all in one task; the annual
 /// report (<see cref="AnnualReport"/>) is a typed chain of three tasks, gather → render → notify (docs/workflows.md).
+/// And a comparison of several years (<see cref="Comparison"/>) is a chord: every year gathered in parallel, then compared.
 /// </summary>
 public static partial class ReportTasks
 {
@@ -37,6 +38,30 @@ public static partial class ReportTasks
         => GatherFiguresTask.Call(year)                        // int -> ReportData
             .Then(RenderReportTask.Partial())                   // ReportData -> RenderedReport
             .Then(NotifyReadyTask.Partial(to: notify));         // RenderedReport -> ReportNotice
+
+    /// <summary>
+    /// Several years compared, as a chord: <see cref="GatherFigures"/> of each year runs in parallel (on as many workers as
+    /// serve "reports"), and once the last one is done <see cref="CompareYears"/> gets all their figures, in year order —
+    /// sent exactly once, by the worker that finished the last year. The compiler checks that the callback takes a list
+    /// of what the members return.
+    /// </summary>
+    /// <param name="from">The first year.</param>
+    /// <param name="to">The last year.</param>
+    /// <returns>The chord, not sent: <c>client.SendChordAsync(chord)</c> sends it.</returns>
+    public static TaskChord<ReportData, YearComparison> Comparison(int from, int to)
+        => TaskGroup.Of(Enumerable.Range(from, to - from + 1).Select(year => GatherFiguresTask.Call(year)))   // ReportData each
+            .Then(CompareYearsTask.Partial());                                                                // IReadOnlyList<ReportData> -> YearComparison
+
+    /// <summary>The comparison chord's callback: every year's totals and the best one.</summary>
+    /// <param name="years">The years' figures, in the order they were asked for.</param>
+    /// <returns>The comparison.</returns>
+    [Task(Queue = "reports")]
+    public static YearComparison CompareYears(IReadOnlyList<ReportData> years)
+    {
+        var totals = years.Select(y => new YearTotal(y.Year, y.Months.Sum(m => m.Orders), y.Months.Sum(m => (long)m.Revenue))).ToList();
+        var best = totals.MaxBy(t => t.Revenue)!;
+        return new YearComparison(best.Year, best.Revenue, totals);
+    }
 
     /// <summary>Step 1 of the annual report: the year's figures, month by month (a slow query per month).</summary>
     /// <param name="year">The year reported on.</param>

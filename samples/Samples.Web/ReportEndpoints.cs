@@ -45,9 +45,22 @@ internal static class ReportEndpoints
     /// <param name="Error">That step's error.</param>
     public sealed record AnnualReportStatus(string Status, IReadOnlyList<ChainStepStatus> Steps, ReportNotice? Result, int? FailedStep, ReportError? Error);
 
+    /// <summary>The answer of <c>GET /reports/comparisons/{comparisonId}</c>.</summary>
+    /// <param name="Status">The comparison's state: PENDING while years are gathered and compared, then SUCCESS, FAILURE or
+    /// REVOKED.</param>
+    /// <param name="Years">How many years it compares.</param>
+    /// <param name="YearsDone">How many of them are gathered (or failed).</param>
+    /// <param name="Result">The comparison once it succeeded.</param>
+    /// <param name="Error">Why it failed: a year that could not be gathered is named here.</param>
+    public sealed record ComparisonStatus(string Status, int Years, int YearsDone, YearComparison? Result, ReportError? Error);
+
+    /// <summary>The most years one comparison may span.</summary>
+    private const int MaxComparedYears = 10;
+
     /// <summary>Maps <c>POST /reports</c>, <c>GET /reports/{taskId}/status</c> and <c>GET /reports/{taskId}/asset</c>; for the
     /// annual report chain <c>POST /reports/{year}/chain</c>, <c>GET /reports/chains/{chainId}</c> and
-    /// <c>GET /reports/chains/{chainId}/asset</c>.</summary>
+    /// <c>GET /reports/chains/{chainId}/asset</c>; for the comparison chord <c>POST /reports/compare/{from}/{to}</c> and
+    /// <c>GET /reports/comparisons/{comparisonId}</c>.</summary>
     public static IEndpointRouteBuilder MapReportEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/reports", StartAsync);
@@ -57,6 +70,8 @@ internal static class ReportEndpoints
         app.MapPost("/reports/{year:int}/chain", StartAnnualAsync).RequireRateLimiting(FeedbackEndpoints.RateLimitPolicy);
         app.MapGet("/reports/chains/{chainId}", GetAnnualStatusAsync);
         app.MapGet("/reports/chains/{chainId}/asset", GetAnnualAssetAsync);
+        app.MapPost("/reports/compare/{from:int}/{to:int}", StartComparisonAsync);
+        app.MapGet("/reports/comparisons/{comparisonId}", GetComparisonAsync);
         return app;
     }
 
@@ -189,5 +204,49 @@ internal static class ReportEndpoints
         return path is null
             ? Results.NotFound(new { error = $"Asset {notice.AssetId} is gone." })
             : Results.File(path, "text/csv", $"report-{notice.Year}-{chainId}{Path.GetExtension(path)}");
+    }
+
+    private static async Task<IResult> StartComparisonAsync(int from, int to, ITaskClient tasks, ILogger<ComparisonStatus> logger, CancellationToken ct)
+    {
+        if (from is < 1900 or > 2100 || to is < 1900 or > 2100 || to < from || to - from >= MaxComparedYears)
+        {
+            return Results.BadRequest(new { error = $"Compare 1 to {MaxComparedYears} years between 1900 and 2100, the first one first." });
+        }
+
+        try
+        {
+            // The handle is the callback's: its id is "<group id>-callback", and its result the comparison.
+            var handle = await tasks.SendChordAsync(ReportTasks.Comparison(from, to), cancellationToken: ct);
+            return Results.Accepted($"/reports/comparisons/{handle.Id}", new { comparisonId = handle.Id });
+        }
+        catch (TaskEnqueueException ex)
+        {
+            logger.LogError(ex, "The comparison could not be queued");
+            return Results.Problem("The comparison could not be started. Please try again later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static async Task<IResult> GetComparisonAsync(string comparisonId, ITaskClient tasks, CancellationToken ct)
+    {
+        const string Suffix = "-callback";
+        if (!TaskIds.IsValid(comparisonId) || !comparisonId.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            return Results.BadRequest(new { error = "Not a comparison id." });
+        }
+
+        // The group's record says how many years; each year is a task of its own under <group id>-<n>.
+        var groupId = comparisonId[..^Suffix.Length];
+        var group = await tasks.GatherFigures().GetHandle(groupId).GetRecordAsync(ct);
+        if (group?.Group is not { } info)
+        {
+            return Results.NotFound(new { error = "Not the id of a comparison." });
+        }
+
+        var done = await tasks.GetGroupHandle(ReportTasks.GatherFiguresTask.Definition, groupId, info.Members).CountFinishedAsync(ct);
+        var record = await tasks.CompareYears().GetHandle(comparisonId).GetRecordAsync(ct);
+        var state = record?.State ?? TaskState.Pending;
+        var result = state == TaskState.Success ? record!.GetResult(ReportTasks.CompareYearsTask.Definition.ResultTypeInfo) : null;
+        var error = record?.Error is { } e ? new ReportError(e.Type, e.Message) : null;
+        return Results.Ok(new ComparisonStatus(state.ToWireName(), info.Members, done, result, error));
     }
 }

@@ -85,6 +85,24 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
         Assert.True(refusals.Count == 0, string.Join('\n', refusals));
     }
 
+    /// <summary>The worker role's documented rights cover chords: the chords stream created on first use, markers stored,
+    /// counted, read and purged, the callback sent. (Sent from the worker's own host: a producer role cannot write the
+    /// group's record yet; waited for by a producer.)</summary>
+    [Fact]
+    public async Task WorkerRole_RunsAChord_WithTheDocumentedRights()
+    {
+        using var worker = await SecuredNatsServer.StartHostAsync(nats.Settings("worker", SecuredNatsServer.WorkerPassword), worker: true);
+        var client = worker.Services.GetRequiredService<ITaskClient>();
+        var chord = TaskGroup.Of(Enumerable.Range(1, 4).Select(i => GroupTasks.SquareTask.Call(i))).Then(ChordTasks.TallyTask.Partial());
+
+        var handle = await client.SendChordAsync(chord, cancellationToken: Ct);
+
+        // Waited for by a producer: watching records is a producer's right, not a worker's.
+        using var producer = await StartProducerAsync();
+        Assert.Equal(4, await producer.Services.GetRequiredService<ITaskClient>().GetHandle(ChordTasks.TallyTask.Definition, handle.Id).GetAsync(Timeout, Ct));
+        Assert.DoesNotContain("Permissions Violation", nats.Server.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Producer_CannotPurgeTheTasks_TouchResults_Revoke_OrUseRemoteControl()
     {

@@ -118,6 +118,25 @@ public sealed class SamplesWebTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Comparison_IsAChord_TheCallbackComparesEveryYearInOrder()
+    {
+        var response = await _http.PostAsync("/reports/compare/2022/2024", null, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var comparisonId = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("comparisonId").GetString();
+        Assert.EndsWith("-callback", comparisonId, StringComparison.Ordinal);
+
+        var status = await _http.GetFromJsonAsync<JsonElement>(response.Headers.Location, Ct);
+
+        Assert.Equal(("SUCCESS", 3, 3), (status.GetProperty("status").GetString(), status.GetProperty("years").GetInt32(), status.GetProperty("yearsDone").GetInt32()));
+        var result = status.GetProperty("result");
+        Assert.Equal([2022, 2023, 2024], result.GetProperty("years").EnumerateArray().Select(y => y.GetProperty("year").GetInt32()));
+        var best = result.GetProperty("years").EnumerateArray().MaxBy(y => y.GetProperty("revenue").GetInt64());
+        Assert.Equal(best.GetProperty("year").GetInt32(), result.GetProperty("bestYear").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.PostAsync("/reports/compare/2024/2022", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.PostAsync("/reports/compare/2000/2020", null, Ct)).StatusCode);
+    }
+
+    [Fact]
     public void AnnualReport_IsAChainOfThreeTypedSteps()
     {
         var chain = ReportTasks.AnnualReport(2024, "ada@example.com");

@@ -102,10 +102,7 @@ internal abstract class TaskClientBase : ITaskClient
         // Throws past the plan's bounds, before anything is written (the last member's plan is the longest).
         _ = ChordPlan.Member(groupId, members - 1, members, callback).ToHeader();
         var callbackId = ChordPlan.CallbackIdOf(groupId);
-        var now = DateTimeOffset.UtcNow;
-        await _results.MarkGroupPendingAsync(groupId, members, now, cancellationToken).ConfigureAwait(false);
-        // PENDING from the start: the handle's status reads as a task sent, not an unknown id.
-        await _results.MarkPendingAsync(callbackId, callback.Task, now, cancellationToken).ConfigureAwait(false);
+        await _results.MarkGroupPendingAsync(groupId, members, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         await SendChordAsync(chord.Group.Members, groupId, callback, cancellationToken).ConfigureAwait(false);
         // Watched under the callback's id: the members' notifications are not the chord's.
         return new TaskHandle<TResult>(_results, callbackId, chord.CallbackTask, local: false);

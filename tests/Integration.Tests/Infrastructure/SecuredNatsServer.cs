@@ -57,7 +57,8 @@ public sealed class SecuredNatsServer : IAsyncLifetime
             builder.Logging.AddProvider(logs);
         }
 
-        var typedTasks = builder.Services.AddTypedTasks(builder.Configuration).AddHandWrittenTasks();
+        builder.Services.AddSingleton(new Probe());
+        var typedTasks = builder.Services.AddTypedTasks(builder.Configuration).AddHandWrittenTasks().AddTypedTasksIntegrationTestsTasks();
         if (worker)
         {
             typedTasks.AddWorker(o => o.ShutdownGracePeriod = TimeSpan.FromSeconds(5));
