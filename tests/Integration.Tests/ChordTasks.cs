@@ -44,4 +44,23 @@ public static partial class ChordTasks
 
         return value;
     }
+
+    /// <summary>A batch's callback: how the members ended, as the test can check it.</summary>
+    [Task]
+    public static string Outcome(BatchResult batch, string label, [FromServices] Probe probe)
+    {
+        probe.Executed("outcome:" + label);
+        return $"{label}: {batch.Succeeded} of {batch.Total} succeeded, {batch.Failed} failed [{string.Join(",", batch.FailedMembers)}]";
+    }
+
+    /// <summary>A batch member without a result (fire and forget) that fails when asked to.</summary>
+    [Task(IgnoreResult = true, MaxRetries = 0)]
+    public static void Notify(int value, bool fail, [FromServices] Probe probe)
+    {
+        probe.Executed("notify:" + value);
+        if (fail)
+        {
+            throw new InvalidOperationException($"notify {value} failed on purpose");
+        }
+    }
 }

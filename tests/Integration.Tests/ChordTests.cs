@@ -152,6 +152,18 @@ public sealed class ChordTests(NatsServer server) : IClassFixture<NatsServer>
         await app.Probe.RunningAtOnce(1).WaitAsync(Timeout, Ct);
 
         await handle.RevokeAsync(cancellationToken: Ct);
+        // The worker learns of revocations through a watch: the gate opens once it has (nothing announces that but the
+        // registry itself, read until it says so).
+        var revocations = app.Host.Services.GetRequiredService<Worker.RevocationRegistry>();
+        using (var seen = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            seen.CancelAfter(Timeout);
+            while (!revocations.IsRevoked(handle.Id))
+            {
+                await Task.Delay(10, seen.Token);
+            }
+        }
+
         app.Probe.Gate("revoked-chord").TrySetResult();
 
         await Assert.ThrowsAsync<TaskRevokedException>(() => handle.GetAsync(Timeout, Ct));

@@ -183,4 +183,14 @@ public sealed class EagerModeTests : IAsyncLifetime
         Assert.Contains("Member 2 (eager-chord-failing-2", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, _probe.Executions("total:never") + 0);
     }
+
+    [Fact]
+    public async Task Batch_RunsItsMembersThenTheCallbackInTheCaller_CountingFailures()
+    {
+        var members = Enumerable.Range(0, 4).Select(i => (TaskCall)GroupTasks.SquareOrFailTask.Call(i, 1)).Append(ChordTasks.NotifyTask.Call(9, false));
+
+        var handle = await Client.SendBatchAsync(TaskBatch.Of(members).Then(ChordTasks.OutcomeTask.Partial("eager")), new TaskOptions { TaskId = "eager-batch" }, Ct);
+
+        Assert.Equal("eager: 4 of 5 succeeded, 1 failed [1]", await handle.GetAsync(Timeout, Ct));
+    }
 }

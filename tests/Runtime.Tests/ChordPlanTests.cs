@@ -52,6 +52,7 @@ public class ChordPlanTests
     [InlineData("""{"group":"g","index":-1,"members":1,"callback":{"task":"T","queue":"q","arg":"a","args":{}}}""", "g--1", "'index' must be")]
     [InlineData("""{"group":"g","index":0,"members":2,"callback":{"task":"T","queue":"q","arg":"a","args":{}}}""", "g-1", "must be '<group>-<index>', 'g-0'")]
     [InlineData("""{"group":"g","index":0,"members":1}""", "g-0", "'callback' is missing")]
+    [InlineData("""{"group":"g","index":0,"members":1,"batch":1,"callback":{"task":"T","queue":"q","arg":"a","args":{}}}""", "g-0", "'batch' must be true or false")]
     [InlineData("""{"group":"g","index":0,"members":1,"callback":7}""", "g-0", "callback is not an object")]
     [InlineData("""{"group":"g","index":0,"members":1,"callback":{"task":"","queue":"q","arg":"a","args":{}}}""", "g-0", "'task' must be")]
     [InlineData("""{"group":"g","index":0,"members":1,"callback":{"task":"T","queue":"q r","arg":"a","args":{}}}""", "g-0", "'queue' must be")]
@@ -91,5 +92,18 @@ public class ChordPlanTests
         Assert.Equal("System.IO.IOException", error.Type);
         Assert.Equal("Member 3 (g-3, MyApp.Fetch) of the chord ended FAILURE, so the callback was not sent: disk full", error.Message);
         Assert.Null(error.StackTrace);
+    }
+
+    [Fact]
+    public void BatchPlan_WrittenThenRead_IsABatch_AndItsCallbackGetsHowTheMembersEnded()
+    {
+        Assert.Null(ChordPlan.TryParse(ChordPlan.Member("b", 2, 4, Total, batch: true).ToHeader(), "b-2", out var plan));
+        Assert.True(plan!.Batch);
+        Assert.Null(ChordPlan.TryParse(ChordPlan.Member("b", 2, 4, Total).ToHeader(), "b-2", out var chord));
+        Assert.False(chord!.Batch);
+
+        var body = plan.BatchCallbackBody([false, true, false, true]);
+
+        Assert.Equal("""{"values":{"Total":4,"Succeeded":2,"Failed":2,"FailedMembers":[1,3]},"label":"sum \u00E9"}""", Encoding.UTF8.GetString(body));
     }
 }

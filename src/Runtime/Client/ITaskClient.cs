@@ -96,6 +96,25 @@ public interface ITaskClient
     ValueTask<TaskHandle<TResult>> SendChordAsync<TMember, TResult>(TaskChord<TMember, TResult> chord, TaskOptions? options = null, CancellationToken cancellationToken = default)
         => throw new NotSupportedException($"{GetType().Name} cannot send chords; use the ITaskClient of AddTypedTasks(…).");
 
+    /// <summary>
+    /// Sends a batch (<c>TaskBatch.Of(calls).Then(Callback.Partial(…))</c>): every member as a normal task, with the id
+    /// <c>&lt;batch id&gt;-&lt;index&gt;</c>, run in parallel by the workers; once every member has ended — succeeded, failed
+    /// after its retries, dead-lettered or revoked — the worker that settles the last one sends the callback, exactly once,
+    /// with a <see cref="BatchResult"/> (how many succeeded and failed, and which) as its first argument, under the id
+    /// <c>&lt;batch id&gt;-callback</c>. Members may be tasks without a result (fire and forget). Returns once the broker has
+    /// stored every member (docs/workflows.md). The handle yields the callback's result.
+    /// </summary>
+    /// <typeparam name="TResult">The callback's result type.</typeparam>
+    /// <param name="batch">The batch and its callback.</param>
+    /// <param name="options">Per-call options: only <see cref="TaskOptions.TaskId"/>, the batch's id (at most 100 characters).</param>
+    /// <param name="cancellationToken">Cancels the sends.</param>
+    /// <returns>A handle to the callback's result.</returns>
+    /// <exception cref="TaskEnqueueException">The broker did not store a member.</exception>
+    /// <exception cref="ArgumentException">An option a batch does not take, an id that is not valid, or a plan past its bounds (docs/protocol.md §13).</exception>
+    /// <exception cref="NotSupportedException">This client cannot send batches (a fake client that does not implement it).</exception>
+    ValueTask<TaskHandle<TResult>> SendBatchAsync<TResult>(TaskBatch<TResult> batch, TaskOptions? options = null, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().Name} cannot send batches; use the ITaskClient of AddTypedTasks(…).");
+
     /// <summary>A handle to a group sent earlier, possibly by another process, whose members all run <paramref name="task"/>.</summary>
     /// <typeparam name="TResult">The members' result type.</typeparam>
     /// <param name="task">The members' task (any task returning <typeparamref name="TResult"/> reads their results).</param>

@@ -93,22 +93,32 @@ internal abstract class TaskClientBase : ITaskClient
 
     /// <summary>How many members of a group are sent at once.</summary>
     protected const int SendParallelism = 16;
-    public async ValueTask<TaskHandle<TResult>> SendChordAsync<TMember, TResult>(TaskChord<TMember, TResult> chord, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    public ValueTask<TaskHandle<TResult>> SendChordAsync<TMember, TResult>(TaskChord<TMember, TResult> chord, TaskOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chord);
-        var groupId = WorkflowId(options, "chord", "member n gets the task id '<group id>-n', the callback '<group id>-callback'");
-        var callback = new ChainStep(chord.Callback.Task.Name, chord.Callback.Task.Queue, chord.Callback.ArgumentName, chord.Callback.ArgumentsJson);
-        var members = chord.Group.Count;
-        // Throws past the plan's bounds, before anything is written (the last member's plan is the longest).
-        _ = ChordPlan.Member(groupId, members - 1, members, callback).ToHeader();
-        var callbackId = ChordPlan.CallbackIdOf(groupId);
-        await _results.MarkGroupPendingAsync(groupId, members, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-        await SendChordAsync(chord.Group.Members, groupId, callback, cancellationToken).ConfigureAwait(false);
-        // Watched under the callback's id: the members' notifications are not the chord's.
-        return new TaskHandle<TResult>(_results, callbackId, chord.CallbackTask, local: false);
+        return SendWithCallbackAsync(chord.Group.Members, chord.Callback, chord.CallbackTask, batch: false, WorkflowId(options, "chord", "member n gets the task id '<group id>-n', the callback '<group id>-callback'"), cancellationToken);
     }
 
-    /// <summary>The id of a chain, group or chord: <see cref="TaskOptions.TaskId"/> or a new one; no other option is taken.</summary>
+    public ValueTask<TaskHandle<TResult>> SendBatchAsync<TResult>(TaskBatch<TResult> batch, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return SendWithCallbackAsync(batch.Batch.Members, batch.Callback, batch.CallbackTask, batch: true, WorkflowId(options, "batch", "member n gets the task id '<batch id>-n', the callback '<batch id>-callback'"), cancellationToken);
+    }
+
+    /// <summary>A chord or a batch: the group's record, then the members, each carrying the plan (the callback sent by
+    /// whichever member completes the group); the handle watches the callback's record.</summary>
+    private async ValueTask<TaskHandle<TResult>> SendWithCallbackAsync<TResult>(IReadOnlyList<TaskCall> members, PartialTaskCall callbackCall, TaskDefinition<TResult> callbackTask, bool batch, string groupId, CancellationToken cancellationToken)
+    {
+        var callback = new ChainStep(callbackCall.Task.Name, callbackCall.Task.Queue, callbackCall.ArgumentName, callbackCall.ArgumentsJson);
+        // Throws past the plan's bounds, before anything is written (the last member's plan is the longest).
+        _ = ChordPlan.Member(groupId, members.Count - 1, members.Count, callback, batch).ToHeader();
+        await _results.MarkGroupPendingAsync(groupId, members.Count, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        await SendChordAsync(members, groupId, callback, batch, cancellationToken).ConfigureAwait(false);
+        // Watched under the callback's id: the members' notifications are not the group's.
+        return new TaskHandle<TResult>(_results, ChordPlan.CallbackIdOf(groupId), callbackTask, local: false);
+    }
+
+    /// <summary>The id of a chain, group, chord or batch: <see cref="TaskOptions.TaskId"/> or a new one; no other option is taken.</summary>
     private static string WorkflowId(TaskOptions? options, string what, string idsNote)
     {
         if (options is { Queue: not null } or { Countdown: not null } or { Eta: not null } or { Expires: not null } or { MaxRetries: not null })
@@ -125,9 +135,9 @@ internal abstract class TaskClientBase : ITaskClient
         return id;
     }
 
-    /// <summary>Sends (or, eagerly, runs) the members of a chord, each with its plan; the member that completes the chord
-    /// sends the callback.</summary>
-    protected abstract ValueTask SendChordAsync<TMember>(IReadOnlyList<TaskCall<TMember>> members, string groupId, ChainStep callback, CancellationToken cancellationToken);
+    /// <summary>Sends (or, eagerly, runs) the members of a chord or, with <paramref name="batch"/>, a batch, each with its
+    /// plan; the member that completes the group sends the callback.</summary>
+    protected abstract ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, CancellationToken cancellationToken);
 
     /// <summary>Sends (or, eagerly, runs) the first step of a chain whose plan is <paramref name="plan"/>.</summary>
     protected abstract ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken);

@@ -67,25 +67,27 @@ internal sealed class EagerTaskClient : TaskClientBase
         }
     }
 
-    /// <summary>Runs the members one after the other, then the callback with their results through the same JSON as on the
-    /// wire; a member that does not succeed ends the chord, as on a worker.</summary>
-    protected override async ValueTask SendChordAsync<TMember>(IReadOnlyList<TaskCall<TMember>> members, string groupId, ChainStep callback, CancellationToken cancellationToken)
+    /// <summary>Runs the members one after the other, then the callback with their results (a chord) or how they ended (a
+    /// batch) through the same JSON as on the wire; a chord's member that does not succeed ends it, as on a worker.</summary>
+    protected override async ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, CancellationToken cancellationToken)
     {
         var results = new ReadOnlyMemory<byte>[members.Count];
+        var failed = new bool[members.Count];
         var callbackId = ChordPlan.CallbackIdOf(groupId);
         for (var index = 0; index < members.Count; index++)
         {
-            var id = TaskGroupHandle<TMember>.MemberId(groupId, index);
+            var id = TaskGroupHandle<int>.MemberId(groupId, index);
             await SendAsync(members[index].Task, new RawTaskArguments(members[index].ArgumentsJson), new TaskOptions { TaskId = id }, cancellationToken).ConfigureAwait(false);
             var record = await _results.GetAsync(id, cancellationToken).ConfigureAwait(false);
-            if (record is not { State: TaskState.Success })
+            if (record is not { State: TaskState.Success } && !batch)
             {
                 var state = record?.State == TaskState.Revoked ? TaskState.Revoked : TaskState.Failure;
                 await _results.EndUnsentAsync(callbackId, callback.Task, state, ChordPlan.MemberFailed(groupId, index, members[index].Task.Name, state, record?.Error), _worker, CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 
-            results[index] = record.ResultJson;
+            failed[index] = record is not { State: TaskState.Success };
+            results[index] = record?.ResultJson ?? default;
         }
 
         if (!_registry.TryGet(callback.Task, out var task))
@@ -95,8 +97,9 @@ internal sealed class EagerTaskClient : TaskClientBase
             return;
         }
 
-        var plan = ChordPlan.Member(groupId, 0, members.Count, callback);
-        await SendAsync(task, new RawTaskArguments(plan.CallbackBody(results)), new TaskOptions { TaskId = callbackId }, cancellationToken).ConfigureAwait(false);
+        var plan = ChordPlan.Member(groupId, 0, members.Count, callback, batch);
+        var body = batch ? plan.BatchCallbackBody(failed) : plan.CallbackBody(results);
+        await SendAsync(task, new RawTaskArguments(body), new TaskOptions { TaskId = callbackId }, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)

@@ -14,13 +14,18 @@ internal sealed class ChordPlan
     /// <summary>The suffix of the callback's task id: <c>&lt;group id&gt;-callback</c>.</summary>
     public const string CallbackSuffix = "-callback";
 
-    private ChordPlan(string group, int index, int members, ChainStep callback)
+    private ChordPlan(string group, int index, int members, ChainStep callback, bool batch)
     {
         Group = group;
         Index = index;
         Members = members;
         Callback = callback;
+        Batch = batch;
     }
+
+    /// <summary>Whether this is a batch: every member counts, whether it succeeded or not, and the callback receives how they
+    /// ended (a <see cref="BatchResult"/>) rather than their results.</summary>
+    public bool Batch { get; }
 
     /// <summary>The group's id: member <c>n</c> has the task id <c>&lt;group&gt;-n</c>.</summary>
     public string Group { get; }
@@ -45,8 +50,8 @@ internal sealed class ChordPlan
     /// the duplicate window stores one marker).</summary>
     public string MarkerId => Group + "." + Index.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The plan of member <paramref name="index"/>.</summary>
-    public static ChordPlan Member(string group, int index, int members, ChainStep callback) => new(group, index, members, callback);
+    /// <summary>The plan of member <paramref name="index"/> of a chord, or with <paramref name="batch"/> of a batch.</summary>
+    public static ChordPlan Member(string group, int index, int members, ChainStep callback, bool batch = false) => new(group, index, members, callback, batch);
 
     /// <summary>The header value; throws <see cref="ArgumentException"/> past a bound (the client's check before sending).</summary>
     public string ToHeader() => PlanJson.ToHeader("chord", writer =>
@@ -55,6 +60,11 @@ internal sealed class ChordPlan
         writer.WriteString("group"u8, Group);
         writer.WriteNumber("index"u8, Index);
         writer.WriteNumber("members"u8, Members);
+        if (Batch)
+        {
+            writer.WriteBoolean("batch"u8, true);
+        }
+
         writer.WritePropertyName("callback"u8);
         PlanJson.WriteStep(writer, Callback);
         writer.WriteEndObject();
@@ -96,6 +106,17 @@ internal sealed class ChordPlan
                 return Bad($"the message's {TaskHeaders.Id} must be '<group>-<index>', '{WireText.Bound(expectedId)}'");
             }
 
+            var batch = false;
+            if (root.TryGetProperty("batch", out var batchElement))
+            {
+                if (batchElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    return Bad("'batch' must be true or false");
+                }
+
+                batch = batchElement.ValueKind == JsonValueKind.True;
+            }
+
             if (!root.TryGetProperty("callback", out var callbackElement))
             {
                 return Bad("'callback' is missing");
@@ -106,7 +127,7 @@ internal sealed class ChordPlan
                 return Bad(badCallback);
             }
 
-            plan = new ChordPlan(group, index, members, callback!);
+            plan = new ChordPlan(group, index, members, callback!, batch);
             return null;
         }
 
@@ -133,5 +154,33 @@ internal sealed class ChordPlan
             }
 
             writer.WriteEndArray();
+        });
+
+    /// <summary>A batch's callback body: how the members ended (<see cref="BatchResult"/>, C# property names as for any
+    /// argument) under the callback's argument, then its other arguments.</summary>
+    public byte[] BatchCallbackBody(IReadOnlyList<bool> failed)
+        => PlanJson.StepBody(Callback, writer =>
+        {
+            var failures = 0;
+            foreach (var one in failed)
+            {
+                failures += one ? 1 : 0;
+            }
+
+            writer.WriteStartObject();
+            writer.WriteNumber("Total"u8, failed.Count);
+            writer.WriteNumber("Succeeded"u8, failed.Count - failures);
+            writer.WriteNumber("Failed"u8, failures);
+            writer.WriteStartArray("FailedMembers"u8);
+            for (var index = 0; index < failed.Count; index++)
+            {
+                if (failed[index])
+                {
+                    writer.WriteNumberValue(index);
+                }
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         });
 }

@@ -68,4 +68,7 @@ internal static class TaskHeaders
 
     /// <summary>On a chord's member-done marker: the member's index.</summary>
     public const string ChordIndex = "TT-Chord-Index";
+
+    /// <summary>On a batch's member-done marker: <c>failed</c> when the member did not succeed (absent when it did).</summary>
+    public const string ChordOutcome = "TT-Chord-Outcome";
 }

@@ -8,8 +8,8 @@ using TypedTasks.Telemetry;
 namespace TypedTasks.Worker;
 
 /// <summary>
-/// Chords (docs/protocol.md §13): "the last member fires" decided from markers in the chords stream, never from a worker's
-/// memory or a growing record. Each step is safe to repeat — the marker and the callback are published under message ids,
+/// Chords and batches (docs/protocol.md §13): "the last member fires" decided from markers in the chords stream, never from a
+/// worker's memory or a growing record. Each step is safe to repeat — the marker and the callback are published under message ids,
 /// the callback's record is first-final-wins — so a settle retried, or a member redelivered after its worker died, completes
 /// the chord once.
 /// </summary>
@@ -18,26 +18,36 @@ internal sealed partial class TaskWorker
     /// <summary>How long reading a chord's markers may take before the settle gives up (and is retried as a whole).</summary>
     private static readonly TimeSpan ChordReadTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long one pull for markers waits when fewer are there than it asks for.</summary>
+    private static readonly TimeSpan MarkerPullExpires = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// A member succeeded: store its marker (its result, under the message id <c>&lt;group&gt;.&lt;index&gt;</c>); then count the
-    /// chord's markers (one stream-info request, whatever the chord's size) and, when every member's is there, read them once,
-    /// send the callback with the results in member order under the message id <c>&lt;group&gt;-callback</c>, and purge them.
-    /// Members that end at the same instant may both send it: the stream keeps one.
+    /// A member ended — succeeded, or for a batch also failed: store its marker (its result, or for a batch how it ended,
+    /// under the message id <c>&lt;group&gt;.&lt;index&gt;</c>); then count the group's markers (one stream-info request,
+    /// whatever its size) and, when every member's is there, read them once, send the callback with the results in member
+    /// order (a chord) or a <see cref="BatchResult"/> (a batch) under the message id <c>&lt;group&gt;-callback</c>, and purge
+    /// them. Members that end at the same instant may both send it: the stream keeps one.
     /// </summary>
-    private async Task CompleteChordMemberAsync(HeldMessage held, ChordPlan chord, ReadOnlyMemory<byte> result)
+    private async Task CompleteChordMemberAsync(HeldMessage held, ChordPlan chord, ReadOnlyMemory<byte> result, bool failed = false)
     {
         await _connection.EnsureChordsStreamAsync(CancellationToken.None).ConfigureAwait(false);
         var subject = _connection.Names.ChordSubject(chord.Group);
+        var headers = new NatsHeaders { [TaskHeaders.ChordIndex] = chord.Index.ToString(CultureInfo.InvariantCulture) };
+        if (failed)
+        {
+            headers[TaskHeaders.ChordOutcome] = "failed";
+        }
+
         var marker = await _connection.JetStream.PublishAsync(
             subject,
-            result.IsEmpty ? (ReadOnlyMemory<byte>)"null"u8.ToArray() : result,
+            chord.Batch ? ReadOnlyMemory<byte>.Empty : result.IsEmpty ? (ReadOnlyMemory<byte>)"null"u8.ToArray() : result,
             RawSerializer,
             new NatsJSPubOpts { MsgId = chord.MarkerId },
-            new NatsHeaders { [TaskHeaders.ChordIndex] = chord.Index.ToString(CultureInfo.InvariantCulture) },
+            headers,
             CancellationToken.None).ConfigureAwait(false);
         if (marker.Error is { } markerError)
         {
-            throw new TypedTasksException($"Could not store the marker of member {chord.Index} of chord {chord.Group}: {markerError.ErrCode} {markerError.Description}.");
+            throw new TypedTasksException($"Could not store the marker of member {chord.Index} of {chord.Group}: {markerError.ErrCode} {markerError.Description}.");
         }
 
         var stream = await _connection.JetStream.GetStreamAsync(_connection.Names.ChordsStream, new StreamInfoRequest { SubjectsFilter = subject }, CancellationToken.None).ConfigureAwait(false);
@@ -47,48 +57,54 @@ internal sealed partial class TaskWorker
             return;
         }
 
-        var results = await ReadChordMarkersAsync(stream, subject, chord).ConfigureAwait(false);
-        if (results is null)
+        if (await ReadChordMarkersAsync(stream, subject, chord).ConfigureAwait(false) is not var (results, failures))
         {
             return;
         }
 
-        var body = chord.CallbackBody(results);
+        var body = chord.Batch ? chord.BatchCallbackBody(failures) : chord.CallbackBody(results);
         if (_connection.Nats.ServerInfo?.MaxPayload is { } maxPayload && body.Length + 1024 > maxPayload)
         {
-            var error = new TaskError(typeof(TypedTasksException).FullName!, $"The {chord.Members} results of chord {chord.Group} take {body.Length} bytes with the callback's arguments, more than a message to the callback can carry (the server's max payload is {maxPayload} bytes); return references (ids, URLs) instead of the data.", null);
+            var error = new TaskError(typeof(TypedTasksException).FullName!, $"The {chord.Members} results of {chord.Group} take {body.Length} bytes with the callback's arguments, more than a message to the callback can carry (the server's max payload is {maxPayload} bytes); return references (ids, URLs) instead of the data.", null);
             await _results.EndUnsentAsync(chord.CallbackId, chord.Callback.Task, TaskState.Failure, error, _workerId, CancellationToken.None).ConfigureAwait(false);
             Log.ChordEnded(_logger, chord.Group, TaskState.Failure.ToWireName(), chord.Index, chord.Callback.Task);
             return;
         }
 
         await SendChordCallbackAsync(held, chord, body).ConfigureAwait(false);
-        // Only chords in flight stay in the stream. A member settled again later finds fewer markers than members.
+        // Only groups in flight stay in the stream. A member settled again later finds fewer markers than members.
         await stream.PurgeAsync(new StreamPurgeRequest { Filter = subject }, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Reads a chord's markers once (an ordered consumer on its subject): the results in member order, or null when
-    /// one is missing (another member sent the callback and purged them, or a marker stored twice made the count reach
-    /// the members early).</summary>
-    private async Task<ReadOnlyMemory<byte>[]?> ReadChordMarkersAsync(INatsJSStream stream, string subject, ChordPlan chord)
+    /// <summary>Reads a group's markers once (an ordered consumer on its subject): the results in member order and which
+    /// members failed, or null when one is missing (another member sent the callback and purged them, or a marker stored
+    /// twice made the count reach the members early).</summary>
+    private async Task<(ReadOnlyMemory<byte>[] Results, bool[] Failed)?> ReadChordMarkersAsync(INatsJSStream stream, string subject, ChordPlan chord)
     {
         var results = new ReadOnlyMemory<byte>[chord.Members];
+        var failed = new bool[chord.Members];
+        var seen = new bool[chord.Members];
         var found = 0;
         using var deadline = new CancellationTokenSource(ChordReadTimeout);
         var consumer = await stream.CreateOrderedConsumerAsync(new NatsJSOrderedConsumerOpts { FilterSubjects = [subject] }, deadline.Token).ConfigureAwait(false);
-        await foreach (var message in consumer.ConsumeAsync(RawSerializer, new NatsJSConsumeOpts { MaxMsgs = Math.Min(chord.Members, 1000) }, deadline.Token).ConfigureAwait(false))
+        // Pulls for the markers still missing, each ending after MarkerPullExpires at most: markers purged meanwhile (another
+        // member sent the callback) end the read within that, rather than wait for messages that will not come. (No-wait
+        // pulls do not: nats-server 2.9 holds one that finds nothing until its expiry, 30 s with NATS.Net's defaults.)
+        for (var received = -1; received != 0 && found < chord.Members;)
         {
-            if (message.Headers?[TaskHeaders.ChordIndex] is { Count: 1 } indexText
-                && int.TryParse(indexText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-                && index < chord.Members && results[index].IsEmpty)
+            received = 0;
+            await foreach (var message in consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = Math.Min(chord.Members - found, 1000), Expires = MarkerPullExpires }, RawSerializer, deadline.Token).ConfigureAwait(false))
             {
-                results[index] = message.Data.ToArray();
-                found++;
-            }
-
-            if (found == chord.Members || message.Metadata?.NumPending == 0)
-            {
-                break;
+                received++;
+                if (message.Headers?[TaskHeaders.ChordIndex] is { Count: 1 } indexText
+                    && int.TryParse(indexText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                    && index < chord.Members && !seen[index])
+                {
+                    seen[index] = true;
+                    results[index] = message.Data.ToArray();
+                    failed[index] = message.Headers.TryGetValue(TaskHeaders.ChordOutcome, out var outcome) && outcome.ToString() == "failed";
+                    found++;
+                }
             }
         }
 
@@ -98,7 +114,7 @@ internal sealed partial class TaskWorker
             return null;
         }
 
-        return results;
+        return (results, failed);
     }
 
     /// <summary>Sends the callback under its task id as message id, with the trace context of the member that completed the
@@ -136,12 +152,19 @@ internal sealed partial class TaskWorker
         }
     }
 
-    /// <summary>A member did not succeed (it failed, was revoked or dead-lettered): the chord ends with it — the callback's
-    /// record says which member and why, first final writer wins — and the callback is never sent.</summary>
-    private async Task EndChordAsync(Outcome outcome, TaskState state)
+    /// <summary>A member did not succeed (it failed, was revoked or dead-lettered). A chord ends with it — the callback's
+    /// record says which member and why, first final writer wins — and the callback is never sent; a batch counts it as
+    /// failed, like any other ending.</summary>
+    private async Task EndChordAsync(HeldMessage held, Outcome outcome, TaskState state)
     {
         if (outcome.Chord is not { } chord)
         {
+            return;
+        }
+
+        if (chord.Batch)
+        {
+            await CompleteChordMemberAsync(held, chord, default, failed: true).ConfigureAwait(false);
             return;
         }
 
@@ -152,7 +175,7 @@ internal sealed partial class TaskWorker
     }
 
     /// <summary>A member whose record is final came again (a redelivery, or the same message sent again): its worker may
-    /// have died after the record and before the callback, so the chord is settled again from that record.</summary>
+    /// have died after the record and before the callback, so the group is settled again from that record.</summary>
     private async Task SettleChordAgainAsync(HeldMessage held, Outcome outcome)
     {
         var record = ResultRecordSerializer.Read(outcome.Stored);
@@ -162,7 +185,7 @@ internal sealed partial class TaskWorker
         }
         else
         {
-            await EndChordAsync(outcome with { Error = record.Error, TaskName = record.TaskName }, record.State).ConfigureAwait(false);
+            await EndChordAsync(held, outcome with { Error = record.Error, TaskName = record.TaskName }, record.State).ConfigureAwait(false);
         }
     }
 }

@@ -95,7 +95,7 @@ internal sealed partial class TaskWorker
                 await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
                 // The chain's and the chord's records before the task's: once the task's is final, a redelivery settles nothing more.
                 await EndChainAsync(outcome, TaskState.Failure).ConfigureAwait(false);
-                await EndChordAsync(outcome, TaskState.Failure).ConfigureAwait(false);
+                await EndChordAsync(held, outcome, TaskState.Failure).ConfigureAwait(false);
                 var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
                 // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
                 await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
@@ -129,7 +129,7 @@ internal sealed partial class TaskWorker
 
             case OutcomeKind.Revoked:
                 await EndChainAsync(outcome, TaskState.Revoked).ConfigureAwait(false);
-                await EndChordAsync(outcome, TaskState.Revoked).ConfigureAwait(false);
+                await EndChordAsync(held, outcome, TaskState.Revoked).ConfigureAwait(false);
                 var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
                 await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                 await NotifyAsync(outcome, revoked).ConfigureAwait(false);
@@ -158,7 +158,7 @@ internal sealed partial class TaskWorker
                 if (outcome.Chord is { } chord)
                 {
                     // Likewise: the marker (and, from the last member, the callback) before the member's record is final.
-                    await (state == TaskState.Success ? CompleteChordMemberAsync(held, chord, outcome.ResultJson) : EndChordAsync(outcome, state)).ConfigureAwait(false);
+                    await (state == TaskState.Success ? CompleteChordMemberAsync(held, chord, outcome.ResultJson) : EndChordAsync(held, outcome, state)).ConfigureAwait(false);
                 }
 
                 var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
