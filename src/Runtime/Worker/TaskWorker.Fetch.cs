@@ -11,6 +11,13 @@ internal sealed partial class TaskWorker
     private static readonly TimeSpan PullExpires = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The expiry of a no-wait pull. nats-server 2.9 holds a no-wait pull that finds nothing until its expiry (it answers
+    /// "no messages" at once only to one without an expiry, which NATS.Net does not send): a queue another worker emptied
+    /// between two pulls would keep the places of this one for NATS.Net's default 30 s (docs/nats.md).
+    /// </summary>
+    private static readonly TimeSpan NoWaitExpires = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// About the most bytes one pull asks for. The window counts messages; with large bodies (up to the server's max
     /// payload) a pull of 256 would ask for hundreds of megabytes, past the server's 64 MB pending limit per connection,
     /// which drops the connection as a slow consumer (measured: 1 MB tasks fell from 800/s to 15/s). NATS.Net takes
@@ -68,7 +75,7 @@ internal sealed partial class TaskWorker
             {
                 var messages = streaming || idle
                     ? consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = batch, Expires = PullExpires }, BodySerializer, stoppingToken)
-                    : consumer.FetchNoWaitAsync(new NatsJSFetchOpts { MaxMsgs = batch }, BodySerializer, stoppingToken);
+                    : consumer.FetchNoWaitAsync(new NatsJSFetchOpts { MaxMsgs = batch, Expires = NoWaitExpires }, BodySerializer, stoppingToken);
                 await foreach (var message in messages.ConfigureAwait(false))
                 {
                     received++;
