@@ -86,6 +86,26 @@ public sealed class ChainTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public async Task FailingStep_SendsTheErrorCallbackOnce_WithTheStepAndItsError()
+    {
+        await using var app = await StartAsync();
+        var chain = ChainTasks.DoubleTask.Call(7).Then(ChainTasks.ExplodeTask.Partial()).Then(ChainTasks.SummarizeTask.Partial())
+            .OnError(ChordTasks.FailedTask.Partial("chain"));
+        var succeeding = ChainTasks.DoubleTask.Call(8).Then(ChainTasks.DescribeTask.Partial("fine: ")).OnError(ChordTasks.FailedTask.Partial("not-called"));
+
+        var handle = await app.Client.SendChainAsync(chain, new TaskOptions { TaskId = "chain-onerror" }, Ct);
+        var fine = await app.Client.SendChainAsync(succeeding, new TaskOptions { TaskId = "chain-fine" }, Ct);
+
+        await Assert.ThrowsAsync<TaskFailedException>(() => handle.GetAsync(Timeout, Ct));
+        var failed = await app.Client.GetHandle(ChordTasks.FailedTask.Definition, "chain-onerror-error").GetAsync(Timeout, Ct);
+        Assert.Equal($"chain: chain-onerror-1 ({ChainTasks.ExplodeTask.Name}) System.InvalidOperationException: step 1 exploded on 14", failed);
+        Assert.Equal(1, app.Probe.Executions("failed:chain"));
+        Assert.Equal("fine: 16", await fine.GetAsync(Timeout, Ct));
+        Assert.Null(await app.Client.GetHandle(ChordTasks.FailedTask.Definition, "chain-fine-error").GetRecordAsync(Ct));
+        Assert.NotEqual(chain, ChainTasks.DoubleTask.Call(7).Then(ChainTasks.ExplodeTask.Partial()).Then(ChainTasks.SummarizeTask.Partial()));
+    }
+
+    [Fact]
     public async Task FailingMiddleStep_StopsTheChain_TheLastStepNeverRuns_AndTheRecordNamesTheStep()
     {
         await using var app = await StartAsync();

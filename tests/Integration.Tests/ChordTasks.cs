@@ -63,4 +63,12 @@ public static partial class ChordTasks
             throw new InvalidOperationException($"notify {value} failed on purpose");
         }
     }
+
+    /// <summary>An error callback (link_error): what failed, as the test can check it.</summary>
+    [Task]
+    public static string Failed(TaskFailure failure, string label, [FromServices] Probe probe)
+    {
+        probe.Executed("failed:" + label);
+        return $"{label}: {failure.TaskId} ({failure.TaskName}) {failure.ErrorType}: {failure.Message}";
+    }
 }

@@ -100,6 +100,25 @@ public sealed class ChordTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal(0, app.Probe.Executions("total:failing"));
     }
 
+    [Fact]
+    public async Task AFailingMember_SendsTheErrorCallbackOnce_WithWhatFailed()
+    {
+        await using var app = await StartAsync();
+        var chord = TaskGroup.Of(Enumerable.Range(0, 6).Select(i => GroupTasks.SquareOrFailTask.Call(i, i is 2 or 4 ? i : -1)))
+            .Then(ChordTasks.SummedTask.Partial("never"))
+            .OnError(ChordTasks.FailedTask.Partial("chord"));
+
+        var handle = await app.Client.SendChordAsync(chord, new TaskOptions { TaskId = "chord-onerror" }, Ct);
+
+        await Assert.ThrowsAsync<TaskFailedException>(() => handle.GetAsync(Timeout, Ct));
+        var failed = await app.Client.GetHandle(ChordTasks.FailedTask.Definition, "chord-onerror-error").GetAsync(Timeout, Ct);
+        // Two members failed; the first one to end the chord sent the handler, once.
+        Assert.Matches(@"^chord: chord-onerror-[24] \(TypedTasks\.Integration\.Tests\.GroupTasks\.SquareOrFail\) System\.InvalidOperationException: member [24] failed on purpose$", failed);
+        await EndedAsync(app.Client.GetGroupHandle(GroupTasks.SquareOrFailTask.Definition, "chord-onerror", 6));
+        Assert.Equal(1, app.Probe.Executions("failed:chord"));
+        Assert.Equal(0, app.Probe.Executions("total:never"));
+    }
+
     /// <summary>
     /// The crash window: every member's marker and record are stored, and the worker that stored the last one died before
     /// the callback (reproduced by hand: the members run as a group, their markers are published as the worker would).

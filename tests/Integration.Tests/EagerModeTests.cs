@@ -193,4 +193,17 @@ public sealed class EagerModeTests : IAsyncLifetime
 
         Assert.Equal("eager: 4 of 5 succeeded, 1 failed [1]", await handle.GetAsync(Timeout, Ct));
     }
+
+    [Fact]
+    public async Task ErrorCallbacks_OfAChainAndAChord_RunInTheCaller()
+    {
+        var chain = ChainTasks.DoubleTask.Call(3).Then(ChainTasks.ExplodeTask.Partial()).OnError(ChordTasks.FailedTask.Partial("eager-chain"));
+        var chord = TaskGroup.Of(GroupTasks.SquareOrFailTask.Call(1, 1)).Then(ChordTasks.SummedTask.Partial("never")).OnError(ChordTasks.FailedTask.Partial("eager-chord"));
+
+        await Client.SendChainAsync(chain, new TaskOptions { TaskId = "eager-onerror" }, Ct);
+        await Client.SendChordAsync(chord, new TaskOptions { TaskId = "eager-chord-onerror" }, Ct);
+
+        Assert.Equal($"eager-chain: eager-onerror-1 ({ChainTasks.ExplodeTask.Name}) System.InvalidOperationException: step 1 exploded on 6", await Client.GetHandle(ChordTasks.FailedTask.Definition, "eager-onerror-error").GetAsync(Timeout, Ct));
+        Assert.StartsWith("eager-chord: eager-chord-onerror-0 ", await Client.GetHandle(ChordTasks.FailedTask.Definition, "eager-chord-onerror-error").GetAsync(Timeout, Ct), StringComparison.Ordinal);
+    }
 }

@@ -115,4 +115,15 @@ public class ChainPlanTests
         Assert.Equal((3, 1, "B"), (read.Chain!.Steps, read.Chain.FailedStep, read.Chain.FailedTask));
         Assert.Equal(["A", "B", "C"], read.Chain.Tasks);
     }
+
+    [Fact]
+    public void ErrorCallback_IsKeptByEveryStep()
+    {
+        var handler = new ChainStep("MyApp.Alert", "ops", "failure", "{}"u8.ToArray());
+
+        Assert.Null(ChainPlan.TryParse(ChainPlan.First("c", [Render, Publish], handler).Advance().ToHeader(), "c-1", out var plan));
+
+        Assert.Equal("MyApp.Alert", plan!.OnError!.Task);
+        Assert.Equal("MyApp.Alert", plan.Advance().OnError!.Task);
+    }
 }

@@ -52,6 +52,7 @@ public class ChordPlanTests
     [InlineData("""{"group":"g","index":-1,"members":1,"callback":{"task":"T","queue":"q","arg":"a","args":{}}}""", "g--1", "'index' must be")]
     [InlineData("""{"group":"g","index":0,"members":2,"callback":{"task":"T","queue":"q","arg":"a","args":{}}}""", "g-1", "must be '<group>-<index>', 'g-0'")]
     [InlineData("""{"group":"g","index":0,"members":1}""", "g-0", "'callback' is missing")]
+    [InlineData("""{"group":"g","index":0,"members":1,"callback":{"task":"T","queue":"q","arg":"a","args":{}},"error":{"task":"E","queue":"q","args":{}}}""", "g-0", "error: 'arg' must be")]
     [InlineData("""{"group":"g","index":0,"members":1,"batch":1,"callback":{"task":"T","queue":"q","arg":"a","args":{}}}""", "g-0", "'batch' must be true or false")]
     [InlineData("""{"group":"g","index":0,"members":1,"callback":7}""", "g-0", "callback is not an object")]
     [InlineData("""{"group":"g","index":0,"members":1,"callback":{"task":"","queue":"q","arg":"a","args":{}}}""", "g-0", "'task' must be")]
@@ -105,5 +106,18 @@ public class ChordPlanTests
         var body = plan.BatchCallbackBody([false, true, false, true]);
 
         Assert.Equal("""{"values":{"Total":4,"Succeeded":2,"Failed":2,"FailedMembers":[1,3]},"label":"sum \u00E9"}""", Encoding.UTF8.GetString(body));
+    }
+
+    [Fact]
+    public void ErrorCallback_TravelsWithEveryMember_AndItsBodyCarriesTheFailure()
+    {
+        var handler = new ChainStep("MyApp.Alert", "ops", "failure", """{"channel":"#ops"}"""u8.ToArray());
+
+        Assert.Null(ChordPlan.TryParse(ChordPlan.Member("g", 1, 2, Total, onError: handler).ToHeader(), "g-1", out var plan));
+
+        Assert.Equal(("MyApp.Alert", "ops", "failure"), (plan!.OnError!.Task, plan.OnError.Queue, plan.OnError.Argument));
+        Assert.Equal("g-error", PlanJson.ErrorCallbackId(plan.Group));
+        var body = PlanJson.FailureBody(plan.OnError, new TaskFailure("g-1", "MyApp.Fetch", "System.IO.IOException", "disk full"));
+        Assert.Equal("""{"failure":{"TaskId":"g-1","TaskName":"MyApp.Fetch","ErrorType":"System.IO.IOException","Message":"disk full"},"channel":"#ops"}""", Encoding.UTF8.GetString(body));
     }
 }

@@ -31,7 +31,7 @@ internal sealed class TaskClient : TaskClientBase
     protected override async ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken)
         => await SendAsync(first.Task, new RawTaskArguments(first.ArgumentsJson), new TaskOptions { TaskId = ChainPlan.StepId(plan.Id, 0) }, (TaskHeaders.Chain, header), cancellationToken).ConfigureAwait(false);
 
-    protected override async ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, CancellationToken cancellationToken)
+    protected override async ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, ChainStep? onError, CancellationToken cancellationToken)
     {
         // The markers' stream, before any member can finish.
         await _connection.EnsureChordsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -42,7 +42,7 @@ internal sealed class TaskClient : TaskClientBase
             async (index, ct) =>
             {
                 var call = members[index];
-                var header = ChordPlan.Member(groupId, index, members.Count, callback, batch).ToHeader();
+                var header = ChordPlan.Member(groupId, index, members.Count, callback, batch, onError).ToHeader();
                 await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = TaskGroupHandle<int>.MemberId(groupId, index) }, (TaskHeaders.Chord, header), ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
     }

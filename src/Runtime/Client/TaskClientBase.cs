@@ -44,8 +44,8 @@ internal abstract class TaskClientBase : ITaskClient
         ArgumentNullException.ThrowIfNull(chain);
         var chainId = WorkflowId(options, "chain", "step n gets the task id '<chain id>-n'");
 
-        var next = chain.Rest.Select(step => new ChainStep(step.Task.Name, step.Task.Queue, step.ArgumentName, step.ArgumentsJson)).ToArray();
-        var plan = ChainPlan.First(chainId, next);
+        var next = chain.Rest.Select(step => Step(step)!).ToArray();
+        var plan = ChainPlan.First(chainId, next, Step(chain.OnErrorCall));
         // Throws past the plan's bounds, before anything is written.
         var header = plan.ToHeader();
         var info = new TaskChainInfo { Steps = chain.Count, Tasks = [chain.First.Task.Name, .. chain.Rest.Select(step => step.Task.Name)] };
@@ -96,27 +96,31 @@ internal abstract class TaskClientBase : ITaskClient
     public ValueTask<TaskHandle<TResult>> SendChordAsync<TMember, TResult>(TaskChord<TMember, TResult> chord, TaskOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chord);
-        return SendWithCallbackAsync(chord.Group.Members, chord.Callback, chord.CallbackTask, batch: false, WorkflowId(options, "chord", "member n gets the task id '<group id>-n', the callback '<group id>-callback'"), cancellationToken);
+        return SendWithCallbackAsync(chord.Group.Members, chord.Callback, chord.CallbackTask, batch: false, Step(chord.OnErrorCall), WorkflowId(options, "chord", "member n gets the task id '<group id>-n', the callback '<group id>-callback'"), cancellationToken);
     }
 
     public ValueTask<TaskHandle<TResult>> SendBatchAsync<TResult>(TaskBatch<TResult> batch, TaskOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return SendWithCallbackAsync(batch.Batch.Members, batch.Callback, batch.CallbackTask, batch: true, WorkflowId(options, "batch", "member n gets the task id '<batch id>-n', the callback '<batch id>-callback'"), cancellationToken);
+        return SendWithCallbackAsync(batch.Batch.Members, batch.Callback, batch.CallbackTask, batch: true, onError: null, WorkflowId(options, "batch", "member n gets the task id '<batch id>-n', the callback '<batch id>-callback'"), cancellationToken);
     }
 
     /// <summary>A chord or a batch: the group's record, then the members, each carrying the plan (the callback sent by
     /// whichever member completes the group); the handle watches the callback's record.</summary>
-    private async ValueTask<TaskHandle<TResult>> SendWithCallbackAsync<TResult>(IReadOnlyList<TaskCall> members, PartialTaskCall callbackCall, TaskDefinition<TResult> callbackTask, bool batch, string groupId, CancellationToken cancellationToken)
+    private async ValueTask<TaskHandle<TResult>> SendWithCallbackAsync<TResult>(IReadOnlyList<TaskCall> members, PartialTaskCall callbackCall, TaskDefinition<TResult> callbackTask, bool batch, ChainStep? onError, string groupId, CancellationToken cancellationToken)
     {
-        var callback = new ChainStep(callbackCall.Task.Name, callbackCall.Task.Queue, callbackCall.ArgumentName, callbackCall.ArgumentsJson);
+        var callback = Step(callbackCall)!;
         // Throws past the plan's bounds, before anything is written (the last member's plan is the longest).
-        _ = ChordPlan.Member(groupId, members.Count - 1, members.Count, callback, batch).ToHeader();
+        _ = ChordPlan.Member(groupId, members.Count - 1, members.Count, callback, batch, onError).ToHeader();
         await _results.MarkGroupPendingAsync(groupId, members.Count, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-        await SendChordAsync(members, groupId, callback, batch, cancellationToken).ConfigureAwait(false);
+        await SendChordAsync(members, groupId, callback, batch, onError, cancellationToken).ConfigureAwait(false);
         // Watched under the callback's id: the members' notifications are not the group's.
         return new TaskHandle<TResult>(_results, ChordPlan.CallbackIdOf(groupId), callbackTask, local: false);
     }
+
+    /// <summary>A partial call as a plan carries it.</summary>
+    private static ChainStep? Step(PartialTaskCall? call)
+        => call is null ? null : new ChainStep(call.Task.Name, call.Task.Queue, call.ArgumentName, call.ArgumentsJson);
 
     /// <summary>The id of a chain, group, chord or batch: <see cref="TaskOptions.TaskId"/> or a new one; no other option is taken.</summary>
     private static string WorkflowId(TaskOptions? options, string what, string idsNote)
@@ -137,7 +141,7 @@ internal abstract class TaskClientBase : ITaskClient
 
     /// <summary>Sends (or, eagerly, runs) the members of a chord or, with <paramref name="batch"/>, a batch, each with its
     /// plan; the member that completes the group sends the callback.</summary>
-    protected abstract ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, CancellationToken cancellationToken);
+    protected abstract ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, ChainStep? onError, CancellationToken cancellationToken);
 
     /// <summary>Sends (or, eagerly, runs) the first step of a chain whose plan is <paramref name="plan"/>.</summary>
     protected abstract ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken);

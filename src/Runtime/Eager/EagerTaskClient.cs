@@ -46,6 +46,11 @@ internal sealed class EagerTaskClient : TaskClientBase
             {
                 var state = record?.State == TaskState.Revoked ? TaskState.Revoked : TaskState.Failure;
                 await _results.FinishChainAsync(plan.Id, plan.Steps, state, default, record?.Error, current.Step, task.Name, _worker, CancellationToken.None).ConfigureAwait(false);
+                if (state == TaskState.Failure)
+                {
+                    await RunErrorHandlerAsync(plan.OnError, plan.Id, stepId, task.Name, record?.Error, cancellationToken).ConfigureAwait(false);
+                }
+
                 return;
             }
 
@@ -69,7 +74,7 @@ internal sealed class EagerTaskClient : TaskClientBase
 
     /// <summary>Runs the members one after the other, then the callback with their results (a chord) or how they ended (a
     /// batch) through the same JSON as on the wire; a chord's member that does not succeed ends it, as on a worker.</summary>
-    protected override async ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, CancellationToken cancellationToken)
+    protected override async ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, ChainStep? onError, CancellationToken cancellationToken)
     {
         var results = new ReadOnlyMemory<byte>[members.Count];
         var failed = new bool[members.Count];
@@ -83,6 +88,11 @@ internal sealed class EagerTaskClient : TaskClientBase
             {
                 var state = record?.State == TaskState.Revoked ? TaskState.Revoked : TaskState.Failure;
                 await _results.EndUnsentAsync(callbackId, callback.Task, state, ChordPlan.MemberFailed(groupId, index, members[index].Task.Name, state, record?.Error), _worker, CancellationToken.None).ConfigureAwait(false);
+                if (state == TaskState.Failure)
+                {
+                    await RunErrorHandlerAsync(onError, groupId, id, members[index].Task.Name, record?.Error, cancellationToken).ConfigureAwait(false);
+                }
+
                 return;
             }
 
@@ -100,6 +110,18 @@ internal sealed class EagerTaskClient : TaskClientBase
         var plan = ChordPlan.Member(groupId, 0, members.Count, callback, batch);
         var body = batch ? plan.BatchCallbackBody(failed) : plan.CallbackBody(results);
         await SendAsync(task, new RawTaskArguments(body), new TaskOptions { TaskId = callbackId }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a workflow's error callback, as a worker would send it, when there is one and its task is known.</summary>
+    private async ValueTask RunErrorHandlerAsync(ChainStep? handler, string workflowId, string failedId, string failedTask, TaskError? error, CancellationToken cancellationToken)
+    {
+        if (handler is null || !_registry.TryGet(handler.Task, out var task))
+        {
+            return;
+        }
+
+        var failure = new TaskFailure(failedId, failedTask, error?.Type ?? typeof(TypedTasksException).FullName!, error?.Message ?? string.Empty);
+        await SendAsync(task, new RawTaskArguments(PlanJson.FailureBody(handler, failure)), new TaskOptions { TaskId = PlanJson.ErrorCallbackId(workflowId) }, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)

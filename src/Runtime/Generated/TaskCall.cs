@@ -154,12 +154,16 @@ public sealed class TaskChain<TResult> : IEquatable<TaskChain<TResult>>
     private readonly TaskCall _first;
     private readonly PartialTaskCall[] _rest;
 
-    private TaskChain(TaskCall first, PartialTaskCall[] rest, TaskDefinition<TResult> last)
+    private TaskChain(TaskCall first, PartialTaskCall[] rest, TaskDefinition<TResult> last, PartialTaskCall? onError = null)
     {
         _first = first;
         _rest = rest;
         Last = last;
+        OnErrorCall = onError;
     }
+
+    /// <summary>The error callback, when one is set (<see cref="OnError{TAny}"/>).</summary>
+    public PartialTaskCall? OnErrorCall { get; }
 
     /// <summary>The most steps a chain may have (the plan travels with every step's message; docs/protocol.md §12).</summary>
     public const int MaxSteps = 32;
@@ -199,12 +203,22 @@ public sealed class TaskChain<TResult> : IEquatable<TaskChain<TResult>>
             throw new InvalidOperationException($"A chain has at most {MaxSteps} steps; split the work, or let a step send the rest as a new chain.");
         }
 
-        return new TaskChain<TNext>(_first, [.. _rest, next], next.Definition);
+        return new TaskChain<TNext>(_first, [.. _rest, next], next.Definition, OnErrorCall);
     }
+
+    /// <summary>This chain with an error callback (Celery's <c>link_error</c>): when a step fails (after its retries, or
+    /// dead-lettered) and so ends the chain, <paramref name="handler"/> is sent once with a <see cref="TaskFailure"/> — the
+    /// step's id, task and error — as its first argument, under the task id <c>&lt;chain id&gt;-error</c>. Not for a revoked
+    /// chain.</summary>
+    /// <typeparam name="TAny">The handler's result type (unused by the chain).</typeparam>
+    /// <param name="handler">The generated <c>Partial(…)</c> of a task whose first parameter is a <see cref="TaskFailure"/>.</param>
+    /// <returns>A new chain with the handler; this one is unchanged.</returns>
+    public TaskChain<TResult> OnError<TAny>(PartialTaskCall<TaskFailure, TAny> handler)
+        => new(_first, _rest, Last, handler ?? throw new ArgumentNullException(nameof(handler)));
 
     /// <inheritdoc/>
     public bool Equals(TaskChain<TResult>? other)
-        => other is not null && other._first.Equals(_first) && other._rest.AsSpan().SequenceEqual(_rest);
+        => other is not null && other._first.Equals(_first) && other._rest.AsSpan().SequenceEqual(_rest) && Equals(other.OnErrorCall, OnErrorCall);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as TaskChain<TResult>);

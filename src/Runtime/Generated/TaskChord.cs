@@ -12,12 +12,25 @@ namespace TypedTasks;
 /// <typeparam name="TResult">The callback's result type.</typeparam>
 public sealed class TaskChord<TMember, TResult> : IEquatable<TaskChord<TMember, TResult>>
 {
-    internal TaskChord(TaskGroup<TMember> group, PartialTaskCall callback, TaskDefinition<TResult> callbackTask)
+    internal TaskChord(TaskGroup<TMember> group, PartialTaskCall callback, TaskDefinition<TResult> callbackTask, PartialTaskCall? onError = null)
     {
         Group = group;
         Callback = callback;
         CallbackTask = callbackTask;
+        OnErrorCall = onError;
     }
+
+    /// <summary>The error callback, when one is set (<see cref="OnError{TAny}"/>).</summary>
+    public PartialTaskCall? OnErrorCall { get; }
+
+    /// <summary>This chord with an error callback (Celery's <c>link_error</c>): when a member fails (after its retries, or
+    /// dead-lettered) and so ends the chord, <paramref name="handler"/> is sent once with a <see cref="TaskFailure"/> — the
+    /// member's id, task and error — as its first argument, under the task id <c>&lt;group id&gt;-error</c>.</summary>
+    /// <typeparam name="TAny">The handler's result type (unused by the chord).</typeparam>
+    /// <param name="handler">The generated <c>Partial(…)</c> of a task whose first parameter is a <see cref="TaskFailure"/>.</param>
+    /// <returns>A new chord with the handler; this one is unchanged.</returns>
+    public TaskChord<TMember, TResult> OnError<TAny>(PartialTaskCall<TaskFailure, TAny> handler)
+        => new(Group, Callback, CallbackTask, handler ?? throw new ArgumentNullException(nameof(handler)));
 
     /// <summary>The members.</summary>
     public TaskGroup<TMember> Group { get; }
@@ -29,7 +42,7 @@ public sealed class TaskChord<TMember, TResult> : IEquatable<TaskChord<TMember, 
     public TaskDefinition<TResult> CallbackTask { get; }
 
     /// <inheritdoc/>
-    public bool Equals(TaskChord<TMember, TResult>? other) => other is not null && other.Group.Equals(Group) && other.Callback.Equals(Callback);
+    public bool Equals(TaskChord<TMember, TResult>? other) => other is not null && other.Group.Equals(Group) && other.Callback.Equals(Callback) && Equals(other.OnErrorCall, OnErrorCall);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as TaskChord<TMember, TResult>);

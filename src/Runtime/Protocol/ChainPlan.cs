@@ -28,13 +28,18 @@ internal sealed class ChainPlan
     /// <summary>The <c>task</c> of a chain's record (its key is the chain's id; the <c>chain</c> field says the rest).</summary>
     public const string RecordTaskName = "chain";
 
-    private ChainPlan(string id, int step, int steps, IReadOnlyList<ChainStep> next)
+    private ChainPlan(string id, int step, int steps, IReadOnlyList<ChainStep> next, ChainStep? onError)
     {
         Id = id;
         Step = step;
         Steps = steps;
         Next = next;
+        OnError = onError;
     }
+
+    /// <summary>The error callback (Celery's <c>link_error</c>): sent once, with a <see cref="TaskFailure"/>, when a step
+    /// fails and ends the chain; null for none.</summary>
+    public ChainStep? OnError { get; }
 
     /// <summary>The chain's id: the key of its record in the result bucket.</summary>
     public string Id { get; }
@@ -56,10 +61,10 @@ internal sealed class ChainPlan
     public static string StepId(string chainId, int step) => chainId + "-" + step.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The plan of the next step's message.</summary>
-    public ChainPlan Advance() => new(Id, Step + 1, Steps, Next.Skip(1).ToArray());
+    public ChainPlan Advance() => new(Id, Step + 1, Steps, Next.Skip(1).ToArray(), OnError);
 
     /// <summary>The plan of a chain's first message.</summary>
-    public static ChainPlan First(string id, IReadOnlyList<ChainStep> next) => new(id, 0, next.Count + 1, next);
+    public static ChainPlan First(string id, IReadOnlyList<ChainStep> next, ChainStep? onError = null) => new(id, 0, next.Count + 1, next, onError);
 
     /// <summary>The header value; throws <see cref="ArgumentException"/> past a bound (the client's check before sending).</summary>
     public string ToHeader() => PlanJson.ToHeader("chain", writer =>
@@ -75,6 +80,7 @@ internal sealed class ChainPlan
         }
 
         writer.WriteEndArray();
+        PlanJson.WriteErrorHandler(writer, OnError);
         writer.WriteEndObject();
     });
 
@@ -137,7 +143,12 @@ internal sealed class ChainPlan
                 next.Add(nextStep!);
             }
 
-            plan = new ChainPlan(id, step, steps, next);
+            if (PlanJson.TryReadErrorHandler(root, out var onError) is { } badHandler)
+            {
+                return Bad(badHandler);
+            }
+
+            plan = new ChainPlan(id, step, steps, next, onError);
             return null;
         }
 

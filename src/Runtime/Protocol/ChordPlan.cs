@@ -14,14 +14,19 @@ internal sealed class ChordPlan
     /// <summary>The suffix of the callback's task id: <c>&lt;group id&gt;-callback</c>.</summary>
     public const string CallbackSuffix = "-callback";
 
-    private ChordPlan(string group, int index, int members, ChainStep callback, bool batch)
+    private ChordPlan(string group, int index, int members, ChainStep callback, bool batch, ChainStep? onError)
     {
+        OnError = onError;
         Group = group;
         Index = index;
         Members = members;
         Callback = callback;
         Batch = batch;
     }
+
+    /// <summary>The error callback of a chord (Celery's <c>link_error</c>): sent once, with a <see cref="TaskFailure"/>, when
+    /// a member fails and ends the chord; null for none (a batch has none: its callback learns of failures).</summary>
+    public ChainStep? OnError { get; }
 
     /// <summary>Whether this is a batch: every member counts, whether it succeeded or not, and the callback receives how they
     /// ended (a <see cref="BatchResult"/>) rather than their results.</summary>
@@ -51,7 +56,8 @@ internal sealed class ChordPlan
     public string MarkerId => Group + "." + Index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The plan of member <paramref name="index"/> of a chord, or with <paramref name="batch"/> of a batch.</summary>
-    public static ChordPlan Member(string group, int index, int members, ChainStep callback, bool batch = false) => new(group, index, members, callback, batch);
+    public static ChordPlan Member(string group, int index, int members, ChainStep callback, bool batch = false, ChainStep? onError = null)
+        => new(group, index, members, callback, batch, onError);
 
     /// <summary>The header value; throws <see cref="ArgumentException"/> past a bound (the client's check before sending).</summary>
     public string ToHeader() => PlanJson.ToHeader("chord", writer =>
@@ -67,6 +73,7 @@ internal sealed class ChordPlan
 
         writer.WritePropertyName("callback"u8);
         PlanJson.WriteStep(writer, Callback);
+        PlanJson.WriteErrorHandler(writer, OnError);
         writer.WriteEndObject();
     });
 
@@ -127,7 +134,12 @@ internal sealed class ChordPlan
                 return Bad(badCallback);
             }
 
-            plan = new ChordPlan(group, index, members, callback!, batch);
+            if (PlanJson.TryReadErrorHandler(root, out var onError) is { } badHandler)
+            {
+                return Bad(badHandler);
+            }
+
+            plan = new ChordPlan(group, index, members, callback!, batch, onError);
             return null;
         }
 

@@ -94,6 +94,39 @@ internal static class PlanJson
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>The body of an error callback: the failure (<see cref="TaskFailure"/>, C# property names as for any argument)
+    /// under the handler's argument, then its other arguments.</summary>
+    public static byte[] FailureBody(ChainStep handler, TaskFailure failure)
+        => StepBody(handler, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("TaskId"u8, failure.TaskId);
+            writer.WriteString("TaskName"u8, failure.TaskName);
+            writer.WriteString("ErrorType"u8, failure.ErrorType);
+            writer.WriteString("Message"u8, failure.Message);
+            writer.WriteEndObject();
+        });
+
+    /// <summary>Writes an optional error callback as <c>"error"</c>.</summary>
+    public static void WriteErrorHandler(Utf8JsonWriter writer, ChainStep? handler)
+    {
+        if (handler is not null)
+        {
+            writer.WritePropertyName("error"u8);
+            WriteStep(writer, handler);
+        }
+    }
+
+    /// <summary>Reads an optional error callback (<c>"error"</c>); null and the handler (null when absent), or why not.</summary>
+    public static string? TryReadErrorHandler(JsonElement root, out ChainStep? handler)
+    {
+        handler = null;
+        return root.TryGetProperty("error", out var element) ? TryReadStep(element, "error", out handler) : null;
+    }
+
+    /// <summary>The task id of a workflow's error callback: <c>&lt;id&gt;-error</c>, also its <c>Nats-Msg-Id</c>.</summary>
+    public static string ErrorCallbackId(string workflowId) => workflowId + "-error";
+
     /// <summary>Writes raw JSON, or <c>null</c> for none.</summary>
     public static void WriteRawOrNull(Utf8JsonWriter writer, ReadOnlyMemory<byte> json)
     {

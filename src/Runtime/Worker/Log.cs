@@ -137,6 +137,9 @@ internal static partial class Log
     [LoggerMessage(296, LogLevel.Information, "Chord {Group} ended {State} at member {Index} ({Task}); the callback is not sent")]
     public static partial void ChordEnded(ILogger logger, string group, string state, int index, string? task);
 
+    [LoggerMessage(298, LogLevel.Information, "{Workflow}: {Failed} failed; error callback {Task} sent as task {Id}")]
+    public static partial void ErrorCallbackSent(ILogger logger, string workflow, string failed, string task, string id);
+
     [LoggerMessage(297, LogLevel.Debug, "Chord {Group}: {Count} of {Members} markers read; another member sent the callback already")]
     public static partial void ChordMarkersGone(ILogger logger, string group, int count, int members);
 }

@@ -121,35 +121,58 @@ internal sealed partial class TaskWorker
     /// chord; it notifies nobody (the chord's handle watches its record).</summary>
     private async Task SendChordCallbackAsync(HeldMessage held, ChordPlan chord, byte[] body)
     {
-        var callbackId = chord.CallbackId;
+        if (await SendWorkflowTaskAsync(held, chord.Callback, chord.CallbackId, body, "the callback of " + chord.Group).ConfigureAwait(false))
+        {
+            Log.ChordCompleted(_logger, chord.Group, chord.Members, chord.Callback.Task, chord.CallbackId);
+        }
+    }
+
+    /// <summary>Sends a workflow's error callback (Celery's <c>link_error</c>) with the failure, under the task id and
+    /// message id <c>&lt;workflow id&gt;-error</c>: settled twice, it is stored once.</summary>
+    private async Task SendErrorCallbackAsync(HeldMessage held, ChainStep handler, string workflowId, TaskFailure failure)
+    {
+        var id = PlanJson.ErrorCallbackId(workflowId);
+        if (await SendWorkflowTaskAsync(held, handler, id, PlanJson.FailureBody(handler, failure), "the error callback of " + workflowId).ConfigureAwait(false))
+        {
+            Log.ErrorCallbackSent(_logger, workflowId, failure.TaskId, handler.Task, id);
+        }
+    }
+
+    /// <summary>Sends a task on a workflow's behalf (a callback), under its task id as message id, with the trace context of
+    /// the message being settled; true when the stream stored it now (false: a duplicate, sent before).</summary>
+    private async Task<bool> SendWorkflowTaskAsync(HeldMessage held, ChainStep step, string id, byte[] body, string what)
+    {
         var headers = new NatsHeaders
         {
             [TaskHeaders.Protocol] = TaskHeaders.ProtocolVersionText,
-            [TaskHeaders.Task] = chord.Callback.Task,
-            [TaskHeaders.Id] = callbackId,
+            [TaskHeaders.Task] = step.Task,
+            [TaskHeaders.Id] = id,
         };
         CopyTraceContext(held, headers);
         var ack = await _connection.JetStream.PublishAsync(
-            _connection.Names.TaskSubject(chord.Callback.Queue),
+            _connection.Names.TaskSubject(step.Queue),
             (ReadOnlyMemory<byte>)body,
             RawSerializer,
-            new NatsJSPubOpts { MsgId = callbackId },
+            new NatsJSPubOpts { MsgId = id },
             headers,
             CancellationToken.None).ConfigureAwait(false);
         if (ack.Error is { } error)
         {
-            throw new TypedTasksException($"Could not send the callback of chord {chord.Group}: {error.ErrCode} {error.Description}.");
+            throw new TypedTasksException($"Could not send {what}: {error.ErrCode} {error.Description}.");
         }
 
-        if (!ack.Duplicate)
+        if (ack.Duplicate)
         {
-            Log.ChordCompleted(_logger, chord.Group, chord.Members, chord.Callback.Task, callbackId);
-            TaskTelemetry.RecordSent(chord.Callback.Task, chord.Callback.Queue);
-            if (_connection.Options.SendTaskEvents)
-            {
-                await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = callbackId, TaskName = chord.Callback.Task, Queue = chord.Callback.Queue, Worker = _workerId, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
-            }
+            return false;
         }
+
+        TaskTelemetry.RecordSent(step.Task, step.Queue);
+        if (_connection.Options.SendTaskEvents)
+        {
+            await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = id, TaskName = step.Task, Queue = step.Queue, Worker = _workerId, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     /// <summary>A member did not succeed (it failed, was revoked or dead-lettered). A chord ends with it — the callback's
@@ -169,6 +192,13 @@ internal sealed partial class TaskWorker
         }
 
         var ended = state == TaskState.Revoked ? TaskState.Revoked : TaskState.Failure;
+        if (ended == TaskState.Failure && chord.OnError is { } handler)
+        {
+            var memberError = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InRecords) : outcome.Error;
+            var failure = new TaskFailure(chord.Group + "-" + chord.Index.ToString(CultureInfo.InvariantCulture), outcome.TaskName ?? "(unknown task)", memberError?.Type ?? typeof(TypedTasksException).FullName!, memberError?.Message ?? string.Empty);
+            await SendErrorCallbackAsync(held, handler, chord.Group, failure).ConfigureAwait(false);
+        }
+
         var error = ChordPlan.MemberFailed(chord.Group, chord.Index, outcome.TaskName ?? "(unknown task)", state, outcome.Error);
         await _results.EndUnsentAsync(chord.CallbackId, chord.Callback.Task, ended, error, _workerId, CancellationToken.None).ConfigureAwait(false);
         Log.ChordEnded(_logger, chord.Group, ended.ToWireName(), chord.Index, outcome.TaskName);

@@ -94,7 +94,7 @@ internal sealed partial class TaskWorker
                 Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
                 await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
                 // The chain's and the chord's records before the task's: once the task's is final, a redelivery settles nothing more.
-                await EndChainAsync(outcome, TaskState.Failure).ConfigureAwait(false);
+                await EndChainAsync(held, outcome, TaskState.Failure).ConfigureAwait(false);
                 await EndChordAsync(held, outcome, TaskState.Failure).ConfigureAwait(false);
                 var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
                 // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
@@ -128,7 +128,7 @@ internal sealed partial class TaskWorker
                 break;
 
             case OutcomeKind.Revoked:
-                await EndChainAsync(outcome, TaskState.Revoked).ConfigureAwait(false);
+                await EndChainAsync(held, outcome, TaskState.Revoked).ConfigureAwait(false);
                 await EndChordAsync(held, outcome, TaskState.Revoked).ConfigureAwait(false);
                 var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
                 await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
@@ -152,7 +152,7 @@ internal sealed partial class TaskWorker
                     // The next step is sent (or the chain ended) before this step's record is final: a worker that dies in
                     // between leaves a step that runs again and sends the next one under the same message id, never a
                     // final step whose successor was not sent.
-                    await (state == TaskState.Success ? ContinueChainAsync(held, outcome) : EndChainAsync(outcome, state)).ConfigureAwait(false);
+                    await (state == TaskState.Success ? ContinueChainAsync(held, outcome) : EndChainAsync(held, outcome, state)).ConfigureAwait(false);
                 }
 
                 if (outcome.Chord is { } chord)
@@ -203,13 +203,13 @@ internal sealed partial class TaskWorker
         {
             var next = chain.IsLast ? null : chain.Next[0].Task;
             var error = new TaskError(typeof(TaskRevokedException).FullName!, $"The chain was revoked; step {chain.Step + 1} was not sent.", null);
-            await FinishChainAsync(chain, TaskState.Revoked, default, error, chain.IsLast ? null : chain.Step + 1, next).ConfigureAwait(false);
+            await FinishChainAsync(chain, TaskState.Revoked, default, error, chain.IsLast ? null : chain.Step + 1, next, held).ConfigureAwait(false);
             return;
         }
 
         if (chain.IsLast)
         {
-            await FinishChainAsync(chain, TaskState.Success, outcome.ResultJson, null, null, null).ConfigureAwait(false);
+            await FinishChainAsync(chain, TaskState.Success, outcome.ResultJson, null, null, null, held).ConfigureAwait(false);
             return;
         }
 
@@ -221,7 +221,7 @@ internal sealed partial class TaskWorker
         if (_connection.Nats.ServerInfo?.MaxPayload is { } maxPayload && body.Length + header.Length + 1024 > maxPayload)
         {
             var error = new TaskError(typeof(TypedTasksException).FullName!, $"The result of step {chain.Step} ({body.Length} bytes with the next step's arguments) does not fit in a message to step {plan.Step} (the server's max payload is {maxPayload} bytes); return a reference (an id, a URL) instead of the data.", null);
-            await FinishChainAsync(chain, TaskState.Failure, default, error, plan.Step, step.Task).ConfigureAwait(false);
+            await FinishChainAsync(chain, TaskState.Failure, default, error, plan.Step, step.Task, held).ConfigureAwait(false);
             return;
         }
 
@@ -261,7 +261,7 @@ internal sealed partial class TaskWorker
 
     /// <summary>A step of a chain ended without success (failed, dead-lettered, revoked): the chain ends with it, its record
     /// naming the step. Nothing is sent after it.</summary>
-    private async Task EndChainAsync(Outcome outcome, TaskState state)
+    private async Task EndChainAsync(HeldMessage held, Outcome outcome, TaskState state)
     {
         if (outcome.Chain is not { } chain)
         {
@@ -269,7 +269,7 @@ internal sealed partial class TaskWorker
         }
 
         var error = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InRecords) : outcome.Error;
-        await FinishChainAsync(chain, state, default, error, chain.Step, outcome.TaskName).ConfigureAwait(false);
+        await FinishChainAsync(chain, state, default, error, chain.Step, outcome.TaskName, held).ConfigureAwait(false);
     }
 
     /// <summary>Continues the sender's trace in a message this worker sends on a workflow's behalf (the next step, a callback).</summary>
@@ -285,8 +285,16 @@ internal sealed partial class TaskWorker
         }
     }
 
-    private async Task FinishChainAsync(ChainPlan chain, TaskState state, ReadOnlyMemory<byte> result, TaskError? error, int? failedStep, string? failedTask)
+    private async Task FinishChainAsync(ChainPlan chain, TaskState state, ReadOnlyMemory<byte> result, TaskError? error, int? failedStep, string? failedTask, HeldMessage held)
     {
+        if (state == TaskState.Failure && chain.OnError is { } handler)
+        {
+            // Before the chain's record and the step's: a worker that dies in between leaves the step to be settled again,
+            // which sends the handler again under the same message id.
+            var step = failedStep ?? chain.Step;
+            await SendErrorCallbackAsync(held, handler, chain.Id, new TaskFailure(ChainPlan.StepId(chain.Id, step), failedTask ?? "(unknown task)", error?.Type ?? typeof(TypedTasksException).FullName!, error?.Message ?? string.Empty)).ConfigureAwait(false);
+        }
+
         await _results.FinishChainAsync(chain.Id, chain.Steps, state, result, error, failedStep, failedTask, _workerId, CancellationToken.None).ConfigureAwait(false);
         Log.ChainEnded(_logger, chain.Id, state.ToWireName(), failedStep ?? chain.Step, failedTask ?? "its last step");
     }
