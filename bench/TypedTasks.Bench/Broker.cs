@@ -158,6 +158,7 @@ public sealed class Countdown(long target)
     private long _firstTimestamp;
     private long _firstAllocated;
     private long _firstJitTicks;
+    private long _firstCpuTicks;
 
     public Task Done => _done.Task;
 
@@ -168,6 +169,9 @@ public sealed class Countdown(long target)
     /// <summary>The JIT's compile time (all threads) when the first task was handled.</summary>
     public TimeSpan FirstJitTime => TimeSpan.FromTicks(Volatile.Read(ref _firstJitTicks));
 
+    /// <summary>The process's CPU time (all threads) when the first task was handled.</summary>
+    public TimeSpan FirstCpuTime => TimeSpan.FromTicks(Volatile.Read(ref _firstCpuTicks));
+
     public long Count => Volatile.Read(ref _count);
 
     public void Signal()
@@ -177,6 +181,7 @@ public sealed class Countdown(long target)
         {
             Volatile.Write(ref _firstAllocated, GC.GetTotalAllocatedBytes(false));
             Volatile.Write(ref _firstJitTicks, System.Runtime.JitInfo.GetCompilationTime(false).Ticks);
+            Volatile.Write(ref _firstCpuTicks, Process.GetCurrentProcess().TotalProcessorTime.Ticks);
             Volatile.Write(ref _firstTimestamp, Stopwatch.GetTimestamp());
         }
 

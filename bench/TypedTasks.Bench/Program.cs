@@ -544,6 +544,7 @@ internal sealed class Results(BenchOptions options)
         Row(sb, "D2 drain, with result — Concurrency 64", "D2", "D2-64", 0.7);
         Row(sb, "diagnostic: D1, default slots, Prefetch = 64 − slots", "D1", "D1-w64", double.NaN);
         Row(sb, "diagnostic: D2, default slots, Prefetch = 64 − slots", "D2", "D2-w64", double.NaN);
+        CpuRow(sb, "diagnostic: D2, CPU of the bench process per task (all threads, µs), defaults / Concurrency 64", "D2", ["D2", "D2-64"]);
         if (_latencies.TryGetValue("raw", out var rawL) && _latencies.TryGetValue("tt", out var ttL))
         {
             foreach (var (label, p, target) in new[] { ("L round trip p50", 0.50, 1.3), ("L round trip p99", 0.99, double.NaN) })
@@ -600,6 +601,19 @@ internal sealed class Results(BenchOptions options)
     public static string Machine() => $"{Environment.ProcessorCount} cores (`nproc`), {MemTotal()}, {CpuModel()}, {RuntimeInformation.OSDescription}";
 
     public static string Runtime() => $".NET: {RuntimeInformation.FrameworkDescription}; NATS.Net {typeof(NATS.Client.Core.NatsConnection).Assembly.GetName().Version}; workstation GC (concurrent)";
+
+    /// <summary>A diagnostic row: the medians of CPU µs per task, raw against each TypedTasks configuration.</summary>
+    private void CpuRow(StringBuilder sb, string label, string rawKey, string[] ttKeys)
+    {
+        if (!_runs.TryGetValue((rawKey, "raw"), out var raw))
+        {
+            return;
+        }
+
+        var r = Stats(raw.Select(m => m.CpuMicrosPerOp)).Median;
+        var tt = ttKeys.Where(k => _runs.ContainsKey((k, "tt"))).Select(k => Stats(_runs[(k, "tt")].Select(m => m.CpuMicrosPerOp)).Median).ToList();
+        sb.AppendLine($"| {label} | {r:F1} | {string.Join(" / ", tt.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))} | {string.Join(" / ", tt.Select(t => (t / r).ToString("F2", CultureInfo.InvariantCulture)))} | — | — | | |");
+    }
 
     private void Row(StringBuilder sb, string label, string rawKey, string ttKey, double target)
     {

@@ -142,7 +142,7 @@ public sealed class RawSide : IAsyncDisposable
         var allocated = GC.GetTotalAllocatedBytes(true) - counter.FirstAllocated;
         await cts.CancelAsync();
         await loop;
-        return Measurement.Timed(n, counter.FirstTimestamp, end, allocated, counter.FirstJitTime);
+        return Measurement.Timed(n, counter.FirstTimestamp, end, allocated, counter.FirstJitTime, counter.FirstCpuTime);
     }
 
     /// <summary>CPU time of this process (all threads) per measured round trip of the last <see cref="RoundTripAsync"/>, in ms.</summary>
@@ -289,12 +289,20 @@ public readonly record struct Measurement(int Count, double Seconds, long Alloca
     /// compilation still took while this was measured.</summary>
     public double JitShare { get; init; }
 
+    /// <summary>The bench process's CPU time (all threads) per operation over the timed part, in µs (drains only; 0 when not
+    /// measured): on a shared 2-core box a steadier measure of a side's own cost than its rate.</summary>
+    public double CpuMicrosPerOp { get; init; }
+
     /// <summary>A run timed from <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp) to <paramref name="end"/>, with
     /// the JIT's compile time since <paramref name="jitAtStart"/>.</summary>
-    public static Measurement Timed(int count, long start, long end, long allocatedBytes, TimeSpan jitAtStart)
+    public static Measurement Timed(int count, long start, long end, long allocatedBytes, TimeSpan jitAtStart, TimeSpan? cpuAtStart = null)
     {
         var seconds = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
-        return new Measurement(count, seconds, allocatedBytes) { JitShare = (System.Runtime.JitInfo.GetCompilationTime(false) - jitAtStart).TotalSeconds / seconds };
+        return new Measurement(count, seconds, allocatedBytes)
+        {
+            JitShare = (System.Runtime.JitInfo.GetCompilationTime(false) - jitAtStart).TotalSeconds / seconds,
+            CpuMicrosPerOp = cpuAtStart is { } cpu ? (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds * 1000 / count : 0,
+        };
     }
 
     public double Rate => Count / Seconds;
