@@ -247,6 +247,29 @@ public sealed class ChainTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public void Signatures_AreSerializable_AndReadBackEqual()
+    {
+        var call = ChainTasks.DescribeTask.Call(3, "prefix \u00e9 \"quoted\"");
+        var partial = ChainTasks.DescribeTask.Partial("n=");
+
+        var json = call.ToJson();
+        var partialJson = partial.ToJson();
+
+        Assert.Equal("{\"task\":\"" + ChainTasks.DescribeTask.Name + "\",\"args\":{\"number\":3,\"prefix\":\"prefix \\u00E9 \\u0022quoted\\u0022\"}}", json);
+        Assert.Equal(call, TaskCall<string>.FromJson(json, ChainTasks.DescribeTask.Definition));
+        Assert.Equal(partial, PartialTaskCall<int, string>.FromJson(partialJson, ChainTasks.DescribeTask.Definition));
+        Assert.Equal(ChainTasks.DescribeTask.Call(3, "prefix \u00e9 \"quoted\"").GetHashCode(), TaskCall<string>.FromJson(json, ChainTasks.DescribeTask.Definition).GetHashCode());
+        // Read back, it chains as the original does.
+        Assert.Equal(
+            ChainTasks.DoubleTask.Call(2).Then(partial),
+            TaskCall<int>.FromJson(ChainTasks.DoubleTask.Call(2).ToJson(), ChainTasks.DoubleTask.Definition).Then(PartialTaskCall<int, string>.FromJson(partialJson, ChainTasks.DescribeTask.Definition)));
+        var other = Assert.Throws<ArgumentException>(() => TaskCall<int>.FromJson(json, ChainTasks.DoubleTask.Definition));
+        Assert.Contains($"calls '{ChainTasks.DescribeTask.Name}', not '{ChainTasks.DoubleTask.Name}'", other.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => TaskCall<string>.FromJson("{\"task\":", ChainTasks.DescribeTask.Definition));
+        Assert.Throws<ArgumentException>(() => PartialTaskCall<int, string>.FromJson(json, ChainTasks.DescribeTask.Definition));
+    }
+
+    [Fact]
     public void Signatures_AreValues_EqualByTaskAndArguments()
     {
         Assert.Equal(ChainTasks.DoubleTask.Call(2), ChainTasks.DoubleTask.Call(2));

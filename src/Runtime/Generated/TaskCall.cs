@@ -36,6 +36,22 @@ public class TaskCall : IEquatable<TaskCall>
     /// <summary>The arguments as the JSON object of the message body.</summary>
     public ReadOnlyMemory<byte> ArgumentsJson => _arguments;
 
+    /// <summary>The call as JSON, to store and send again later (<see cref="FromJson(string, TaskDefinition)"/>):
+    /// <c>{"task":"&lt;task name&gt;","args":{…}}</c>.</summary>
+    /// <returns>The JSON text.</returns>
+    public string ToJson() => SignatureJson.ToJson(Task.Name, null, _arguments);
+
+    /// <summary>A call read back from <see cref="ToJson"/>, for <paramref name="task"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="task">The task it calls: its name must be the one in <paramref name="json"/>.</param>
+    /// <returns>The call, equal to the one written.</returns>
+    /// <exception cref="ArgumentException">Not a call's JSON, or a call of another task.</exception>
+    public static TaskCall FromJson(string json, TaskDefinition task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return new TaskCall(task, new Protocol.RawTaskArguments(SignatureJson.Read(json, task.Name, expectArgument: false).Arguments));
+    }
+
     /// <inheritdoc/>
     public bool Equals(TaskCall? other)
         => other is not null && other.GetType() == GetType() && other.Task.Name == Task.Name && other._arguments.AsSpan().SequenceEqual(_arguments);
@@ -69,6 +85,17 @@ public sealed class TaskCall<TResult> : TaskCall
 
     /// <summary>The task, with its result type.</summary>
     public TaskDefinition<TResult> Definition { get; }
+
+    /// <summary>A call read back from <see cref="TaskCall.ToJson"/>, for <paramref name="task"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="task">The task it calls: its name must be the one in <paramref name="json"/>.</param>
+    /// <returns>The call, equal to the one written.</returns>
+    /// <exception cref="ArgumentException">Not a call's JSON, or a call of another task.</exception>
+    public static TaskCall<TResult> FromJson(string json, TaskDefinition<TResult> task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return new TaskCall<TResult>(task, new Protocol.RawTaskArguments(SignatureJson.Read(json, task.Name, expectArgument: false).Arguments));
+    }
 
     /// <summary>A chain: this call, then <paramref name="next"/> with this call's result as its first argument. Compiles only
     /// when <paramref name="next"/>'s first parameter is a <typeparamref name="TResult"/> (TT0203 names both types when not).</summary>
@@ -107,6 +134,10 @@ public abstract class PartialTaskCall : IEquatable<PartialTaskCall>
     /// <summary>The other arguments, as a JSON object.</summary>
     public ReadOnlyMemory<byte> ArgumentsJson => _arguments;
 
+    /// <summary>The partial call as JSON, to store and use again later: <c>{"task":"&lt;task name&gt;","arg":"&lt;open argument&gt;","args":{…}}</c>.</summary>
+    /// <returns>The JSON text.</returns>
+    public string ToJson() => SignatureJson.ToJson(Task.Name, ArgumentName, _arguments);
+
     /// <inheritdoc/>
     public bool Equals(PartialTaskCall? other)
         => other is not null && other.GetType() == GetType() && other.Task.Name == Task.Name && other.ArgumentName == ArgumentName && other._arguments.AsSpan().SequenceEqual(_arguments);
@@ -140,6 +171,20 @@ public sealed class PartialTaskCall<TIn, TResult> : PartialTaskCall
 
     /// <summary>The task, with its result type.</summary>
     public TaskDefinition<TResult> Definition { get; }
+
+    /// <summary>A partial call read back from <see cref="PartialTaskCall.ToJson"/>, for <paramref name="task"/>. The
+    /// compiler checked <typeparamref name="TIn"/> when the call was made, not here: read it back with the types it was
+    /// written with.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="task">The task it calls: its name must be the one in <paramref name="json"/>.</param>
+    /// <returns>The partial call, equal to the one written.</returns>
+    /// <exception cref="ArgumentException">Not a partial call's JSON, or one of another task.</exception>
+    public static PartialTaskCall<TIn, TResult> FromJson(string json, TaskDefinition<TResult> task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var (argument, arguments) = SignatureJson.Read(json, task.Name, expectArgument: true);
+        return new PartialTaskCall<TIn, TResult>(task, argument!, new Protocol.RawTaskArguments(arguments));
+    }
 }
 
 /// <summary>
@@ -252,6 +297,61 @@ internal static class SignatureJson
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A signature's JSON: the task's name, the open argument (partial calls), the arguments.</summary>
+    public static string ToJson(string task, string? argument, byte[] arguments)
+    {
+        var buffer = new ArrayBufferWriter<byte>(arguments.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("task"u8, task);
+            if (argument is not null)
+            {
+                writer.WriteString("arg"u8, argument);
+            }
+
+            writer.WritePropertyName("args"u8);
+            writer.WriteRawValue(arguments, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads a signature's JSON for the task named <paramref name="task"/>: the open argument and the arguments.</summary>
+    public static (string? Argument, byte[] Arguments) Read(string json, string task, bool expectArgument)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("task", out var name) || name.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Object)
+            {
+                throw new ArgumentException("Not a signature's JSON: an object with \"task\" (a string) and \"args\" (an object) is expected.", nameof(json));
+            }
+
+            if (name.GetString() != task)
+            {
+                throw new ArgumentException($"The signature calls '{name.GetString()}', not '{task}'.", nameof(json));
+            }
+
+            string? argument = null;
+            if (expectArgument && (!root.TryGetProperty("arg", out var arg) || arg.ValueKind != JsonValueKind.String || (argument = arg.GetString()) is null or ""))
+            {
+                throw new ArgumentException("Not a partial call's JSON: \"arg\", the argument the previous result fills, is missing.", nameof(json));
+            }
+
+            return (argument, Encoding.UTF8.GetBytes(args.GetRawText()));
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException($"Not a signature's JSON: {ex.Message}", nameof(json), ex);
+        }
     }
 
     public static int Hash(string task, string? argument, byte[] arguments)
