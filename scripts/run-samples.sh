@@ -395,7 +395,7 @@ done
 best="$(grep -o '"bestYear":[0-9]*' <<<"$status_body" | cut -d: -f2)"
 [ -n "$best" ] || fail "the comparison succeeded without a best year: $status_body"
 say "  result (CompareYears', the callback's): best year $best; $(grep -o '"years":\[.*\]' <<<"$status_body")"
-chord_log="$(cat "$work"/worker*.log | grep -o "Chord ${comparison_id%-callback}: all 3 members succeeded; callback [^ ]* sent" | head -n 1)"
+chord_log="$(cat "$work"/worker*.log | grep -o "Chord ${comparison_id%-callback}: all 3 members done; callback [^ ]* sent" | head -n 1)"
 [ -n "$chord_log" ] || fail "no worker logged that it sent the comparison's callback"
 say "worker log: $chord_log"
 

@@ -46,6 +46,26 @@ public sealed class ChordTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Equal(0, await MarkersAsync(app, "chord-50"));
     }
 
+    /// <summary>Two chords in flight on one prefix: one waits with two of its three markers stored while the other completes.
+    /// Each callback gets its own members' results only (nats-server 2.9 ignores an ordered consumer's `filter_subjects`:
+    /// read that way, the second chord took the first one's markers).</summary>
+    [Fact]
+    public async Task TwoChordsInFlight_EachCallbackGetsItsOwnMembersResults()
+    {
+        await using var app = await StartAsync(["default", "chord-a"]);
+        var waiting = TaskGroup.Of(GroupTasks.SquareTask.Call(10), GroupTasks.SquareTask.Call(11), ChordTasks.GatedATask.Call("in-flight", 12)).Then(ChordTasks.SummedTask.Partial("waiting"));
+        var first = await app.Client.SendChordAsync(waiting, new TaskOptions { TaskId = "chord-waiting" }, Ct);
+        await app.Probe.RunningAtOnce(1).WaitAsync(Timeout, Ct);
+        await app.Client.Square().GetHandle("chord-waiting-1").GetAsync(Timeout, Ct);
+        await app.Client.Square().GetHandle("chord-waiting-0").GetAsync(Timeout, Ct);
+
+        var quick = await app.Client.SendChordAsync(TaskGroup.Of(Enumerable.Range(1, 3).Select(i => GroupTasks.SquareTask.Call(i))).Then(ChordTasks.SummedTask.Partial("quick")), new TaskOptions { TaskId = "chord-quick" }, Ct);
+
+        Assert.Equal("quick: 14 from [1,4,9]", await quick.GetAsync(Timeout, Ct));
+        app.Probe.Gate("in-flight").TrySetResult();
+        Assert.Equal("waiting: 233 from [100,121,12]", await first.GetAsync(Timeout, Ct));
+    }
+
     [Fact]
     public async Task ACallbackTakingAnArray_Compiles_AndGetsEveryResult()
     {

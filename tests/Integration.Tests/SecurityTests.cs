@@ -85,22 +85,29 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
         Assert.True(refusals.Count == 0, string.Join('\n', refusals));
     }
 
-    /// <summary>The worker role's documented rights cover chords: the chords stream created on first use, markers stored,
-    /// counted, read and purged, the callback sent. (Sent from the worker's own host: a producer role cannot write the
-    /// group's record yet; waited for by a producer.)</summary>
+    /// <summary>Workflows under the documented roles: a producer that may not write results sends a chain, a chord and a
+    /// batch with <c>RecordWorkflows</c> off and waits for them; the worker role's rights cover the chords stream (created
+    /// on first use, markers stored, counted, read and purged, callbacks sent). With the records on, the same producer is
+    /// refused, saying so.</summary>
     [Fact]
-    public async Task WorkerRole_RunsAChord_WithTheDocumentedRights()
+    public async Task Producer_SendsChainChordAndBatch_WithRecordWorkflowsOff_TheWorkerRoleRunsThem()
     {
+        var logFrom = nats.Server.Output.Length;
         using var worker = await SecuredNatsServer.StartHostAsync(nats.Settings("worker", SecuredNatsServer.WorkerPassword), worker: true);
-        var client = worker.Services.GetRequiredService<ITaskClient>();
-        var chord = TaskGroup.Of(Enumerable.Range(1, 4).Select(i => GroupTasks.SquareTask.Call(i))).Then(ChordTasks.TallyTask.Partial());
+        using var producer = await StartProducerAsync(recordWorkflows: false);
+        var client = producer.Services.GetRequiredService<ITaskClient>();
 
-        var handle = await client.SendChordAsync(chord, cancellationToken: Ct);
+        var chain = await client.SendChainAsync(GroupTasks.SquareTask.Call(3).Then(ChainTasks.DescribeTask.Partial("n=")), cancellationToken: Ct);
+        var chord = await client.SendChordAsync(TaskGroup.Of(Enumerable.Range(1, 4).Select(i => GroupTasks.SquareTask.Call(i))).Then(ChordTasks.TallyTask.Partial()), cancellationToken: Ct);
+        var batch = await client.SendBatchAsync(TaskBatch.Of(GroupTasks.SquareTask.Call(2), GroupTasks.SquareOrFailTask.Call(1, 1)).Then(ChordTasks.OutcomeTask.Partial("roles")), cancellationToken: Ct);
 
-        // Waited for by a producer: watching records is a producer's right, not a worker's.
-        using var producer = await StartProducerAsync();
-        Assert.Equal(4, await producer.Services.GetRequiredService<ITaskClient>().GetHandle(ChordTasks.TallyTask.Definition, handle.Id).GetAsync(Timeout, Ct));
-        Assert.DoesNotContain("Permissions Violation", nats.Server.Output, StringComparison.Ordinal);
+        Assert.Equal("n=9", await chain.GetAsync(Timeout, Ct));
+        Assert.Equal(4, await chord.GetAsync(Timeout, Ct));
+        Assert.Equal("roles: 1 of 2 succeeded, 1 failed [1]", await batch.GetAsync(Timeout, Ct));
+        Assert.DoesNotContain("Permissions Violation", nats.Server.Output[logFrom..], StringComparison.Ordinal);
+
+        using var recording = await StartProducerAsync(recordWorkflows: true);
+        await Assert.ThrowsAnyAsync<Exception>(async () => await recording.Services.GetRequiredService<ITaskClient>().SendChainAsync(GroupTasks.SquareTask.Call(3).Then(ChainTasks.DescribeTask.Partial("n=")), cancellationToken: Ct));
     }
 
     [Fact]
@@ -245,11 +252,17 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
         }
     }
 
-    private async Task<IHost> StartProducerAsync()
+    private async Task<IHost> StartProducerAsync(bool recordWorkflows = true)
     {
         var settings = nats.Settings("producer", SecuredNatsServer.ProducerPassword);
         // Producers create nothing: the workers' role does (docs/security.md).
         settings["TypedTasks:CreateInfrastructure"] = "false";
+        if (!recordWorkflows)
+        {
+            // Producers write no results: workflows' records are left to the workers.
+            settings["TypedTasks:ResultBackend:RecordWorkflows"] = "false";
+        }
+
         return await SecuredNatsServer.StartHostAsync(settings, worker: false);
     }
 

@@ -50,6 +50,8 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
 
     public override bool Enabled => _connection.Options.ResultBackend.Enabled;
 
+    public override bool RecordsWorkflows => Enabled && _connection.Options.ResultBackend.RecordWorkflows;
+
     // The server's max payload, less room for the KV message's own headers.
     protected override int MaxRecordBytes => (_connection.Nats.ServerInfo?.MaxPayload ?? 1024 * 1024) - 4096;
 

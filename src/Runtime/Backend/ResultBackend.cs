@@ -23,6 +23,9 @@ internal abstract class ResultBackend
     /// <summary>Whether records are kept at all (<see cref="ResultBackendOptions.Enabled"/>); when not, writes do nothing.</summary>
     public abstract bool Enabled { get; }
 
+    /// <summary>Whether senders write workflows' records (<see cref="ResultBackendOptions.RecordWorkflows"/>).</summary>
+    public virtual bool RecordsWorkflows => Enabled;
+
     // ---- reading ----
 
     /// <summary>The task's record, or <see langword="null"/> when there is none.</summary>
@@ -152,7 +155,7 @@ internal abstract class ResultBackend
     /// has a record already (the same chain sent again).</summary>
     public async ValueTask MarkChainPendingAsync(string chainId, TaskChainInfo chain, DateTimeOffset sentAt, CancellationToken cancellationToken)
     {
-        if (!Enabled)
+        if (!RecordsWorkflows)
         {
             return;
         }
@@ -165,7 +168,7 @@ internal abstract class ResultBackend
     /// when the id has a record already (the same group sent again).</summary>
     public async ValueTask MarkGroupPendingAsync(string groupId, int members, DateTimeOffset sentAt, CancellationToken cancellationToken)
     {
-        if (!Enabled)
+        if (!RecordsWorkflows)
         {
             return;
         }

@@ -117,6 +117,15 @@ public sealed class ResultBackendOptions
     public bool RecordPending { get; set; }
 
     /// <summary>
+    /// Write a workflow's record when it is sent: a chain's (its steps' names, for <c>tt status</c> and its final record)
+    /// and a group's, chord's or batch's (its member count) under the workflow's id. The workers write every other record
+    /// of a workflow. Turn it off for a sender that may not write results — the <c>producer</c> role of
+    /// docs/security/nats-server.conf —: its workflows run the same, without those records (a chain's final record then
+    /// names no steps, and <c>tt status</c> of a group id finds nothing). Default <see langword="true"/>.
+    /// </summary>
+    public bool RecordWorkflows { get; set; } = true;
+
+    /// <summary>
     /// Take every result notification (a message on this process's <c>tt.results.&lt;instance&gt;</c>) as the result, even
     /// one without the random token this process sent with the task. Notifications with the token are taken as the result
     /// anyway; this only matters for foreign workers that do not echo <c>TT-Reply-Token</c>. Turn it on only where NATS

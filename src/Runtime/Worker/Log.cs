@@ -131,11 +131,14 @@ internal static partial class Log
     [LoggerMessage(294, LogLevel.Information, "Chain {Chain} ended {State} at step {Step} ({Task})")]
     public static partial void ChainEnded(ILogger logger, string chain, string state, int step, string? task);
 
-    [LoggerMessage(295, LogLevel.Information, "Chord {Group}: all {Members} members succeeded; callback {Task} sent as task {Id}")]
+    [LoggerMessage(295, LogLevel.Information, "Chord {Group}: all {Members} members done; callback {Task} sent as task {Id}")]
     public static partial void ChordCompleted(ILogger logger, string group, int members, string task, string id);
 
     [LoggerMessage(296, LogLevel.Information, "Chord {Group} ended {State} at member {Index} ({Task}); the callback is not sent")]
     public static partial void ChordEnded(ILogger logger, string group, string state, int index, string? task);
+
+    [LoggerMessage(299, LogLevel.Debug, "Chord read consumer {Consumer} not deleted (it expires on its own)")]
+    public static partial void ChordConsumerNotDeleted(ILogger logger, string consumer, Exception exception);
 
     [LoggerMessage(298, LogLevel.Information, "{Workflow}: {Failed} failed; error callback {Task} sent as task {Id}")]
     public static partial void ErrorCallbackSent(ILogger logger, string workflow, string failed, string task, string id);

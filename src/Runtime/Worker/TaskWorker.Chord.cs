@@ -86,26 +86,47 @@ internal sealed partial class TaskWorker
         var seen = new bool[chord.Members];
         var found = 0;
         using var deadline = new CancellationTokenSource(ChordReadTimeout);
-        var consumer = await stream.CreateOrderedConsumerAsync(new NatsJSOrderedConsumerOpts { FilterSubjects = [subject] }, deadline.Token).ConfigureAwait(false);
-        // Pulls for the markers still missing, each ending after MarkerPullExpires at most: markers purged meanwhile (another
-        // member sent the callback) end the read within that, rather than wait for messages that will not come. (No-wait
-        // pulls do not: nats-server 2.9 holds one that finds nothing until its expiry, 30 s with NATS.Net's defaults.)
-        for (var received = -1; received != 0 && found < chord.Members;)
-        {
-            received = 0;
-            await foreach (var message in consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = Math.Min(chord.Members - found, 1000), Expires = MarkerPullExpires }, RawSerializer, deadline.Token).ConfigureAwait(false))
+        // A consumer of this chord's subject only, made for this read: an ordered consumer would not do, NATS.Net sends its
+        // filter as `filter_subjects`, which nats-server 2.9 ignores, and the read would take other chords' markers.
+        var name = "chord_" + Guid.NewGuid().ToString("N");
+        var consumer = await stream.CreateOrUpdateConsumerAsync(
+            new ConsumerConfig(name)
             {
-                received++;
-                if (message.Headers?[TaskHeaders.ChordIndex] is { Count: 1 } indexText
-                    && int.TryParse(indexText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-                    && index < chord.Members && !seen[index])
+                FilterSubject = subject,
+                AckPolicy = ConsumerConfigAckPolicy.None,
+                DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+                MemStorage = true,
+                NumReplicas = 1,
+                // Gone on its own if this worker dies before deleting it.
+                InactiveThreshold = ChordReadTimeout,
+            },
+            deadline.Token).ConfigureAwait(false);
+        try
+        {
+            // Pulls for the markers still missing, each ending after MarkerPullExpires at most: markers purged meanwhile (another
+            // member sent the callback) end the read within that, rather than wait for messages that will not come. (No-wait
+            // pulls do not: nats-server 2.9 holds one that finds nothing until its expiry, 30 s with NATS.Net's defaults.)
+            for (var received = -1; received != 0 && found < chord.Members;)
+            {
+                received = 0;
+                await foreach (var message in consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = Math.Min(chord.Members - found, 1000), Expires = MarkerPullExpires }, RawSerializer, deadline.Token).ConfigureAwait(false))
                 {
-                    seen[index] = true;
-                    results[index] = message.Data.ToArray();
-                    failed[index] = message.Headers.TryGetValue(TaskHeaders.ChordOutcome, out var outcome) && outcome.ToString() == "failed";
-                    found++;
+                    received++;
+                    if (message.Headers?[TaskHeaders.ChordIndex] is { Count: 1 } indexText
+                        && int.TryParse(indexText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                        && index < chord.Members && !seen[index])
+                    {
+                        seen[index] = true;
+                        results[index] = message.Data.ToArray();
+                        failed[index] = message.Headers.TryGetValue(TaskHeaders.ChordOutcome, out var outcome) && outcome.ToString() == "failed";
+                        found++;
+                    }
                 }
             }
+        }
+        finally
+        {
+            await DeleteQuietlyAsync(stream, name).ConfigureAwait(false);
         }
 
         if (found < chord.Members)
@@ -115,6 +136,19 @@ internal sealed partial class TaskWorker
         }
 
         return (results, failed);
+    }
+
+    /// <summary>Deletes a chord's read consumer; one left behind goes by its inactivity threshold.</summary>
+    private async Task DeleteQuietlyAsync(INatsJSStream stream, string consumer)
+    {
+        try
+        {
+            await stream.DeleteConsumerAsync(consumer, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NatsJSException or NatsException)
+        {
+            Log.ChordConsumerNotDeleted(_logger, consumer, ex);
+        }
     }
 
     /// <summary>Sends the callback under its task id as message id, with the trace context of the member that completed the

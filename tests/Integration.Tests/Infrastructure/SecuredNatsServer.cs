@@ -57,7 +57,6 @@ public sealed class SecuredNatsServer : IAsyncLifetime
             builder.Logging.AddProvider(logs);
         }
 
-        builder.Services.AddSingleton(new Probe());
         var typedTasks = builder.Services.AddTypedTasks(builder.Configuration).AddHandWrittenTasks().AddTypedTasksIntegrationTestsTasks();
         if (worker)
         {
