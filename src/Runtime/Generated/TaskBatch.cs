@@ -22,27 +22,7 @@ public sealed class TaskBatch : IEquatable<TaskBatch>
     /// <param name="calls">The members: the generated <c>Call(…)</c> of any tasks.</param>
     /// <returns>The batch.</returns>
     /// <exception cref="ArgumentException">No calls, a null call, or more than <see cref="TaskGroup.MaxMembers"/>.</exception>
-    public static TaskBatch Of(IEnumerable<TaskCall> calls)
-    {
-        ArgumentNullException.ThrowIfNull(calls);
-        var members = new List<TaskCall>();
-        foreach (var call in calls)
-        {
-            if (members.Count == TaskGroup.MaxMembers)
-            {
-                throw new ArgumentException($"A batch has at most {TaskGroup.MaxMembers} members; split the work into several batches.", nameof(calls));
-            }
-
-            members.Add(call ?? throw new ArgumentException("A batch's calls must not be null.", nameof(calls)));
-        }
-
-        if (members.Count == 0)
-        {
-            throw new ArgumentException("A batch needs at least one call.", nameof(calls));
-        }
-
-        return new TaskBatch(members.ToArray());
-    }
+    public static TaskBatch Of(IEnumerable<TaskCall> calls) => new(TaskGroup.Members(calls, "batch", "batches"));
 
     /// <summary>A batch of the calls, in order.</summary>
     /// <param name="calls">The members.</param>

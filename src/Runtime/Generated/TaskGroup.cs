@@ -15,26 +15,30 @@ public static class TaskGroup
     /// <param name="calls">The members: the generated <c>Call(…)</c> of tasks returning <typeparamref name="TResult"/>.</param>
     /// <returns>The group.</returns>
     /// <exception cref="ArgumentException">No calls, a null call, or more than <see cref="MaxMembers"/>.</exception>
-    public static TaskGroup<TResult> Of<TResult>(IEnumerable<TaskCall<TResult>> calls)
+    public static TaskGroup<TResult> Of<TResult>(IEnumerable<TaskCall<TResult>> calls) => new(Members(calls, "group", "groups"));
+
+    /// <summary>The members of a group or batch: 1 to <see cref="MaxMembers"/> calls, none null.</summary>
+    internal static T[] Members<T>(IEnumerable<T> calls, string what, string whats)
+        where T : class
     {
         ArgumentNullException.ThrowIfNull(calls);
-        var members = new List<TaskCall<TResult>>();
+        var members = new List<T>();
         foreach (var call in calls)
         {
             if (members.Count == MaxMembers)
             {
-                throw new ArgumentException($"A group has at most {MaxMembers} members; split the work into several groups.", nameof(calls));
+                throw new ArgumentException($"A {what} has at most {MaxMembers} members; split the work into several {whats}.", nameof(calls));
             }
 
-            members.Add(call ?? throw new ArgumentException("A group's calls must not be null.", nameof(calls)));
+            members.Add(call ?? throw new ArgumentException($"A {what}'s calls must not be null.", nameof(calls)));
         }
 
         if (members.Count == 0)
         {
-            throw new ArgumentException("A group needs at least one call.", nameof(calls));
+            throw new ArgumentException($"A {what} needs at least one call.", nameof(calls));
         }
 
-        return new TaskGroup<TResult>(members.ToArray());
+        return members.ToArray();
     }
 
     /// <summary>A group of the calls, in order.</summary>

@@ -172,9 +172,10 @@ internal sealed partial class TaskWorker
         }
     }
 
-    /// <summary>Sends a task on a workflow's behalf (a callback), under its task id as message id, with the trace context of
-    /// the message being settled; true when the stream stored it now (false: a duplicate, sent before).</summary>
-    private async Task<bool> SendWorkflowTaskAsync(HeldMessage held, ChainStep step, string id, byte[] body, string what)
+    /// <summary>Sends a task on a workflow's behalf (a chain's next step, a callback), under its task id as message id, with
+    /// the trace context of the message being settled and, for a chain's step, its plan; true when the stream stored it now
+    /// (false: a duplicate, sent before), and then it is told as a client would (metric, sent event).</summary>
+    private async Task<bool> SendWorkflowTaskAsync(HeldMessage held, ChainStep step, string id, byte[] body, string what, (string Name, string Value)? plan = null)
     {
         var headers = new NatsHeaders
         {
@@ -182,6 +183,11 @@ internal sealed partial class TaskWorker
             [TaskHeaders.Task] = step.Task,
             [TaskHeaders.Id] = id,
         };
+        if (plan is var (name, value))
+        {
+            headers[name] = value;
+        }
+
         CopyTraceContext(held, headers);
         var ack = await _connection.JetStream.PublishAsync(
             _connection.Names.TaskSubject(step.Queue),

@@ -225,38 +225,10 @@ internal sealed partial class TaskWorker
             return;
         }
 
-        var headers = new NatsHeaders
-        {
-            [TaskHeaders.Protocol] = TaskHeaders.ProtocolVersionText,
-            [TaskHeaders.Task] = step.Task,
-            [TaskHeaders.Id] = stepId,
-            [TaskHeaders.Chain] = header,
-        };
-        CopyTraceContext(held, headers);
-
-        var ack = await _connection.JetStream.PublishAsync(
-            _connection.Names.TaskSubject(step.Queue),
-            (ReadOnlyMemory<byte>)body,
-            RawSerializer,
-            new NatsJSPubOpts { MsgId = stepId },
-            headers,
-            CancellationToken.None).ConfigureAwait(false);
-        if (ack.Error is { } pubError)
-        {
-            throw new TypedTasksException($"Could not send step {plan.Step} of chain {chain.Id}: {pubError.ErrCode} {pubError.Description}.");
-        }
-
+        // The step is sent here, not by a client: this worker tells it, as a client would (a settle repeated after a crash
+        // finds the step stored already and tells nothing).
+        await SendWorkflowTaskAsync(held, step, stepId, body, $"step {plan.Step} of chain {chain.Id}", (TaskHeaders.Chain, header)).ConfigureAwait(false);
         Log.ChainStepSent(_logger, chain.Id, plan.Step, step.Task, stepId);
-        if (!ack.Duplicate)
-        {
-            // The step is sent here, not by a client: this worker tells it, as a client would (a settle repeated after a crash
-            // finds the step stored already and tells nothing).
-            TaskTelemetry.RecordSent(step.Task, step.Queue);
-            if (_connection.Options.SendTaskEvents)
-            {
-                await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = stepId, TaskName = step.Task, Queue = step.Queue, Worker = _workerId, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
-            }
-        }
     }
 
     /// <summary>A step of a chain ended without success (failed, dead-lettered, revoked): the chain ends with it, its record
