@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: builds the solution (Release), runs every test project on Microsoft.Testing.Platform
-# against Debian 12's nats-server (2.9.10), then the integration tests again against a current nats-server
-# (2.12+, fetched from Debian unstable), and prints one plain line: "N passed, N failed, N skipped" (both runs).
+# against Debian 12's nats-server (2.9.10), then the integration tests and the chord crash test again against a current
+# nats-server (2.12+, fetched from Debian unstable), and prints one plain line: "N passed, N failed, N skipped" (all runs).
 # Exits 0 only when every test module of both runs passed.
 set -uo pipefail
 
@@ -42,6 +42,13 @@ echo "Integration tests on $("$newer" --version 2>&1):"
 NATS_SERVER_BIN="$newer" dotnet test --project tests/Integration.Tests -c "$configuration" --no-build --no-ansi --no-progress 2>&1 | tee "$log_newer"
 rc_newer=${PIPESTATUS[0]}
 
+# The chord crash scenario again, on the newer server (issue 12: a chord's callback runs exactly once on both).
+log_newer_fault="$log_dir/test-newer-server-chords.log"
+echo
+echo "Chord crash test on $("$newer" --version 2>&1):"
+NATS_SERVER_BIN="$newer" dotnet test --project tests/Fault.Tests -c "$configuration" --no-build --no-ansi --no-progress -- --filter-class "*ChordKillTests" 2>&1 | tee "$log_newer_fault"
+rc_fault=${PIPESTATUS[0]}
+
 # MTP ends each run with one aggregated "Test run summary:" block (total:, failed:, succeeded:, skipped:);
 # read the last such block of a log. Prints "passed failed skipped", or nothing when the log has no summary.
 summary_of() {
@@ -51,16 +58,17 @@ summary_of() {
     END { printf "%d %d %d\n", p, f, s }'
 }
 
-first=$(summary_of "$log"); second=$(summary_of "$log_newer")
-if [ -z "$first" ] || [ -z "$second" ]; then
-  echo "0 passed, 0 failed (no test summary; see $log and $log_newer)"
+first=$(summary_of "$log"); second=$(summary_of "$log_newer"); third=$(summary_of "$log_newer_fault")
+if [ -z "$first" ] || [ -z "$second" ] || [ -z "$third" ]; then
+  echo "0 passed, 0 failed (no test summary; see $log, $log_newer and $log_newer_fault)"
   exit 1
 fi
 read -r p1 f1 s1 <<<"$first"
 read -r p2 f2 s2 <<<"$second"
+read -r p3 f3 s3 <<<"$third"
 
 echo
-for pair in "$rc:$log" "$rc_newer:$log_newer"; do
+for pair in "$rc:$log" "$rc_newer:$log_newer" "$rc_fault:$log_newer_fault"; do
   code=${pair%%:*}
   if [ "$code" -ne 0 ]; then
     # Exit code 8 means a test module ran zero tests; MTP counts that as a failure of the run.
@@ -69,7 +77,9 @@ for pair in "$rc:$log" "$rc_newer:$log_newer"; do
 done
 echo "all test projects on $(nats-server --version 2>&1): $p1 passed, $f1 failed, $s1 skipped"
 echo "integration tests on $("$newer" --version 2>&1): $p2 passed, $f2 failed, $s2 skipped"
+echo "chord crash test on $("$newer" --version 2>&1): $p3 passed, $f3 failed, $s3 skipped"
 # The plain closing line, last on purpose.
-echo "$((p1 + p2)) passed, $((f1 + f2)) failed, $((s1 + s2)) skipped"
+echo "$((p1 + p2 + p3)) passed, $((f1 + f2 + f3)) failed, $((s1 + s2 + s3)) skipped"
 [ "$rc" -ne 0 ] && exit "$rc"
-exit "$rc_newer"
+[ "$rc_newer" -ne 0 ] && exit "$rc_newer"
+exit "$rc_fault"

@@ -49,7 +49,7 @@ public class TaskCall : IEquatable<TaskCall>
     public static TaskCall FromJson(string json, TaskDefinition task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return new TaskCall(task, new Protocol.RawTaskArguments(SignatureJson.Read(json, task.Name, expectArgument: false).Arguments));
+        return new TaskCall(task, new SignatureJson.Arguments(SignatureJson.Read(json, task.Name, expectArgument: false).Arguments));
     }
 
     /// <inheritdoc/>
@@ -94,7 +94,7 @@ public sealed class TaskCall<TResult> : TaskCall
     public static TaskCall<TResult> FromJson(string json, TaskDefinition<TResult> task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return new TaskCall<TResult>(task, new Protocol.RawTaskArguments(SignatureJson.Read(json, task.Name, expectArgument: false).Arguments));
+        return new TaskCall<TResult>(task, new SignatureJson.Arguments(SignatureJson.Read(json, task.Name, expectArgument: false).Arguments));
     }
 
     /// <summary>A chain: this call, then <paramref name="next"/> with this call's result as its first argument. Compiles only
@@ -183,7 +183,7 @@ public sealed class PartialTaskCall<TIn, TResult> : PartialTaskCall
     {
         ArgumentNullException.ThrowIfNull(task);
         var (argument, arguments) = SignatureJson.Read(json, task.Name, expectArgument: true);
-        return new PartialTaskCall<TIn, TResult>(task, argument!, new Protocol.RawTaskArguments(arguments));
+        return new PartialTaskCall<TIn, TResult>(task, argument!, new SignatureJson.Arguments(arguments));
     }
 }
 
@@ -297,6 +297,12 @@ internal static class SignatureJson
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Arguments read back from a signature's JSON, written again as they are.</summary>
+    public readonly struct Arguments(byte[] json) : ITaskArguments
+    {
+        public void WriteTo(Utf8JsonWriter writer) => writer.WriteRawValue(json, skipInputValidation: true);
     }
 
     /// <summary>A signature's JSON: the task's name, the open argument (partial calls), the arguments.</summary>
