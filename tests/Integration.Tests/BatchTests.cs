@@ -11,16 +11,8 @@ public sealed class BatchTests(NatsServer server) : IClassFixture<NatsServer>
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private Task<TestApp> StartAsync(string[]? queues = null, string? prefix = null, Probe? probe = null, int concurrency = 4) => TestApp.StartAsync(
-        server,
-        prefix: prefix,
-        probe: probe,
-        tasks: b => b.AddTypedTasksIntegrationTestsTasks(),
-        workerOptions: o =>
-        {
-            o.Queues = queues ?? ["default"];
-            o.Concurrency = concurrency;
-        });
+    private Task<TestApp> StartAsync(string[]? queues = null, string? prefix = null, Probe? probe = null, int concurrency = 4)
+        => WorkflowApp.StartAsync(server, queues, prefix, probe, concurrency);
 
     [Fact]
     public async Task ABatchWithFailures_TheCallbackCountsThem_AndRunsOnce()
