@@ -35,16 +35,15 @@ internal sealed class TaskClient : TaskClientBase
     {
         // The markers' stream, before any member can finish.
         await _connection.EnsureChordsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await Parallel.ForAsync(
-            0,
+        await SendMembersAsync(
             members.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = SendParallelism, CancellationToken = cancellationToken },
             async (index, ct) =>
             {
                 var call = members[index];
-                var header = ChordPlan.Member(groupId, index, members.Count, callback, batch, onError).ToHeader();
-                await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = TaskGroupHandle<int>.MemberId(groupId, index) }, (TaskHeaders.Chord, header), ct).ConfigureAwait(false);
-            }).ConfigureAwait(false);
+                var plan = ChordPlan.Member(groupId, index, members.Count, callback, batch, onError);
+                await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = plan.MemberId }, (TaskHeaders.Chord, plan.ToHeader()), ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a task, or with <paramref name="workflow"/> (a <c>TT-Chain</c> or <c>TT-Chord</c> header) a step of a

@@ -62,17 +62,15 @@ internal abstract class TaskClientBase : ITaskClient
 
         await _results.MarkGroupPendingAsync(groupId, group.Count, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         var members = new TaskHandle<TResult>[group.Count];
-        // A few at a time: each send waits for the broker's ack (and a PENDING record), so one by one a big group is slow.
-        await Parallel.ForAsync(
-            0,
+        await SendMembersAsync(
             group.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = SendParallelism, CancellationToken = cancellationToken },
             async (index, ct) =>
             {
                 var call = group.Members[index];
-                var id = await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = TaskGroupHandle<TResult>.MemberId(groupId, index) }, ct).ConfigureAwait(false);
+                var id = await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = PlanJson.TaskIdOf(groupId, index) }, ct).ConfigureAwait(false);
                 members[index] = new TaskHandle<TResult>(_results, id, call.Definition, local: true);
-            }).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
         return new TaskGroupHandle<TResult>(groupId, members);
     }
 
@@ -92,7 +90,13 @@ internal abstract class TaskClientBase : ITaskClient
     }
 
     /// <summary>How many members of a group are sent at once.</summary>
-    protected const int SendParallelism = 16;
+    private const int SendParallelism = 16;
+
+    /// <summary>Sends the members of a group, chord or batch a few at a time: each send waits for the broker's ack, so one
+    /// by one a big group is slow.</summary>
+    protected static Task SendMembersAsync(int count, Func<int, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
+        => Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = SendParallelism, CancellationToken = cancellationToken }, send);
+
     public ValueTask<TaskHandle<TResult>> SendChordAsync<TMember, TResult>(TaskChord<TMember, TResult> chord, TaskOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chord);

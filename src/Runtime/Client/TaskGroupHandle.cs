@@ -30,7 +30,7 @@ public sealed class TaskGroupHandle<TResult>
     /// <param name="groupId">The group's id.</param>
     /// <param name="index">The member, from 0.</param>
     /// <returns>The member's task id.</returns>
-    public static string MemberId(string groupId, int index) => groupId + "-" + index.ToString(CultureInfo.InvariantCulture);
+    public static string MemberId(string groupId, int index) => Protocol.PlanJson.TaskIdOf(groupId, index);
 
     /// <summary>Waits for every member and returns their results in member order. Wakes as members' results are stored;
     /// does not poll.</summary>

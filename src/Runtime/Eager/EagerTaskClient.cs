@@ -81,7 +81,7 @@ internal sealed class EagerTaskClient : TaskClientBase
         var callbackId = ChordPlan.CallbackIdOf(groupId);
         for (var index = 0; index < members.Count; index++)
         {
-            var id = TaskGroupHandle<int>.MemberId(groupId, index);
+            var id = PlanJson.TaskIdOf(groupId, index);
             await SendAsync(members[index].Task, new RawTaskArguments(members[index].ArgumentsJson), new TaskOptions { TaskId = id }, cancellationToken).ConfigureAwait(false);
             var record = await _results.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (record is not { State: TaskState.Success } && !batch)

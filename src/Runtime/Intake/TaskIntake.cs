@@ -98,19 +98,19 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         // Exact: a name with padding or another case is another name (a task is never guessed).
         if (!registry.TryGet(name, out var task))
         {
-            return IntakeVerdict.Refuse(new UnknownTaskException(shownName!).Message, usableId, shownName, typeof(UnknownTaskException), chain, chord);
+            return Refused(new UnknownTaskException(shownName!).Message, typeof(UnknownTaskException));
         }
 
         var attempt = 1;
         if (Header(headers, TaskHeaders.Attempt) is { } attemptText && (!TryParseCount(attemptText, out attempt) || attempt is < 1 or > MaxAttempts))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.", usableId, shownName, chain: chain, chord: chord);
+            return Refused($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.");
         }
 
         var maxRetries = task.MaxRetries;
         if (Header(headers, TaskHeaders.MaxRetries) is { } retriesText && (!TryParseCount(retriesText, out maxRetries) || maxRetries > MaxAttempts))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.", usableId, shownName, chain: chain, chord: chord);
+            return Refused($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.");
         }
 
         DateTimeOffset? expires = null;
@@ -118,7 +118,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!TaskSchedule.TryParseTime(expiresText, out var time))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Expires} header '{WireText.Bound(expiresText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName, chain: chain, chord: chord);
+                return Refused($"Invalid {TaskHeaders.Expires} header '{WireText.Bound(expiresText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.");
             }
 
             expires = time;
@@ -130,18 +130,18 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!TaskSchedule.TryParseTime(etaText, out var eta))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Eta} header '{WireText.Bound(etaText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.", usableId, shownName, chain: chain, chord: chord);
+                return Refused($"Invalid {TaskHeaders.Eta} header '{WireText.Bound(etaText)}': an ISO 8601 time with an offset, e.g. 2026-01-31T12:00:00Z.");
             }
 
             if (eta > DateTimeOffset.UtcNow + EtaTolerance)
             {
-                return IntakeVerdict.Refuse($"The task is due at {eta.UtcDateTime:O} ({TaskHeaders.Eta}) but was published to a queue, where it would run at once: publish a task due later to {names.Prefix}.scheduled.<queue>, or {names.Prefix}.delayed.<queue>.<id> where the stream {names.DelayedStream} exists (docs/protocol.md §4).", usableId, shownName, chain: chain, chord: chord);
+                return Refused($"The task is due at {eta.UtcDateTime:O} ({TaskHeaders.Eta}) but was published to a queue, where it would run at once: publish a task due later to {names.Prefix}.scheduled.<queue>, or {names.Prefix}.delayed.<queue>.<id> where the stream {names.DelayedStream} exists (docs/protocol.md §4).");
             }
         }
 
         if (Header(headers, TaskHeaders.Queue) is { } queueText && (queueText.Length > 64 || !NatsNames.IsValidQueue(queueText)))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.", usableId, shownName, chain: chain, chord: chord);
+            return Refused($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.");
         }
 
         ulong? revision = null;
@@ -149,7 +149,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             if (!ulong.TryParse(revisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
-                return IntakeVerdict.Refuse($"Invalid {TaskHeaders.RecordRevision} header '{WireText.Bound(revisionText)}': a whole number.", usableId, shownName, chain: chain, chord: chord);
+                return Refused($"Invalid {TaskHeaders.RecordRevision} header '{WireText.Bound(revisionText)}': a whole number.");
             }
 
             revision = parsed;
@@ -159,26 +159,29 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         if (reply is not null && !names.IsResultsSubject(reply))
         {
             // Reply subjects are data, never authority: a worker publishes only to the shape the protocol defines.
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.", usableId, shownName, chain: chain, chord: chord);
+            return Refused($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.");
         }
 
         var token = Header(headers, TaskHeaders.ReplyToken);
         if (token is not null && !ResultReply.IsToken(token))
         {
-            return IntakeVerdict.Refuse($"Invalid {TaskHeaders.ReplyToken} header '{WireText.Bound(token)}': {ResultReply.TokenLength} lowercase hex digits.", usableId, shownName, chain: chain, chord: chord);
+            return Refused($"Invalid {TaskHeaders.ReplyToken} header '{WireText.Bound(token)}': {ResultReply.TokenLength} lowercase hex digits.");
         }
 
         if (body.Length > options.MaxBodyBytes)
         {
-            return IntakeVerdict.Refuse($"The body has {body.Length} bytes, more than TypedTasks:Worker:Intake:MaxBodyBytes ({options.MaxBodyBytes}).", usableId, shownName, typeof(TaskArgumentException), chain, chord);
+            return Refused($"The body has {body.Length} bytes, more than TypedTasks:Worker:Intake:MaxBodyBytes ({options.MaxBodyBytes}).", typeof(TaskArgumentException));
         }
 
         if (CheckJson(body.Span, options.MaxJsonDepth) is { } badJson)
         {
-            return IntakeVerdict.Refuse(badJson, usableId, shownName, typeof(TaskArgumentException), chain, chord);
+            return Refused(badJson, typeof(TaskArgumentException));
         }
 
         return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply is null ? null : new ResultReply(reply, token), chain, chord));
+
+        // Past the plans, every refusal keeps them: a refused step or member still ends its chain or chord.
+        IntakeVerdict Refused(string reason, Type? errorType = null) => IntakeVerdict.Refuse(reason, usableId, shownName, errorType, chain, chord);
     }
 
     /// <summary>Null when the body is one JSON object, with nothing after it, nesting at most <paramref name="maxDepth"/> deep.</summary>

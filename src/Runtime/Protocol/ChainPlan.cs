@@ -58,7 +58,7 @@ internal sealed class ChainPlan
 
     /// <summary>The task id of a step: <c>&lt;chain id&gt;-&lt;step&gt;</c>, also its <c>Nats-Msg-Id</c>. Deterministic, so two
     /// workers that settle the same step publish the next one under the same message id and the stream stores it once.</summary>
-    public static string StepId(string chainId, int step) => chainId + "-" + step.ToString(CultureInfo.InvariantCulture);
+    public static string StepId(string chainId, int step) => PlanJson.TaskIdOf(chainId, step);
 
     /// <summary>The plan of the next step's message.</summary>
     public ChainPlan Advance() => new(Id, Step + 1, Steps, Next.Skip(1).ToArray(), OnError);

@@ -51,6 +51,9 @@ internal sealed class ChordPlan
     /// <summary>The callback's task id of a group.</summary>
     public static string CallbackIdOf(string group) => group + CallbackSuffix;
 
+    /// <summary>This member's task id: <c>&lt;group&gt;-&lt;index&gt;</c>.</summary>
+    public string MemberId => PlanJson.TaskIdOf(Group, Index);
+
     /// <summary>The <c>Nats-Msg-Id</c> of a member's marker: <c>&lt;group&gt;.&lt;index&gt;</c> (a member settled twice within
     /// the duplicate window stores one marker).</summary>
     public string MarkerId => Group + "." + Index.ToString(CultureInfo.InvariantCulture);
@@ -107,7 +110,7 @@ internal sealed class ChordPlan
                 return Bad("'index' must be a whole number from 0 to members - 1");
             }
 
-            var expectedId = group + "-" + index.ToString(CultureInfo.InvariantCulture);
+            var expectedId = PlanJson.TaskIdOf(group, index);
             if (taskId != expectedId)
             {
                 return Bad($"the message's {TaskHeaders.Id} must be '<group>-<index>', '{WireText.Bound(expectedId)}'");
@@ -151,7 +154,7 @@ internal sealed class ChordPlan
     public static TaskError MemberFailed(string group, int index, string task, TaskState state, TaskError? error)
         => new(
             error?.Type ?? typeof(TypedTasksException).FullName!,
-            $"Member {index} ({group}-{index.ToString(CultureInfo.InvariantCulture)}, {task}) of the chord ended {state.ToWireName()}, so the callback was not sent: {error?.Message ?? "no error recorded"}",
+            $"Member {index} ({PlanJson.TaskIdOf(group, index)}, {task}) of the chord ended {state.ToWireName()}, so the callback was not sent: {error?.Message ?? "no error recorded"}",
             null);
 
     /// <summary>The callback's body: the members' results (raw JSON, in member order) as an array under the callback's

@@ -124,6 +124,10 @@ internal static class PlanJson
         return root.TryGetProperty("error", out var element) ? TryReadStep(element, "error", out handler) : null;
     }
 
+    /// <summary>The task id of a workflow's task <paramref name="n"/>: <c>&lt;id&gt;-&lt;n&gt;</c> (a chain's step, a group's,
+    /// chord's or batch's member), also its <c>Nats-Msg-Id</c>.</summary>
+    public static string TaskIdOf(string workflowId, int n) => workflowId + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The task id of a workflow's error callback: <c>&lt;id&gt;-error</c>, also its <c>Nats-Msg-Id</c>.</summary>
     public static string ErrorCallbackId(string workflowId) => workflowId + "-error";
 

@@ -76,7 +76,7 @@ internal sealed partial class TaskWorker
         await stream.PurgeAsync(new StreamPurgeRequest { Filter = subject }, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Reads a group's markers once (an ordered consumer on its subject): the results in member order and which
+    /// <summary>Reads a group's markers once (a consumer filtered on its subject): the results in member order and which
     /// members failed, or null when one is missing (another member sent the callback and purged them, or a marker stored
     /// twice made the count reach the members early).</summary>
     private async Task<(ReadOnlyMemory<byte>[] Results, bool[] Failed)?> ReadChordMarkersAsync(INatsJSStream stream, string subject, ChordPlan chord)
@@ -235,7 +235,7 @@ internal sealed partial class TaskWorker
         if (ended == TaskState.Failure && chord.OnError is { } handler)
         {
             var memberError = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InRecords) : outcome.Error;
-            var failure = new TaskFailure(chord.Group + "-" + chord.Index.ToString(CultureInfo.InvariantCulture), outcome.TaskName ?? "(unknown task)", memberError?.Type ?? typeof(TypedTasksException).FullName!, memberError?.Message ?? string.Empty);
+            var failure = new TaskFailure(chord.MemberId, outcome.TaskName ?? "(unknown task)", memberError?.Type ?? typeof(TypedTasksException).FullName!, memberError?.Message ?? string.Empty);
             await SendErrorCallbackAsync(held, handler, chord.Group, failure).ConfigureAwait(false);
         }
 
