@@ -182,6 +182,29 @@ poll_status() {
   done
 }
 
+# poll_workflow URL NAME PROGRESS: polls a workflow's status page until its own status (the answer's first "status")
+# ends; prints each change as "NAME STATE" and what the function PROGRESS says of the answer (read on stdin); fails
+# unless it ends SUCCESS within the timeout. The last answer stays in $status_body.
+poll_workflow() {
+  local url=$1 name=$2 progress=$3 state shown last="" deadline=$(( SECONDS + timeout ))
+  while :; do
+    status_body="$(curl -fsS "$url")" || fail "GET $url"
+    # The workflow's own status comes first (json_field would find a step's).
+    state="$(sed -n 's/^{"status":"\([A-Z]*\)".*/\1/p' <<<"$status_body")"
+    shown="$name $state$("$progress" <<<"$status_body")"
+    if [ "$shown" != "$last" ]; then
+      say "  $shown"
+      last=$shown
+    fi
+    case "$state" in
+      SUCCESS) return 0 ;;
+      FAILURE | REVOKED) fail "the $name ended $state: $status_body" ;;
+    esac
+    [ "$SECONDS" -ge "$deadline" ] && fail "the $name is still $state after ${timeout}s: $status_body"
+    sleep 0.5
+  done
+}
+
 step "Story 1: feedback form, thank-you email sent in the background"
 response="$(curl -sS -w '\n%{http_code}' -X POST "$web/feedback" -H 'Content-Type: application/json' \
   -d '{"email":"ada@example.com","message":"Love the typed proxies!"}')" \
@@ -332,23 +355,8 @@ chain_id="$(printf '%s' "$body" | json_field chainId)"
 say "POST /reports/2024/chain -> $code, chain id $chain_id"
 say "  ReportTasks.AnnualReport: GatherFigures.Call(2024).Then(RenderReport.Partial()).Then(NotifyReady.Partial(to: \"ada@example.com\"))"
 # Poll the chain's status (its record, and each step's under <chain id>-<n>) until it ends; print each change.
-last="" deadline=$(( SECONDS + timeout ))
-while :; do
-  status_body="$(curl -fsS "$web/reports/chains/$chain_id")" || fail "GET /reports/chains/$chain_id"
-  # The chain's own status comes first (json_field would find the last step's).
-  state="$(sed -n 's/^{"status":"\([A-Z]*\)".*/\1/p' <<<"$status_body")"
-  shown="chain $state: $(chain_steps <<<"$status_body")"
-  if [ "$shown" != "$last" ]; then
-    say "  $shown"
-    last=$shown
-  fi
-  case "$state" in
-    SUCCESS) break ;;
-    FAILURE | REVOKED) fail "the chain ended $state: $status_body" ;;
-  esac
-  [ "$SECONDS" -ge "$deadline" ] && fail "the chain is still $state after ${timeout}s: $status_body"
-  sleep 0.5
-done
+chain_progress() { printf ': %s' "$(chain_steps)"; }
+poll_workflow "$web/reports/chains/$chain_id" chain chain_progress
 [ "$(grep -o '"status":"SUCCESS"' <<<"$status_body" | wc -l)" -eq 4 ] || fail "the chain succeeded but not each of its 3 steps: $status_body"
 result="$(grep -o '"result":{[^}]*}' <<<"$status_body")"
 [ -n "$result" ] || fail "the chain succeeded without a result: $status_body"
@@ -375,23 +383,8 @@ comparison_id="$(printf '%s' "$body" | json_field comparisonId)"
 [ -n "$comparison_id" ] || fail "POST /reports/compare/2022/2024 answered no comparison id: $body"
 say "POST /reports/compare/2022/2024 -> $code, comparison id $comparison_id (the callback's task id)"
 say "  ReportTasks.Comparison: TaskGroup.Of(GatherFigures.Call(2022), .Call(2023), .Call(2024)).Then(CompareYears.Partial())"
-last="" deadline=$(( SECONDS + timeout ))
-while :; do
-  status_body="$(curl -fsS "$web/reports/comparisons/$comparison_id")" || fail "GET /reports/comparisons/$comparison_id"
-  state="$(sed -n 's/^{"status":"\([A-Z]*\)".*/\1/p' <<<"$status_body")"
-  done_years="$(grep -o '"yearsDone":[0-9]*' <<<"$status_body" | cut -d: -f2)"
-  shown="comparison $state, $done_years of 3 years gathered"
-  if [ "$shown" != "$last" ]; then
-    say "  $shown"
-    last=$shown
-  fi
-  case "$state" in
-    SUCCESS) break ;;
-    FAILURE | REVOKED) fail "the comparison ended $state: $status_body" ;;
-  esac
-  [ "$SECONDS" -ge "$deadline" ] && fail "the comparison is still $state after ${timeout}s: $status_body"
-  sleep 0.5
-done
+years_gathered() { printf ', %s of 3 years gathered' "$(grep -o '"yearsDone":[0-9]*' | cut -d: -f2)"; }
+poll_workflow "$web/reports/comparisons/$comparison_id" comparison years_gathered
 best="$(grep -o '"bestYear":[0-9]*' <<<"$status_body" | cut -d: -f2)"
 [ -n "$best" ] || fail "the comparison succeeded without a best year: $status_body"
 say "  result (CompareYears', the callback's): best year $best; $(grep -o '"years":\[.*\]' <<<"$status_body")"

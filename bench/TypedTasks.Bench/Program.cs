@@ -289,18 +289,23 @@ if (options.Has("scale"))
     }
 }
 
+// A figure of its own, per server version: printed, and written to bench/results/<name>-<server version>.md.
+async Task WriteFigureAsync(string name, string markdown)
+{
+    var dir = Path.Combine(RepoRoot(), "bench", "results");
+    Directory.CreateDirectory(dir);
+    Console.WriteLine();
+    Console.WriteLine(markdown);
+    var file = Path.Combine(dir, name + "-" + server.Version.TrimStart('v') + ".md");
+    await File.WriteAllTextAsync(file, markdown);
+    Console.WriteLine($"written to {file}");
+}
+
 if (options.Has("sched"))
 {
     Console.WriteLine($"sched: lateness of tasks due later, N = {options.ScheduleN:N0} per row, 1 run per row …");
     var points = await Scheduling.RunAsync(url, server.Version, options.ScheduleN);
-    var dir = Path.Combine(RepoRoot(), "bench", "results");
-    Directory.CreateDirectory(dir);
-    var schedMd = Scheduling.ToMarkdown(points, server.Version, Results.Machine(), Results.Runtime(), "./bench/run.sh " + options.CommandLine);
-    Console.WriteLine();
-    Console.WriteLine(schedMd);
-    var file = Path.Combine(dir, "scheduling-" + server.Version.TrimStart('v') + ".md");
-    await File.WriteAllTextAsync(file, schedMd);
-    Console.WriteLine($"written to {file}");
+    await WriteFigureAsync("scheduling", Scheduling.ToMarkdown(points, server.Version, Results.Machine(), Results.Runtime(), "./bench/run.sh " + options.CommandLine));
     if (options.Figures.All(f => f is "sched"))
     {
         return 0;
@@ -312,14 +317,7 @@ if (options.Has("chord"))
     int[] sizes = options.ChordSizes;
     Console.WriteLine($"chord: chords against groups of {string.Join(" and ", sizes.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} members, {options.Runs} runs each …");
     var points = await Chords.RunAsync(url, monitor, sizes, options.Runs);
-    var dir = Path.Combine(RepoRoot(), "bench", "results");
-    Directory.CreateDirectory(dir);
-    var chordMd = Chords.ToMarkdown(points, server.Version, Results.Machine(), Results.Runtime(), "./bench/run.sh " + options.CommandLine);
-    Console.WriteLine();
-    Console.WriteLine(chordMd);
-    var file = Path.Combine(dir, "chords-" + server.Version.TrimStart('v') + ".md");
-    await File.WriteAllTextAsync(file, chordMd);
-    Console.WriteLine($"written to {file}");
+    await WriteFigureAsync("chords", Chords.ToMarkdown(points, server.Version, Results.Machine(), Results.Runtime(), "./bench/run.sh " + options.CommandLine));
     if (options.Figures.All(f => f is "chord"))
     {
         return 0;
