@@ -42,9 +42,28 @@ public class SendPath
         return buffer.WrittenCount;
     }
 
-    /// <summary>The task id (<c>TaskClient.NewTaskId</c>).</summary>
+    /// <summary>The task id (<c>RandomIds.NewTaskId</c>: a UUID v7 from a per-thread buffer of random bytes).</summary>
     [Benchmark]
-    public string TaskId() => Guid.CreateVersion7().ToString("N");
+    public string TaskId() => TypedTasks.Protocol.RandomIds.NewTaskId();
+
+    /// <summary>The same id from <c>Guid.CreateVersion7</c> (one call to the system's random source per id), as sends made it before.</summary>
+    [Benchmark]
+    public string TaskIdFromGuid() => Guid.CreateVersion7().ToString("N");
+
+    /// <summary>The reply subject of a task with a result, ending in its random token (<c>ResultReply.NewSubject</c>).</summary>
+    [Benchmark]
+    public string ReplySubject() => TypedTasks.Protocol.ResultReply.NewSubject(ResultsSubject);
+
+    /// <summary>The same subject with its token drawn straight from <c>RandomNumberGenerator.Fill</c> (a token header was made so before).</summary>
+    [Benchmark]
+    public string ReplySubjectDirect()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return ResultsSubject + "." + Convert.ToHexStringLower(bytes);
+    }
+
+    private const string ResultsSubject = "tt.results.0193a5c2e4d87b5c9f3e2a1b0c9d8e7f";
 
     /// <summary>The headers <c>TaskClient.PublishAsync</c> builds (NATS.Net adds Nats-Msg-Id to the same object).</summary>
     [Benchmark]
@@ -158,7 +177,7 @@ public class WorkerPath
         return _recordBuffer.WrittenCount;
     }
 
-    /// <summary>The intake's check of a message as the .NET client sends it (with <c>TT-Reply</c>, <c>TT-Reply-Token</c> and
+    /// <summary>The intake's check of a message as the .NET client sends it (with <c>TT-Reply</c> ending in a token and
     /// <c>TT-Fresh-Id</c>): headers, sizes, the JSON body's shape.</summary>
     [Benchmark]
     public bool IntakeCheck() => _intake.Check(_clientHeaders, _body).Rejection is null;
@@ -190,8 +209,7 @@ public class WorkerPath
         ["TT-Protocol"] = "1",
         ["TT-Task"] = "bench.echo",
         ["TT-Id"] = "0193a5c2e4d87b5c9f3e2a1b0c9d8e7f",
-        ["TT-Reply"] = "tt.results.0193a5c2e4d87b5c9f3e2a1b0c9d8e7f",
-        ["TT-Reply-Token"] = "5f0c8e1d2a3b4c5d6e7f8091a2b3c4d5",
+        ["TT-Reply"] = "tt.results.0193a5c2e4d87b5c9f3e2a1b0c9d8e7f.5f0c8e1d2a3b4c5d6e7f8091a2b3c4d5",
         ["TT-Fresh-Id"] = "NBGXDTZMAJWBQ6AE5ZNHHHGH2AHBX4NRUHBFBWV4XZ7LLAO3HCQA6EPA",
         ["Nats-Msg-Id"] = "0193a5c2e4d87b5c9f3e2a1b0c9d8e7f",
     };

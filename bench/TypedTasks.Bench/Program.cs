@@ -36,10 +36,13 @@ async Task<Measurement> TimedAsync(int n, Func<Task> body)
 {
     var allocated = GC.GetTotalAllocatedBytes(true);
     var jit = System.Runtime.JitInfo.GetCompilationTime(false);
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var start = Stopwatch.GetTimestamp();
+    var methods = System.Runtime.JitInfo.GetCompiledMethodCount(false);
     await body();
     var end = Stopwatch.GetTimestamp();
-    return Measurement.Timed(n, start, end, GC.GetTotalAllocatedBytes(true) - allocated, jit);
+    if (Environment.GetEnvironmentVariable("JITDIAG") == "1") Console.WriteLine($"    jit methods {System.Runtime.JitInfo.GetCompiledMethodCount(false) - methods}, IL bytes?");
+    return Measurement.Timed(n, start, end, GC.GetTotalAllocatedBytes(true) - allocated, jit, cpu);
 }
 
 async Task<Measurement> RawEnqueueAsync(int n, bool windowed)
@@ -482,7 +485,7 @@ internal sealed class Results(BenchOptions options)
         }
 
         list.Add(m);
-        Console.WriteLine($"  {figure,-6} {side,-3} {m.Rate,10:N0}/s  {m.Seconds * 1000,8:N1} ms  {m.AllocatedPerOp,8:N0} B/op  JIT {m.JitShare:P1}");
+        Console.WriteLine($"  {figure,-6} {side,-3} {m.Rate,10:N0}/s  {m.Seconds * 1000,8:N1} ms  {m.AllocatedPerOp,8:N0} B/op  JIT {m.JitShare:P1}  CPU {m.CpuMicrosPerOp:N1} µs/op");
     }
 
     public void AddLatencies(string side, double[] latencies)

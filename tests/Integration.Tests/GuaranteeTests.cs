@@ -54,7 +54,7 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
         Assert.Equal("notified", await waiting.WaitAsync(Timeout, Ct));
 
         // No read when the wait began (the task was expected before it was sent), none while it waited, and none after:
-        // the notification carried the token the producer sent with the task (TT-Reply-Token), so its record is the result.
+        // the notification came on the subject the producer sent with the task (TT-Reply, ending in its token), so its record is the result.
         // A read-back would have come before the wait returned.
         Assert.Equal(0, readsWhileWaiting);
         Assert.Equal(0, reads.Count);
@@ -74,7 +74,7 @@ public sealed class GuaranteeTests(NatsServer server) : IClassFixture<NatsServer
         await using var worker = await TestApp.StartAsync(server, prefix: app.Prefix);
         app.Host.Services.GetRequiredService<Backend.NatsResultBackend>().SafetyReadAfter = TimeSpan.FromMinutes(5);
         await using var reads = await ResultReadsAsync(app);
-        await using var notifications = await WireCounter.StartAsync(app, app.Connection.ResultsSubject);
+        await using var notifications = await WireCounter.StartAsync(app, app.Connection.ResultsSubject + ".*");
 
         var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(7), cancellationToken: Ct);
         await notifications.AtLeast(1).WaitAsync(Timeout, Ct);

@@ -46,7 +46,8 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
             Case("reply-purge", h => h["TT-Reply"] = "$JS.API.STREAM.PURGE." + names.TasksStream, "TT-Reply"),
             Case("reply-queue", h => h["TT-Reply"] = names.TaskSubject("faults") + ".x", "TT-Reply"),
             Case("reply-kv", h => h["TT-Reply"] = "$KV." + names.ResultsBucket + ".victim", "TT-Reply"),
-            Case("reply-token", h => h["TT-Reply-Token"] = "NOT-A-TOKEN", "TT-Reply-Token"),
+            Case("reply-bad-token", h => h["TT-Reply"] = names.ResultsSubjectPrefix + new string('a', 32) + ".NOT-A-TOKEN", "TT-Reply"),
+            Case("reply-deeper", h => h["TT-Reply"] = names.ResultsSubjectPrefix + new string('a', 32) + "." + new string('b', 32) + ".x", "TT-Reply"),
             Case("bad-expires", h => h["TT-Expires"] = "tomorrow", "TT-Expires"),
             Case("bad-attempt", h => h["TT-Attempt"] = "0", "TT-Attempt"),
             Case("bad-retries", h => h["TT-Max-Retries"] = "-1", "TT-Max-Retries"),
@@ -325,7 +326,8 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         // No worker: nothing finishes the task but the forger.
         await using var producer = await StartProducerWokenOnlyByNotificationsAsync();
         await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
-        var subject = producer.Connection.ResultsSubject;
+        // Under the producer's results subject, with a token that is not the task's (whoever may publish there may guess the shape).
+        var subject = producer.Connection.ResultsSubject + "." + new string('0', 32);
 
         var handle = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
         await nats.PublishAsync(subject, System.Text.Encoding.UTF8.GetBytes("{not json"), cancellationToken: Ct);
@@ -346,31 +348,31 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
     [Fact]
     public async Task ResultNotifications_CarryingTheWaitsToken_AreReturned_OthersAreNotTrusted()
     {
-        // No worker: the test plays it. The client keeps a random token per task (TT-Reply-Token); a notification with it
-        // comes from someone who held the task's message, and the wait returns its record without reading the store.
+        // No worker: the test plays it. The client keeps a random token per task, the last token of the task's TT-Reply; a
+        // notification there comes from someone who held the task's message, and the wait returns its record without
+        // reading the store.
         await using var producer = await StartProducerWokenOnlyByNotificationsAsync();
         await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
-        var subject = producer.Connection.ResultsSubject;
         var trusted = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
         var stream = await producer.Connection.JetStream.GetStreamAsync(producer.Connection.Names.TasksStream, cancellationToken: Ct);
-        var token = TokenOf(await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 1 }, Ct));
-        Assert.Matches("^[0-9a-f]{32}$", token);
+        var reply = ReplyOf(await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 1 }, Ct));
+        Assert.Matches("^" + System.Text.RegularExpressions.Regex.Escape(producer.Connection.ResultsSubject) + "\\.[0-9a-f]{32}$", reply);
         var untrusted = await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), cancellationToken: Ct);
-        Assert.NotEqual(token, TokenOf(await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 2 }, Ct)));
+        Assert.NotEqual(reply, ReplyOf(await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 2 }, Ct)));
 
         // Neither record is in the store: only the token can make a wait return one.
-        await nats.PublishAsync(subject, Record(trusted.Id, "42"), new NatsHeaders { ["TT-Reply-Token"] = token }, cancellationToken: Ct);
+        await nats.PublishAsync(reply, Record(trusted.Id, "42"), cancellationToken: Ct);
         Assert.Equal(42, await trusted.GetAsync(Timeout, Ct));
         // Another task's token is not this one's.
-        await nats.PublishAsync(subject, Record(untrusted.Id, "666"), new NatsHeaders { ["TT-Reply-Token"] = token }, cancellationToken: Ct);
+        await nats.PublishAsync(reply, Record(untrusted.Id, "666"), cancellationToken: Ct);
         await Assert.ThrowsAsync<TimeoutException>(() => untrusted.GetAsync(TimeSpan.FromSeconds(2), Ct));
 
         static byte[] Record(string id, string result)
             => ResultRecordSerializer.ToBytes(new TaskResultRecord { Id = id, TaskName = HandWrittenTasks.Echo.Name, State = TaskState.Success, ResultJson = System.Text.Encoding.UTF8.GetBytes(result) });
 
-        static string TokenOf(NATS.Client.JetStream.Models.StreamMsgGetResponse stored)
+        static string ReplyOf(NATS.Client.JetStream.Models.StreamMsgGetResponse stored)
             => System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(stored.Message.Hdrs!))
-                .Split("\r\n").Single(line => line.StartsWith("TT-Reply-Token:", StringComparison.Ordinal))["TT-Reply-Token:".Length..].Trim();
+                .Split("\r\n").Single(line => line.StartsWith("TT-Reply:", StringComparison.Ordinal))["TT-Reply:".Length..].Trim();
     }
 
     /// <summary>A producer without a worker whose waits read the store only after five minutes: within a test, only a

@@ -106,10 +106,10 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
     /// Called before a task with this process's reply subject is published: subscribes if needed and registers a
     /// waiter, so that a notification arriving before anyone waits is kept and a later local wait needs no read.
     /// </summary>
-    internal async ValueTask ExpectAsync(string id, string? token, CancellationToken cancellationToken)
+    internal async ValueTask ExpectAsync(string id, string? reply, CancellationToken cancellationToken)
     {
         await EnsureListeningAsync(cancellationToken).ConfigureAwait(false);
-        if (_waiters.TryAdd(id, new Waiter(expected: true, token)))
+        if (_waiters.TryAdd(id, new Waiter(expected: true, reply)))
         {
             _expectedOrder.Enqueue(id);
             if (Interlocked.Increment(ref _expectedCount) > ExpectedCapacity)
@@ -272,7 +272,7 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
 
     private async Task<TaskResultRecord> WaitForNotificationAsync(string id, CancellationToken cancellationToken)
     {
-        var waiter = new Waiter(expected: false, token: null);
+        var waiter = new Waiter(expected: false, reply: null);
         var registered = _waiters.GetOrAdd(id, waiter);
         try
         {
@@ -332,8 +332,9 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
         {
             if (_listener is null)
             {
+                // One subject per sent task: the results subject and the task's token.
                 var subscription = await _connection.Nats.SubscribeCoreAsync(
-                    _connection.ResultsSubject,
+                    _connection.ResultsSubject + ".*",
                     serializer: NatsRawSerializer<byte[]>.Default,
                     cancellationToken: cancellationToken).ConfigureAwait(false);
                 _listener = ListenAsync(subscription, _disposed.Token);
@@ -361,8 +362,7 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
                 var record = ResultRecordSerializer.Read(data);
                 if (record.Id is { } id && record.State.IsFinal() && _waiters.TryGetValue(id, out var waiter))
                 {
-                    var token = message.Headers is { } headers && headers.TryGetValue(TaskHeaders.ReplyToken, out var value) ? value.ToString() : null;
-                    waiter.TrySetResult(new Notification(record, ResultReply.Matches(waiter.Token, token)));
+                    waiter.TrySetResult(new Notification(record, ResultReply.Matches(waiter.Reply, message.Subject)));
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -372,25 +372,26 @@ internal sealed partial class NatsResultBackend : ResultBackend, IAsyncDisposabl
         }
     }
 
-    /// <summary>A final record as a notification brought it, and whether it carried the wait's token.</summary>
+    /// <summary>A final record as a notification brought it, and whether it came on the subject the wait sent its task with.</summary>
     private readonly record struct Notification(TaskResultRecord Record, bool Verified);
 
     /// <summary>A waiter for one task's final record; an expected one was registered before the task was sent, with the
-    /// token its message carries.</summary>
+    /// reply subject its message carries.</summary>
     private sealed class Waiter : TaskCompletionSource<Notification>
     {
         private int _claimed;
 
-        public Waiter(bool expected, string? token)
+        public Waiter(bool expected, string? reply)
             : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
             Expected = expected;
-            Token = token;
+            Reply = reply;
         }
 
         public bool Expected { get; }
 
-        public string? Token { get; }
+        /// <summary>The reply subject the task was sent with (ending in its random token); null when it was sent with none.</summary>
+        public string? Reply { get; }
 
         /// <summary>A wait takes an expected waiter (once); an evicted one cannot be taken.</summary>
         public bool TryClaim() => Expected && Interlocked.CompareExchange(ref _claimed, 1, 0) == 0;

@@ -58,7 +58,7 @@ internal sealed class TaskClient : TaskClientBase
             throw new ArgumentException($"The queue name '{queue}' is not valid: use letters, digits, '-' and '_'.", nameof(options));
         }
 
-        var id = options?.TaskId ?? NewTaskId();
+        var id = options?.TaskId ?? RandomIds.NewTaskId();
         if (!NatsNames.IsValidTaskId(id))
         {
             throw new ArgumentException($"The task id '{id}' is not valid: use 1 to 128 letters, digits, '-' and '_'.", nameof(options));
@@ -72,13 +72,12 @@ internal sealed class TaskClient : TaskClientBase
         };
         // A chain's steps and a chord's members notify nobody: the workflow's handle watches its own record.
         var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult && workflow is null;
-        string? token = null;
+        string? reply = null;
         if (expected)
         {
-            headers[TaskHeaders.Reply] = _connection.ResultsSubject;
-            // Echoed on the notification: the wait then trusts the record it carries (docs/protocol.md §6).
-            token = ResultReply.NewToken();
-            headers[TaskHeaders.ReplyToken] = token;
+            // The wait trusts the record a notification on this subject carries (docs/protocol.md §6).
+            reply = ResultReply.NewSubject(_connection.ResultsSubject);
+            headers[TaskHeaders.Reply] = reply;
         }
 
         if (workflow is var (header, plan))
@@ -127,7 +126,7 @@ internal sealed class TaskClient : TaskClientBase
             if (expected)
             {
                 // Before the publish: the result may be back before this method returns.
-                await _results.ExpectAsync(id, token, cancellationToken).ConfigureAwait(false);
+                await _results.ExpectAsync(id, reply, cancellationToken).ConfigureAwait(false);
             }
 
             var ack = await _connection.JetStream.PublishAsync(
@@ -187,14 +186,4 @@ internal sealed class TaskClient : TaskClientBase
         => error.ErrCode is 10077 or 10078 or 10047
             ? new TaskEnqueueException(task.Name, id, $"Queue '{queue}' is full ({error.Description}); the task was not stored. Drain the queue or raise TypedTasks:Broker:MaxMessages / MaxBytes.", inner)
             : new TaskEnqueueException(task.Name, id, $"The broker rejected task '{task.Name}' ({error.ErrCode}: {error.Description}); the task was not stored.", inner);
-
-    internal static string NewTaskId()
-    {
-#if NET9_0_OR_GREATER
-        // Time-ordered ids keep KV keys and logs in send order.
-        return Guid.CreateVersion7().ToString("N");
-#else
-        return Guid.NewGuid().ToString("N");
-#endif
-    }
 }

@@ -134,7 +134,7 @@ internal abstract class TaskClientBase : ITaskClient
             throw new ArgumentException($"A {what} takes only TaskOptions.TaskId (the {what}'s id) for now; queues, times and retries come from each task's [Task].", nameof(options));
         }
 
-        var id = options?.TaskId ?? TaskClient.NewTaskId();
+        var id = options?.TaskId ?? RandomIds.NewTaskId();
         if (id.Length > PlanJson.MaxWorkflowIdLength || !NatsNames.IsValidTaskId(id))
         {
             throw new ArgumentException($"The {what} id '{id}' is not valid: use 1 to {PlanJson.MaxWorkflowIdLength} letters, digits, '-' and '_' ({idsNote}).", nameof(options));

@@ -127,7 +127,7 @@ internal sealed class EagerTaskClient : TaskClientBase
     protected override async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var id = options?.TaskId ?? TaskClient.NewTaskId();
+        var id = options?.TaskId ?? RandomIds.NewTaskId();
         var queue = options?.Queue ?? task.Queue;
 
         // The arguments go through JSON as on the wire, so what would not survive the broker fails here too.

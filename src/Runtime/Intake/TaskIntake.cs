@@ -159,13 +159,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         if (reply is not null && !names.IsResultsSubject(reply))
         {
             // Reply subjects are data, never authority: a worker publishes only to the shape the protocol defines.
-            return Refused($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits> is accepted; nothing was published to it.");
-        }
-
-        var token = Header(headers, TaskHeaders.ReplyToken);
-        if (token is not null && !ResultReply.IsToken(token))
-        {
-            return Refused($"Invalid {TaskHeaders.ReplyToken} header '{WireText.Bound(token)}': {ResultReply.TokenLength} lowercase hex digits.");
+            return Refused($"Invalid {TaskHeaders.Reply} header '{WireText.Bound(reply)}': only {names.ResultsSubjectPrefix}<32 hex digits>, optionally followed by .<32 hex digits>, is accepted; nothing was published to it.");
         }
 
         if (body.Length > options.MaxBodyBytes)
@@ -178,7 +172,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             return Refused(badJson, typeof(TaskArgumentException));
         }
 
-        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply is null ? null : new ResultReply(reply, token), chain, chord));
+        return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply, chain, chord));
 
         // Past the plans, every refusal keeps them: a refused step or member still ends its chain or chord.
         IntakeVerdict Refused(string reason, Type? errorType = null) => IntakeVerdict.Refuse(reason, usableId, shownName, errorType, chain, chord);

@@ -16,7 +16,7 @@ namespace TypedTasks.Intake;
 /// producer's token to echo.</param>
 /// <param name="Chain">For a step of a chain: the plan (<c>TT-Chain</c>), checked against every bound.</param>
 /// <param name="Chord">For a member of a chord: the plan (<c>TT-Chord</c>), checked against every bound.</param>
-internal readonly record struct TaskMessage(string Id, TaskDefinition Task, int Attempt, int MaxRetries, DateTimeOffset? Expires, ulong? RecordRevision, ResultReply? Reply, ChainPlan? Chain = null, ChordPlan? Chord = null);
+internal readonly record struct TaskMessage(string Id, TaskDefinition Task, int Attempt, int MaxRetries, DateTimeOffset? Expires, ulong? RecordRevision, string? Reply, ChainPlan? Chain = null, ChordPlan? Chord = null);
 
 /// <summary>What the intake says of a message: a task to run, or why it is refused.</summary>
 internal readonly struct IntakeVerdict

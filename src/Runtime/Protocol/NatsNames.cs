@@ -137,10 +137,29 @@ internal sealed class NatsNames
     public static bool IsValidTaskId(string id)
         => id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    /// <summary>Whether <paramref name="subject"/> is a results subject of this prefix: <c>&lt;prefix&gt;.results.&lt;32 lowercase hex&gt;</c>
-    /// (docs/protocol.md, <c>TT-Reply</c>). Workers publish notifications nowhere else.</summary>
+    /// <summary>
+    /// Whether <paramref name="subject"/> is a results subject of this prefix (docs/protocol.md, <c>TT-Reply</c>):
+    /// <c>&lt;prefix&gt;.results.&lt;instance&gt;</c>, or <c>&lt;prefix&gt;.results.&lt;instance&gt;.&lt;token&gt;</c> as the .NET
+    /// client sends it, each of 32 lowercase hex digits. Workers publish notifications nowhere else.
+    /// </summary>
     public bool IsResultsSubject(string subject)
-        => subject.Length == ResultsSubjectPrefix.Length + 32
-           && subject.StartsWith(ResultsSubjectPrefix, StringComparison.Ordinal)
-           && subject.AsSpan(ResultsSubjectPrefix.Length).IndexOfAnyExcept("0123456789abcdef") < 0;
+    {
+        if (!subject.StartsWith(ResultsSubjectPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = subject.AsSpan(ResultsSubjectPrefix.Length);
+        return rest.Length switch
+        {
+            HexTokenLength => IsHex(rest),
+            (2 * HexTokenLength) + 1 => rest[HexTokenLength] == '.' && IsHex(rest[..HexTokenLength]) && IsHex(rest[(HexTokenLength + 1)..]),
+            _ => false,
+        };
+
+        static bool IsHex(ReadOnlySpan<char> text) => text.IndexOfAnyExcept("0123456789abcdef") < 0;
+    }
+
+    /// <summary>The length of a results subject's instance and token: 32 lowercase hex digits.</summary>
+    public const int HexTokenLength = 32;
 }

@@ -4,55 +4,32 @@ using System.Security.Cryptography;
 namespace TypedTasks.Protocol;
 
 /// <summary>
-/// Where a worker notifies a waiting producer (<c>TT-Reply</c>), and the token it echoes back (<c>TT-Reply-Token</c>,
+/// The token a producer puts in the reply subject it sends with a task (<c>TT-Reply: &lt;results subject&gt;.&lt;token&gt;</c>,
 /// docs/protocol.md §2 and §6). The producer makes a random token per task and keeps it with its wait; a notification
-/// carrying it was sent by a worker that held this task's message, so the wait may return the record it carries without
-/// reading it back from the store. A notification without the token (forged by anyone else allowed to publish on the
-/// subject, or sent for another task) only wakes the wait, which then reads the store.
+/// arriving on the subject that ends in it was published by someone who held this task's message, so the wait may return
+/// the record it carries without reading it back from the store. A notification on another subject (forged by anyone
+/// else allowed to publish under the producer's results subject, or sent for another task) only wakes the wait, which then
+/// reads the store. The worker needs to know nothing of it: it publishes to <c>TT-Reply</c> as it is.
 /// </summary>
-/// <param name="Subject">The results subject, of the shape the protocol defines (checked by the intake).</param>
-/// <param name="Token">The producer's token for this task, 32 lowercase hex digits; null when it sent none.</param>
-internal readonly record struct ResultReply(string Subject, string? Token)
+internal static class ResultReply
 {
     /// <summary>The length of a token: 16 random bytes in lowercase hex.</summary>
-    public const int TokenLength = 32;
+    public const int TokenLength = NatsNames.HexTokenLength;
 
-    /// <summary>A new token from the system's cryptographic random source.</summary>
-    public static string NewToken()
-        => string.Create(TokenLength, 0, static (chars, _) =>
+    /// <summary>
+    /// A new reply subject for one task: <paramref name="resultsSubject"/>, a dot and a new token from the system's
+    /// cryptographic random source (<see cref="RandomIds"/>), made in one string.
+    /// </summary>
+    public static string NewSubject(string resultsSubject)
+        => string.Create(resultsSubject.Length + 1 + TokenLength, resultsSubject, static (chars, results) =>
         {
-            Span<byte> bytes = stackalloc byte[TokenLength / 2];
-            RandomNumberGenerator.Fill(bytes);
-            for (var i = 0; i < bytes.Length; i++)
-            {
-                chars[2 * i] = Hex(bytes[i] >> 4);
-                chars[(2 * i) + 1] = Hex(bytes[i] & 0xF);
-            }
+            results.CopyTo(chars);
+            chars[results.Length] = '.';
+            RandomIds.FillHex(chars[(results.Length + 1)..]);
         });
 
-    /// <summary>Whether a header value has the shape of a token.</summary>
-    public static bool IsToken(string? value)
-    {
-        if (value is not { Length: TokenLength })
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Whether a notification's token is the one the wait expects (compared in constant time).</summary>
-    public static bool Matches(string? expected, string? presented)
-        => expected is { Length: TokenLength } && presented is { Length: TokenLength }
+    /// <summary>Whether a notification arrived on the subject the wait sent with its task (compared in constant time).</summary>
+    public static bool Matches(string? expected, string presented)
+        => expected is not null && expected.Length == presented.Length
            && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(presented.AsSpan()));
-
-    private static char Hex(int nibble) => (char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
 }

@@ -13,9 +13,6 @@ internal static class TaskHeaders
     public const string Id = "TT-Id";
     public const string Reply = "TT-Reply";
 
-    /// <summary>The producer's random token for this task, echoed on the notification (<see cref="ResultReply"/>).</summary>
-    public const string ReplyToken = "TT-Reply-Token";
-
     /// <summary>The attempt this message is (1 for the first run); absent means 1.</summary>
     public const string Attempt = "TT-Attempt";
 

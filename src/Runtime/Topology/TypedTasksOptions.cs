@@ -126,11 +126,12 @@ public sealed class ResultBackendOptions
     public bool RecordWorkflows { get; set; } = true;
 
     /// <summary>
-    /// Take every result notification (a message on this process's <c>tt.results.&lt;instance&gt;</c>) as the result, even
-    /// one without the random token this process sent with the task. Notifications with the token are taken as the result
-    /// anyway; this only matters for foreign workers that do not echo <c>TT-Reply-Token</c>. Turn it on only where NATS
-    /// permissions let nobody but workers publish on <c>tt.results.&gt;</c> (docs/security.md). Default <see langword="false"/>:
-    /// a notification without the token only wakes the wait, and what it returns comes from the store.
+    /// Take every result notification (a message under this process's <c>tt.results.&lt;instance&gt;</c>) as the result, even
+    /// one that did not arrive on the subject with the random token this process sent with the task. Notifications on the
+    /// task's own subject are taken as the result anyway, so this only saves the store read after a notification on
+    /// another one. Turn it on only where NATS permissions let nobody but workers publish on <c>tt.results.&gt;</c>
+    /// (docs/security.md). Default <see langword="false"/>: such a notification only wakes the wait, and what it returns
+    /// comes from the store.
     /// </summary>
     public bool TrustNotifications { get; set; }
 

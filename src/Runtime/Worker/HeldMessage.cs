@@ -138,7 +138,7 @@ internal sealed record Outcome(OutcomeKind Kind)
     public int Reruns { get; init; }
 
     /// <summary>The results subject to notify and the producer's token, as the intake accepted them; null for none.</summary>
-    public ResultReply? Reply { get; init; }
+    public string? Reply { get; init; }
 
     /// <summary>For <see cref="OutcomeKind.Retry"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }

@@ -409,9 +409,8 @@ internal sealed partial class TaskWorker
     {
         if (!record.IsEmpty && outcome.Reply is { } reply)
         {
-            // The producer's token back with the record: with it, the wait need not read the record from the store.
-            var headers = reply.Token is { } token ? new NatsHeaders { [TaskHeaders.ReplyToken] = token } : null;
-            await _connection.Nats.PublishAsync(reply.Subject, record, headers, serializer: RawSerializer, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            // To the subject as the intake accepted it: the producer's token, if any, is part of it (docs/protocol.md §6).
+            await _connection.Nats.PublishAsync(reply, record, serializer: RawSerializer, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
     }
 
