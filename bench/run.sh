@@ -12,6 +12,8 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ] &&
   echo "nats-server not found; installing Debian's (apt-get install -y nats-server)" >&2
   apt-get update -qq && apt-get install -y -qq nats-server >/dev/null
 fi
+# Tier-1 promotion from the first calls, not after 100 ms of quiet: each measurement starts a host of its own (bench/README.md).
+export DOTNET_TC_CallCountingDelayMs="${DOTNET_TC_CallCountingDelayMs:-0}"
 if [ "${1:-}" = "--micro" ]; then
   shift
   exec dotnet run -c Release --project bench/TypedTasks.Bench.Micro -- "$@"

@@ -38,10 +38,8 @@ async Task<Measurement> TimedAsync(int n, Func<Task> body)
     var jit = System.Runtime.JitInfo.GetCompilationTime(false);
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var start = Stopwatch.GetTimestamp();
-    var methods = System.Runtime.JitInfo.GetCompiledMethodCount(false);
     await body();
     var end = Stopwatch.GetTimestamp();
-    if (Environment.GetEnvironmentVariable("JITDIAG") == "1") Console.WriteLine($"    jit methods {System.Runtime.JitInfo.GetCompiledMethodCount(false) - methods}, IL bytes?");
     return Measurement.Timed(n, start, end, GC.GetTotalAllocatedBytes(true) - allocated, jit, cpu);
 }
 
