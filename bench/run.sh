@@ -5,6 +5,7 @@
 #   ./bench/run.sh E2 L         only some figures (E1 E2 D1 D2 L M)      -> bench/results/partial.md
 #   ./bench/run.sh --micro      the BenchmarkDotNet micro benchmarks     -> bench/results/micro.md
 #   ./bench/run.sh sched       lateness of tasks due later (native on 2.12+ and schedule stream) -> bench/results/scheduling-<version>.md
+#   ./bench/run.sh dash        dashboard page times, empty and with 100,000 records and 1,000 dead letters -> bench/results/dashboard-<version>.md
 #   ./bench/run.sh scale       D2 with 1/2/4 worker processes x 1/8/32 slots, 100 B/10 KB/1 MB bodies (N = 5,000, 1 run) -> bench/results/scale.md, scale.png
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -325,6 +325,20 @@ if (options.Has("chord"))
     }
 }
 
+if (options.Has("dash"))
+{
+    var records = options.DashboardRecords;
+    var dead = Math.Min(1_000, records);
+    const int Requests = 50;
+    Console.WriteLine($"dash: dashboard page times, empty and after {records:N0} tasks and {dead:N0} dead letters, {Requests} requests per page …");
+    var (points, fill) = await DashboardPages.RunAsync(url, monitor, records, dead, Requests);
+    await WriteFigureAsync("dashboard", DashboardPages.ToMarkdown(points, fill, Requests, server.Version, Results.Machine(), Results.Runtime(), "./bench/run.sh " + options.CommandLine));
+    if (options.Figures.All(f => f is "dash"))
+    {
+        return 0;
+    }
+}
+
 var markdown = results.ToMarkdown(server.Version);
 Console.WriteLine();
 Console.WriteLine(markdown);
@@ -357,7 +371,7 @@ static string RepoRoot()
 
 public sealed class BenchOptions
 {
-    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P", "scale", "sched", "chord"];
+    public static readonly string[] AllFigures = ["E1", "E2", "D1", "D2", "L", "M", "P", "scale", "sched", "chord", "dash"];
 
     public static readonly string[] DefaultFigures = ["E1", "E2", "D1", "D2", "L", "M"];
 
@@ -378,6 +392,9 @@ public sealed class BenchOptions
 
     /// <summary>Members per chord of the chord figure: 2,000 and 10,000 unless <c>-n</c> is given.</summary>
     public int[] ChordSizes => _nGiven ? [Math.Min(N, TaskGroup.MaxMembers)] : [2_000, 10_000];
+
+    /// <summary>Result records of the dashboard figure: 100,000 unless <c>-n</c> is given (dead letters: 1,000, at most N).</summary>
+    public int DashboardRecords => _nGiven ? N : 100_000;
 
     /// <summary>Tasks per point of the scale figure: 5,000 unless <c>-n</c> is given (1 MB bodies: at most 200).</summary>
     public int ScaleN => _nGiven ? N : 5_000;
