@@ -271,19 +271,63 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
     public async Task<int> StatusAsync(string id, CancellationToken cancellationToken)
     {
         var record = await services.GetRequiredService<NatsResultBackend>().GetAsync(id, cancellationToken).ConfigureAwait(false);
+        await WriteRecordAsync(id, record).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Sends task <paramref name="taskName"/> with <paramref name="arguments"/> (a JSON object, checked) through the
+    /// client's own send path, so the message is one any application would send (docs/protocol.md §2); prints its id, and
+    /// with <paramref name="wait"/> waits for its final state and prints the record (exit 1 unless SUCCESS).</summary>
+    public async Task<int> SendAsync(string taskName, ReadOnlyMemory<byte> arguments, string queue, string? id, TimeSpan? countdown, TimeSpan? wait, CancellationToken cancellationToken)
+    {
+        // tt only sends: a worker runs the task by its own definition of the name.
+        var task = new TaskDefinition(taskName, static _ => throw new InvalidOperationException("tt sends tasks; it never runs them.")) { Queue = queue };
+        var options = new TaskOptions { TaskId = id, Countdown = countdown is { } span && span > TimeSpan.Zero ? span : null };
+        var handle = await services.GetRequiredService<ITaskClient>().EnqueueAsync(task, new RawTaskArguments(arguments), options, cancellationToken).ConfigureAwait(false);
+        if (wait is not { } timeout)
+        {
+            await output.WriteLineAsync(json
+                ? JsonSerializer.Serialize(new { id = handle.Id, task = taskName, queue })
+                : handle.Id).ConfigureAwait(false);
+            return 0;
+        }
+
+        if (!json)
+        {
+            await output.WriteLineAsync(handle.Id).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        TaskResultRecord record;
+        try
+        {
+            record = await services.GetRequiredService<NatsResultBackend>().WaitForFinalAsync(handle.Id, local: true, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"task {handle.Id} was sent, but has no final state after {Span(timeout)}: it may still run (tt status {handle.Id})", ex);
+        }
+
+        await WriteRecordAsync(handle.Id, record).ConfigureAwait(false);
+        return record.State == TaskState.Success ? 0 : 1;
+    }
+
+    /// <summary>A task's record as <c>tt status</c> prints it, or the state a missing record means.</summary>
+    private async Task WriteRecordAsync(string id, TaskResultRecord? record)
+    {
         if (json)
         {
             // The record as stored (docs/protocol.md, section 6), or the state a missing record means.
             await output.WriteLineAsync(record is null
                 ? $"{{\"id\":{JsonSerializer.Serialize(id)},\"state\":\"PENDING\"}}"
                 : Encoding.UTF8.GetString(ResultRecordSerializer.ToBytes(record))).ConfigureAwait(false);
-            return 0;
+            return;
         }
 
         if (record is null)
         {
             await output.WriteLineAsync($"{id}: PENDING (no record: queued, due later, unknown, expired, or a task that ignores its result)").ConfigureAwait(false);
-            return 0;
+            return;
         }
 
         var text = new StringBuilder();
@@ -327,7 +371,6 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         }
 
         await output.WriteAsync(text.ToString()).ConfigureAwait(false);
-        return 0;
     }
 
     public async Task<int> RevokeAsync(string id, bool terminate, CancellationToken cancellationToken)
@@ -469,7 +512,8 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         return 0;
     }
 
-    private static string TaskEventName(TaskEventKind kind) => kind == TaskEventKind.DeadLettered ? "dead_lettered" : kind.ToString().ToLowerInvariant();
+    /// <summary>A kind as events print it and <c>--kind</c> takes it: <c>dead_lettered</c>, <c>succeeded</c>.</summary>
+    internal static string TaskEventName(TaskEventKind kind) => kind == TaskEventKind.DeadLettered ? "dead_lettered" : kind.ToString().ToLowerInvariant();
 
     private static void Line(StringBuilder text, string name, string? value)
     {

@@ -176,6 +176,95 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
         Assert.Contains("nothing on prefix 'nothing_here'", why, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Help_OfTheRootAndOfTwoCommands_ShowsTheirOptions()
+    {
+        var (rootCode, root, _) = await TtAsync(url: server.Url, prefix: "tt", "--help");
+        var (sendCode, send, _) = await TtAsync(url: server.Url, prefix: "tt", "send", "--help");
+        var (requeueCode, requeue, _) = await TtAsync(url: server.Url, prefix: "tt", "dead", "requeue", "-h");
+
+        Assert.Equal(new[] { 0, 0, 0 }, new[] { rootCode, sendCode, requeueCode });
+        Assert.StartsWith(TtCommand.Usage, root, StringComparison.Ordinal);
+        Assert.All(["--url", "--prefix", "--json", "workers", "send", "dead", "Exit codes: 0 done, 1 failed"], text => Assert.Contains(text, root, StringComparison.Ordinal));
+        Assert.Contains("tt send <task> [<json>] [options]", send, StringComparison.Ordinal);
+        Assert.All(["--file", "--queue", "--id", "--countdown", "--wait", "[default: default]"], text => Assert.Contains(text, send, StringComparison.Ordinal));
+        Assert.Contains("tt dead requeue [<seq>] [options]", requeue, StringComparison.Ordinal);
+        Assert.All(["<seq>", "--all", "--queue"], text => Assert.Contains(text, requeue, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnknownOptionOrBadValue_ExitCode2WithAMessageThatSaysWhatToDo()
+    {
+        var (unknown, _, why) = await TtAsync(url: server.Url, prefix: "tt", "workers", "--bogus");
+        var (badWait, _, wait) = await TtAsync(url: server.Url, prefix: "tt", "ping", "--wait", "soon");
+        var (badId, _, id) = await TtAsync(url: server.Url, prefix: "tt", "send", "tests.echo", "{}", "--id", "a.b");
+
+        Assert.Equal(new[] { 2, 2, 2 }, new[] { unknown, badWait, badId });
+        Assert.Contains("tt: Unrecognized command or argument '--bogus'", why, StringComparison.Ordinal);
+        Assert.Contains("usage: tt workers [options]", why, StringComparison.Ordinal);
+        Assert.Contains("'soon' is not a positive duration: use a number of seconds (0.5)", wait, StringComparison.Ordinal);
+        Assert.Contains("'a.b' is not a task id: use 1 to 128 letters, digits, '-' and '_'", id, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_OfATaskAWorkerRuns_EndsSuccessWithItsResult_FromTheArgumentAFileOrStandardInput()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        var file = Path.Combine(Path.GetTempPath(), $"tt-send-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, "{\n  \"value\": 5\n}\n", Ct);
+        try
+        {
+            var (code, waited, _) = await TtAsync(app, "send", "tests.echo", """{"value":21}""", "--wait", "30s");
+            var (fileCode, fromFile, _) = await TtAsync(app, "send", "tests.echo", "--file", file, "--id", "cli-send-file");
+            var stdinOutput = new StringWriter();
+            var stdinCode = await TtCommand.RunAsync(["--url", server.Url, "--prefix", app.Prefix, "--json", "send", "tests.echo", "-"], stdinOutput, TextWriter.Null, new StringReader("""{"value":50}"""), environment: null, Ct).WaitAsync(Timeout, Ct);
+
+            Assert.Equal(0, code);
+            var id = waited.Split('\n')[0].Trim();
+            Assert.Contains($"{id}: SUCCESS", waited, StringComparison.Ordinal);
+            Assert.Contains("  task:      tests.echo", waited, StringComparison.Ordinal);
+            Assert.Contains("result:    42", waited, StringComparison.Ordinal);
+            Assert.Equal(42, await app.Client.GetHandle(HandWrittenTasks.Echo, id).GetAsync(Timeout, Ct));
+
+            Assert.Equal(0, fileCode);
+            Assert.Equal("cli-send-file", fromFile.Trim());
+            Assert.Equal(10, await app.Client.GetHandle(HandWrittenTasks.Echo, "cli-send-file").GetAsync(Timeout, Ct));
+
+            Assert.Equal(0, stdinCode);
+            using var sent = System.Text.Json.JsonDocument.Parse(stdinOutput.ToString());
+            Assert.Equal("default", sent.RootElement.GetProperty("queue").GetString());
+            Assert.Equal(100, await app.Client.GetHandle(HandWrittenTasks.Echo, sent.RootElement.GetProperty("id").GetString()!).GetAsync(Timeout, Ct));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Send_OfInvalidJsonAnArrayOrTooDeepJson_SendsNothing_AndExits2()
+    {
+        await using var app = await TestApp.StartAsync(server, worker: false);
+        // Creates the streams, and a waiting task on another queue shows the count below would see one.
+        await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), new TaskOptions { Queue = "elsewhere" }, Ct);
+        var deep = string.Concat(Enumerable.Repeat("""{"a":""", 65)) + "1" + new string('}', 65);
+
+        var (invalid, _, invalidWhy) = await TtAsync(app, "send", "tests.echo", """{"value":""");
+        var (array, _, arrayWhy) = await TtAsync(app, "send", "tests.echo", "[1,2]");
+        var (tooDeep, _, deepWhy) = await TtAsync(app, "send", "tests.echo", deep);
+        var (_, queues, _) = await TtAsync(app, "--json", "queues");
+
+        Assert.Equal(new[] { 2, 2, 2 }, new[] { invalid, array, tooDeep });
+        Assert.StartsWith("tt: the arguments are not valid JSON", invalidWhy, StringComparison.Ordinal);
+        Assert.Contains("must be a JSON object", arrayWhy, StringComparison.Ordinal);
+        Assert.Contains("not an array; nothing was sent", arrayWhy, StringComparison.Ordinal);
+        Assert.Contains("nest deeper than 64 levels", deepWhy, StringComparison.Ordinal);
+        using var list = System.Text.Json.JsonDocument.Parse(queues);
+        var stored = list.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("queue").GetString()!, q => q.GetProperty("stored").GetInt64());
+        Assert.Equal(1, stored["elsewhere"]);
+        Assert.Equal(0, stored.GetValueOrDefault("default"));
+    }
+
     private Task<(int Code, string Output, string Error)> TtAsync(TestApp app, params string[] args) => TtAsync(server.Url, app.Prefix, args);
 
     private static async Task<(int Code, string Output, string Error)> TtAsync(string url, string prefix, params string[] args)
