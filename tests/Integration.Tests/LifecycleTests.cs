@@ -188,6 +188,63 @@ public sealed class LifecycleTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
+    public async Task TypedProgress_InATightLoop_IsThrottled_AndTheLastReportIsStored()
+    {
+        await using var app = await TestApp.StartAsync(server);
+        // Every write of a record is a publish on $KV.<bucket>.<id>: count the task's progress writes as they happen.
+        await using var nats = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = server.Url });
+        var writes = System.Threading.Channels.Channel.CreateUnbounded<TaskResultRecord>();
+        await using var subscription = await nats.SubscribeCoreAsync<byte[]>("$KV." + app.Connection.Names.ResultsBucket + ".>", cancellationToken: Ct);
+        var pump = PumpAsync();
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.ProgressingTyped, HandWrittenTasks.Key("typed"), cancellationToken: Ct);
+        await app.Probe.StartedSignal("typed").Task.WaitAsync(Timeout, Ct);
+
+        // 10,000 reports: the first is written at once, the last when the interval (1 s) ends; none of those between
+        // unless the loop outlasted an interval.
+        var progressWrites = new List<TaskProgress>();
+        using (var last = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            last.CancelAfter(Timeout);
+            await foreach (var record in writes.Reader.ReadAllAsync(last.Token))
+            {
+                if (record.Id == handle.Id && record.Progress is { } progress)
+                {
+                    progressWrites.Add(progress);
+                    if (progress.ReadData(TestJson.Default.ImportProgress)!.Rows == 9_999)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        Assert.InRange(progressWrites.Count, 2, 10);
+        Assert.Equal(new ImportProgress(0, "import"), progressWrites[0].ReadData(TestJson.Default.ImportProgress));
+        var running = await handle.GetRecordAsync(Ct);
+        Assert.Equal(TaskState.Started, running!.State);
+        Assert.Equal(1.0, running.Progress!.Fraction);
+        Assert.Equal(new ImportProgress(9_999, "import"), running.Progress.ReadData(TestJson.Default.ImportProgress));
+
+        app.Probe.Gate("typed").TrySetResult();
+        Assert.Equal("typed", await handle.GetAsync(Timeout, Ct));
+        Assert.Null((await handle.GetRecordAsync(Ct))!.Progress);
+        await subscription.UnsubscribeAsync();
+        await pump.WaitAsync(Timeout, Ct);
+
+        async Task PumpAsync()
+        {
+            await foreach (var message in subscription.Msgs.ReadAllAsync(Ct))
+            {
+                if (message.Data is { Length: > 0 } data)
+                {
+                    writes.Writer.TryWrite(Protocol.ResultRecordSerializer.Read(data));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task RecordPending_QueuedAndUnknownIdsAreToldApart()
     {
         var prefix = TestApp.NewPrefix();

@@ -163,7 +163,9 @@ internal sealed class EagerTaskClient : TaskClientBase
                 context.ProgressSink = async (_, progress, token) => await _results.WriteProgressAsync(run, progress, revision: null, token).ConfigureAwait(false);
             }
 
+            // Every report is written in eager mode (an in-memory store: nothing to flood).
             var execution = await _executor.RunAsync(task, context, body, cancellationToken).ConfigureAwait(false);
+            context.EndProgress();
             switch (execution.Kind)
             {
                 case ExecutionKind.Succeeded:

@@ -174,6 +174,11 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             failures.Add($"TypedTasks:Worker:Concurrency is {options.Concurrency}: it must be at least 1 (default: the processor count).");
         }
 
+        if (options.ProgressInterval < TimeSpan.Zero)
+        {
+            failures.Add($"TypedTasks:Worker:ProgressInterval is {options.ProgressInterval}: use a positive time, or 0 to write every progress report (default 1 s).");
+        }
+
         if (options.LeftoverSweepInterval < TimeSpan.Zero)
         {
             failures.Add($"TypedTasks:Worker:LeftoverSweepInterval is {options.LeftoverSweepInterval}: use a positive time, or 0 to turn the sweep off (default 5 minutes).");

@@ -28,6 +28,7 @@ internal static class ResultRecordSerializer
     private static readonly JsonEncodedText NextAttemptAtName = JsonEncodedText.Encode("nextAttemptAt");
     private static readonly JsonEncodedText RerunsName = JsonEncodedText.Encode("reruns");
     private static readonly JsonEncodedText ProgressName = JsonEncodedText.Encode("progress");
+    private static readonly JsonEncodedText DataName = JsonEncodedText.Encode("data");
     private static readonly JsonEncodedText FractionName = JsonEncodedText.Encode("fraction");
     private static readonly JsonEncodedText NoteName = JsonEncodedText.Encode("note");
     private static readonly JsonEncodedText ChainName = JsonEncodedText.Encode("chain");
@@ -116,6 +117,12 @@ internal static class ResultRecordSerializer
             if (progress.Note is not null)
             {
                 writer.WriteString(NoteName, progress.Note);
+            }
+
+            if (!progress.Data.IsEmpty)
+            {
+                writer.WritePropertyName(DataName);
+                writer.WriteRawValue(progress.Data.Span, skipInputValidation: true);
             }
 
             writer.WriteEndObject();
@@ -226,7 +233,7 @@ internal static class ResultRecordSerializer
             }
             else if (reader.ValueTextEquals("progress"u8))
             {
-                progress = ReadProgress(ref reader);
+                progress = ReadProgress(ref reader, json);
             }
             else if (reader.ValueTextEquals("reruns"u8))
             {
@@ -370,11 +377,12 @@ internal static class ResultRecordSerializer
         _ => throw new JsonException($"Unknown task state '{wire}'."),
     };
 
-    private static TaskProgress ReadProgress(ref Utf8JsonReader reader)
+    private static TaskProgress ReadProgress(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         double fraction = 0;
         string? note = null;
+        ReadOnlyMemory<byte> data = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("fraction"u8))
@@ -386,6 +394,14 @@ internal static class ResultRecordSerializer
             {
                 note = ReadString(ref reader);
             }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                // The task's own progress record, kept as the JSON it is (TaskProgress.ReadData reads it as its type).
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                data = json.Slice(start, (int)reader.BytesConsumed - start);
+            }
             else
             {
                 reader.Read();
@@ -393,7 +409,7 @@ internal static class ResultRecordSerializer
             }
         }
 
-        return new TaskProgress(fraction, note);
+        return new TaskProgress(fraction, note) { Data = data };
     }
 
     private static TaskError ReadError(ref Utf8JsonReader reader)

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
 namespace TypedTasks;
 
 /// <summary>
@@ -56,23 +60,139 @@ public sealed class TaskContext
     internal DateTimeOffset StartedAt { get; set; }
 
     /// <summary>
+    /// The least time between two progress writes (<c>WorkerOptions.ProgressInterval</c>); set by the worker.
+    /// Zero writes every report.
+    /// </summary>
+    internal TimeSpan ProgressInterval { get; set; }
+
+    private readonly object _progressGate = new();
+    private long _lastProgressWrite;
+    private bool _trailingWriteDue;
+    private bool _progressEnded;
+
+    /// <summary>
     /// Reports how far the task is, for status pages (Celery's <c>update_state(state="PROGRESS", meta=…)</c>): the
-    /// record stays <see cref="TaskState.Started"/> and carries the progress. Costs one result-store write; report
-    /// every few seconds, not every item.
+    /// record stays <see cref="TaskState.Started"/> and carries the progress. Report as often as you like: the worker
+    /// writes at most one progress record per <see cref="WorkerOptions.ProgressInterval"/> (1 s by default), and the
+    /// last report of an interval is written when it ends, so a tight loop cannot flood the result store and the last
+    /// word is never lost while the task runs.
     /// </summary>
     /// <param name="fraction">How much is done, from 0 to 1.</param>
     /// <param name="note">A short note for people, e.g. "page 3 of 10".</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task that completes when the progress is stored.</returns>
+    /// <returns>A task that completes when the progress is stored, or at once when it will be written later.</returns>
     public ValueTask ReportProgressAsync(double fraction, string? note = null, CancellationToken cancellationToken = default)
+    {
+        CheckFraction(fraction);
+        return ReportAsync(new TaskProgress(fraction, note), cancellationToken);
+    }
+
+    /// <summary>
+    /// Reports how far the task is with a progress record of the task's own (rows imported, the current stage, …), as
+    /// well as the fraction for a progress bar. Readers get it back typed with <see cref="TaskProgress.ReadData{TProgress}"/>
+    /// (a handle's <c>GetRecordAsync</c>, the dashboard shows it as JSON). Throttled as
+    /// <see cref="ReportProgressAsync(double, string?, CancellationToken)"/>.
+    /// </summary>
+    /// <typeparam name="TProgress">The progress record's type.</typeparam>
+    /// <param name="fraction">How much is done, from 0 to 1.</param>
+    /// <param name="data">The progress record; at most <see cref="TaskProgress.MaxDataBytes"/> as JSON.</param>
+    /// <param name="typeInfo">Its source-generated JSON metadata (e.g. <c>MyJsonContext.Default.ImportProgress</c>).</param>
+    /// <param name="note">A short note for people.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the progress is stored, or at once when it will be written later.</returns>
+    /// <exception cref="ArgumentException">The record is larger than <see cref="TaskProgress.MaxDataBytes"/> as JSON.</exception>
+    public ValueTask ReportProgressAsync<TProgress>(double fraction, TProgress data, JsonTypeInfo<TProgress> typeInfo, string? note = null, CancellationToken cancellationToken = default)
+    {
+        CheckFraction(fraction);
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        var json = JsonSerializer.SerializeToUtf8Bytes(data, typeInfo);
+        if (json.Length > TaskProgress.MaxDataBytes)
+        {
+            throw new ArgumentException($"The progress record of task '{TaskName}' takes {json.Length} bytes as JSON, more than {TaskProgress.MaxDataBytes}: report a summary (counts, the current stage), not the work itself.", nameof(data));
+        }
+
+        return ReportAsync(new TaskProgress(fraction, note) { Data = json }, cancellationToken);
+    }
+
+    /// <summary>The last trailing progress write scheduled (tests wait on it); never faults.</summary>
+    internal Task? TrailingProgressWrite { get; private set; }
+
+    /// <summary>The run is over: a trailing progress write still due is dropped (the outcome's record follows).</summary>
+    internal void EndProgress()
+    {
+        lock (_progressGate)
+        {
+            _progressEnded = true;
+        }
+    }
+
+    private static void CheckFraction(double fraction)
     {
         if (double.IsNaN(fraction) || fraction < 0 || fraction > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "Progress is a fraction from 0 to 1.");
         }
+    }
 
-        Progress = new TaskProgress(fraction, note);
-        return ProgressSink?.Invoke(this, Progress, cancellationToken) ?? default;
+    private ValueTask ReportAsync(TaskProgress progress, CancellationToken cancellationToken)
+    {
+        Progress = progress;
+        if (ProgressSink is not { } sink)
+        {
+            return default;
+        }
+
+        lock (_progressGate)
+        {
+            if (_progressEnded)
+            {
+                return default;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            var since = Stopwatch.GetElapsedTime(_lastProgressWrite, now);
+            if (_lastProgressWrite != 0 && since < ProgressInterval)
+            {
+                // Within the interval: the latest report waits, and one write carries it when the interval ends.
+                if (!_trailingWriteDue)
+                {
+                    _trailingWriteDue = true;
+                    TrailingProgressWrite = WriteTrailingAsync(sink, ProgressInterval - since);
+                }
+
+                return default;
+            }
+
+            _lastProgressWrite = now;
+        }
+
+        return sink(this, progress, cancellationToken);
+    }
+
+    private async Task WriteTrailingAsync(Func<TaskContext, TaskProgress, CancellationToken, ValueTask> sink, TimeSpan delay)
+    {
+        await Task.Delay(delay).ConfigureAwait(false);
+        TaskProgress latest;
+        lock (_progressGate)
+        {
+            _trailingWriteDue = false;
+            if (_progressEnded || Progress is null)
+            {
+                return;
+            }
+
+            _lastProgressWrite = Stopwatch.GetTimestamp();
+            latest = Progress;
+        }
+
+        try
+        {
+            await sink(this, latest, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Nobody awaits a trailing write: a failed one is dropped, and the next report writes again.
+        }
     }
 
     /// <summary>
@@ -91,7 +211,29 @@ public sealed class TaskContext
 /// <summary>How far a running task is.</summary>
 /// <param name="Fraction">How much is done, from 0 to 1.</param>
 /// <param name="Note">A short note for people.</param>
-public sealed record TaskProgress(double Fraction, string? Note);
+public sealed record TaskProgress(double Fraction, string? Note)
+{
+    /// <summary>The largest progress record a task may report, as JSON: 16 KB.</summary>
+    public const int MaxDataBytes = 16 * 1024;
+
+    /// <summary>
+    /// The task's own progress record as UTF-8 JSON (<see cref="TaskContext.ReportProgressAsync{TProgress}"/>); empty when
+    /// it reported only a fraction and a note. Read it with <see cref="ReadData{TProgress}"/>.
+    /// </summary>
+    public ReadOnlyMemory<byte> Data { get; init; }
+
+    /// <summary>The task's own progress record as <typeparamref name="TProgress"/>, or <see langword="default"/> when it
+    /// reported none.</summary>
+    /// <typeparam name="TProgress">The type the task reported.</typeparam>
+    /// <param name="typeInfo">Its source-generated JSON metadata (e.g. <c>MyJsonContext.Default.ImportProgress</c>).</param>
+    /// <returns>The record, or <see langword="default"/>.</returns>
+    /// <exception cref="JsonException">The stored JSON is not a <typeparamref name="TProgress"/>.</exception>
+    public TProgress? ReadData<TProgress>(JsonTypeInfo<TProgress> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        return Data.IsEmpty ? default : JsonSerializer.Deserialize(Data.Span, typeInfo);
+    }
+}
 
 /// <summary>Thrown by <see cref="TaskContext.Retry"/> to end an attempt and schedule another.</summary>
 public sealed class TaskRetryException : TypedTasksException

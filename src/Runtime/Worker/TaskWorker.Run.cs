@@ -208,6 +208,7 @@ internal sealed partial class TaskWorker
             context.RecordRevision = startedRevision;
             context.Reruns = reruns;
             context.StartedAt = now;
+            context.ProgressInterval = _options.ProgressInterval;
         }
 
         if (LeaseLost(held))
@@ -219,6 +220,7 @@ internal sealed partial class TaskWorker
         }
 
         var run = await _executor.RunAsync(task, context, held.Body, _executionCts.Token, _trackRun, _connection.Options.SendTaskEvents ? StartedEvent(id, name, held.Queue, attempt) : null).ConfigureAwait(false);
+        context.EndProgress();
         startedRevision = context.RecordRevision ?? startedRevision;
         return run.Kind switch
         {

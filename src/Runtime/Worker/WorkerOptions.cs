@@ -52,6 +52,13 @@ public sealed class WorkerOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The least time between two progress writes of one task (<see cref="TaskContext.ReportProgressAsync(double, string?, CancellationToken)"/>):
+    /// reports in between only keep the latest, which is written when the interval ends. Default 1 s;
+    /// <see cref="TimeSpan.Zero"/> writes every report (one result-store write each).
+    /// </summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Remote control (<c>TypedTasks:Worker:RemoteControl</c>), as Celery's: the worker answers <c>ping</c> on
     /// <c>tt.control.&lt;worker id&gt;</c> and <c>tt.control.all</c> (<see cref="IWorkerInspector.PingAsync"/>,
     /// <c>tt ping</c>); a graceful <c>shutdown</c> on its own subject only when

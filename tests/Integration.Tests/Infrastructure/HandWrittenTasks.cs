@@ -7,7 +7,11 @@ namespace TypedTasks.Integration.Tests.Infrastructure;
 
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(ImportProgress))]
 public sealed partial class TestJson : JsonSerializerContext;
+
+/// <summary>A task's own progress record (typed progress).</summary>
+public sealed record ImportProgress(int Rows, string Stage);
 
 /// <summary>Arguments given as a ready JSON object (what a producer in another language would send).</summary>
 public readonly struct JsonArguments(string json) : ITaskArguments
@@ -83,13 +87,16 @@ public static class HandWrittenTasks
     /// <summary>Reports half done, then blocks until its gate opens.</summary>
     public static readonly TaskDefinition<string> Progressing = new("tests.progressing", InvokeProgressing, TestJson.Default.String);
 
+    /// <summary>Reports typed progress 10,000 times in a tight loop (rows 0 … 9,999), then blocks until its gate opens.</summary>
+    public static readonly TaskDefinition<string> ProgressingTyped = new("tests.progressing-typed", InvokeProgressingTyped, TestJson.Default.String);
+
     /// <summary>Returns a string of <c>size</c> characters: with its record, past the result store's limit when large.</summary>
     public static readonly TaskDefinition<string> BigResult = new("tests.big-result", InvokeBigResult, TestJson.Default.String);
 
     public static TypedTasksBuilder AddHandWrittenTasks(this TypedTasksBuilder builder)
         => builder.AddTask(Echo).AddTask(Fail).AddTask(Block).AddTask(BlockStarted).AddTask(Count)
             .AddTask(Flaky).AddTask(RetryOnce).AddTask(SoftLimited).AddTask(HardLimited).AddTask(Limited)
-            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing).AddTask(Metered).AddTask(SlowRetry).AddTask(BigResult);
+            .AddTask(EchoTracked).AddTask(EchoCounted).AddTask(Progressing).AddTask(ProgressingTyped).AddTask(Metered).AddTask(SlowRetry).AddTask(BigResult);
 
     public static JsonArguments Failures(string key, int failures) => new($$"""{"key":"{{key}}","failures":{{failures}}}""");
 
@@ -174,6 +181,21 @@ public static class HandWrittenTasks
         var key = Read(invocation, "key", TestJson.Default.String);
         var probe = invocation.Services.GetRequiredService<Probe>();
         await invocation.Context.ReportProgressAsync(0.5, "page 5 of 10", invocation.CancellationToken);
+        probe.StartedSignal(key).TrySetResult();
+        await probe.Gate(key).Task.WaitAsync(invocation.CancellationToken);
+        invocation.SetResult(key, TestJson.Default.String);
+    }
+
+    private static async ValueTask InvokeProgressingTyped(TaskInvocation invocation)
+    {
+        var key = Read(invocation, "key", TestJson.Default.String);
+        var probe = invocation.Services.GetRequiredService<Probe>();
+        const int Rows = 10_000;
+        for (var row = 0; row < Rows; row++)
+        {
+            await invocation.Context.ReportProgressAsync((row + 1) / (double)Rows, new ImportProgress(row, "import"), TestJson.Default.ImportProgress, cancellationToken: invocation.CancellationToken);
+        }
+
         probe.StartedSignal(key).TrySetResult();
         await probe.Gate(key).Task.WaitAsync(invocation.CancellationToken);
         invocation.SetResult(key, TestJson.Default.String);
