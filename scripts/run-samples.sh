@@ -164,13 +164,15 @@ say "listening to GET /events (server-sent task events) into $work/events.sse"
 # poll_status URL FINAL: polls a status endpoint every 0.5 s until its "status" is FINAL (or FAILURE),
 # printing each state it sees once; leaves the last response in $status_body.
 poll_status() {
-  local url=$1 final=$2 state note shown last="" deadline=$(( SECONDS + timeout ))
+  local url=$1 final=$2 state note orders shown last="" deadline=$(( SECONDS + timeout ))
   while :; do
     status_body="$(curl -fsS "$url")" || fail "GET $url"
     state="$(printf '%s' "$status_body" | json_field status)"
-    # The report reports its progress (TaskContext.ReportProgressAsync): show it with the state.
+    # The report reports its progress (TaskContext.ReportProgressAsync), with a typed record of its own (orders so far):
+    # show them with the state.
     note="$(printf '%s' "$status_body" | json_field progressNote)"; [ "$note" = null ] && note=""
-    shown="$state${note:+ ($note)}"
+    orders="$(printf '%s' "$status_body" | json_field orders)"
+    shown="$state${note:+ ($note${orders:+, $orders orders so far})}"
     if [ "$shown" != "$last" ]; then
       say "  state: $shown"
       last=$shown

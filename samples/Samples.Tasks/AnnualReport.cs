@@ -42,3 +42,12 @@ public sealed record YearTotal(int Year, int Orders, long Revenue);
 /// <param name="BestRevenue">Its revenue.</param>
 /// <param name="Years">Every year's totals, in the order asked.</param>
 public sealed record YearComparison(int BestYear, long BestRevenue, IReadOnlyList<YearTotal> Years);
+
+/// <summary>How far gathering a year's figures is (typed progress, docs/lifecycle.md): the status page shows it.</summary>
+/// <param name="Months">Months gathered so far.</param>
+/// <param name="Orders">Orders counted so far.</param>
+public sealed record GatherProgress(int Months, int Orders);
+
+/// <summary>The JSON metadata of <see cref="GatherProgress"/>, source-generated as System.Text.Json does.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(GatherProgress))]
+public sealed partial class ProgressJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -81,10 +81,9 @@ public static partial class ReportTasks
             await Task.Delay(step, ct).ConfigureAwait(false);
             var orders = random.Next(100, 1000);
             months.Add(new MonthFigures(month, orders, orders * random.Next(20, 80)));
-            if (month % 3 == 0)
-            {
-                await context.ReportProgressAsync(month / 12.0, $"{month} of 12 months", ct).ConfigureAwait(false);
-            }
+            // Every month: the worker writes at most one progress record a second (Worker:ProgressInterval).
+            var progress = new GatherProgress(month, months.Sum(m => m.Orders));
+            await context.ReportProgressAsync(month / 12.0, progress, ProgressJson.Default.GatherProgress, $"{month} of 12 months", ct).ConfigureAwait(false);
         }
 
         return new ReportData(year, months);

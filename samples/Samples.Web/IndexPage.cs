@@ -38,6 +38,7 @@ internal static class IndexPage
       <input name="year" type="number" value="2024" min="1900" max="2100" required>
       <button>Generate</button>
     </form>
+    <progress id="report-bar" max="100" value="0" hidden></progress>
     <output id="report-out"></output>
   </section>
 
@@ -86,6 +87,7 @@ internal static class IndexPage
     });
 
     const reportOut = document.getElementById('report-out');
+    const reportBar = document.getElementById('report-bar');
     document.getElementById('report').addEventListener('submit', async event => {
       event.preventDefault();
       const year = Number(new FormData(event.target).get('year'));
@@ -103,16 +105,21 @@ internal static class IndexPage
       const response = await fetch(`/reports/${taskId}/status`);
       const status = await response.json();
       if (status.status === 'SUCCESS') {
+        reportBar.hidden = true;
         reportOut.innerHTML = '';
         const link = document.createElement('a');
         link.href = `/reports/${taskId}/asset`;
         link.textContent = `Download report (asset ${status.assetId})`;
         reportOut.append(link);
       } else if (status.status === 'FAILURE' || status.status === 'REVOKED') {
+        reportBar.hidden = true;
         reportOut.textContent = `${status.status}: ${status.error ? status.error.message : ''}`;
       } else {
         const progress = status.progress != null ? ` ${Math.round(status.progress * 100)}% (${status.progressNote})` : '';
-        reportOut.textContent = `${status.status}${progress}… (task ${taskId})`;
+        const figures = status.figures ? `, ${status.figures.orders} orders so far` : '';
+        reportBar.hidden = status.progress == null;
+        reportBar.value = Math.round((status.progress ?? 0) * 100);
+        reportOut.textContent = `${status.status}${progress}${figures}… (task ${taskId})`;
         setTimeout(() => poll(taskId), 500);
       }
     }

@@ -18,7 +18,10 @@ internal static class ReportEndpoints
     /// <param name="Status">The Celery state name: PENDING, STARTED, SUCCESS, FAILURE, ….</param>
     /// <param name="AssetId">The report's asset id once the task succeeded.</param>
     /// <param name="Error">Why the task failed, when it did.</param>
-    public sealed record ReportStatus(string Status, int? AssetId, ReportError? Error, double? Progress = null, string? ProgressNote = null);
+    /// <param name="Progress">How much is done, from 0 to 1, while it runs.</param>
+    /// <param name="ProgressNote">What the task last said of its progress.</param>
+    /// <param name="Figures">The task's own progress record: months and orders gathered so far.</param>
+    public sealed record ReportStatus(string Status, int? AssetId, ReportError? Error, double? Progress = null, string? ProgressNote = null, GatherProgress? Figures = null);
 
     /// <summary>Why a report failed: the exception type and message from the worker (not its stack trace).</summary>
     /// <param name="Type">Full name of the exception type.</param>
@@ -113,7 +116,8 @@ internal static class ReportEndpoints
         }
 
         var error = record?.Error is { } e ? new ReportError(e.Type, e.Message) : null;
-        return Results.Ok(new ReportStatus(state.ToWireName(), assetId, error, record?.Progress?.Fraction, record?.Progress?.Note));
+        var figures = record?.Progress?.ReadData(ProgressJson.Default.GatherProgress);
+        return Results.Ok(new ReportStatus(state.ToWireName(), assetId, error, record?.Progress?.Fraction, record?.Progress?.Note, figures));
     }
 
     private static async Task<IResult> GetAssetAsync(string taskId, ITaskClient tasks, AssetStore assets, CancellationToken ct)
