@@ -65,10 +65,10 @@ public sealed class TaskContext
     /// </summary>
     internal TimeSpan ProgressInterval { get; set; }
 
-    private readonly object _progressGate = new();
+    // Flags rather than a lock: no allocation per task on the worker's path; a race costs at most one extra write.
     private long _lastProgressWrite;
-    private bool _trailingWriteDue;
-    private bool _progressEnded;
+    private int _trailingWriteDue;
+    private int _progressEnded;
 
     /// <summary>
     /// Reports how far the task is, for status pages (Celery's <c>update_state(state="PROGRESS", meta=…)</c>): the
@@ -118,13 +118,7 @@ public sealed class TaskContext
     internal Task? TrailingProgressWrite { get; private set; }
 
     /// <summary>The run is over: a trailing progress write still due is dropped (the outcome's record follows).</summary>
-    internal void EndProgress()
-    {
-        lock (_progressGate)
-        {
-            _progressEnded = true;
-        }
-    }
+    internal void EndProgress() => Volatile.Write(ref _progressEnded, 1);
 
     private static void CheckFraction(double fraction)
     {
@@ -137,53 +131,38 @@ public sealed class TaskContext
     private ValueTask ReportAsync(TaskProgress progress, CancellationToken cancellationToken)
     {
         Progress = progress;
-        if (ProgressSink is not { } sink)
+        if (ProgressSink is not { } sink || Volatile.Read(ref _progressEnded) != 0)
         {
             return default;
         }
 
-        lock (_progressGate)
+        var now = Stopwatch.GetTimestamp();
+        var last = Interlocked.Read(ref _lastProgressWrite);
+        if (last != 0 && Stopwatch.GetElapsedTime(last, now) is var since && since < ProgressInterval)
         {
-            if (_progressEnded)
+            // Within the interval: the latest report waits, and one write carries it when the interval ends.
+            if (Interlocked.CompareExchange(ref _trailingWriteDue, 1, 0) == 0)
             {
-                return default;
+                TrailingProgressWrite = WriteTrailingAsync(sink, ProgressInterval - since);
             }
 
-            var now = Stopwatch.GetTimestamp();
-            var since = Stopwatch.GetElapsedTime(_lastProgressWrite, now);
-            if (_lastProgressWrite != 0 && since < ProgressInterval)
-            {
-                // Within the interval: the latest report waits, and one write carries it when the interval ends.
-                if (!_trailingWriteDue)
-                {
-                    _trailingWriteDue = true;
-                    TrailingProgressWrite = WriteTrailingAsync(sink, ProgressInterval - since);
-                }
-
-                return default;
-            }
-
-            _lastProgressWrite = now;
+            return default;
         }
 
+        Interlocked.Exchange(ref _lastProgressWrite, now);
         return sink(this, progress, cancellationToken);
     }
 
     private async Task WriteTrailingAsync(Func<TaskContext, TaskProgress, CancellationToken, ValueTask> sink, TimeSpan delay)
     {
         await Task.Delay(delay).ConfigureAwait(false);
-        TaskProgress latest;
-        lock (_progressGate)
+        Volatile.Write(ref _trailingWriteDue, 0);
+        if (Volatile.Read(ref _progressEnded) != 0 || Progress is not { } latest)
         {
-            _trailingWriteDue = false;
-            if (_progressEnded || Progress is null)
-            {
-                return;
-            }
-
-            _lastProgressWrite = Stopwatch.GetTimestamp();
-            latest = Progress;
+            return;
         }
+
+        Interlocked.Exchange(ref _lastProgressWrite, Stopwatch.GetTimestamp());
 
         try
         {
