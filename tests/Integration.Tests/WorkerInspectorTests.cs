@@ -35,6 +35,9 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
         await handle.GetAsync(Timeout, Ct);
         var idle = await WaitForAsync(inspector, workers => workers.SingleOrDefault(w => w.Id == busy.Id && w.Active.Count == 0 && w.Processed >= 1));
         Assert.Equal(0, idle.Failed);
+        // The last hour, minute by minute (the dashboard's throughput chart): every finished run is in it.
+        Assert.Equal(idle.Processed, idle.LastHour.Sum(m => m.Processed));
+        Assert.All(idle.LastHour, m => Assert.InRange(m.Minute, idle.StartedAt.AddMinutes(-1), idle.HeartbeatAt));
     }
 
     [Fact]

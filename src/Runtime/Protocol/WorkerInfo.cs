@@ -44,11 +44,21 @@ public sealed record WorkerInfo
     /// <see cref="RemoteControlOptions.IncludeRunningTasks"/> on (see <see cref="Busy"/>).</summary>
     public IReadOnlyList<ActiveTaskInfo> Active { get; init; } = [];
 
+    /// <summary>Runs finished per minute over the last hour, oldest first; minutes without any are left out (empty from
+    /// workers older than this field).</summary>
+    public IReadOnlyList<WorkerMinute> LastHour { get; init; } = [];
+
     /// <summary>Whether the worker was heard from within three heartbeat intervals of <paramref name="now"/>.</summary>
     /// <param name="now">The time to judge at.</param>
     /// <returns>True when the worker is considered up.</returns>
     public bool IsAliveAt(DateTimeOffset now) => now - HeartbeatAt <= 3 * HeartbeatInterval;
 }
+
+/// <summary>A minute of a worker's last hour (<see cref="WorkerInfo.LastHour"/>).</summary>
+/// <param name="Minute">The minute's start (UTC).</param>
+/// <param name="Processed">Runs that finished in it.</param>
+/// <param name="Failed">Of those, the ones that ended in FAILURE.</param>
+public sealed record WorkerMinute(DateTimeOffset Minute, long Processed, long Failed);
 
 /// <summary>A task running on a worker at its heartbeat.</summary>
 /// <param name="Id">The task id.</param>

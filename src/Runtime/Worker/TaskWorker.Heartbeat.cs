@@ -20,6 +20,7 @@ internal sealed partial class TaskWorker
     private long[] _activeSince = [];
     private long _processed;
     private long _failed;
+    private readonly ThroughputHistory _lastHour = new(TimeProvider.System);
 
     /// <summary>This worker's key in the workers bucket.</summary>
     public string Id => _workerId;
@@ -40,6 +41,8 @@ internal sealed partial class TaskWorker
         {
             Interlocked.Increment(ref _failed);
         }
+
+        _lastHour.Record(kind == OutcomeKind.Failure);
     }
 
     /// <summary>Writes a heartbeat every interval until stopped, then removes it; <paramref name="firstBeat"/> completes
@@ -132,6 +135,7 @@ internal sealed partial class TaskWorker
             HeartbeatInterval = interval,
             Busy = active.Count,
             Active = includeActive ? active : [],
+            LastHour = _lastHour.Snapshot(),
         };
     }
 
