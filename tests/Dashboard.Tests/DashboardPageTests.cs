@@ -106,7 +106,7 @@ public sealed class DashboardPageTests(NatsServer server, Chromium chromium) : I
 
     /// <summary>With <c>TT_DASHBOARD_SCREENSHOTS=&lt;dir&gt;</c> (scripts/dashboard-screenshots.sh), the pages this test has
     /// just checked are saved there as PNG for the docs; otherwise nothing.</summary>
-    private static async Task ShotAsync(IPage page, string name)
+    internal static async Task ShotAsync(IPage page, string name)
     {
         if (Environment.GetEnvironmentVariable("TT_DASHBOARD_SCREENSHOTS") is { Length: > 0 } directory)
         {

@@ -8,6 +8,9 @@ namespace TypedTasks.Dashboard.Internal;
 /// <summary>The pages: each reads through the query layer <c>tt</c> uses, and writes plain HTML.</summary>
 internal sealed partial class DashboardApp
 {
+    /// <summary>Tasks due later per page (at most <see cref="DeploymentQueries.MaxPageSize"/>).</summary>
+    internal const int DueLaterPageSize = 100;
+
     private static readonly TaskState[] ListedStates = [TaskState.Pending, TaskState.Started, TaskState.Retry, TaskState.Success, TaskState.Failure, TaskState.Revoked];
 
     private async Task OverviewAsync(HttpContext context)
@@ -19,7 +22,7 @@ internal sealed partial class DashboardApp
         Card(body, "Workers lost", "workers.lost", numbers, root + "/workers");
         Card(body, "Waiting", "tasks.waiting", numbers, root + "/queues");
         Card(body, "Held by workers", "tasks.held", numbers, root + "/queues");
-        Card(body, "Due later", "tasks.due", numbers, root + "/queues");
+        Card(body, "Due later", "tasks.due", numbers, root + "/scheduled");
         Card(body, "Dead letters", "dead", numbers, root + "/dead");
         body.Raw("</section><h2>Queues</h2>");
         if (snapshot.Queues.Count == 0)
@@ -389,6 +392,132 @@ internal sealed partial class DashboardApp
 
         body.Raw("</nav><p class=\"note\">").Text($"Oldest first, {_options.DeadLettersPageSize} a page, paged by stream sequence. Operators requeue or purge them here or with tt dead requeue / tt dead purge (docs/cli.md).").Raw("</p>");
         await WritePageAsync(context, "Dead letters", "/dead", body).ConfigureAwait(false);
+    }
+
+    /// <summary>Tasks due later, a page at a time by sequence in the waiting stream.</summary>
+    private async Task ScheduledAsync(HttpContext context)
+    {
+        var root = Base(context);
+        var from = ulong.TryParse(context.Request.Query["from"], NumberStyles.None, CultureInfo.InvariantCulture, out var f) && f > 0 ? f : 1;
+        var page = await DeploymentQueries.ReadDueLaterAsync(Connection, from, DueLaterPageSize, context.RequestAborted).ConfigureAwait(false);
+        var now = DateTimeOffset.UtcNow;
+        var body = new Html().Raw("<h1>Due later</h1><p>").Text(page.Total).Raw(page.Total == 1 ? " task" : " tasks").Raw(" due later in ").Text(page.Stream)
+            .Text(page.NativeScheduling ? " (the server's scheduled delivery)" : " (the schedule stream)")
+            .Raw(from > 1 ? "; from sequence " + from.ToString(CultureInfo.InvariantCulture) : string.Empty).Raw(".</p>");
+        if (page.Tasks.Count == 0)
+        {
+            body.Raw("<p class=\"empty\">").Text(from > 1
+                ? "No tasks due later from this sequence on."
+                : "Nothing is due later: no task waits for a countdown, an ETA or a retry.").Raw("</p>");
+        }
+        else
+        {
+            body.Raw("<table class=\"due\"><thead><tr><th class=\"num\">Seq</th><th>Task</th><th>Task id</th><th>Queue</th><th>Due</th><th class=\"num\">Attempt</th><th>Stored</th></tr></thead><tbody>");
+            foreach (var task in page.Tasks)
+            {
+                body.Raw("<tr><td class=\"num\">").Text(task.Sequence.ToString(CultureInfo.InvariantCulture)).Raw("</td><td>").Text(task.TaskName ?? "(no task name)").Raw("</td><td>");
+                if (task.TaskId is { } id && NatsNames.IsValidTaskId(id))
+                {
+                    body.Link(root + "/tasks/" + Uri.EscapeDataString(id), id);
+                }
+                else
+                {
+                    body.Text(task.TaskId ?? "(none)");
+                }
+
+                body.Raw("</td><td>").Text(task.Queue).Raw("</td><td>").Time(task.DueAt, now).Raw("</td><td class=\"num\">")
+                    .Text(task.Attempt.ToString(CultureInfo.InvariantCulture)).Text(task.Attempt > 1 ? " (retry)" : string.Empty)
+                    .Raw("</td><td>").Time(task.StoredAt, now).Raw("</td></tr>");
+            }
+
+            body.Raw("</tbody></table>");
+        }
+
+        body.Raw("<nav class=\"pager\">");
+        if (from > 1)
+        {
+            body.Link(root + "/scheduled", "First page").Raw(" ");
+        }
+
+        if (page.NextSequence is { } next)
+        {
+            body.Link(root + "/scheduled?from=" + next.ToString(CultureInfo.InvariantCulture), "Next page");
+        }
+
+        body.Raw("</nav><p class=\"note\">").Text(
+            $"In the order they were stored (stream sequence), not by due time, {DueLaterPageSize} a page. Due: the task's ETA (TT-Eta). "
+            + "Stored: when it was sent, or when a retry was scheduled. "
+            + (page.NativeScheduling
+                ? "The server releases each task when it is due and the workers forward it to its queue."
+                : "A worker (the schedule mover) moves each task to its queue when it is due: a task past its due time waits for a worker."))
+            .Raw("</p>");
+        await WritePageAsync(context, "Due later", "/scheduled", body).ConfigureAwait(false);
+    }
+
+    /// <summary>The periodic schedules from the schedules bucket.</summary>
+    private async Task PeriodicAsync(HttpContext context)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var view = await DeploymentQueries.ReadPeriodicSchedulesAsync(Connection, DeploymentQueries.MaxPageSize, now, context.RequestAborted).ConfigureAwait(false);
+        var bucket = Connection.Names.SchedulesBucket;
+        var body = new Html().Raw("<h1>Periodic schedules</h1>");
+        if (!view.BucketExists)
+        {
+            body.Raw("<p class=\"empty\">").Text(
+                $"No periodic schedules yet: the schedules bucket {bucket} does not exist. The first worker that starts with periodic tasks "
+                + "([Periodic], AddPeriodic) creates it, as does IPeriodicSchedules.SetAsync.").Raw("</p>");
+        }
+        else if (view.Schedules.Count == 0)
+        {
+            body.Raw("<p class=\"empty\">").Text($"No periodic schedules in {bucket}.").Raw("</p>");
+        }
+        else
+        {
+            body.Raw("<table class=\"periodic\"><thead><tr><th>Schedule</th><th>Task</th><th>When</th><th>Queue</th><th>Last occurrence</th><th>Next</th><th>Defined by</th></tr></thead><tbody>");
+            foreach (var (record, nextAt) in view.Schedules)
+            {
+                body.Raw("<tr><td><code>").Text(record.Name).Raw("</code>").Raw(record.Removed ? " <span class=\"state state-revoked\">removed</span>" : string.Empty)
+                    .Raw("</td><td>").Text(record.Task);
+                if (record.Arguments is { } arguments)
+                {
+                    body.Raw("<details><summary>Arguments</summary>").Json(System.Text.Encoding.UTF8.GetBytes(arguments.GetRawText()), _options.MaxJsonBytes).Raw("</details>");
+                }
+
+                body.Raw("</td><td>").Text(record.Cron is { } cron ? $"cron {cron} ({record.TimeZone})" : "every " + record.Every)
+                    .Raw("</td><td>").Text(record.Queue).Raw("</td><td>");
+                if (record.LastOccurrence is null)
+                {
+                    body.Raw("<span class=\"muted\">never</span>");
+                }
+                else
+                {
+                    body.Time(record.LastOccurrence, now);
+                }
+
+                body.Raw("</td><td>");
+                if (record.Removed)
+                {
+                    body.Raw("<span class=\"muted\">none: removed</span>");
+                }
+                else
+                {
+                    body.Time(nextAt, now);
+                }
+
+                body.Raw("</td><td>").Text(record.Source ?? ScheduleRecord.FromCode).Text(record.DefinedBy is { } by ? " (" + by + ")" : string.Empty).Raw("</td></tr>");
+            }
+
+            body.Raw("</tbody></table>");
+            if (view.More)
+            {
+                body.Raw("<p class=\"note\">").Text($"Only the first {DeploymentQueries.MaxPageSize} schedules in the bucket are shown.").Raw("</p>");
+            }
+        }
+
+        body.Raw("<p class=\"note\">").Text(
+            $"From the schedules bucket {bucket}, as tt schedules shows them: the definition the workers send, the last occurrence sent, and the next occurrence "
+            + "computed here from the definition. Removed schedules stay listed as tombstones with their last occurrence (docs/periodic.md).").Raw("</p>");
+        await WritePageAsync(context, "Periodic schedules", "/periodic", body).ConfigureAwait(false);
     }
 
     private static void Field(Html body, string name, string? value)

@@ -73,6 +73,8 @@ internal sealed partial class DashboardApp
         group.MapGet("/tasks", Guarded(TasksAsync));
         group.MapGet("/tasks/{id}", Guarded(TaskAsync));
         group.MapGet("/dead", Guarded(DeadLettersAsync));
+        group.MapGet("/scheduled", Guarded(ScheduledAsync));
+        group.MapGet("/periodic", Guarded(PeriodicAsync));
         group.MapGet("/live", Guarded(LiveAsync));
         group.MapGet("/actions/{action}", Guarded(ConfirmAsync));
         group.MapPost("/actions/{action}", Guarded(ActAsync));
@@ -115,7 +117,8 @@ internal sealed partial class DashboardApp
 
     private static readonly (string Path, string Name)[] Navigation =
     [
-        (string.Empty, "Overview"), ("/queues", "Queues"), ("/workers", "Workers"), ("/tasks", "Tasks"), ("/dead", "Dead letters"),
+        (string.Empty, "Overview"), ("/queues", "Queues"), ("/workers", "Workers"), ("/tasks", "Tasks"), ("/scheduled", "Due later"),
+        ("/periodic", "Periodic"), ("/dead", "Dead letters"),
     ];
 
     private async Task WritePageAsync(HttpContext context, string title, string active, Html body, int status = StatusCodes.Status200OK)

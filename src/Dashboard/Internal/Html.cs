@@ -49,7 +49,7 @@ internal sealed class Html
         }
 
         return Raw("<time datetime=").Attr(value.ToString("O", CultureInfo.InvariantCulture)).Raw(" title=").Attr(value.ToString("O", CultureInfo.InvariantCulture)).Raw(">")
-            .Text(value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Raw(" UTC <span class=\"muted\">(").Text(Ago(now - value)).Raw(")</span></time>");
+            .Text(value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Raw(" UTC <span class=\"muted\">(").Text(Relative(value - now)).Raw(")</span></time>");
     }
 
     /// <summary>JSON shown indented in a <c>pre</c>, at most <paramref name="maxBytes"/> of it; text that is not JSON as it is.</summary>
@@ -75,6 +75,14 @@ internal sealed class Html
             : age.TotalHours < 1 ? $"{age.TotalMinutes:F0} min ago"
             : age.TotalDays < 1 ? $"{age.TotalHours:F1} h ago"
             : $"{age.TotalDays:F1} days ago";
+
+    /// <summary>How far a time is from now: "in 3 min" ahead, "3 min ago" behind (<see cref="Ago"/>).</summary>
+    public static string Relative(TimeSpan ahead)
+        => ahead.TotalSeconds < 1 ? Ago(-ahead)
+            : ahead.TotalMinutes < 1 ? $"in {ahead.TotalSeconds:F0} s"
+            : ahead.TotalHours < 1 ? $"in {ahead.TotalMinutes:F0} min"
+            : ahead.TotalDays < 1 ? $"in {ahead.TotalHours:F1} h"
+            : $"in {ahead.TotalDays:F1} days";
 
     private static string Pretty(ReadOnlyMemory<byte> json)
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -30,6 +32,37 @@ internal sealed record QueueSnapshot(IReadOnlyList<QueueDepth> Queues, string Wa
 /// <param name="NextSequence">The sequence the next page starts at; null when this page reached the end.</param>
 /// <param name="Total">Dead letters in the stream when the page was read.</param>
 internal sealed record DeadLetterPage(IReadOnlyList<DeadLetter> Letters, ulong? NextSequence, long Total);
+
+/// <summary>One task due later (a countdown, an ETA, or a retry's next attempt), as it waits in the waiting stream.</summary>
+/// <param name="Sequence">Its sequence in the waiting stream.</param>
+/// <param name="TaskId">The task id (<c>TT-Id</c>); null when the message has none.</param>
+/// <param name="TaskName">The task name (<c>TT-Task</c>); null when the message has none.</param>
+/// <param name="Queue">The queue it goes to when due (<c>TT-Queue</c>, else from the subject).</param>
+/// <param name="DueAt">When it is due (<c>TT-Eta</c>); null when the header is missing or not a time.</param>
+/// <param name="Attempt">The attempt it will be (<c>TT-Attempt</c>, 1 when absent): above 1, a retry.</param>
+/// <param name="StoredAt">When the server stored it: when it was sent, or when the retry was scheduled.</param>
+internal sealed record DueTask(ulong Sequence, string? TaskId, string? TaskName, string Queue, DateTimeOffset? DueAt, int Attempt, DateTimeOffset StoredAt);
+
+/// <summary>One page of tasks due later, in stream order (the order they were stored, not their due time).</summary>
+/// <param name="Tasks">At most the page size, from the first sequence asked for on.</param>
+/// <param name="NextSequence">The sequence the next page starts at; null when this page reached the end.</param>
+/// <param name="Total">Messages in the waiting stream when the page was read (0 when it does not exist).</param>
+/// <param name="Stream">The waiting stream read.</param>
+/// <param name="NativeScheduling">Whether that stream uses the server's scheduled delivery (2.12+).</param>
+internal sealed record DueTaskPage(IReadOnlyList<DueTask> Tasks, ulong? NextSequence, long Total, string Stream, bool NativeScheduling);
+
+/// <summary>One periodic schedule as its record in the schedules bucket holds it, and its next occurrence.</summary>
+/// <param name="Record">The record: definition, last occurrence, removed or not.</param>
+/// <param name="Next">The next occurrence after the read; null when removed, when it never fires again, or when this
+/// machine cannot read the definition (a time zone its OS does not know).</param>
+internal sealed record PeriodicScheduleView(ScheduleRecord Record, DateTimeOffset? Next);
+
+/// <summary>The periodic schedules, by name.</summary>
+/// <param name="Schedules">At most the limit asked for, sorted by name.</param>
+/// <param name="BucketExists">Whether the schedules bucket exists (a worker with periodic tasks has started, or
+/// <see cref="IPeriodicSchedules"/> was used).</param>
+/// <param name="More">Whether the bucket holds more schedules than were read.</param>
+internal sealed record PeriodicSchedulesView(IReadOnlyList<PeriodicScheduleView> Schedules, bool BucketExists, bool More);
 
 /// <summary>
 /// The read side that <c>tt</c> and the dashboard share, so that a figure reads the same in both (issue 13): queue depth
@@ -128,6 +161,174 @@ internal static class DeploymentQueries
         }
 
         return new DeadLetterPage(letters, next, total);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="pageSize"/> tasks due later from sequence <paramref name="fromSequence"/> on, in the waiting
+    /// stream the connection uses (<see cref="TypedTasksConnection.WaitingStream"/>): one message get per task (the next
+    /// message at or after a sequence, <c>next_by_subj</c>), at most a page plus one. Read by get rather than by a consumer
+    /// because the delayed stream is a work queue, where a second consumer on its subjects is refused.
+    /// </summary>
+    public static async Task<DueTaskPage> ReadDueLaterAsync(TypedTasksConnection connection, ulong fromSequence, int pageSize, CancellationToken cancellationToken)
+    {
+        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        await connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
+        var names = connection.Names;
+        var streamName = connection.WaitingStream;
+        var native = connection.NativeScheduling;
+        INatsJSStream stream;
+        try
+        {
+            stream = await connection.JetStream.GetStreamAsync(streamName, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return new DueTaskPage([], null, 0, streamName, native);
+        }
+
+        var state = stream.Info.State;
+        var tasks = new List<DueTask>();
+        ulong? next = null;
+        var cursor = Math.Max(1, fromSequence);
+        var wildcard = native ? names.DelayedWildcard : names.ScheduleWildcard;
+        var subjectPrefix = native ? names.Prefix + ".delayed." : names.Prefix + ".scheduled.";
+        while (state.Messages > 0 && cursor <= state.LastSeq)
+        {
+            StreamMsgGetResponse response;
+            try
+            {
+                response = await stream.GetAsync(new StreamMsgGetRequest { Seq = cursor, NextBySubj = wildcard }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NatsJSApiException ex) when (ex.Error.Code == 404 || ex.Error.ErrCode == 10037)
+            {
+                break; // nothing from here on
+            }
+
+            var message = response.Message;
+            if (tasks.Count == pageSize)
+            {
+                // One more than the page, to know whether another page follows.
+                next = message.Seq;
+                break;
+            }
+
+            tasks.Add(ToDueTask(message, subjectPrefix));
+            cursor = message.Seq + 1;
+        }
+
+        return new DueTaskPage(tasks, next, state.Messages, streamName, native);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> periodic schedules from the schedules bucket, sorted by name, with their next
+    /// occurrence: one ephemeral ordered consumer on the bucket's stream (one message per key: the bucket keeps no
+    /// history), one fetch of the limit plus one, from the stream's start. A bucket that does not exist yet is no error: no schedules.
+    /// </summary>
+    public static async Task<PeriodicSchedulesView> ReadPeriodicSchedulesAsync(TypedTasksConnection connection, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        limit = Math.Clamp(limit, 1, MaxPageSize);
+        var bucketStream = "KV_" + connection.Names.SchedulesBucket;
+        if (!await connection.StreamExistsAsync(bucketStream, cancellationToken).ConfigureAwait(false))
+        {
+            return new PeriodicSchedulesView([], false, false);
+        }
+
+        var consumer = await connection.JetStream.CreateOrderedConsumerAsync(
+            bucketStream,
+            // The bucket keeps one message per key (History 1), so every message is a key's latest; no filter, which
+            // nats-server 2.9 needs for last-per-subject (and takes only as filter_subject, which NATS.Net does not send).
+            new NatsJSOrderedConsumerOpts { DeliverPolicy = ConsumerConfigDeliverPolicy.All },
+            cancellationToken).ConfigureAwait(false);
+        var schedules = new List<PeriodicScheduleView>();
+        var more = false;
+        var read = 0;
+        await foreach (var message in consumer.FetchNoWaitAsync(new NatsJSFetchOpts { MaxMsgs = limit + 1 }, RawSerializer, cancellationToken).ConfigureAwait(false))
+        {
+            if (++read > limit)
+            {
+                more = true;
+                break;
+            }
+
+            // A deleted or purged key holds a marker (KV-Operation: DEL or PURGE) and no record.
+            if (message.Headers?.ContainsKey("KV-Operation") != true && ScheduleRecord.Read(message.Data.Span) is { } record)
+            {
+                schedules.Add(new PeriodicScheduleView(record, record.Removed ? null : NextOccurrence(record, now)));
+            }
+
+            if (message.Metadata?.NumPending == 0)
+            {
+                break;
+            }
+        }
+
+        schedules.Sort((a, b) => string.CompareOrdinal(a.Record.Name, b.Record.Name));
+        return new PeriodicSchedulesView(schedules, true, more);
+    }
+
+    /// <summary>The next occurrence after <paramref name="now"/> as the record defines it, or null when this machine
+    /// cannot read the definition (a time zone its OS does not know) or it never fires again.</summary>
+    public static DateTimeOffset? NextOccurrence(ScheduleRecord record, DateTimeOffset now)
+    {
+        try
+        {
+            var every = record.Every is { } text ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : (TimeSpan?)null;
+            return PeriodicTiming.Create(record.Cron, every, record.Cron is null ? null : record.TimeZone).Next(now);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    private static DueTask ToDueTask(StoredMessage message, string subjectPrefix)
+    {
+        var headers = ParseHeaders(message.Hdrs);
+        var subject = message.Subject ?? string.Empty;
+        var queue = headers.GetValueOrDefault(TaskHeaders.Queue);
+        if (string.IsNullOrEmpty(queue))
+        {
+            // tt.scheduled.<queue>, tt.delayed.<queue>.<id> (a schedule) or tt.delayed.<queue> (released, being forwarded).
+            var rest = subject.StartsWith(subjectPrefix, StringComparison.Ordinal) ? subject[subjectPrefix.Length..] : subject;
+            var dot = rest.IndexOf('.', StringComparison.Ordinal);
+            queue = dot < 0 ? rest : rest[..dot];
+        }
+
+        DateTimeOffset? due = DateTimeOffset.TryParse(headers.GetValueOrDefault(TaskHeaders.Eta), CultureInfo.InvariantCulture, DateTimeStyles.None, out var eta) ? eta : null;
+        var attempt = int.TryParse(headers.GetValueOrDefault(TaskHeaders.Attempt), NumberStyles.None, CultureInfo.InvariantCulture, out var a) && a > 0 ? a : 1;
+        return new DueTask(message.Seq, headers.GetValueOrDefault(TaskHeaders.Id), headers.GetValueOrDefault(TaskHeaders.Task), queue, due, attempt, message.Time);
+    }
+
+    /// <summary>The header block of a message read by <c>STREAM.MSG.GET</c> (base64 of <c>NATS/1.0\r\nName: value\r\n…</c>):
+    /// the first value of each name. Enough to show a message; never used to act on it.</summary>
+    private static Dictionary<string, string> ParseHeaders(string? base64)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (string.IsNullOrEmpty(base64))
+        {
+            return headers;
+        }
+
+        string block;
+        try
+        {
+            block = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            return headers;
+        }
+
+        foreach (var line in block.Split("\r\n").Skip(1))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0)
+            {
+                headers.TryAdd(line[..colon].Trim(), line[(colon + 1)..].Trim());
+            }
+        }
+
+        return headers;
     }
 
     private static async Task<long?> CountAsync(INatsJSContext js, string stream, CancellationToken cancellationToken)
