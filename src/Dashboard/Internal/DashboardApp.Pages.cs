@@ -24,7 +24,9 @@ internal sealed partial class DashboardApp
         Card(body, "Held by workers", "tasks.held", numbers, root + "/queues");
         Card(body, "Due later", "tasks.due", numbers, root + "/scheduled");
         Card(body, "Dead letters", "dead", numbers, root + "/dead");
-        body.Raw("</section><h2>Queues</h2>");
+        body.Raw("</section>");
+        ThroughputChart.Write(body, await Workers.ListAsync(WorkerListing.Alive, context.RequestAborted).ConfigureAwait(false), DateTimeOffset.UtcNow);
+        body.Raw("<h2>Queues</h2>");
         if (snapshot.Queues.Count == 0)
         {
             body.Raw("<p class=\"empty\">No queues yet: no task sent and no worker started on this prefix.</p>");
@@ -286,7 +288,14 @@ internal sealed partial class DashboardApp
         if (record?.Progress is { } progress)
         {
             body.Raw("<dt>Progress</dt><dd><progress max=\"100\" value=").Attr(((int)Math.Round(progress.Fraction * 100)).ToString(CultureInfo.InvariantCulture)).Raw("></progress> ")
-                .Text($"{progress.Fraction:P0}").Text(progress.Note is null ? string.Empty : " — " + progress.Note).Raw("</dd>");
+                .Text($"{progress.Fraction:P0}").Text(progress.Note is null ? string.Empty : " — " + progress.Note);
+            if (!progress.Data.IsEmpty)
+            {
+                // The task's own progress record (typed progress), as the JSON it is.
+                body.Json(progress.Data, _options.MaxJsonBytes);
+            }
+
+            body.Raw("</dd>");
         }
 
         body.Raw("</dl>");
