@@ -188,6 +188,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
                 waiting = q.Waiting,
                 held = q.Held,
                 leftovers = q.Leftovers,
+                oldestWaitingSince = q.OldestWaitingSince,
                 removed = removed.TryGetValue(q.Queue, out var gone) ? gone : (int?)null,
                 consumer = q.Consumer,
             })).ConfigureAwait(false);
@@ -203,7 +204,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             await output.WriteLineAsync("no acknowledged messages left below an ack floor: nothing to remove").ConfigureAwait(false);
         }
 
-        var rows = new List<string[]> { new[] { "QUEUE", "STORED", "WAITING", "HELD BY WORKERS", "LEFTOVERS", "CONSUMER" } };
+        var rows = new List<string[]> { new[] { "QUEUE", "STORED", "WAITING", "HELD BY WORKERS", "LEFTOVERS", "OLDEST WAITING", "CONSUMER" } };
         foreach (var q in snapshot.Queues)
         {
             rows.Add(new[]
@@ -213,6 +214,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
                 q.Waiting?.ToString(CultureInfo.InvariantCulture) ?? "-",
                 q.Held?.ToString(CultureInfo.InvariantCulture) ?? "-",
                 q.Leftovers?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                q.OldestWaitingSince is { } since ? WaitedFor(snapshot.ReadAt - since) : "-",
                 q.Consumer ?? "(none: no worker has served it)",
             });
         }
@@ -224,6 +226,11 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         else
         {
             await WriteTableAsync(rows).ConfigureAwait(false);
+        }
+
+        if (snapshot.OldestUnreadable)
+        {
+            await output.WriteLineAsync("oldest waiting: not read (this role may not read the task stream's messages, $JS.API.STREAM.MSG.GET, or no answer in time)").ConfigureAwait(false);
         }
 
         var total = snapshot.Queues.Sum(q => q.Leftovers ?? 0);
@@ -241,6 +248,14 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             : $"due later: 0 ({waiting} does not exist)").ConfigureAwait(false);
         return 0;
     }
+
+    /// <summary>How long the oldest waiting task has waited, short: <c>42s</c>, <c>3m12s</c>, <c>2h05m</c>, <c>1d03h</c>.</summary>
+    internal static string WaitedFor(TimeSpan age)
+        => age < TimeSpan.Zero ? "0s"
+            : age.TotalMinutes < 1 ? $"{(int)age.TotalSeconds}s"
+            : age.TotalHours < 1 ? $"{age.Minutes}m{age.Seconds:00}s"
+            : age.TotalDays < 1 ? $"{age.Hours}h{age.Minutes:00}m"
+            : $"{(int)age.TotalDays}d{age.Hours:00}h";
 
     /// <summary>Removes every queue's leftovers, scan after scan until none is left; the count removed per queue.</summary>
     private async Task<SortedDictionary<string, int>> SweepAsync(CancellationToken cancellationToken)

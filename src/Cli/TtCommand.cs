@@ -94,9 +94,13 @@ public static class TtCommand
         var started = DateTimeOffset.UtcNow;
         try
         {
-            // A subject the server refuses ends the command at once with the server's words, not after a timeout.
+            // A subject the server refuses ends the command at once with the server's words, not after a timeout; except the
+            // read of the oldest waiting tasks (tt queues), which a role may lack: the queries show no ages then.
             var connection = host.Services.GetRequiredService<Topology.TypedTasksConnection>();
-            return await connection.ServerErrors.GuardAsync(_ => true, token => run(commands, token), cancellationToken).ConfigureAwait(false);
+            return await connection.ServerErrors.GuardAsync(
+                violation => !Client.DeploymentQueries.IsOldestReadRefused(violation, connection.Names.TasksStream),
+                token => run(commands, token),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -214,7 +214,7 @@ internal sealed class TtParser
     private Command Queues()
     {
         var sweep = new Option<bool>("--sweep") { Description = "First remove the acknowledged leftovers below each queue's ack floor (docs/cli.md, Leftovers)." };
-        var command = new Command("queues", "Per queue: tasks stored, waiting, held by workers, leftovers, its consumer; and how many tasks are due later.") { sweep };
+        var command = new Command("queues", "Per queue: tasks stored, waiting, held by workers, leftovers, how long the oldest waiting task has waited, its consumer; and how many tasks are due later.") { sweep };
         Connects(command, parse => (c, t) => c.QueuesAsync(parse.GetValue(sweep), t));
         return command;
     }

@@ -16,6 +16,10 @@ internal sealed partial class DashboardApp
     private readonly SemaphoreSlim _numbersGate = new(1, 1);
     private (DateTimeOffset At, IReadOnlyDictionary<string, string> Numbers, QueueSnapshot Snapshot)? _numbers;
 
+    /// <summary>The previous queue snapshot, kept in memory for the in and out rates: every read of the queues (the overview's
+    /// live numbers and the queues page) goes through it.</summary>
+    private readonly QueueRateTracker _rates = new();
+
     /// <summary>The overview's figures by their <c>data-live</c> key, read at most once per half interval.</summary>
     private async Task<(IReadOnlyDictionary<string, string> Numbers, QueueSnapshot Snapshot, DateTimeOffset At)> ReadNumbersAsync(CancellationToken cancellationToken)
     {
@@ -28,6 +32,7 @@ internal sealed partial class DashboardApp
             }
 
             var snapshot = await DeploymentQueries.ReadQueuesAsync(Connection, cancellationToken).ConfigureAwait(false);
+            var rates = _rates.Observe(snapshot);
             var workers = await Workers.ListAsync(WorkerListing.AliveAndLost, cancellationToken).ConfigureAwait(false);
             var now = DateTimeOffset.UtcNow;
             var alive = workers.Where(w => w.IsAliveAt(now)).ToList();
@@ -46,6 +51,9 @@ internal sealed partial class DashboardApp
                 numbers[$"queue.{q.Queue}.waiting"] = N(q.Waiting);
                 numbers[$"queue.{q.Queue}.held"] = N(q.Held);
                 numbers[$"queue.{q.Queue}.workers"] = N(alive.Count(w => w.Queues.Contains(q.Queue)));
+                numbers[$"queue.{q.Queue}.oldest"] = Age(q.OldestWaitingSince, snapshot.ReadAt);
+                numbers[$"queue.{q.Queue}.in"] = Rate(rates, q.Queue, incoming: true);
+                numbers[$"queue.{q.Queue}.out"] = Rate(rates, q.Queue, incoming: false);
             }
 
             _numbers = (now, numbers, snapshot);
@@ -55,6 +63,58 @@ internal sealed partial class DashboardApp
         {
             _numbersGate.Release();
         }
+    }
+
+    /// <summary>How long ago the oldest waiting task was stored, as of the snapshot ("3 min ago"); "–" when none waits.</summary>
+    private static string Age(DateTimeOffset? since, DateTimeOffset readAt) => since is { } at ? Html.Ago(readAt - at) : "–";
+
+    /// <summary>A queue's in or out rate, per second; "–" until two snapshots far enough apart were read.</summary>
+    private static string Rate(QueueRateReading? rates, string queue, bool incoming)
+    {
+        if (rates is null || !rates.Rates.TryGetValue(queue, out var rate))
+        {
+            return "–";
+        }
+
+        var perSecond = incoming ? rate.InPerSecond : rate.OutPerSecond;
+        return perSecond == 0 ? "0"
+            : perSecond < 0.01 ? "< 0.01"
+            : perSecond < 10 ? perSecond.ToString("0.##", CultureInfo.InvariantCulture)
+            : perSecond.ToString("N0", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The queues page's in, out and oldest-waiting cells of one queue.</summary>
+    private static string FlowCells(QueueDepth queue, QueueRateReading? rates, DateTimeOffset readAt)
+    {
+        var cells = new Html().Raw("<td class=\"num rate-in\">").Text(Rate(rates, queue.Queue, incoming: true))
+            .Raw("</td><td class=\"num rate-out\">").Text(Rate(rates, queue.Queue, incoming: false)).Raw("</td><td class=\"num oldest\">");
+        if (queue.OldestWaitingSince is { } since)
+        {
+            var iso = since.ToString("O", CultureInfo.InvariantCulture);
+            cells.Raw("<time datetime=").Attr(iso).Raw(" title=").Attr(iso).Raw(">").Text(Age(since, readAt)).Raw("</time>");
+        }
+        else
+        {
+            cells.Text("–");
+        }
+
+        return cells.Raw("</td>").ToString();
+    }
+
+    /// <summary>What the queues page's in, out and oldest-waiting figures count.</summary>
+    private static string FlowNote(QueueSnapshot snapshot, QueueRateReading? rates)
+    {
+        var note = new Html().Raw("In /s: tasks arriving per second (waiting + delivered grew); out /s: deliveries ended per second (acknowledged, or given up for a redelivery, which then counts in again); ")
+            .Text(rates is null
+                ? "shown from the second read of the queues on (reload in a few seconds). "
+                : $"over the {rates.Over.TotalSeconds:N0} s before this read. ")
+            .Raw("Oldest waiting: when the oldest task no worker has received yet was stored. ");
+        if (snapshot.OldestUnreadable)
+        {
+            note.Raw("<strong>Oldest waiting could not be read</strong>: this app may not read the task stream's messages (<code>$JS.API.STREAM.MSG.GET</code> on the task stream, docs/security.md) or got no answer in time. ");
+        }
+
+        return note.ToString();
     }
 
     private async Task LiveAsync(HttpContext context)

@@ -33,13 +33,14 @@ internal sealed partial class DashboardApp
         }
         else
         {
-            body.Raw("<table><thead><tr><th>Queue</th><th class=\"num\">Waiting</th><th class=\"num\">Held by workers</th><th class=\"num\">Workers serving</th><th>Consumer</th></tr></thead><tbody>");
+            body.Raw("<table><thead><tr><th>Queue</th><th class=\"num\">Waiting</th><th class=\"num\">Held by workers</th><th class=\"num\">Workers serving</th><th class=\"num\">Oldest waiting</th><th>Consumer</th></tr></thead><tbody>");
             foreach (var queue in snapshot.Queues)
             {
                 body.Raw("<tr><td>").Text(queue.Queue).Raw("</td>");
                 LiveCell(body, $"queue.{queue.Queue}.waiting", numbers);
                 LiveCell(body, $"queue.{queue.Queue}.held", numbers);
                 LiveCell(body, $"queue.{queue.Queue}.workers", numbers);
+                LiveCell(body, $"queue.{queue.Queue}.oldest", numbers);
                 body.Raw("<td>").Text(queue.Consumer ?? "none: no worker has served it").Raw("</td></tr>");
             }
 
@@ -61,6 +62,7 @@ internal sealed partial class DashboardApp
     private async Task QueuesAsync(HttpContext context)
     {
         var snapshot = await DeploymentQueries.ReadQueuesAsync(Connection, context.RequestAborted).ConfigureAwait(false);
+        var rates = _rates.Observe(snapshot);
         var workers = await Workers.ListAsync(WorkerListing.Alive, context.RequestAborted).ConfigureAwait(false);
         var body = new Html().Raw("<h1>Queues</h1>");
         if (snapshot.Queues.Count == 0)
@@ -70,12 +72,13 @@ internal sealed partial class DashboardApp
         else
         {
             body.Raw("<table><thead><tr><th>Queue</th><th class=\"num\">Stored</th><th class=\"num\">Waiting</th><th class=\"num\">Held by workers</th><th class=\"num\">Leftovers</th>")
+                .Raw("<th class=\"num\">In /s</th><th class=\"num\">Out /s</th><th class=\"num\">Oldest waiting</th>")
                 .Raw("<th class=\"num\">Workers serving</th><th class=\"num\">Pulls waiting</th><th>Consumer</th></tr></thead><tbody>");
             foreach (var q in snapshot.Queues)
             {
                 body.Raw("<tr><td>").Text(q.Queue).Raw("</td><td class=\"num\">").Text(q.Stored)
                     .Raw("</td><td class=\"num\">").Text(Number(q.Waiting)).Raw("</td><td class=\"num\">").Text(Number(q.Held))
-                    .Raw("</td><td class=\"num\">").Text(Number(q.Leftovers)).Raw("</td><td class=\"num\">").Text(workers.Count(w => w.Queues.Contains(q.Queue)))
+                    .Raw("</td><td class=\"num\">").Text(Number(q.Leftovers)).Raw("</td>").Raw(FlowCells(q, rates, snapshot.ReadAt)).Raw("<td class=\"num\">").Text(workers.Count(w => w.Queues.Contains(q.Queue)))
                     .Raw("</td><td class=\"num\">").Text(Number(q.PullsWaiting)).Raw("</td><td>").Text(q.Consumer ?? "none: no worker has served it").Raw("</td></tr>");
             }
 
@@ -86,6 +89,7 @@ internal sealed partial class DashboardApp
             .Text(snapshot.NativeScheduling ? " (the server's scheduled delivery)." : " (the schedule stream).").Raw("</p>")
             .Raw("<p class=\"note\">Waiting: not yet delivered to a worker. Held: delivered and not yet acknowledged (running or prefetched). ")
             .Raw("Leftovers: stored, neither waiting nor held — acknowledged messages nats-server 2.9.x keeps after a crash, or tasks that moved while the numbers were read; workers remove them (docs/cli.md). ")
+            .Raw(FlowNote(snapshot, rates))
             .Raw("The same figures as <code>tt queues</code>.</p>");
         await WritePageAsync(context, "Queues", "/queues", body).ConfigureAwait(false);
     }

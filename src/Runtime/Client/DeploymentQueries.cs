@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -17,7 +18,20 @@ namespace TypedTasks.Client;
 /// crash); null without a consumer.</param>
 /// <param name="Consumer">The queue's durable consumer, shared by every worker of the queue; null when no worker has served it.</param>
 /// <param name="PullsWaiting">Pull requests from workers waiting on the consumer (<c>num_waiting</c>); null without a consumer.</param>
-internal sealed record QueueDepth(string Queue, long Stored, long? Waiting, long? Held, long? Leftovers, string? Consumer, long? PullsWaiting);
+/// <param name="Delivered">Deliveries the consumer has made, redeliveries included (<c>delivered.consumer_seq</c>); null
+/// without a consumer. A counter for <see cref="QueueRates"/>.</param>
+/// <param name="OldestWaitingSince">When the oldest task still waiting for a worker (never delivered) was stored; null when
+/// none waits or it could not be read (<see cref="QueueSnapshot.OldestUnreadable"/>).</param>
+internal sealed record QueueDepth(
+    string Queue,
+    long Stored,
+    long? Waiting,
+    long? Held,
+    long? Leftovers,
+    string? Consumer,
+    long? PullsWaiting,
+    ulong? Delivered = null,
+    DateTimeOffset? OldestWaitingSince = null);
 
 /// <summary>Every queue's numbers and what waits for a countdown, ETA or retry, read at one moment.</summary>
 /// <param name="Queues">The queues, by name: those with stored tasks and those with a consumer.</param>
@@ -25,7 +39,17 @@ internal sealed record QueueDepth(string Queue, long Stored, long? Waiting, long
 /// <param name="NativeScheduling">Whether that stream uses the server's scheduled delivery (2.12+).</param>
 /// <param name="DueLater">Tasks due later; null when the stream does not exist yet.</param>
 /// <param name="DeadLetters">Messages in the dead-letter stream; null when it does not exist yet.</param>
-internal sealed record QueueSnapshot(IReadOnlyList<QueueDepth> Queues, string WaitingStream, bool NativeScheduling, long? DueLater, long? DeadLetters);
+/// <param name="ReadAt">When the queues' counts and consumer infos were read: the time <see cref="QueueRates"/> divides by.</param>
+/// <param name="OldestUnreadable">Whether the oldest waiting tasks could not be read (no right to
+/// <c>$JS.API.STREAM.MSG.GET</c> on the task stream, or no answer in time): every <see cref="QueueDepth.OldestWaitingSince"/> is null.</param>
+internal sealed record QueueSnapshot(
+    IReadOnlyList<QueueDepth> Queues,
+    string WaitingStream,
+    bool NativeScheduling,
+    long? DueLater,
+    long? DeadLetters,
+    DateTimeOffset ReadAt = default,
+    bool OldestUnreadable = false);
 
 /// <summary>One page of dead letters, oldest first.</summary>
 /// <param name="Letters">At most the page size, from the first sequence asked for on.</param>
@@ -76,8 +100,19 @@ internal static class DeploymentQueries
 
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
+    /// <summary>How long all the oldest-waiting reads of one snapshot may take together. A role without the right to read
+    /// the task stream's messages gets no answer at all (NATS drops a request it may not publish), so this bounds the wait.</summary>
+    internal static readonly TimeSpan OldestReadTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>After the oldest-waiting reads failed on a connection, how long its snapshots skip them.</summary>
+    internal static readonly TimeSpan OldestRetryAfter = TimeSpan.FromMinutes(5);
+
+    /// <summary>Per connection, until when (UTC ticks) the oldest-waiting reads are skipped (they failed: no right, no answer).</summary>
+    private static readonly ConditionalWeakTable<TypedTasksConnection, StrongBox<long>> OldestSkippedUntil = new();
+
     /// <summary>Every queue's stored, waiting and held tasks, read from the task stream's per-subject counts and each
-    /// queue's consumer (never from the stream's message count alone: docs/nats.md), and the tasks due later.</summary>
+    /// queue's consumer (never from the stream's message count alone: docs/nats.md), the oldest waiting task's store time
+    /// (one message get per queue with tasks waiting), and the tasks due later.</summary>
     public static async Task<QueueSnapshot> ReadQueuesAsync(TypedTasksConnection connection, CancellationToken cancellationToken)
     {
         await connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
@@ -94,6 +129,7 @@ internal static class DeploymentQueries
             }
         }
 
+        var readAt = DateTimeOffset.UtcNow;
         var queuePrefix = names.Prefix + ".tasks.";
         var queues = new List<QueueDepth>();
         foreach (var subject in stored.Keys.Union(consumers.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
@@ -109,7 +145,47 @@ internal static class DeploymentQueries
             // waiting nor held: counted from the numbers above, without reading the tasks (the monitor and operator roles may
             // not). Exact at rest; while tasks flow, tasks sent or acked between the two reads can show too.
             long? leftovers = info is null ? null : Math.Max(0, count - (long)info.NumPending - info.NumAckPending);
-            queues.Add(new QueueDepth(subject[queuePrefix.Length..], count, (long?)info?.NumPending, info?.NumAckPending, leftovers, info?.Name, info?.NumWaiting));
+            queues.Add(new QueueDepth(subject[queuePrefix.Length..], count, (long?)info?.NumPending, info?.NumAckPending, leftovers, info?.Name, info?.NumWaiting, info?.Delivered.ConsumerSeq));
+        }
+
+        var unreadable = false;
+        var skip = OldestSkippedUntil.GetOrCreateValue(connection);
+        if (DateTimeOffset.UtcNow.UtcTicks < Interlocked.Read(ref skip.Value))
+        {
+            unreadable = true;
+        }
+        else
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(OldestReadTimeout);
+            try
+            {
+                // A refused get ends at once (the server says so on the connection) rather than after the timeout.
+                await connection.ServerErrors.GuardAsync(
+                    violation => IsOldestReadRefused(violation, names.TasksStream),
+                    async token =>
+                    {
+                        for (var i = 0; i < queues.Count; i++)
+                        {
+                            if (await ReadOldestWaitingAsync(tasks, queuePrefix, queues[i], consumers.GetValueOrDefault(queuePrefix + queues[i].Queue), token).ConfigureAwait(false) is { } since)
+                            {
+                                queues[i] = queues[i] with { OldestWaitingSince = since };
+                            }
+                        }
+                    },
+                    bounded.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or NatsJSException or NatsException or TimeoutException)
+            {
+                // No right to read the task stream's messages (the request is dropped and never answered) or no answer in
+                // time: the ages are unknown, and later snapshots on this connection skip the reads for a while.
+                unreadable = true;
+                Interlocked.Exchange(ref skip.Value, (DateTimeOffset.UtcNow + OldestRetryAfter).UtcTicks);
+                for (var i = 0; i < queues.Count; i++)
+                {
+                    queues[i] = queues[i] with { OldestWaitingSince = null };
+                }
+            }
         }
 
         return new QueueSnapshot(
@@ -117,7 +193,39 @@ internal static class DeploymentQueries
             connection.WaitingStream,
             connection.NativeScheduling,
             await CountAsync(js, connection.WaitingStream, cancellationToken).ConfigureAwait(false),
-            await CountAsync(js, names.DeadStream, cancellationToken).ConfigureAwait(false));
+            await CountAsync(js, names.DeadStream, cancellationToken).ConfigureAwait(false),
+            readAt,
+            unreadable);
+    }
+
+    /// <summary>Whether <paramref name="violation"/> is the server refusing the oldest-waiting read (<c>STREAM.MSG.GET</c> on the
+    /// task stream): <see cref="ReadQueuesAsync"/> handles it (no ages), so a caller that ends on any refusal should not.</summary>
+    internal static bool IsOldestReadRefused(NatsServerErrors.Violation violation, string tasksStream)
+        => violation.IsPublish && violation.Subject.EndsWith("STREAM.MSG.GET." + tasksStream, StringComparison.Ordinal);
+
+    /// <summary>
+    /// When the oldest task of <paramref name="queue"/> that no worker has received yet was stored: one message get, the
+    /// queue's next message at or after the consumer's last delivered stream sequence plus one (<c>next_by_subj</c>), or from
+    /// the stream's start when no consumer exists (nothing was delivered). Only when tasks wait; null when none does.
+    /// </summary>
+    private static async Task<DateTimeOffset?> ReadOldestWaitingAsync(INatsJSStream tasks, string queuePrefix, QueueDepth queue, ConsumerInfo? consumer, CancellationToken cancellationToken)
+    {
+        var waiting = consumer is null ? queue.Stored : (long)consumer.NumPending;
+        if (waiting <= 0)
+        {
+            return null;
+        }
+
+        var from = consumer is null ? Math.Max(1, tasks.Info.State.FirstSeq) : consumer.Delivered.StreamSeq + 1;
+        try
+        {
+            var response = await tasks.GetAsync(new StreamMsgGetRequest { Seq = from, NextBySubj = queuePrefix + queue.Queue }, cancellationToken).ConfigureAwait(false);
+            return response.Message.Time;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404 || ex.Error.ErrCode == 10037)
+        {
+            return null; // taken between the consumer info and the get
+        }
     }
 
     /// <summary>
