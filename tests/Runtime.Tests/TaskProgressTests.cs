@@ -38,16 +38,7 @@ public sealed class TaskProgressTests
     [Fact]
     public async Task ATightLoop_IsWrittenOnce_ThenItsLastReportWhenTheIntervalEnds()
     {
-        var written = new ConcurrentQueue<TaskProgress>();
-        var context = new TaskContext("t1", "import", "default", 1, 3)
-        {
-            ProgressInterval = TimeSpan.FromSeconds(2),
-            ProgressSink = (_, progress, _) =>
-            {
-                written.Enqueue(progress);
-                return default;
-            },
-        };
+        var (context, written) = Recording(TimeSpan.FromSeconds(2));
 
         for (var row = 0; row < 10_000; row++)
         {
@@ -65,16 +56,7 @@ public sealed class TaskProgressTests
     [Fact]
     public async Task AfterTheRun_ATrailingWriteStillDue_IsDropped()
     {
-        var written = new ConcurrentQueue<TaskProgress>();
-        var context = new TaskContext("t1", "import", "default", 1, 3)
-        {
-            ProgressInterval = TimeSpan.FromSeconds(2),
-            ProgressSink = (_, progress, _) =>
-            {
-                written.Enqueue(progress);
-                return default;
-            },
-        };
+        var (context, written) = Recording(TimeSpan.FromSeconds(2));
 
         await context.ReportProgressAsync(0.1, "first", Ct);
         await context.ReportProgressAsync(0.9, "due later", Ct);
@@ -85,6 +67,22 @@ public sealed class TaskProgressTests
         Assert.Equal("first", Assert.Single(written).Note);
         // What the task last said is still what it sees.
         Assert.Equal("after the end", context.Progress!.Note);
+    }
+
+    /// <summary>A context whose progress writes are kept in order instead of stored.</summary>
+    private static (TaskContext Context, ConcurrentQueue<TaskProgress> Written) Recording(TimeSpan interval)
+    {
+        var written = new ConcurrentQueue<TaskProgress>();
+        var context = new TaskContext("t1", "import", "default", 1, 3)
+        {
+            ProgressInterval = interval,
+            ProgressSink = (_, progress, _) =>
+            {
+                written.Enqueue(progress);
+                return default;
+            },
+        };
+        return (context, written);
     }
 
     [Fact]
