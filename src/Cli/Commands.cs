@@ -505,15 +505,9 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
 
     public async Task<int> PurgeAsync(string queue, CancellationToken cancellationToken)
     {
-        if (!NatsNames.IsValidQueue(queue))
-        {
-            throw new ArgumentException($"'{queue}' is not a queue name: letters, digits, '-' and '_'.");
-        }
-
-        var connection = Connection;
-        await connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
-        var purged = await connection.JetStream.PurgeStreamAsync(connection.Names.TasksStream, new StreamPurgeRequest { Filter = connection.Names.TaskSubject(queue) }, cancellationToken).ConfigureAwait(false);
-        await output.WriteLineAsync($"deleted {purged.Purged} task{(purged.Purged == 1 ? string.Empty : "s")} from queue '{queue}' (tasks already running finish; tasks due later are not touched)").ConfigureAwait(false);
+        // The same purge as the dashboard's (DeploymentActions): every task stored for the queue.
+        var purged = await DeploymentActions.PurgeQueueAsync(Connection, queue, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync($"deleted {purged} task{(purged == 1 ? string.Empty : "s")} from queue '{queue}' (tasks already running finish; tasks due later are not touched)").ConfigureAwait(false);
         return 0;
     }
 

@@ -100,7 +100,7 @@ public sealed class ActionTests(NatsServer server, Chromium chromium) : IClassFi
     [Fact]
     public async Task ReadOnlyUser_SeesNoActions_AndAForgedPostIsForbidden()
     {
-        await using var worker = await TestApp.StartAsync(server, tasks: b => b.AddTask(HandWrittenTasks.Echo));
+        await using var worker = await TestApp.StartAsync(server, tasks: b => b.AddTask(HandWrittenTasks.Echo), workerOptions: o => o.RemoteControl.AllowShutdown = true);
         var dead = await worker.Client.EnqueueAsync(HandWrittenTasks.NotRegistered, HandWrittenTasks.Value(1), cancellationToken: Ct);
         await Assert.ThrowsAsync<TaskFailedException>(() => dead.GetAsync(Timeout, Ct));
         var log = new CapturedLog();
@@ -179,7 +179,7 @@ public sealed class ActionTests(NatsServer server, Chromium chromium) : IClassFi
     }
 
     [Fact]
-    public async Task ShutDown_StopsAWorkerThatAllowsIt_AndSaysWhenAWorkerRefuses()
+    public async Task ShutDown_IsOfferedOnlyToAWorkerThatAllowsIt_StopsIt_AndSaysWhenAWorkerRefuses()
     {
         var prefix = TestApp.NewPrefix();
         await using var refusing = await TestApp.StartAsync(server, prefix: prefix);
@@ -189,8 +189,16 @@ public sealed class ActionTests(NatsServer server, Chromium chromium) : IClassFi
         await using var dashboard = await DashboardHost.StartAsync(server, prefix);
         var page = await chromium.NewPageAsync();
 
+        // The heartbeat says which worker allows remote shutdown: only that one gets the action.
         await page.GotoAsync(dashboard.Dashboard + "/workers");
-        await page.Locator($"[id='worker-{refusing.WorkerService.Id}'] a.action").ClickAsync();
+        await Expect(page.Locator("a.action", new() { HasText = "Shut down" })).ToHaveCountAsync(1);
+        await Expect(page.Locator($"[id='worker-{allowing.WorkerService.Id}'] a.action")).ToHaveTextAsync("Shut down");
+        await Expect(page.Locator($"[id='worker-{refusing.WorkerService.Id}'] a.action")).ToHaveCountAsync(0);
+        await Expect(page.Locator($"[id='worker-{refusing.WorkerService.Id}']")).ToContainTextAsync("remote shutdown off");
+
+        // Asked anyway (the confirmation page by its address), the refusing worker's answer decides, and the page says it.
+        await page.GotoAsync(dashboard.Dashboard + "/actions/shutdown?worker=" + refusing.WorkerService.Id);
+        await Expect(page.Locator("main")).ToContainTextAsync("Its heartbeat says remote shutdown is off on it");
         await page.GetByRole(AriaRole.Button, new() { Name = "Yes, shut it down" }).ClickAsync();
         await Expect(page.Locator(".outcome.failed")).ToContainTextAsync("remote shutdown is off");
 

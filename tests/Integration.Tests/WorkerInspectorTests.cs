@@ -119,6 +119,39 @@ public sealed class WorkerInspectorTests(NatsServer server) : IClassFixture<Nats
     }
 
     [Fact]
+    public async Task Heartbeat_SaysWhetherTheWorkerAllowsRemoteShutdown()
+    {
+        var prefix = TestApp.NewPrefix();
+        await using var observer = await TestApp.StartAsync(server, worker: false, prefix: prefix);
+        await using var allowing = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o => o.RemoteControl.AllowShutdown = true);
+        await using var byDefault = await TestApp.StartAsync(server, prefix: prefix);
+        // AllowShutdown without remote control: nothing listens, so it does not allow it.
+        await using var deaf = await TestApp.StartAsync(server, prefix: prefix, workerOptions: o =>
+        {
+            o.RemoteControl.AllowShutdown = true;
+            o.RemoteControl.Enabled = false;
+        });
+        var inspector = observer.Host.Services.GetRequiredService<IWorkerInspector>();
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(Timeout);
+        IReadOnlyList<WorkerInfo> workers;
+        while ((workers = await inspector.ListAsync(WorkerListing.Alive, deadline.Token)).Count < 3)
+        {
+        }
+
+        Assert.True(workers.Single(w => w.Id == allowing.WorkerService.Id).AllowsShutdown);
+        Assert.False(workers.Single(w => w.Id == byDefault.WorkerService.Id).AllowsShutdown);
+        Assert.False(workers.Single(w => w.Id == deaf.WorkerService.Id).AllowsShutdown);
+
+        // On the wire: camelCase in the heartbeat JSON, and in a ping answer.
+        Assert.Contains("\"allowsShutdown\":true", System.Text.Json.JsonSerializer.Serialize(workers.Single(w => w.Id == allowing.WorkerService.Id), TypedTasks.Protocol.WorkerInfoJson.Default.WorkerInfo), StringComparison.Ordinal);
+        var pongs = await inspector.PingAsync(TimeSpan.FromSeconds(1), Ct);
+        Assert.True(pongs.Single(w => w.Id == allowing.WorkerService.Id).AllowsShutdown);
+        Assert.False(pongs.Single(w => w.Id == byDefault.WorkerService.Id).AllowsShutdown);
+    }
+
+    [Fact]
     public async Task Shutdown_ByDefault_IsRefusedSayingHowToEnableIt_AndTheWorkerRunsOn()
     {
         var prefix = TestApp.NewPrefix();

@@ -12,8 +12,8 @@ using TypedTasks.Protocol;
 namespace TypedTasks.Dashboard.Internal;
 
 /// <summary>
-/// The operators' actions (issue 13): requeue one or all dead letters, purge them, revoke a task (and terminate it),
-/// shut a worker down. <c>GET /actions/{action}</c> is the confirmation page (works without JavaScript) holding a form;
+/// The operators' actions (issue 13): requeue one or all dead letters (of one queue or all), purge them, purge a queue,
+/// revoke a task (and terminate it), shut a worker down. <c>GET /actions/{action}</c> is the confirmation page (works without JavaScript) holding a form;
 /// <c>POST /actions/{action}</c> checks the operator policy (403), then the antiforgery token (400), acts, logs who did
 /// what, and redirects (303) to the page it concerns with the outcome as a message (POST-redirect-GET).
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed partial class DashboardApp
     /// <summary>How long the outcome message in the redirect's query string stays readable.</summary>
     private static readonly TimeSpan MessageLifetime = TimeSpan.FromMinutes(5);
 
-    private static readonly HashSet<string> ActionNames = new(StringComparer.Ordinal) { "requeue", "requeue-all", "purge", "revoke", "terminate", "shutdown" };
+    private static readonly HashSet<string> ActionNames = new(StringComparer.Ordinal) { "requeue", "requeue-all", "purge", "purge-queue", "revoke", "terminate", "shutdown" };
 
     private IAntiforgery Antiforgery => _actionServices.GetRequiredService<IAntiforgery>();
 
@@ -134,16 +134,57 @@ internal sealed partial class DashboardApp
             case "requeue-all":
             case "purge":
                 {
-                    var total = (await DeploymentQueries.ReadDeadLettersAsync(Connection, 1, 1, ct).ConfigureAwait(false)).Total;
+                    if (!TryQueue(query["queue"], out var queue))
+                    {
+                        await NotFoundAsync(context, "Dead letters", $"'{query["queue"]}' is not a queue name: letters, digits, '-' and '_'.", root + "/dead").ConfigureAwait(false);
+                        return;
+                    }
+
+                    var total = queue is null
+                        ? (await DeploymentQueries.ReadDeadLettersAsync(Connection, 1, 1, ct).ConfigureAwait(false)).Total
+                        : (await DeploymentActions.ReadDeadLettersAsync(Connection, queue, 1, 1, ct).ConfigureAwait(false)).Total;
                     var all = action == "requeue-all";
-                    var them = total == 1 ? "the 1 dead letter" : $"all {total:N0} dead letters";
+                    var them = (total == 1 ? "the 1 dead letter" : $"all {total:N0} dead letters") + (queue is null ? string.Empty : $" of queue {queue}");
                     title = all ? $"Requeue {them}?" : $"Purge {them}?";
+                    var every = queue is null ? "Every dead letter" : $"Every dead letter of queue {queue} (and only those)";
                     about.Raw("<p>").Text(all
-                        ? "Every dead letter goes back to its queue as it was (same id, arguments and attempt), each task's FAILURE record is cleared, and the dead letters are removed. Tasks that failed for a reason that still holds will fail again."
-                        : "Every dead letter is deleted, with its arguments. This cannot be undone; the tasks' FAILURE records stay.").Raw("</p>");
+                        ? every + " goes back to its queue as it was (same id, arguments and attempt), each task's FAILURE record is cleared, and the dead letters are removed. Tasks that failed for a reason that still holds will fail again."
+                        : every + " is deleted, with its arguments. This cannot be undone; the tasks' FAILURE records stay.").Raw("</p>");
+                    if (queue is not null)
+                    {
+                        fields.Add(("queue", queue));
+                    }
+
                     button = all ? "Yes, requeue all" : "Yes, delete them";
                     danger = !all;
-                    back = root + "/dead";
+                    back = DeadPage(root, queue);
+                    break;
+                }
+
+            case "purge-queue":
+                {
+                    if (!TryQueue(query["queue"], out var queue) || queue is null)
+                    {
+                        await NotFoundAsync(context, "Queue", $"'{query["queue"]}' is not a queue name: letters, digits, '-' and '_'.", root + "/queues").ConfigureAwait(false);
+                        return;
+                    }
+
+                    var snapshot = await DeploymentQueries.ReadQueuesAsync(Connection, ct).ConfigureAwait(false);
+                    var depth = snapshot.Queues.FirstOrDefault(q => string.Equals(q.Queue, queue, StringComparison.Ordinal));
+                    var stored = depth?.Stored ?? 0;
+                    title = $"Purge queue {queue}?";
+                    about.Raw("<dl class=\"fields\">");
+                    Field(about, "Queue", queue);
+                    Field(about, "Tasks to delete", stored.ToString("N0", CultureInfo.InvariantCulture));
+                    Field(about, "Waiting", Number(depth?.Waiting));
+                    Field(about, "Held by workers", Number(depth?.Held));
+                    about.Raw("</dl><p>").Text(
+                        $"{(stored == 1 ? "The 1 task" : $"All {stored:N0} tasks")} stored for queue {queue} will be deleted, with their arguments (as tt purge {queue}). This cannot be undone. "
+                        + "Tasks already running finish; tasks due later (countdown, ETA, retry) are not touched and reach the queue when due.").Raw("</p>");
+                    fields.Add(("queue", queue));
+                    button = "Yes, purge the queue";
+                    danger = true;
+                    back = root + "/queues";
                     break;
                 }
 
@@ -184,6 +225,11 @@ internal sealed partial class DashboardApp
                     }
 
                     title = $"Shut down worker {worker.Id}?";
+                    if (!worker.AllowsShutdown)
+                    {
+                        about.Raw("<p class=\"error\">Its heartbeat says remote shutdown is off on it: it will refuse and run on.</p>");
+                    }
+
                     about.Raw("<dl class=\"fields\">");
                     Field(about, "Host", worker.Host);
                     Field(about, "Process id", worker.ProcessId.ToString(CultureInfo.InvariantCulture));
@@ -210,7 +256,7 @@ internal sealed partial class DashboardApp
         body.Raw("<input type=\"hidden\" name=").Attr(tokens.FormFieldName).Raw(" value=").Attr(tokens.RequestToken ?? string.Empty).Raw(">")
             .Raw("<button type=\"submit\"").Raw(danger ? " class=\"danger\"" : string.Empty).Raw(">").Text(button).Raw("</button> ")
             .Link(back, "Cancel").Raw("</form>");
-        await WritePageAsync(context, title, action is "shutdown" ? "/workers" : action is "revoke" or "terminate" ? "/tasks" : "/dead", body).ConfigureAwait(false);
+        await WritePageAsync(context, title, action is "shutdown" ? "/workers" : action is "revoke" or "terminate" ? "/tasks" : action is "purge-queue" ? "/queues" : "/dead", body).ConfigureAwait(false);
     }
 
     /// <summary>POST /actions/{action}: operator policy, antiforgery token, the action, a log line, a redirect.</summary>
@@ -268,22 +314,49 @@ internal sealed partial class DashboardApp
                     }
 
                 case "requeue-all":
+                case "purge":
                     {
-                        target = "all dead letters";
-                        var count = await DeadLetters.RequeueAllAsync(null, ct).ConfigureAwait(false);
+                        if (!TryQueue(form["queue"], out var queue))
+                        {
+                            await RefuseAsync(context, StatusCodes.Status400BadRequest, "The form's queue is not a queue name: letters, digits, '-' and '_'.\n").ConfigureAwait(false);
+                            return;
+                        }
+
+                        target = queue is null ? "all dead letters" : $"the dead letters of queue {queue}";
+                        back = DeadPage(root, queue);
+                        var of = queue is null ? string.Empty : $" of queue {queue}";
+                        if (action == "requeue-all")
+                        {
+                            var count = await DeadLetters.RequeueAllAsync(queue, ct).ConfigureAwait(false);
+                            outcome = $"{count} requeued";
+                            message = $"Requeued {count:N0} dead letter{(count == 1 ? string.Empty : "s")}{of}.";
+                        }
+                        else
+                        {
+                            var count = await DeadLetters.PurgeAsync(queue, ct).ConfigureAwait(false);
+                            outcome = $"{count} deleted";
+                            message = $"Purged {count:N0} dead letter{(count == 1 ? string.Empty : "s")}{of}.";
+                        }
+
                         ok = true;
-                        outcome = $"{count} requeued";
-                        message = $"Requeued {count:N0} dead letter{(count == 1 ? string.Empty : "s")}.";
                         break;
                     }
 
-                case "purge":
+                case "purge-queue":
                     {
-                        target = "all dead letters";
-                        var count = await DeadLetters.PurgeAsync(null, ct).ConfigureAwait(false);
+                        if (!TryQueue(form["queue"], out var queue) || queue is null)
+                        {
+                            await RefuseAsync(context, StatusCodes.Status400BadRequest, "No valid queue name in the form: letters, digits, '-' and '_'.\n").ConfigureAwait(false);
+                            return;
+                        }
+
+                        target = "queue " + queue;
+                        back = root + "/queues";
+                        // The same purge as tt purge <queue> (DeploymentActions.PurgeQueueAsync).
+                        var count = await DeploymentActions.PurgeQueueAsync(Connection, queue, ct).ConfigureAwait(false);
                         ok = true;
-                        outcome = $"{count} deleted";
-                        message = $"Purged {count:N0} dead letter{(count == 1 ? string.Empty : "s")}.";
+                        outcome = $"{count} tasks deleted";
+                        message = $"Purged queue {queue}: deleted {count:N0} task{(count == 1 ? string.Empty : "s")}. Tasks already running finish; tasks due later are not touched.";
                         break;
                     }
 
@@ -410,6 +483,18 @@ internal sealed partial class DashboardApp
         var ok = text.StartsWith("ok:", StringComparison.Ordinal);
         page.Raw("<p class=").Attr(ok ? "outcome ok" : "outcome failed").Raw(" role=\"status\">").Text(text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..]).Raw("</p>");
     }
+
+    /// <summary>The queue of a filter or an action: none (empty or absent) is all queues; anything else must be a queue name.</summary>
+    private static bool TryQueue(StringValues value, out string? queue)
+    {
+        var text = value.ToString();
+        queue = text.Length == 0 ? null : text;
+        return queue is null || NatsNames.IsValidQueue(queue);
+    }
+
+    /// <summary>The dead-letters page, filtered by <paramref name="queue"/> when one is given.</summary>
+    private static string DeadPage(string root, string? queue)
+        => queue is null ? root + "/dead" : root + "/dead?queue=" + Uri.EscapeDataString(queue);
 
     private static bool TryParseSequence(StringValues value, out ulong sequence)
         => ulong.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out sequence) && sequence > 0;

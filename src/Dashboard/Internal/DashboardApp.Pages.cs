@@ -64,6 +64,8 @@ internal sealed partial class DashboardApp
         var snapshot = await DeploymentQueries.ReadQueuesAsync(Connection, context.RequestAborted).ConfigureAwait(false);
         var rates = _rates.Observe(snapshot);
         var workers = await Workers.ListAsync(WorkerListing.Alive, context.RequestAborted).ConfigureAwait(false);
+        var canAct = await CanActAsync(context).ConfigureAwait(false);
+        var root = Base(context);
         var body = new Html().Raw("<h1>Queues</h1>");
         if (snapshot.Queues.Count == 0)
         {
@@ -73,13 +75,21 @@ internal sealed partial class DashboardApp
         {
             body.Raw("<table><thead><tr><th>Queue</th><th class=\"num\">Stored</th><th class=\"num\">Waiting</th><th class=\"num\">Held by workers</th><th class=\"num\">Leftovers</th>")
                 .Raw("<th class=\"num\">In /s</th><th class=\"num\">Out /s</th><th class=\"num\">Oldest waiting</th>")
-                .Raw("<th class=\"num\">Workers serving</th><th class=\"num\">Pulls waiting</th><th>Consumer</th></tr></thead><tbody>");
+                .Raw("<th class=\"num\">Workers serving</th><th class=\"num\">Pulls waiting</th><th>Consumer</th>").Raw(canAct ? "<th></th>" : string.Empty).Raw("</tr></thead><tbody>");
             foreach (var q in snapshot.Queues)
             {
                 body.Raw("<tr><td>").Text(q.Queue).Raw("</td><td class=\"num\">").Text(q.Stored)
                     .Raw("</td><td class=\"num\">").Text(Number(q.Waiting)).Raw("</td><td class=\"num\">").Text(Number(q.Held))
                     .Raw("</td><td class=\"num\">").Text(Number(q.Leftovers)).Raw("</td>").Raw(FlowCells(q, rates, snapshot.ReadAt)).Raw("<td class=\"num\">").Text(workers.Count(w => w.Queues.Contains(q.Queue)))
-                    .Raw("</td><td class=\"num\">").Text(Number(q.PullsWaiting)).Raw("</td><td>").Text(q.Consumer ?? "none: no worker has served it").Raw("</td></tr>");
+                    .Raw("</td><td class=\"num\">").Text(Number(q.PullsWaiting)).Raw("</td><td>").Text(q.Consumer ?? "none: no worker has served it").Raw("</td>");
+                if (canAct)
+                {
+                    body.Raw("<td>");
+                    ActionLink(body, root + "/actions/purge-queue?queue=" + Uri.EscapeDataString(q.Queue), "Purge", danger: true);
+                    body.Raw("</td>");
+                }
+
+                body.Raw("</tr>");
             }
 
             body.Raw("</tbody></table>");
@@ -120,10 +130,14 @@ internal sealed partial class DashboardApp
                 if (canAct)
                 {
                     body.Raw("<td>");
-                    if (alive)
+                    if (alive && w.AllowsShutdown)
                     {
-                        // Whether the worker allows remote shutdown is its own setting, not in its heartbeat: it answers.
                         ActionLink(body, root + "/actions/shutdown?worker=" + Uri.EscapeDataString(w.Id), "Shut down", danger: true);
+                    }
+                    else if (alive)
+                    {
+                        // Its heartbeat says it would refuse (WorkerInfo.AllowsShutdown; older workers say so too).
+                        body.Raw("<span class=\"muted\">remote shutdown off</span>");
                     }
 
                     body.Raw("</td>");
@@ -343,21 +357,52 @@ internal sealed partial class DashboardApp
     {
         var root = Base(context);
         var from = ulong.TryParse(context.Request.Query["from"], NumberStyles.None, CultureInfo.InvariantCulture, out var f) && f > 0 ? f : 1;
-        var page = await DeploymentQueries.ReadDeadLettersAsync(Connection, from, _options.DeadLettersPageSize, context.RequestAborted).ConfigureAwait(false);
+        var ct = context.RequestAborted;
+        if (!TryQueue(context.Request.Query["queue"], out var queue))
+        {
+            var error = new Html().Raw("<h1>Dead letters</h1><p class=\"error\">").Text($"'{context.Request.Query["queue"]}' is not a queue name: letters, digits, '-' and '_'.")
+                .Raw("</p><p>").Link(root + "/dead", "All dead letters").Raw("</p>");
+            await WritePageAsync(context, "Dead letters", "/dead", error, StatusCodes.Status400BadRequest).ConfigureAwait(false);
+            return;
+        }
+
+        var counts = await DeploymentActions.CountDeadLettersAsync(Connection, ct).ConfigureAwait(false);
+        var page = queue is null
+            ? await DeploymentQueries.ReadDeadLettersAsync(Connection, from, _options.DeadLettersPageSize, ct).ConfigureAwait(false)
+            : await DeploymentActions.ReadDeadLettersAsync(Connection, queue, from, _options.DeadLettersPageSize, ct).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
         var canAct = await CanActAsync(context).ConfigureAwait(false);
-        var body = new Html().Raw("<h1>Dead letters</h1><p>").Text(page.Total).Raw(page.Total == 1 ? " dead letter" : " dead letters").Raw(" in ").Text(Connection.Names.DeadStream)
+        var here = DeadPage(root, queue);
+        var body = new Html().Raw("<h1>Dead letters").Text(queue is null ? string.Empty : " of queue " + queue).Raw("</h1><p>").Text(page.Total).Raw(page.Total == 1 ? " dead letter" : " dead letters")
+            .Text(queue is null ? string.Empty : " of queue " + queue).Raw(" in ").Text(Connection.Names.DeadStream)
             .Raw(from > 1 ? "; from sequence " + from.ToString(CultureInfo.InvariantCulture) : string.Empty).Raw(".</p>");
+
+        // The filter: all queues, or one queue that has dead letters (or the one asked for).
+        body.Raw("<nav class=\"filters\" aria-label=\"Queue\">").Raw(queue is null ? "<strong>" : string.Empty).Link(root + "/dead", $"all queues ({counts.Total})").Raw(queue is null ? "</strong>" : string.Empty);
+        var listed = counts.ByQueue.ToList();
+        if (queue is not null && !listed.Exists(q => string.Equals(q.Queue, queue, StringComparison.Ordinal)))
+        {
+            listed.Add((queue, 0));
+        }
+
+        foreach (var (name, count) in listed)
+        {
+            var chosen = string.Equals(name, queue, StringComparison.Ordinal);
+            body.Raw(" ").Raw(chosen ? "<strong>" : string.Empty).Link(DeadPage(root, name), $"{name} ({count})").Raw(chosen ? "</strong>" : string.Empty);
+        }
+
+        body.Raw("</nav>");
         if (page.Letters.Count == 0)
         {
-            body.Raw("<p class=\"empty\">").Text(from > 1 ? "No dead letters from this sequence on." : "No dead letters.").Raw("</p>");
+            body.Raw("<p class=\"empty\">").Text(from > 1 ? "No dead letters from this sequence on." : queue is null ? "No dead letters." : $"No dead letters of queue {queue}.").Raw("</p>");
         }
 
         if (canAct && page.Total > 0)
         {
+            var scope = queue is null ? string.Empty : "?queue=" + Uri.EscapeDataString(queue);
             body.Raw("<p class=\"actions\">");
-            ActionLink(body, root + "/actions/requeue-all", "Requeue all");
-            ActionLink(body, root + "/actions/purge", "Purge all", danger: true);
+            ActionLink(body, root + "/actions/requeue-all" + scope, queue is null ? "Requeue all" : $"Requeue all of queue {queue}");
+            ActionLink(body, root + "/actions/purge" + scope, queue is null ? "Purge all" : $"Purge all of queue {queue}", danger: true);
             body.Raw("</p>");
         }
 
@@ -395,15 +440,15 @@ internal sealed partial class DashboardApp
         body.Raw("<nav class=\"pager\">");
         if (from > 1)
         {
-            body.Link(root + "/dead", "First page").Raw(" ");
+            body.Link(here, "First page").Raw(" ");
         }
 
         if (page.NextSequence is { } next)
         {
-            body.Link(root + "/dead?from=" + next.ToString(CultureInfo.InvariantCulture), "Next page");
+            body.Link(here + (queue is null ? "?" : "&") + "from=" + next.ToString(CultureInfo.InvariantCulture), "Next page");
         }
 
-        body.Raw("</nav><p class=\"note\">").Text($"Oldest first, {_options.DeadLettersPageSize} a page, paged by stream sequence. Operators requeue or purge them here or with tt dead requeue / tt dead purge (docs/cli.md).").Raw("</p>");
+        body.Raw("</nav><p class=\"note\">").Text($"Oldest first, {_options.DeadLettersPageSize} a page, paged by stream sequence; filter by queue above. Operators requeue or purge them here or with tt dead requeue / tt dead purge (docs/cli.md).").Raw("</p>");
         await WritePageAsync(context, "Dead letters", "/dead", body).ConfigureAwait(false);
     }
 

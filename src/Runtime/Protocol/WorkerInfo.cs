@@ -48,6 +48,11 @@ public sealed record WorkerInfo
     /// workers older than this field).</summary>
     public IReadOnlyList<WorkerMinute> LastHour { get; init; } = [];
 
+    /// <summary>Whether the worker stops when asked remotely (<see cref="IWorkerInspector.ShutdownAsync"/>, <c>tt shutdown</c>):
+    /// its <see cref="RemoteControlOptions.Enabled"/> and <see cref="RemoteControlOptions.AllowShutdown"/> are both on.
+    /// <see langword="false"/> from workers older than this field, which may still allow it: they answer.</summary>
+    public bool AllowsShutdown { get; init; }
+
     /// <summary>Whether the worker was heard from within three heartbeat intervals of <paramref name="now"/>.</summary>
     /// <param name="now">The time to judge at.</param>
     /// <returns>True when the worker is considered up.</returns>

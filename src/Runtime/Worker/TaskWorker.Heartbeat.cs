@@ -136,6 +136,7 @@ internal sealed partial class TaskWorker
             Busy = active.Count,
             Active = includeActive ? active : [],
             LastHour = _lastHour.Snapshot(),
+            AllowsShutdown = _options.RemoteControl.Enabled && _options.RemoteControl.AllowShutdown,
         };
     }
 
