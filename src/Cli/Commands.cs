@@ -72,7 +72,7 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
                 var entry = await store.TryGetEntryAsync(key, serializer: serializer, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (entry.Success && ScheduleRecord.Read(entry.Value.Value.Span) is { } record)
                 {
-                    records.Add((record, NextOccurrence(record, DateTimeOffset.UtcNow)));
+                    records.Add((record, DeploymentQueries.NextOccurrence(record, DateTimeOffset.UtcNow)));
                 }
             }
         }
@@ -116,21 +116,6 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
 
         await output.WriteLineAsync($"no schedule '{name}' (or it is removed already)").ConfigureAwait(false);
         return 1;
-    }
-
-    /// <summary>The next occurrence after <paramref name="now"/> as the record defines it, or null when this machine
-    /// cannot read the definition (a time zone its OS does not know) or it never fires again.</summary>
-    private static DateTimeOffset? NextOccurrence(ScheduleRecord record, DateTimeOffset now)
-    {
-        try
-        {
-            var every = record.Every is { } text ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : (TimeSpan?)null;
-            return PeriodicTiming.Create(record.Cron, every, record.Cron is null ? null : record.TimeZone).Next(now);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
-        {
-            return null;
-        }
     }
 
     private static string Span(TimeSpan span)

@@ -14,8 +14,6 @@ namespace TypedTasks.Dashboard.Tests;
 /// </summary>
 public sealed partial class QueueActionRoleTests(SecuredServer nats) : IClassFixture<SecuredServer>
 {
-    private const string OperatorPassword = "operator-Pw-7b3f19";
-
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -27,17 +25,12 @@ public sealed partial class QueueActionRoleTests(SecuredServer nats) : IClassFix
             nats.Server,
             prefix: "tt",
             tasks: b => b.AddTask(HandWrittenTasks.Echo),
-            options: o =>
-            {
-                o.Auth.Username = "worker";
-                o.Auth.Password = SecuredServer.WorkerPassword;
-                o.InboxPrefix = "_INBOX_worker";
-            });
+            options: o => SecuredServer.LogIn(o, "worker"));
         var dead = await worker.Client.EnqueueAsync(HandWrittenTasks.NotRegistered, HandWrittenTasks.Value(1), cancellationToken: Ct);
         await Assert.ThrowsAsync<TaskFailedException>(() => dead.GetAsync(Timeout, Ct));
         await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), new TaskOptions { Queue = "idle" }, Ct);
 
-        await using (var monitor = await DashboardAsAsync("monitor", SecuredServer.MonitorPassword))
+        await using (var monitor = await nats.DashboardAsAsync("monitor"))
         {
             using var http = new HttpClient();
             var page = await http.GetAsync(monitor.Dashboard + "/dead?queue=default", Ct);
@@ -47,7 +40,7 @@ public sealed partial class QueueActionRoleTests(SecuredServer nats) : IClassFix
             Assert.Contains("1 dead letter of queue default", html, StringComparison.Ordinal);
         }
 
-        await using var operatorDashboard = await DashboardAsAsync("operator", OperatorPassword);
+        await using var operatorDashboard = await nats.DashboardAsAsync("operator");
         using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
         using var client = new HttpClient(handler);
         var confirm = await client.GetStringAsync(operatorDashboard.Dashboard + "/actions/purge-queue?queue=idle", Ct);
@@ -61,15 +54,6 @@ public sealed partial class QueueActionRoleTests(SecuredServer nats) : IClassFix
         var snapshot = await DeploymentQueries.ReadQueuesAsync(worker.Host.Services.GetRequiredService<TypedTasksConnection>(), Ct);
         Assert.DoesNotContain(snapshot.Queues, q => q.Queue == "idle" && q.Stored > 0);
     }
-
-    private Task<DashboardHost> DashboardAsAsync(string user, string password)
-        => DashboardHost.StartAsync(nats.Server, "tt", configureServices: b => b.Services.PostConfigure<TypedTasksOptions>(o =>
-        {
-            o.Auth.Username = user;
-            o.Auth.Password = password;
-            o.InboxPrefix = "_INBOX_" + user;
-            o.CreateInfrastructure = false;
-        }));
 
     [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]+)\" value=\"(?<value>[^\"]*)\">")]
     private static partial Regex HiddenField();

@@ -20,21 +20,10 @@ public sealed class QueueFlowRoleTests(SecuredServer nats) : IClassFixture<Secur
             nats.Server,
             worker: false,
             prefix: "tt",
-            options: o =>
-            {
-                o.Auth.Username = "worker";
-                o.Auth.Password = SecuredServer.WorkerPassword;
-                o.InboxPrefix = "_INBOX_worker";
-            });
+            options: o => SecuredServer.LogIn(o, "worker"));
         await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
 
-        await using var dashboard = await DashboardHost.StartAsync(nats.Server, "tt", configureServices: b => b.Services.PostConfigure<TypedTasksOptions>(o =>
-        {
-            o.Auth.Username = "monitor";
-            o.Auth.Password = SecuredServer.MonitorPassword;
-            o.InboxPrefix = "_INBOX_monitor";
-            o.CreateInfrastructure = false;
-        }));
+        await using var dashboard = await nats.DashboardAsAsync("monitor");
         using var http = new HttpClient();
 
         for (var read = 0; read < 2; read++)

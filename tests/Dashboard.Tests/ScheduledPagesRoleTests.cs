@@ -4,43 +4,6 @@ using TypedTasks.Integration.Tests.Infrastructure;
 
 namespace TypedTasks.Dashboard.Tests;
 
-/// <summary>A nats-server running <c>docs/security/nats-server.conf</c> as documented, with the roles' passwords.</summary>
-public sealed class SecuredServer : IAsyncLifetime
-{
-    public const string WorkerPassword = "worker-Pw-5d8a40";
-    public const string MonitorPassword = "monitor-Pw-2e6c88";
-
-    public NatsServer Server { get; } = new()
-    {
-        ConfigFile = RepositoryFile("docs/security/nats-server.conf"),
-        Environment = new Dictionary<string, string>
-        {
-            ["TT_PRODUCER_PASSWORD"] = "producer-Pw-9c1e27",
-            ["TT_WORKER_PASSWORD"] = WorkerPassword,
-            ["TT_OPERATOR_PASSWORD"] = "operator-Pw-7b3f19",
-            ["TT_MONITOR_PASSWORD"] = MonitorPassword,
-        },
-    };
-
-    public ValueTask InitializeAsync() => Server.InitializeAsync();
-
-    public ValueTask DisposeAsync() => Server.DisposeAsync();
-
-    private static string RepositoryFile(string relative)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, relative);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}.");
-    }
-}
-
 /// <summary>The monitor role of docs/security/nats-server.conf (what a read-only dashboard's app gets) reads both pages.</summary>
 public sealed class ScheduledPagesRoleTests(SecuredServer nats) : IClassFixture<SecuredServer>
 {
@@ -53,22 +16,11 @@ public sealed class ScheduledPagesRoleTests(SecuredServer nats) : IClassFixture<
         await using var worker = await TestApp.StartAsync(
             nats.Server,
             prefix: "tt",
-            options: o =>
-            {
-                o.Auth.Username = "worker";
-                o.Auth.Password = SecuredServer.WorkerPassword;
-                o.InboxPrefix = "_INBOX_worker";
-            },
+            options: o => SecuredServer.LogIn(o, "worker"),
             services: s => s.AddSingleton(PeriodicSchedule.Create(new TaskCall(HandWrittenTasks.Echo, HandWrittenTasks.Value(1)), TimeSpan.FromHours(1), name: "role-hourly")));
         var later = await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), new TaskOptions { Countdown = TimeSpan.FromHours(1) }, Ct);
 
-        await using var dashboard = await DashboardHost.StartAsync(nats.Server, "tt", configureServices: b => b.Services.PostConfigure<TypedTasksOptions>(o =>
-        {
-            o.Auth.Username = "monitor";
-            o.Auth.Password = SecuredServer.MonitorPassword;
-            o.InboxPrefix = "_INBOX_monitor";
-            o.CreateInfrastructure = false;
-        }));
+        await using var dashboard = await nats.DashboardAsAsync("monitor");
         using var http = new HttpClient();
 
         var scheduled = await http.GetAsync(dashboard.Dashboard + "/scheduled", Ct);
