@@ -165,7 +165,7 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
             ["TT-Protocol"] = "1",
             ["TT-Task"] = HandWrittenTasks.Count.Name,
             ["TT-Id"] = id,
-            ["TT-Fresh-Id"] = app.Connection.Nats.ServerInfo!.Id,
+            ["TT-Fresh-Id"] = app.Connection.Nats.ServerInfo!.Id[..16],
         };
         var ack = await app.Connection.JetStream.PublishAsync(
             app.Connection.Names.TaskSubject("default"),
@@ -191,7 +191,7 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
         var stream = await app.Connection.JetStream.GetStreamAsync(app.Connection.Names.TasksStream, cancellationToken: Ct);
         var first = await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 1 }, Ct);
         var second = await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 2 }, Ct);
-        Assert.Contains("TT-Fresh-Id: " + app.Connection.Nats.ServerInfo!.Id, HeaderText(first), StringComparison.Ordinal);
+        Assert.Contains("TT-Fresh-Id: " + app.Connection.Nats.ServerInfo!.Id[..16] + "\r\n", HeaderText(first), StringComparison.Ordinal);
         Assert.Contains("TT-Id: " + made.Id, HeaderText(first), StringComparison.Ordinal);
         Assert.DoesNotContain("TT-Fresh-Id", HeaderText(second), StringComparison.Ordinal);
         Assert.Contains("TT-Id: " + given.Id, HeaderText(second), StringComparison.Ordinal);

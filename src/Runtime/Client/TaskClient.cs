@@ -14,6 +14,7 @@ namespace TypedTasks;
 internal sealed class TaskClient : TaskClientBase
 {
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+    private const int HeaderCapacity = 7;
 
     private readonly TypedTasksConnection _connection;
     private readonly NatsResultBackend _results;
@@ -64,7 +65,8 @@ internal sealed class TaskClient : TaskClientBase
             throw new ArgumentException($"The task id '{id}' is not valid: use 1 to 128 letters, digits, '-' and '_'.", nameof(options));
         }
 
-        var headers = new NatsHeaders
+        // Sized for what a plain send carries (protocol, task, id, reply, fresh id, trace context): one array, no regrowth.
+        var headers = new NatsHeaders(HeaderCapacity)
         {
             [TaskHeaders.Protocol] = TaskHeaders.ProtocolVersionText,
             [TaskHeaders.Task] = task.Name,
