@@ -2,9 +2,9 @@ namespace TypedTasks;
 
 /// <summary>
 /// A live feed of task events (Celery's event stream, what Flower shows), published by clients and workers that have
-/// <see cref="TypedTasksOptions.SendTaskEvents"/> on. Core NATS: at most once, nothing kept — a reader sees the events
-/// published while it listens. For a task's state, read its record (<c>handle.GetStatusAsync()</c>) instead.
-/// Registered by <c>services.AddTypedTasks(…)</c>.
+/// <see cref="TypedTasksOptions.SendTaskEvents"/> on. Core NATS: at most once — a reader sees the events published while
+/// it listens (the server also keeps the last ones in the history stream, <see cref="TypedTasksOptions.TaskHistory"/>).
+/// For a task's state, read its record (<c>handle.GetStatusAsync()</c>) instead. Registered by <c>services.AddTypedTasks(…)</c>.
 /// </summary>
 public interface ITaskEvents
 {

@@ -22,6 +22,7 @@ internal sealed class TypedTasksOptionsValidator : IValidateOptions<TypedTasksOp
         ValidateUrl(options, failures);
         ValidateAuth(options, failures);
         ValidateTls(options.Tls, failures);
+        ValidateHistory(options.TaskHistory, failures);
         if (string.IsNullOrEmpty(options.Prefix) || !options.Prefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
         {
             failures.Add($"TypedTasks:Prefix '{options.Prefix}' is not valid: use letters, digits and '_' (e.g. tt).");
@@ -34,6 +35,34 @@ internal sealed class TypedTasksOptionsValidator : IValidateOptions<TypedTasksOp
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static void ValidateHistory(TaskHistoryOptions? history, List<string> failures)
+    {
+        if (history is null || !history.Enabled)
+        {
+            return;
+        }
+
+        if (history.MaxMessages is < MinHistoryMessages or > MaxHistoryMessages)
+        {
+            failures.Add($"TypedTasks:TaskHistory:MaxMessages is {history.MaxMessages}: use 1,000 to 100,000,000 events (default 100,000).");
+        }
+
+        if (history.MaxAge < TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"TypedTasks:TaskHistory:MaxAge is {history.MaxAge}: use 1 minute or more (default 7 days).");
+        }
+
+        if (history.MaxBytes != -1 && history.MaxBytes < 1024 * 1024)
+        {
+            failures.Add($"TypedTasks:TaskHistory:MaxBytes is {history.MaxBytes}: use 1 MiB (1048576) or more, or -1 for no byte limit (default 256 MiB).");
+        }
+    }
+
+    /// <summary>The bounds of <see cref="TaskHistoryOptions.MaxMessages"/>.</summary>
+    internal const long MinHistoryMessages = 1_000;
+
+    internal const long MaxHistoryMessages = 100_000_000;
 
     private static void ValidateUrl(TypedTasksOptions options, List<string> failures)
     {
@@ -207,6 +236,7 @@ internal sealed class TypedTasksConfigurationKeysValidator(IConfiguration sectio
         ("ResultBackend", Known.Of<ResultBackendOptions>()),
         ("Auth", Known.Of<AuthOptions>()),
         ("Tls", Known.Of<TlsOptions>()),
+        ("TaskHistory", Known.Of<TaskHistoryOptions>()),
         // Bound separately, by AddWorker's options.
         ("Worker", Known.Of<WorkerOptions>(
             ("Intake", Known.Of<IntakeOptions>()),

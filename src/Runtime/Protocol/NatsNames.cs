@@ -22,6 +22,7 @@ internal sealed class NatsNames
         var upper = prefix.ToUpperInvariant();
         TasksStream = upper + "_TASKS";
         DeadStream = upper + "_DEAD";
+        HistoryStream = upper + "_HISTORY";
         ChordsStream = upper + "_CHORDS";
         ChordWildcard = Prefix + ".chord.>";
         ResultsBucket = upper + "_RESULTS";
@@ -41,6 +42,7 @@ internal sealed class NatsNames
         DeadWildcard = Prefix + ".dead.>";
         ResultsSubjectPrefix = Prefix + ".results.";
         TaskEventsPrefix = Prefix + ".events.task.";
+        TaskEventsWildcard = TaskEventsPrefix + "*";
         ControlAll = Prefix + ".control.all";
     }
 
@@ -52,6 +54,13 @@ internal sealed class NatsNames
 
     /// <summary>The stream holding dead letters.</summary>
     public string DeadStream { get; }
+
+    /// <summary>
+    /// The history stream: the task events (<see cref="TaskEventsWildcard"/>) as they were published, bounded by count, age
+    /// and bytes, oldest dropped first (docs/protocol.md §7c). It captures the events' own subjects, so that subscribers
+    /// of the live events see no change.
+    /// </summary>
+    public string HistoryStream { get; }
 
     /// <summary>The chords stream: member-done markers of chords in flight (docs/protocol.md §13).</summary>
     public string ChordsStream { get; }
@@ -113,6 +122,9 @@ internal sealed class NatsNames
 
     /// <summary>Core-NATS subjects of task events: <c>tt.events.task.&lt;kind&gt;</c>.</summary>
     public string TaskEventsPrefix { get; }
+
+    /// <summary>Every task-event subject, <c>tt.events.task.*</c>: what the history stream captures.</summary>
+    public string TaskEventsWildcard { get; }
 
     public string TaskSubject(string queue) => _taskSubjects.GetOrAdd(queue, static (q, prefix) => prefix + q, _taskSubjectPrefix);
 

@@ -8,6 +8,10 @@ internal sealed partial class TypedTasksConnection
 
     /// <summary>Creates the streams and buckets; a JetStream API subject the server refuses fails it at once, naming it,
     /// instead of after the request timeout with "no response".</summary>
-    private Task CreateInfrastructureGuardedAsync(CancellationToken cancellationToken)
-        => ServerErrors.GuardAsync(NatsServerErrors.IsJetStreamApiOrInbox, CreateInfrastructureAsync, cancellationToken);
+    private async Task CreateInfrastructureGuardedAsync(CancellationToken cancellationToken)
+    {
+        await ServerErrors.GuardAsync(NatsServerErrors.IsJetStreamApiOrInbox, CreateInfrastructureAsync, cancellationToken).ConfigureAwait(false);
+        // Apart, and never fatal: the history keeps task events, which are best effort themselves.
+        await CreateHistoryStreamAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

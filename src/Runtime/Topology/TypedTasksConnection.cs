@@ -236,6 +236,56 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         Log.InfrastructureReady(_logger, Names.TasksStream, Names.DeadStream, Options.ResultBackend.Enabled ? Names.ResultsBucket : "(none)");
     }
 
+    /// <summary>
+    /// Creates or updates the history stream when this process sends task events; best effort, as the events are: a user
+    /// that may not create it (an older server configuration) or a server that refuses it logs a warning and nothing more.
+    /// </summary>
+    private async Task CreateHistoryStreamAsync(CancellationToken cancellationToken)
+    {
+        if (!Options.CreateInfrastructure || !Options.SendTaskEvents || !Options.TaskHistory.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await ServerErrors.GuardAsync(
+                NatsServerErrors.IsJetStreamApiOrInbox,
+                token => JetStream.CreateOrUpdateStreamAsync(HistoryStreamConfig(), token).AsTask(),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.HistoryNotCreated(_logger, Names.HistoryStream, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// The history stream (docs/protocol.md §7c): the task events on their own subjects, kept by count, age and bytes with
+    /// the oldest dropped first — a history, not a queue, so a full stream never refuses an event. Direct gets on.
+    /// </summary>
+    internal StreamConfig HistoryStreamConfig()
+    {
+        var history = Options.TaskHistory;
+        return new StreamConfig(Names.HistoryStream, [Names.TaskEventsWildcard])
+        {
+            Retention = StreamConfigRetention.Limits,
+            Storage = StreamStorage(Options.Broker.Storage),
+            NumReplicas = Options.Broker.Replicas,
+            Discard = StreamConfigDiscard.Old,
+            MaxMsgs = history.MaxMessages,
+            MaxAge = history.MaxAge,
+            MaxBytes = history.MaxBytes,
+            // One event is small; a bigger message on these subjects is not an event of ours.
+            MaxMsgSize = MaxEventBytes,
+            AllowDirect = true,
+            Description = $"TypedTasks task history: the last task events ({Names.TaskEventsWildcard}), for the dashboard",
+        };
+    }
+
+    /// <summary>The largest message the history stream keeps (an event with a full stack trace stays well under it).</summary>
+    internal const int MaxEventBytes = 64 * 1024;
+
     /// <summary>Whether a stream exists (another process, or an earlier version, may have created it).</summary>
     public async Task<bool> StreamExistsAsync(string name, CancellationToken cancellationToken)
     {
@@ -356,5 +406,8 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
 
         [LoggerMessage(2, LogLevel.Warning, "Stream {Stream} was created without message schedules (a server older than 2.12 in the cluster?): tasks due later use the schedule stream")]
         public static partial void NativeSchedulingRefused(ILogger logger, string stream);
+
+        [LoggerMessage(3, LogLevel.Warning, "The task history stream {Stream} could not be created or updated ({Reason}); task events are sent, but not kept. Grant this user $JS.API.STREAM.CREATE/UPDATE/INFO on it (docs/security.md), or set TypedTasks:TaskHistory:Enabled=false")]
+        public static partial void HistoryNotCreated(ILogger logger, string stream, string reason);
     }
 }

@@ -50,9 +50,17 @@ public sealed class TypedTasksOptions
     /// <summary>
     /// Whether clients and workers publish task events (sent, started, succeeded, failed, retried, revoked, dead-lettered)
     /// on core NATS <c>tt.events.task.&lt;kind&gt;</c> for <see cref="ITaskEvents"/> (Celery's <c>-E</c> and
-    /// <c>task_send_sent_event</c>). One small publish per event, nothing stored. Default <see langword="false"/>.
+    /// <c>task_send_sent_event</c>). One small publish per event; the server keeps the last ones in the history stream
+    /// (<see cref="TaskHistory"/>). Default <see langword="false"/>.
     /// </summary>
     public bool SendTaskEvents { get; set; }
+
+    /// <summary>
+    /// The task history (<c>TT_HISTORY</c>): a stream that keeps the last task events, for the dashboard's recent tasks
+    /// and a task's state history. Created with the other streams by processes that create infrastructure and have
+    /// <see cref="SendTaskEvents"/> on (the workers, in docs/security.md's roles).
+    /// </summary>
+    public TaskHistoryOptions TaskHistory { get; set; } = new();
 
     /// <summary>The task stream: storage, replicas and limits.</summary>
     public BrokerOptions Broker { get; set; } = new();
@@ -101,6 +109,28 @@ public enum ScheduledDelivery
 
     /// <summary>The schedule stream and one elected mover; works on every server from 2.9 on.</summary>
     ScheduleStream,
+}
+
+/// <summary>
+/// Limits of the task history stream (<c>TT_HISTORY</c>, docs/dashboard.md "Task history"): the task events of
+/// <c>tt.events.task.*</c> as published, the oldest dropped when a limit is reached. Whichever limit is reached first
+/// applies. Every process that creates the stream should have the same settings (the last one to start applies its own).
+/// </summary>
+public sealed class TaskHistoryOptions
+{
+    /// <summary>Create the history stream along with the other streams when <see cref="TypedTasksOptions.SendTaskEvents"/>
+    /// is on. Default <see langword="true"/>. Off, this process creates none; the stream is not deleted.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The most events kept, 1,000 to 100,000,000. Default 100,000 (a few events per task: about 30,000 tasks).</summary>
+    public long MaxMessages { get; set; } = 100_000;
+
+    /// <summary>How long an event is kept, 1 minute or more. Default 7 days.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The most bytes kept, 1 MiB or more, or -1 for no limit but the others. Default 256 MiB (an event without a
+    /// stack trace is 200 to 600 bytes).</summary>
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 /// <summary>Settings of the result backend (a NATS KV bucket).</summary>
