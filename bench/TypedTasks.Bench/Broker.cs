@@ -159,6 +159,7 @@ public sealed class Countdown(long target)
     private long _firstAllocated;
     private long _firstJitTicks;
     private long _firstCpuTicks;
+    private long _firstServerCpuTicks;
 
     public Task Done => _done.Task;
 
@@ -172,6 +173,9 @@ public sealed class Countdown(long target)
     /// <summary>The process's CPU time (all threads) when the first task was handled.</summary>
     public TimeSpan FirstCpuTime => TimeSpan.FromTicks(Volatile.Read(ref _firstCpuTicks));
 
+    /// <summary>The nats-server's CPU time when the first task was handled.</summary>
+    public TimeSpan FirstServerCpuTime => TimeSpan.FromTicks(Volatile.Read(ref _firstServerCpuTicks));
+
     public long Count => Volatile.Read(ref _count);
 
     public void Signal()
@@ -182,6 +186,7 @@ public sealed class Countdown(long target)
             Volatile.Write(ref _firstAllocated, GC.GetTotalAllocatedBytes(false));
             Volatile.Write(ref _firstJitTicks, System.Runtime.JitInfo.GetCompilationTime(false).Ticks);
             Volatile.Write(ref _firstCpuTicks, Process.GetCurrentProcess().TotalProcessorTime.Ticks);
+            Volatile.Write(ref _firstServerCpuTicks, NatsServerProcess.ServerCpu.Ticks);
             Volatile.Write(ref _firstTimestamp, Stopwatch.GetTimestamp());
         }
 

@@ -39,6 +39,30 @@ public sealed class NatsServerProcess : IAsyncDisposable
     /// <summary>When set (e.g. <c>8MB</c>), the server is started with a config file raising <c>max_payload</c> (default 1 MB).</summary>
     public string? MaxPayload { get; init; }
 
+    private static Process? s_running;
+
+    /// <summary>The CPU time the nats-server started last has used (all threads; zero when none runs): the broker shares the
+    /// cores, so what a side costs it counts too.</summary>
+    public static TimeSpan ServerCpu
+    {
+        get
+        {
+            try
+            {
+                if (s_running is { HasExited: false } process)
+                {
+                    process.Refresh();
+                    return process.TotalProcessorTime;
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            return TimeSpan.Zero;
+        }
+    }
+
     public async Task StartAsync()
     {
         Directory.CreateDirectory(_storeDir);
@@ -88,6 +112,7 @@ public sealed class NatsServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         _process = process;
+        s_running = process;
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
 

@@ -37,10 +37,11 @@ async Task<Measurement> TimedAsync(int n, Func<Task> body)
     var allocated = GC.GetTotalAllocatedBytes(true);
     var jit = System.Runtime.JitInfo.GetCompilationTime(false);
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var serverCpu = NatsServerProcess.ServerCpu;
     var start = Stopwatch.GetTimestamp();
     await body();
     var end = Stopwatch.GetTimestamp();
-    return Measurement.Timed(n, start, end, GC.GetTotalAllocatedBytes(true) - allocated, jit, cpu);
+    return Measurement.Timed(n, start, end, GC.GetTotalAllocatedBytes(true) - allocated, jit, cpu, serverCpu);
 }
 
 async Task<Measurement> RawEnqueueAsync(int n, bool windowed)
@@ -500,7 +501,7 @@ internal sealed class Results(BenchOptions options)
         }
 
         list.Add(m);
-        Console.WriteLine($"  {figure,-6} {side,-3} {m.Rate,10:N0}/s  {m.Seconds * 1000,8:N1} ms  {m.AllocatedPerOp,8:N0} B/op  JIT {m.JitShare:P1}  CPU {m.CpuMicrosPerOp:N1} µs/op");
+        Console.WriteLine($"  {figure,-6} {side,-3} {m.Rate,10:N0}/s  {m.Seconds * 1000,8:N1} ms  {m.AllocatedPerOp,8:N0} B/op  JIT {m.JitShare:P1}  CPU {m.CpuMicrosPerOp:N1} µs/op  server CPU {m.ServerCpuMicrosPerOp:N1} µs/op");
     }
 
     public void AddLatencies(string side, double[] latencies)
@@ -560,7 +561,9 @@ internal sealed class Results(BenchOptions options)
         Row(sb, "D2 drain, with result — Concurrency 64", "D2", "D2-64", 0.7);
         Row(sb, "diagnostic: D1, default slots, Prefetch = 64 − slots", "D1", "D1-w64", double.NaN);
         Row(sb, "diagnostic: D2, default slots, Prefetch = 64 − slots", "D2", "D2-w64", double.NaN);
-        CpuRow(sb, "diagnostic: D2, CPU of the bench process per task (all threads, µs), defaults / Concurrency 64", "D2", ["D2", "D2-64"]);
+        CpuRow(sb, "diagnostic: D2, CPU of the bench process per task (all threads, µs), defaults / Concurrency 64", "D2", ["D2", "D2-64"], m => m.CpuMicrosPerOp);
+        CpuRow(sb, "diagnostic: E2, CPU of nats-server per task (µs)", "E2", ["E2"], m => m.ServerCpuMicrosPerOp);
+        CpuRow(sb, "diagnostic: D2, CPU of nats-server per task (µs), defaults / Concurrency 64", "D2", ["D2", "D2-64"], m => m.ServerCpuMicrosPerOp);
         if (_latencies.TryGetValue("raw", out var rawL) && _latencies.TryGetValue("tt", out var ttL))
         {
             foreach (var (label, p, target) in new[] { ("L round trip p50", 0.50, 1.3), ("L round trip p99", 0.99, double.NaN) })
@@ -618,16 +621,16 @@ internal sealed class Results(BenchOptions options)
 
     public static string Runtime() => $".NET: {RuntimeInformation.FrameworkDescription}; NATS.Net {typeof(NATS.Client.Core.NatsConnection).Assembly.GetName().Version}; workstation GC (concurrent)";
 
-    /// <summary>A diagnostic row: the medians of CPU µs per task, raw against each TypedTasks configuration.</summary>
-    private void CpuRow(StringBuilder sb, string label, string rawKey, string[] ttKeys)
+    /// <summary>A diagnostic row: the medians of a CPU figure (µs per task), raw against each TypedTasks configuration.</summary>
+    private void CpuRow(StringBuilder sb, string label, string rawKey, string[] ttKeys, Func<Measurement, double> cpu)
     {
         if (!_runs.TryGetValue((rawKey, "raw"), out var raw))
         {
             return;
         }
 
-        var r = Stats(raw.Select(m => m.CpuMicrosPerOp)).Median;
-        var tt = ttKeys.Where(k => _runs.ContainsKey((k, "tt"))).Select(k => Stats(_runs[(k, "tt")].Select(m => m.CpuMicrosPerOp)).Median).ToList();
+        var r = Stats(raw.Select(cpu)).Median;
+        var tt = ttKeys.Where(k => _runs.ContainsKey((k, "tt"))).Select(k => Stats(_runs[(k, "tt")].Select(cpu)).Median).ToList();
         sb.AppendLine($"| {label} | {r:F1} | {string.Join(" / ", tt.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))} | {string.Join(" / ", tt.Select(t => (t / r).ToString("F2", CultureInfo.InvariantCulture)))} | — | — | | |");
     }
 

@@ -142,7 +142,7 @@ public sealed class RawSide : IAsyncDisposable
         var allocated = GC.GetTotalAllocatedBytes(true) - counter.FirstAllocated;
         await cts.CancelAsync();
         await loop;
-        return Measurement.Timed(n, counter.FirstTimestamp, end, allocated, counter.FirstJitTime, counter.FirstCpuTime);
+        return Measurement.Timed(n, counter.FirstTimestamp, end, allocated, counter.FirstJitTime, counter.FirstCpuTime, counter.FirstServerCpuTime);
     }
 
     /// <summary>CPU time of this process (all threads) per measured round trip of the last <see cref="RoundTripAsync"/>, in ms.</summary>
@@ -293,15 +293,19 @@ public readonly record struct Measurement(int Count, double Seconds, long Alloca
     /// measured): on a shared 2-core box a steadier measure of a side's own cost than its rate.</summary>
     public double CpuMicrosPerOp { get; init; }
 
+    /// <summary>The nats-server's CPU time per operation over the timed part, in µs (0 when not measured).</summary>
+    public double ServerCpuMicrosPerOp { get; init; }
+
     /// <summary>A run timed from <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp) to <paramref name="end"/>, with
     /// the JIT's compile time since <paramref name="jitAtStart"/>.</summary>
-    public static Measurement Timed(int count, long start, long end, long allocatedBytes, TimeSpan jitAtStart, TimeSpan? cpuAtStart = null)
+    public static Measurement Timed(int count, long start, long end, long allocatedBytes, TimeSpan jitAtStart, TimeSpan? cpuAtStart = null, TimeSpan? serverCpuAtStart = null)
     {
         var seconds = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
         return new Measurement(count, seconds, allocatedBytes)
         {
             JitShare = (System.Runtime.JitInfo.GetCompilationTime(false) - jitAtStart).TotalSeconds / seconds,
             CpuMicrosPerOp = cpuAtStart is { } cpu ? (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds * 1000 / count : 0,
+            ServerCpuMicrosPerOp = serverCpuAtStart is { } server && server > TimeSpan.Zero ? (NatsServerProcess.ServerCpu - server).TotalMilliseconds * 1000 / count : 0,
         };
     }
 

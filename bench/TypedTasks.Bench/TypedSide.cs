@@ -134,7 +134,7 @@ public sealed class TypedSide : IAsyncDisposable
             await monitor.WaitEmptyAsync(names, TimeSpan.FromMinutes(1));
             var end = Stopwatch.GetTimestamp();
             var allocated = GC.GetTotalAllocatedBytes(true) - counter.FirstAllocated;
-            return Measurement.Timed(n, counter.FirstTimestamp, end, allocated, counter.FirstJitTime, counter.FirstCpuTime);
+            return Measurement.Timed(n, counter.FirstTimestamp, end, allocated, counter.FirstJitTime, counter.FirstCpuTime, counter.FirstServerCpuTime);
         }
         finally
         {
