@@ -108,14 +108,126 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
     public async Task<int> ScheduleRemoveAsync(string name, CancellationToken cancellationToken)
     {
         var schedules = services.GetRequiredService<IPeriodicSchedules>();
-        if (await schedules.RemoveAsync(name, cancellationToken).ConfigureAwait(false) is { } revision)
+        var record = await DeploymentActions.ReadScheduleAsync(Connection, name, cancellationToken).ConfigureAwait(false);
+        if (record is { Removed: false } && await schedules.RemoveAsync(name, cancellationToken).ConfigureAwait(false) is { } revision)
         {
             await output.WriteLineAsync($"removed schedule '{name}' (record revision {revision}); running workers stop sending it").ConfigureAwait(false);
+            if (record.Source is null or ScheduleRecord.FromCode)
+            {
+                // docs/periodic.md: a worker declaring it writes the code's definition back when it starts.
+                await output.WriteLineAsync("note: a worker's code declares it ([Periodic] or AddPeriodic): a worker with that code brings it back when it starts; remove it from the code as well").ConfigureAwait(false);
+            }
+
             return 0;
         }
 
         await output.WriteLineAsync($"no schedule '{name}' (or it is removed already)").ConfigureAwait(false);
         return 1;
+    }
+
+    /// <summary>Sends a schedule's task once now (<see cref="DeploymentActions.RunScheduleNowAsync"/>, as the dashboard's "Run now").</summary>
+    public async Task<int> ScheduleRunAsync(string name, CancellationToken cancellationToken)
+    {
+        var run = await DeploymentActions.RunScheduleNowAsync(Connection, services.GetRequiredService<ITaskClient>(), name, cancellationToken).ConfigureAwait(false);
+        if (run is not { TaskId: { } id, Schedule: var schedule })
+        {
+            await output.WriteLineAsync(run is null ? $"no schedule '{name}' (see tt schedules)" : $"schedule '{name}' is removed: not run").ConfigureAwait(false);
+            return 1;
+        }
+
+        await output.WriteLineAsync(json
+            ? JsonSerializer.Serialize(new { id, task = schedule.Task, queue = schedule.Queue, schedule = schedule.Name })
+            : $"sent schedule '{name}' now as task {id} ({schedule.Task} on queue {schedule.Queue}); its next occurrence is unchanged").ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>A page of the tasks due later (<see cref="DeploymentQueries.ReadDueLaterAsync"/>, as the dashboard's due-later page).</summary>
+    public async Task<int> DueLaterAsync(ulong from, int limit, CancellationToken cancellationToken)
+    {
+        var page = await DeploymentQueries.ReadDueLaterAsync(Connection, from, limit, cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(
+                new
+                {
+                    stream = page.Stream,
+                    nativeScheduling = page.NativeScheduling,
+                    total = page.Total,
+                    next = page.NextSequence,
+                    tasks = page.Tasks.Select(t => new { sequence = t.Sequence, taskId = t.TaskId, taskName = t.TaskName, queue = t.Queue, dueAt = t.DueAt, attempt = t.Attempt, storedAt = t.StoredAt }),
+                },
+                JsonOptions)).ConfigureAwait(false);
+            return 0;
+        }
+
+        var where = $"{page.Stream} ({(page.NativeScheduling ? "the server's scheduled delivery" : "the schedule stream")})";
+        if (page.Tasks.Count == 0)
+        {
+            await output.WriteLineAsync(from > 1 ? $"no tasks due later from sequence {from} on in {where}" : $"nothing is due later in {where}").ConfigureAwait(false);
+            return 0;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var rows = new List<string[]> { new[] { "SEQ", "TASK", "ID", "QUEUE", "DUE", "ATTEMPT" } };
+        rows.AddRange(page.Tasks.Select(t => new[]
+        {
+            t.Sequence.ToString(CultureInfo.InvariantCulture),
+            t.TaskName ?? "-",
+            t.TaskId ?? "-",
+            t.Queue,
+            t.DueAt is { } due ? $"{due.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} ({(due > now ? "in " + Span(due - now) : Ago(now - due))})" : "-",
+            t.Attempt.ToString(CultureInfo.InvariantCulture) + (t.Attempt > 1 ? " (retry)" : string.Empty),
+        }));
+        await WriteTableAsync(rows).ConfigureAwait(false);
+        await output.WriteLineAsync($"{page.Tasks.Count} of {page.Total} due later in {where}, in the order they were stored").ConfigureAwait(false);
+        await WriteNextPageAsync("tt scheduled", page.NextSequence, limit, TtParser.DueLaterPageSize).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Cancels a task due later (<see cref="DeploymentActions.CancelDueTaskAsync"/>, as the dashboard's "Cancel").</summary>
+    public async Task<int> DueCancelAsync(ulong sequence, CancellationToken cancellationToken)
+    {
+        var acted = await DeploymentActions.CancelDueTaskAsync(Connection, services.GetRequiredService<NatsResultBackend>(), sequence, cancellationToken).ConfigureAwait(false);
+        if (acted is null)
+        {
+            return await NothingDueAsync(sequence).ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync(acted.Removed
+            ? $"cancelled {Named(acted.Task)}: revoked and removed from {Connection.WaitingStream}; it never runs"
+            : $"revoked {Named(acted.Task)}: it had just reached queue '{acted.Task.Queue}', where workers refuse it").ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Moves a task due later to its queue now (<see cref="DeploymentActions.RunDueTaskNowAsync"/>, as the dashboard's "Run now").</summary>
+    public async Task<int> DueRunAsync(ulong sequence, CancellationToken cancellationToken)
+    {
+        if (await DeploymentActions.RunDueTaskNowAsync(Connection, sequence, cancellationToken).ConfigureAwait(false) is not { } acted)
+        {
+            return await NothingDueAsync(sequence).ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync($"moved {Named(acted.Task)} to queue '{acted.Task.Queue}': it runs now instead of when it was due").ConfigureAwait(false);
+        return 0;
+    }
+
+    private async Task<int> NothingDueAsync(ulong sequence)
+    {
+        await output.WriteLineAsync($"nothing waits at sequence {sequence} in {Connection.WaitingStream}: it reached its queue, or was cancelled or run already (see tt scheduled)").ConfigureAwait(false);
+        return 1;
+    }
+
+    private static string Named(DueTask task)
+        => (task.TaskId is { } id ? "task " + id : $"the task at sequence {task.Sequence}") + (task.TaskName is { } name ? $" ({name})" : string.Empty);
+
+    /// <summary>Under a page: where the next one starts, as the command to type; nothing on the last page.</summary>
+    private async Task WriteNextPageAsync(string command, ulong? next, int limit, int defaultLimit)
+    {
+        if (next is { } sequence)
+        {
+            var more = limit == defaultLimit ? string.Empty : " --limit " + limit.ToString(CultureInfo.InvariantCulture);
+            await output.WriteLineAsync($"next page: {command} --from {sequence}{more}").ConfigureAwait(false);
+        }
     }
 
     private static string Span(TimeSpan span)
@@ -189,19 +301,118 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             await output.WriteLineAsync("no acknowledged messages left below an ack floor: nothing to remove").ConfigureAwait(false);
         }
 
-        var rows = new List<string[]> { new[] { "QUEUE", "STORED", "WAITING", "HELD BY WORKERS", "LEFTOVERS", "OLDEST WAITING", "CONSUMER" } };
+        await WriteQueuesAsync(snapshot, rates: null, withRates: false).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The shortest interval of <c>tt queues --watch</c>: the rates need a second between two readings (<see cref="QueueRates.MinimumSpan"/>).</summary>
+    internal static readonly TimeSpan MinWatchInterval = QueueRates.MinimumSpan;
+
+    /// <summary>The interval of <c>tt queues --watch</c> without a value.</summary>
+    internal static readonly TimeSpan DefaultWatchInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// <c>tt queues --watch</c>: reads the queues every <paramref name="interval"/> (through the same query as the dashboard)
+    /// and prints the table again with each queue's tasks in and out per second since the reading before
+    /// (<see cref="QueueRateTracker"/>, as the dashboard's queues page), until Ctrl+C cancels
+    /// <paramref name="cancellationToken"/> (exit 0) or the connection is closed (exit 1). With <c>--json</c>, one JSON
+    /// object per reading and line.
+    /// </summary>
+    public async Task<int> WatchQueuesAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        interval = interval < MinWatchInterval ? MinWatchInterval : interval;
+        var connection = Connection;
+        var tracker = new QueueRateTracker();
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            var first = true;
+            do
+            {
+                // Closed before the first reading means not connected yet (NATS.Net connects on first use); later, disposed.
+                if (!first && connection.Nats.ConnectionState == NATS.Client.Core.NatsConnectionState.Closed)
+                {
+                    await output.WriteLineAsync("the connection to NATS is closed: stopped watching").ConfigureAwait(false);
+                    return 1;
+                }
+
+                var snapshot = await DeploymentQueries.ReadQueuesAsync(connection, cancellationToken).ConfigureAwait(false);
+                var rates = tracker.Observe(snapshot);
+                if (json)
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(new
+                    {
+                        at = snapshot.ReadAt,
+                        queues = snapshot.Queues.Select(q => new
+                        {
+                            queue = q.Queue,
+                            stored = q.Stored,
+                            waiting = q.Waiting,
+                            held = q.Held,
+                            leftovers = q.Leftovers,
+                            inPerSecond = RateOf(rates, q.Queue)?.InPerSecond,
+                            outPerSecond = RateOf(rates, q.Queue)?.OutPerSecond,
+                            oldestWaitingSince = q.OldestWaitingSince,
+                            consumer = q.Consumer,
+                        }),
+                        dueLater = snapshot.DueLater,
+                    })).ConfigureAwait(false);
+                }
+                else
+                {
+                    await output.WriteLineAsync($"queues at {snapshot.ReadAt.UtcDateTime:HH:mm:ss} UTC, every {interval.TotalSeconds:0.#} s (Ctrl+C stops)"
+                        + (rates is null ? "; in/out per second from the next reading on" : $"; in/out per second over the last {rates.Over.TotalSeconds:0.0} s")).ConfigureAwait(false);
+                    await WriteQueuesAsync(snapshot, rates, withRates: true).ConfigureAwait(false);
+                    await output.WriteLineAsync().ConfigureAwait(false);
+                }
+
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                first = false;
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: the watch is over.
+        }
+
+        return 0;
+    }
+
+    private static QueueRate? RateOf(QueueRateReading? rates, string queue)
+        => rates is not null && rates.Rates.TryGetValue(queue, out var rate) ? rate : null;
+
+    /// <summary>The queues table and the notes under it; with <paramref name="withRates"/>, the in and out columns too.</summary>
+    private async Task WriteQueuesAsync(QueueSnapshot snapshot, QueueRateReading? rates, bool withRates)
+    {
+        var header = new List<string> { "QUEUE", "STORED", "WAITING", "HELD BY WORKERS", "LEFTOVERS" };
+        if (withRates)
+        {
+            header.AddRange(["IN/S", "OUT/S"]);
+        }
+
+        header.AddRange(["OLDEST WAITING", "CONSUMER"]);
+        var rows = new List<string[]> { header.ToArray() };
         foreach (var q in snapshot.Queues)
         {
-            rows.Add(new[]
+            var row = new List<string>
             {
                 q.Queue,
                 q.Stored.ToString(CultureInfo.InvariantCulture),
                 q.Waiting?.ToString(CultureInfo.InvariantCulture) ?? "-",
                 q.Held?.ToString(CultureInfo.InvariantCulture) ?? "-",
                 q.Leftovers?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                q.OldestWaitingSince is { } since ? WaitedFor(snapshot.ReadAt - since) : "-",
-                q.Consumer ?? "(none: no worker has served it)",
-            });
+            };
+            if (withRates)
+            {
+                var rate = RateOf(rates, q.Queue);
+                row.Add(rate?.InPerSecond.ToString("0.0", CultureInfo.InvariantCulture) ?? "-");
+                row.Add(rate?.OutPerSecond.ToString("0.0", CultureInfo.InvariantCulture) ?? "-");
+            }
+
+            row.Add(q.OldestWaitingSince is { } since ? WaitedFor(snapshot.ReadAt - since) : "-");
+            row.Add(q.Consumer ?? "(none: no worker has served it)");
+            rows.Add(row.ToArray());
         }
 
         if (snapshot.Queues.Count == 0)
@@ -231,7 +442,6 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         await output.WriteLineAsync(snapshot.DueLater is { } later
             ? $"due later: {later} in {waiting} ({(snapshot.NativeScheduling ? "the server's scheduled delivery" : "the schedule stream")})"
             : $"due later: 0 ({waiting} does not exist)").ConfigureAwait(false);
-        return 0;
     }
 
     /// <summary>How long the oldest waiting task has waited, short: <c>42s</c>, <c>3m12s</c>, <c>2h05m</c>, <c>1d03h</c>.</summary>
@@ -424,40 +634,46 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         return 0;
     }
 
-    public async Task<int> DeadListAsync(string? queue, CancellationToken cancellationToken)
+    /// <summary>A page of dead letters, oldest first, through the query the dashboard's page uses (<see cref="DeploymentQueries.ReadDeadLettersAsync"/>,
+    /// or <see cref="DeploymentActions.ReadDeadLettersAsync"/> for one queue), and where the next page starts.</summary>
+    public async Task<int> DeadListAsync(string? queue, ulong from, int limit, CancellationToken cancellationToken)
     {
-        var rows = new List<string[]> { new[] { "SEQ", "QUEUE", "TASK", "ID", "DEAD AT", "REASON" } };
+        var page = queue is null
+            ? await DeploymentQueries.ReadDeadLettersAsync(Connection, from, limit, cancellationToken).ConfigureAwait(false)
+            : await DeploymentActions.ReadDeadLettersAsync(Connection, queue, from, limit, cancellationToken).ConfigureAwait(false);
         if (json)
         {
-            var letters = new List<object>();
-            await foreach (var dead in services.GetRequiredService<IDeadLetters>().ListAsync(queue, cancellationToken).ConfigureAwait(false))
-            {
-                letters.Add(new { sequence = dead.Sequence, queue = dead.Queue, taskId = dead.TaskId, taskName = dead.TaskName, reason = dead.Reason, deadAt = dead.DeadAt, arguments = Encoding.UTF8.GetString(dead.Arguments.Span) });
-            }
-
-            return await WriteJsonAsync(letters).ConfigureAwait(false);
-        }
-
-        await foreach (var dead in services.GetRequiredService<IDeadLetters>().ListAsync(queue, cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(new[]
-            {
-                dead.Sequence.ToString(CultureInfo.InvariantCulture),
-                dead.Queue,
-                dead.TaskName ?? "-",
-                dead.TaskId ?? "-",
-                dead.DeadAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
-                dead.Reason,
-            });
-        }
-
-        if (rows.Count == 1)
-        {
-            await output.WriteLineAsync(queue is null ? "no dead letters" : $"no dead letters from queue '{queue}'").ConfigureAwait(false);
+            await output.WriteLineAsync(JsonSerializer.Serialize(
+                new
+                {
+                    total = page.Total,
+                    next = page.NextSequence,
+                    letters = page.Letters.Select(dead => new { sequence = dead.Sequence, queue = dead.Queue, taskId = dead.TaskId, taskName = dead.TaskName, reason = dead.Reason, deadAt = dead.DeadAt, arguments = Encoding.UTF8.GetString(dead.Arguments.Span) }),
+                },
+                JsonOptions)).ConfigureAwait(false);
             return 0;
         }
 
+        var of = queue is null ? string.Empty : $" from queue '{queue}'";
+        if (page.Letters.Count == 0)
+        {
+            await output.WriteLineAsync(from > 1 ? $"no dead letters{of} from sequence {from} on" : $"no dead letters{of}").ConfigureAwait(false);
+            return 0;
+        }
+
+        var rows = new List<string[]> { new[] { "SEQ", "QUEUE", "TASK", "ID", "DEAD AT", "REASON" } };
+        rows.AddRange(page.Letters.Select(dead => new[]
+        {
+            dead.Sequence.ToString(CultureInfo.InvariantCulture),
+            dead.Queue,
+            dead.TaskName ?? "-",
+            dead.TaskId ?? "-",
+            dead.DeadAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
+            dead.Reason,
+        }));
         await WriteTableAsync(rows).ConfigureAwait(false);
+        await output.WriteLineAsync($"{page.Letters.Count} of {page.Total} dead letter{(page.Total == 1 ? string.Empty : "s")}{of}").ConfigureAwait(false);
+        await WriteNextPageAsync("tt dead list" + (queue is null ? string.Empty : " --queue " + queue), page.NextSequence, limit, TtParser.DeadListPageSize).ConfigureAwait(false);
         return 0;
     }
 

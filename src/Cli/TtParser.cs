@@ -18,6 +18,12 @@ internal sealed class TtParser
     /// <summary>How deep the JSON arguments of <c>tt send</c> may nest (System.Text.Json's default limit, which workers read with).</summary>
     internal const int MaxArgumentsDepth = 64;
 
+    /// <summary>Dead letters per page of <c>tt dead list</c> without <c>--limit</c>.</summary>
+    internal const int DeadListPageSize = 100;
+
+    /// <summary>Tasks due later per page of <c>tt scheduled</c> without <c>--limit</c>.</summary>
+    internal const int DueLaterPageSize = 100;
+
     private readonly Func<Parsed, Func<Commands, CancellationToken, Task<int>>, CancellationToken, Task<int>> _run;
     private readonly TextReader _input;
     private readonly Dictionary<Command, string> _paths = [];
@@ -38,7 +44,7 @@ internal sealed class TtParser
 
     private readonly Option<bool> _json = new("--json")
     {
-        Description = "Print workers, ping, queues, schedules, status, dead list and send as JSON (the wire formats of docs/protocol.md).",
+        Description = "Print workers, ping, queues, schedules, scheduled, status, dead list and send as JSON (the wire formats of docs/protocol.md).",
         Recursive = true,
     };
 
@@ -71,6 +77,7 @@ internal sealed class TtParser
         Add(Root, Shutdown());
         Add(Root, Queues());
         Add(Root, Schedules());
+        Add(Root, Scheduled());
         Add(Root, Status());
         Add(Root, Revoke());
         Add(Root, Events());
@@ -214,8 +221,37 @@ internal sealed class TtParser
     private Command Queues()
     {
         var sweep = new Option<bool>("--sweep") { Description = "First remove the acknowledged leftovers below each queue's ack floor (docs/cli.md, Leftovers)." };
-        var command = new Command("queues", "Per queue: tasks stored, waiting, held by workers, leftovers, how long the oldest waiting task has waited, its consumer; and how many tasks are due later.") { sweep };
-        Connects(command, parse => (c, t) => c.QueuesAsync(parse.GetValue(sweep), t));
+        var watch = new Option<TimeSpan?>("--watch")
+        {
+            Description = $"Print the table again every interval (default 2s, at least {Commands.MinWatchInterval.TotalSeconds:0}s), with each queue's tasks in and out per second, until Ctrl+C.",
+            HelpName = "interval",
+            Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = result =>
+            {
+                if (result.Tokens.Count == 0)
+                {
+                    return Commands.DefaultWatchInterval;
+                }
+
+                var text = result.Tokens[0].Value;
+                if (!DurationSyntax.TryParse(text, out var interval) || interval < Commands.MinWatchInterval)
+                {
+                    result.AddError($"'{text}' is not an interval of at least {Commands.MinWatchInterval.TotalSeconds:0}s: use 2s, 5s, 1m or a number of seconds (rates need a second between two readings).");
+                    return null;
+                }
+
+                return interval;
+            },
+        };
+        var command = new Command("queues", "Per queue: tasks stored, waiting, held by workers, leftovers, how long the oldest waiting task has waited, its consumer; and how many tasks are due later.") { sweep, watch };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(sweep) && result.GetResult(watch) is not null)
+            {
+                result.AddError("--sweep and --watch go separately: sweep once, then watch.");
+            }
+        });
+        Connects(command, parse => (c, t) => parse.GetResult(watch) is null ? c.QueuesAsync(parse.GetValue(sweep), t) : c.WatchQueuesAsync(parse.GetValue(watch) ?? Commands.DefaultWatchInterval, t));
         return command;
     }
 
@@ -225,9 +261,62 @@ internal sealed class TtParser
         var yes = Yes("stop the schedule");
         var remove = new Command("remove", "Stop a schedule in every running worker without a restart; its record stays, marked removed.") { name, yes };
         ConnectsWithYes(remove, yes, parse => $"schedules remove stops schedule '{parse.GetValue(name)}' in every worker: add --yes to do it.", parse => (c, t) => c.ScheduleRemoveAsync(parse.GetValue(name)!, t));
-        var command = new Command("schedules", "The periodic schedules: task, queue, cron or interval, last and next occurrence.") { remove };
+        var runName = new Argument<string>("name") { Description = "The schedule's name (see tt schedules)." };
+        var run = new Command("run", "Send a schedule's task once now, as tt send would (a new task id); the schedule's next occurrence does not change.") { runName };
+        Connects(run, parse => (c, t) => c.ScheduleRunAsync(parse.GetValue(runName)!, t));
+        var command = new Command("schedules", "The periodic schedules: task, queue, cron or interval, last and next occurrence.") { remove, run };
         Connects(command, _ => (c, t) => c.SchedulesAsync(t));
         return command;
+    }
+
+    private Command Scheduled()
+    {
+        var from = FromOption("the tasks due later");
+        var limit = LimitOption(DueLaterPageSize);
+        var cancelSequence = DueSequenceArgument();
+        var yes = Yes("cancel the task");
+        var cancel = new Command("cancel", "Cancel a task due later: revoke it (REVOKED, as tt revoke) and delete its waiting message; it never runs.") { cancelSequence, yes };
+        ConnectsWithYes(cancel, yes, parse => $"scheduled cancel deletes the task due later at sequence {parse.GetValue(cancelSequence)}: add --yes to do it.", parse => (c, t) => c.DueCancelAsync(parse.GetValue(cancelSequence), t));
+        var runSequence = DueSequenceArgument();
+        var run = new Command("run", "Move a task due later to its queue now (same id, arguments and attempt) instead of when it is due.") { runSequence };
+        Connects(run, parse => (c, t) => c.DueRunAsync(parse.GetValue(runSequence), t));
+        var command = new Command("scheduled", "Tasks due later (countdown, ETA, a retry's next attempt), a page at a time in the order they were stored: sequence, task, id, queue, due time, attempt.")
+        {
+            from, limit, cancel, run,
+        };
+        Connects(command, parse => (c, t) => c.DueLaterAsync(parse.GetValue(from), parse.GetValue(limit), t));
+        return command;
+    }
+
+    private static Argument<ulong> DueSequenceArgument()
+    {
+        var sequence = new Argument<ulong>("seq") { Description = "The task's sequence in the waiting stream (the SEQ column of tt scheduled)." };
+        sequence.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<ulong>() == 0)
+            {
+                result.AddError("the sequence starts at 1: see the SEQ column of tt scheduled.");
+            }
+        });
+        return sequence;
+    }
+
+    /// <summary><c>--from &lt;seq&gt;</c> of a paged list: where the page starts (the hint under a page says where the next one does).</summary>
+    private static Option<ulong> FromOption(string what)
+        => new("--from") { Description = $"Start at this sequence (a page ends with the sequence the next one starts at). Default: the first of {what}.", HelpName = "seq", DefaultValueFactory = _ => 1 };
+
+    /// <summary><c>--limit &lt;n&gt;</c> of a paged list: 1 to the query layer's page size.</summary>
+    private static Option<int> LimitOption(int byDefault)
+    {
+        var limit = new Option<int>("--limit") { Description = $"At most this many (1 to {Client.DeploymentQueries.MaxPageSize}).", HelpName = "n", DefaultValueFactory = _ => byDefault };
+        limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var n && n is < 1 or > Client.DeploymentQueries.MaxPageSize)
+            {
+                result.AddError($"--limit {n} is out of range: give 1 to {Client.DeploymentQueries.MaxPageSize}.");
+            }
+        });
+        return limit;
     }
 
     private Command Status()
@@ -284,8 +373,10 @@ internal sealed class TtParser
         static Option<string?> Queue(string what) => new("--queue") { Description = $"Only the dead letters from this queue{what}.", HelpName = "queue" };
 
         var listQueue = Queue(string.Empty);
-        var list = new Command("list", "Dead letters: sequence, queue, task, id, time, reason.") { listQueue };
-        Connects(list, parse => (c, t) => c.DeadListAsync(parse.GetValue(listQueue), t));
+        var from = FromOption("the dead letters");
+        var limit = LimitOption(DeadListPageSize);
+        var list = new Command("list", "Dead letters, oldest first, a page at a time: sequence, queue, task, id, time, reason.") { listQueue, from, limit };
+        Connects(list, parse => (c, t) => c.DeadListAsync(parse.GetValue(listQueue), parse.GetValue(from), parse.GetValue(limit), t));
 
         var sequence = new Argument<ulong?>("seq")
         {

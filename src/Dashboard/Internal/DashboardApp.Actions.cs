@@ -13,7 +13,8 @@ namespace TypedTasks.Dashboard.Internal;
 
 /// <summary>
 /// The operators' actions (issue 13): requeue one or all dead letters (of one queue or all), purge them, purge a queue,
-/// revoke a task (and terminate it), shut a worker down. <c>GET /actions/{action}</c> is the confirmation page (works without JavaScript) holding a form;
+/// revoke a task (and terminate it), shut a worker down; run or remove a periodic schedule, cancel or run a task due later
+/// (<c>DashboardApp.ScheduleActions.cs</c>). <c>GET /actions/{action}</c> is the confirmation page (works without JavaScript) holding a form;
 /// <c>POST /actions/{action}</c> checks the operator policy (403), then the antiforgery token (400), acts, logs who did
 /// what, and redirects (303) to the page it concerns with the outcome as a message (POST-redirect-GET).
 /// </summary>
@@ -24,7 +25,10 @@ internal sealed partial class DashboardApp
     /// <summary>How long the outcome message in the redirect's query string stays readable.</summary>
     private static readonly TimeSpan MessageLifetime = TimeSpan.FromMinutes(5);
 
-    private static readonly HashSet<string> ActionNames = new(StringComparer.Ordinal) { "requeue", "requeue-all", "purge", "purge-queue", "revoke", "terminate", "shutdown" };
+    private static readonly HashSet<string> ActionNames = new(StringComparer.Ordinal)
+    {
+        "requeue", "requeue-all", "purge", "purge-queue", "revoke", "terminate", "shutdown", "run-schedule", "remove-schedule", "cancel-due", "run-due",
+    };
 
     private IAntiforgery Antiforgery => _actionServices.GetRequiredService<IAntiforgery>();
 
@@ -214,6 +218,21 @@ internal sealed partial class DashboardApp
                     break;
                 }
 
+            case "run-schedule":
+            case "remove-schedule":
+            case "cancel-due":
+            case "run-due":
+                {
+                    // DashboardApp.ScheduleActions.cs.
+                    if (await ConfirmScheduleActionAsync(context, action, about, fields).ConfigureAwait(false) is not { } confirmation)
+                    {
+                        return;
+                    }
+
+                    (title, button, back, danger) = confirmation;
+                    break;
+                }
+
             default: // shutdown
                 {
                     var workerId = query["worker"].ToString();
@@ -256,7 +275,7 @@ internal sealed partial class DashboardApp
         body.Raw("<input type=\"hidden\" name=").Attr(tokens.FormFieldName).Raw(" value=").Attr(tokens.RequestToken ?? string.Empty).Raw(">")
             .Raw("<button type=\"submit\"").Raw(danger ? " class=\"danger\"" : string.Empty).Raw(">").Text(button).Raw("</button> ")
             .Link(back, "Cancel").Raw("</form>");
-        await WritePageAsync(context, title, action is "shutdown" ? "/workers" : action is "revoke" or "terminate" ? "/tasks" : action is "purge-queue" ? "/queues" : "/dead", body).ConfigureAwait(false);
+        await WritePageAsync(context, title, ActionPage(action), body).ConfigureAwait(false);
     }
 
     /// <summary>POST /actions/{action}: operator policy, antiforgery token, the action, a log line, a redirect.</summary>
@@ -380,6 +399,21 @@ internal sealed partial class DashboardApp
                         var ended = record?.State.IsFinal() == true ? $" (it had ended already: {record.State.ToWireName()})" : string.Empty;
                         outcome = (terminate ? "revoked, terminating it if it runs" : "revoked") + ended;
                         message = $"Revoked task {id}{(terminate ? ", terminating it if it runs" : string.Empty)}{ended}.";
+                        break;
+                    }
+
+                case "run-schedule":
+                case "remove-schedule":
+                case "cancel-due":
+                case "run-due":
+                    {
+                        // DashboardApp.ScheduleActions.cs.
+                        if (await ActOnScheduleAsync(context, action, form).ConfigureAwait(false) is not { } acted)
+                        {
+                            return;
+                        }
+
+                        (target, back, ok, outcome, message) = acted;
                         break;
                     }
 

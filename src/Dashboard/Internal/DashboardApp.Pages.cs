@@ -458,6 +458,7 @@ internal sealed partial class DashboardApp
         var root = Base(context);
         var from = ulong.TryParse(context.Request.Query["from"], NumberStyles.None, CultureInfo.InvariantCulture, out var f) && f > 0 ? f : 1;
         var page = await DeploymentQueries.ReadDueLaterAsync(Connection, from, DueLaterPageSize, context.RequestAborted).ConfigureAwait(false);
+        var canAct = await CanActAsync(context).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
         var body = new Html().Raw("<h1>Due later</h1><p>").Text(page.Total).Raw(page.Total == 1 ? " task" : " tasks").Raw(" due later in ").Text(page.Stream)
             .Text(page.NativeScheduling ? " (the server's scheduled delivery)" : " (the schedule stream)")
@@ -470,7 +471,7 @@ internal sealed partial class DashboardApp
         }
         else
         {
-            body.Raw("<table class=\"due\"><thead><tr><th class=\"num\">Seq</th><th>Task</th><th>Task id</th><th>Queue</th><th>Due</th><th class=\"num\">Attempt</th><th>Stored</th></tr></thead><tbody>");
+            body.Raw("<table class=\"due\"><thead><tr><th class=\"num\">Seq</th><th>Task</th><th>Task id</th><th>Queue</th><th>Due</th><th class=\"num\">Attempt</th><th>Stored</th>").Raw(canAct ? "<th></th>" : string.Empty).Raw("</tr></thead><tbody>");
             foreach (var task in page.Tasks)
             {
                 body.Raw("<tr><td class=\"num\">").Text(task.Sequence.ToString(CultureInfo.InvariantCulture)).Raw("</td><td>").Text(task.TaskName ?? "(no task name)").Raw("</td><td>");
@@ -485,7 +486,13 @@ internal sealed partial class DashboardApp
 
                 body.Raw("</td><td>").Text(task.Queue).Raw("</td><td>").Time(task.DueAt, now).Raw("</td><td class=\"num\">")
                     .Text(task.Attempt.ToString(CultureInfo.InvariantCulture)).Text(task.Attempt > 1 ? " (retry)" : string.Empty)
-                    .Raw("</td><td>").Time(task.StoredAt, now).Raw("</td></tr>");
+                    .Raw("</td><td>").Time(task.StoredAt, now).Raw("</td>");
+                if (canAct)
+                {
+                    ActionCell(body, root, "seq", task.Sequence.ToString(CultureInfo.InvariantCulture), ("run-due", "Run now", false), ("cancel-due", "Cancel", true));
+                }
+
+                body.Raw("</tr>");
             }
 
             body.Raw("</tbody></table>");
@@ -507,7 +514,8 @@ internal sealed partial class DashboardApp
             + "Stored: when it was sent, or when a retry was scheduled. "
             + (page.NativeScheduling
                 ? "The server releases each task when it is due and the workers forward it to its queue."
-                : "A worker (the schedule mover) moves each task to its queue when it is due: a task past its due time waits for a worker."))
+                : "A worker (the schedule mover) moves each task to its queue when it is due: a task past its due time waits for a worker.")
+            + " Operators run a task now or cancel it from its row (as tt scheduled run|cancel).")
             .Raw("</p>");
         await WritePageAsync(context, "Due later", "/scheduled", body).ConfigureAwait(false);
     }
@@ -518,6 +526,8 @@ internal sealed partial class DashboardApp
         var now = DateTimeOffset.UtcNow;
         var view = await DeploymentQueries.ReadPeriodicSchedulesAsync(Connection, DeploymentQueries.MaxPageSize, now, context.RequestAborted).ConfigureAwait(false);
         var bucket = Connection.Names.SchedulesBucket;
+        var canAct = await CanActAsync(context).ConfigureAwait(false);
+        var root = Base(context);
         var body = new Html().Raw("<h1>Periodic schedules</h1>");
         if (!view.BucketExists)
         {
@@ -531,7 +541,7 @@ internal sealed partial class DashboardApp
         }
         else
         {
-            body.Raw("<table class=\"periodic\"><thead><tr><th>Schedule</th><th>Task</th><th>When</th><th>Queue</th><th>Last occurrence</th><th>Next</th><th>Defined by</th></tr></thead><tbody>");
+            body.Raw("<table class=\"periodic\"><thead><tr><th>Schedule</th><th>Task</th><th>When</th><th>Queue</th><th>Last occurrence</th><th>Next</th><th>Defined by</th>").Raw(canAct ? "<th></th>" : string.Empty).Raw("</tr></thead><tbody>");
             foreach (var (record, nextAt) in view.Schedules)
             {
                 body.Raw("<tr><td><code>").Text(record.Name).Raw("</code>").Raw(record.Removed ? " <span class=\"state state-revoked\">removed</span>" : string.Empty)
@@ -562,7 +572,17 @@ internal sealed partial class DashboardApp
                     body.Time(nextAt, now);
                 }
 
-                body.Raw("</td><td>").Text(record.Source ?? ScheduleRecord.FromCode).Text(record.DefinedBy is { } by ? " (" + by + ")" : string.Empty).Raw("</td></tr>");
+                body.Raw("</td><td>").Text(record.Source ?? ScheduleRecord.FromCode).Text(record.DefinedBy is { } by ? " (" + by + ")" : string.Empty).Raw("</td>");
+                if (canAct && !record.Removed)
+                {
+                    ActionCell(body, root, "name", record.Name, ("run-schedule", "Run now", false), ("remove-schedule", "Remove", true));
+                }
+                else if (canAct)
+                {
+                    body.Raw("<td></td>");
+                }
+
+                body.Raw("</tr>");
             }
 
             body.Raw("</tbody></table>");
@@ -574,7 +594,9 @@ internal sealed partial class DashboardApp
 
         body.Raw("<p class=\"note\">").Text(
             $"From the schedules bucket {bucket}, as tt schedules shows them: the definition the workers send, the last occurrence sent, and the next occurrence "
-            + "computed here from the definition. Removed schedules stay listed as tombstones with their last occurrence (docs/periodic.md).").Raw("</p>");
+            + "computed here from the definition. Removed schedules stay listed as tombstones with their last occurrence (docs/periodic.md). "
+            + "Run now sends the task once without changing the next occurrence (as tt schedules run). Removing one stops it in every worker (as tt schedules remove). "
+            + CodeScheduleNote).Raw("</p>");
         await WritePageAsync(context, "Periodic schedules", "/periodic", body).ConfigureAwait(false);
     }
 

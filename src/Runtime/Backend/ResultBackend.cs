@@ -270,11 +270,18 @@ internal abstract class ResultBackend
     /// Revokes a task: a revocation every worker sees (for the revocation expiry), and REVOKED now unless the task
     /// finished, so that waiters and status pages see it before any worker does.
     /// </summary>
-    public async ValueTask RevokeAsync(string id, string taskName, bool terminate, CancellationToken cancellationToken)
+    public ValueTask RevokeAsync(string id, string taskName, bool terminate, CancellationToken cancellationToken)
+        => RevokeAsync(id, taskName, terminate, writeRecord: true, cancellationToken);
+
+    /// <summary>
+    /// Revokes a task as <see cref="RevokeAsync(string, string, bool, CancellationToken)"/> does; without
+    /// <paramref name="writeRecord"/>, only the revocation (for a task that keeps no record, such as one that ignores its result).
+    /// </summary>
+    public async ValueTask RevokeAsync(string id, string taskName, bool terminate, bool writeRecord, CancellationToken cancellationToken)
     {
         var at = DateTimeOffset.UtcNow;
         await PutRevocationAsync(id, new RevocationRecord(terminate, at), cancellationToken).ConfigureAwait(false);
-        if (!Enabled)
+        if (!Enabled || !writeRecord)
         {
             return;
         }

@@ -16,7 +16,7 @@ internal sealed record DeadLetterCounts(long Total, IReadOnlyList<(string Queue,
 /// implementation for <c>tt purge &lt;queue&gt;</c> and the dashboard's action), and the dead letters of one queue (a
 /// page and the counts per queue) for the dashboard's filter.
 /// </summary>
-internal static class DeploymentActions
+internal static partial class DeploymentActions
 {
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> RawSerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 

@@ -389,7 +389,7 @@ internal static class DeploymentQueries
         }
     }
 
-    private static DueTask ToDueTask(StoredMessage message, string subjectPrefix)
+    internal static DueTask ToDueTask(StoredMessage message, string subjectPrefix)
     {
         var headers = ParseHeaders(message.Hdrs);
         var subject = message.Subject ?? string.Empty;
