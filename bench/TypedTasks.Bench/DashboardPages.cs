@@ -94,6 +94,7 @@ public static class DashboardPages
         ("tasks (recent)", "/tasks/tasks"),
         ("tasks, search by id", "/tasks/tasks?id=" + (taskId ?? "0193a5c2e4d87b5c9f3e2a1b0c9d8e7f")),
         ("one task", "/tasks/tasks/" + (taskId ?? "0193a5c2e4d87b5c9f3e2a1b0c9d8e7f")),
+        ("workflows", "/tasks/workflows"),
         ("dead letters", "/tasks/dead"),
         ("dead letters, a later page", "/tasks/dead?from=" + (deadFrom ?? 1)),
         ("due later", "/tasks/scheduled"),

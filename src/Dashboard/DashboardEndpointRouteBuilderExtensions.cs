@@ -19,7 +19,7 @@ public static class DashboardEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Serves the dashboard under <paramref name="prefix"/>: an overview with live numbers, queues, workers, tasks (search
-    /// by id, recent by state), one task, and dead letters; for operators (<see cref="TypedTasksDashboardOptions.OperatorPolicy"/>)
+    /// by id, recent by state, from the task history), one task with its state history and workflow, workflows, and dead letters; for operators (<see cref="TypedTasksDashboardOptions.OperatorPolicy"/>)
     /// actions: requeue, purge, revoke, terminate, shut a worker down. Plain server-rendered pages that work without
     /// JavaScript; the CSS and the small script for live updates are served from the assembly. The actions' antiforgery
     /// tokens use the app's <c>IAntiforgery</c> when it registered one, else the dashboard's own.
@@ -45,7 +45,10 @@ public static class DashboardEndpointRouteBuilderExtensions
         }
 
         var loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-        var recent = new RecentTasks(services.GetRequiredService<ITaskEvents>(), options.RecentTasks, loggerFactory.CreateLogger<RecentTasks>());
+        var events = services.GetRequiredService<ITaskEvents>();
+        // Over NATS, the list starts from the history stream (TT_HISTORY); eagerly there is none.
+        var history = events is NatsTaskEvents ? services.GetService<TypedTasks.Topology.TypedTasksConnection>() : null;
+        var recent = new RecentTasks(events, options.RecentTasks, loggerFactory.CreateLogger<RecentTasks>(), history);
         if (options.RecentTasks > 0 && services.GetService<IHostApplicationLifetime>() is { } lifetime)
         {
             lifetime.ApplicationStarted.Register(() => recent.Start(lifetime.ApplicationStopping));

@@ -38,8 +38,10 @@ public sealed class TypedTasksDashboardOptions
     public int MaxJsonBytes { get; set; } = 64 * 1024;
 
     /// <summary>
-    /// How many tasks the recent-tasks list keeps, from the task events this process has seen since it started (workers
-    /// and clients send them with <c>TypedTasks:SendTaskEvents=true</c>); 0 turns the list off. Default 1,000.
+    /// How many tasks the recent-tasks list keeps in memory, each with its last events (its state history): filled at start
+    /// from the task history stream (<c>TT_HISTORY</c>, the last <c>5 × RecentTasks</c> events, at most 100,000), then from
+    /// the live task events (workers and clients send them with <c>TypedTasks:SendTaskEvents=true</c>); 0 turns the list
+    /// off. Default 1,000.
     /// </summary>
     public int RecentTasks { get; set; } = 1000;
 

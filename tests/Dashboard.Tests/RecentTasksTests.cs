@@ -34,6 +34,37 @@ public sealed class RecentTasksTests
         Assert.Equal(1, recent.CountByState()[TaskState.Started]);
     }
 
+    [Fact]
+    public void AnEventReadFromTheHistoryAndSeenLive_CountsOnce_AndALateEventStillJoinsTheTasksHistory()
+    {
+        var recent = new RecentTasks(new Eager.NoTaskEvents(), capacity: 10, NullLogger.Instance);
+        var succeeded = Event(TaskEventKind.Succeeded, "t", attempt: 1) with { At = At.AddSeconds(2) };
+        recent.Add(Event(TaskEventKind.Sent, "t"));
+        recent.Add(succeeded);
+        recent.Add(succeeded with { });
+        recent.Add(Event(TaskEventKind.Started, "t", attempt: 1) with { At = At.AddSeconds(1) });
+
+        var task = recent.Find("t")!;
+        Assert.Equal(TaskState.Success, task.State);
+        Assert.Equal([TaskEventKind.Sent, TaskEventKind.Succeeded, TaskEventKind.Started], task.Events.Select(e => e.Kind));
+    }
+
+    [Fact]
+    public void ATasksEvents_AreBounded_KeepingTheLastOnes()
+    {
+        var recent = new RecentTasks(new Eager.NoTaskEvents(), capacity: 10, NullLogger.Instance);
+        for (var attempt = 1; attempt <= RecentTasks.MaxEventsPerTask + 5; attempt++)
+        {
+            recent.Add(Event(TaskEventKind.Retried, "t", attempt) with { At = At.AddSeconds(attempt) });
+        }
+
+        var task = recent.Find("t")!;
+        Assert.Equal(RecentTasks.MaxEventsPerTask, task.Events.Count);
+        Assert.True(task.EarlierEventsDropped);
+        Assert.Equal(RecentTasks.MaxEventsPerTask + 5, task.Events[^1].Attempt);
+        Assert.Equal(6, task.Events[0].Attempt);
+    }
+
     private static TaskEvent Event(TaskEventKind kind, string id, int? attempt = null)
         => new() { Kind = kind, Id = id, TaskName = "tests.echo", Queue = "default", Attempt = attempt, At = At };
 }

@@ -231,9 +231,9 @@ internal sealed partial class DashboardApp
         }
 
         body.Raw("<p class=\"note\">").Text(
-            $"The last {_recent.Capacity:N0} tasks this app has seen in the task events since it started (the state of the latest event; the task page reads the stored record). "
-            + "Workers and clients send events only with TypedTasks:SendTaskEvents=true, and events are not kept: for a task's state, find it by id.")
-            .Raw(_recent.Listening ? string.Empty : " <strong>Not listening to task events right now</strong> (see the app's log).").Raw("</p>");
+            $"The last {_recent.Capacity:N0} tasks seen in the task events (the state of the latest event; the task page reads the stored record and shows each task's state history). "
+            + "Workers and clients send events only with TypedTasks:SendTaskEvents=true. ")
+            .Text(HistoryNote()).Raw(_recent.Listening ? string.Empty : " <strong>Not listening to task events right now</strong> (see the app's log).").Raw("</p>");
         await WritePageAsync(context, "Tasks", "/tasks", body).ConfigureAwait(false);
     }
 
@@ -345,11 +345,9 @@ internal sealed partial class DashboardApp
                 .Link(root + "/dead", "dead letters").Raw(" to see them.</p>");
         }
 
-        if (seen is not null)
-        {
-            body.Raw("<h2>Last event seen</h2><p>").State(seen.State).Raw(" ").Time(seen.At, now).Text(seen.Worker is null ? string.Empty : " on " + seen.Worker).Raw("</p>");
-        }
-
+        await WriteWorkflowAsync(body, root, id, record, context.RequestAborted).ConfigureAwait(false);
+        var deep = string.Equals(context.Request.Query["history"], "deep", StringComparison.Ordinal);
+        await WriteStateHistoryAsync(body, root, id, seen, record, deep, now, context.RequestAborted).ConfigureAwait(false);
         await WritePageAsync(context, "Task " + id, "/tasks", body).ConfigureAwait(false);
     }
 

@@ -12,7 +12,8 @@ using TypedTasks.Topology;
 namespace TypedTasks.Dashboard.Internal;
 
 /// <summary>
-/// The dashboard's endpoints under one prefix: the pages (<c>DashboardApp.Pages.cs</c>), the live numbers
+/// The dashboard's endpoints under one prefix: the pages (<c>DashboardApp.Pages.cs</c>, a task's state history in
+/// <c>DashboardApp.History.cs</c>, workflows in <c>DashboardApp.Workflows.cs</c>), the live numbers
 /// (<c>DashboardApp.Live.cs</c>), the operators' actions (<c>DashboardApp.Actions.cs</c>) and the embedded assets; who may see them (<see cref="Guard"/>) and the page frame.
 /// </summary>
 internal sealed partial class DashboardApp
@@ -72,6 +73,7 @@ internal sealed partial class DashboardApp
         group.MapGet("/workers", Guarded(WorkersAsync));
         group.MapGet("/tasks", Guarded(TasksAsync));
         group.MapGet("/tasks/{id}", Guarded(TaskAsync));
+        group.MapGet("/workflows", Guarded(WorkflowsAsync));
         group.MapGet("/dead", Guarded(DeadLettersAsync));
         group.MapGet("/scheduled", Guarded(ScheduledAsync));
         group.MapGet("/periodic", Guarded(PeriodicAsync));
@@ -117,7 +119,7 @@ internal sealed partial class DashboardApp
 
     private static readonly (string Path, string Name)[] Navigation =
     [
-        (string.Empty, "Overview"), ("/queues", "Queues"), ("/workers", "Workers"), ("/tasks", "Tasks"), ("/scheduled", "Due later"),
+        (string.Empty, "Overview"), ("/queues", "Queues"), ("/workers", "Workers"), ("/tasks", "Tasks"), ("/workflows", "Workflows"), ("/scheduled", "Due later"),
         ("/periodic", "Periodic"), ("/dead", "Dead letters"),
     ];
 
