@@ -135,6 +135,34 @@ public sealed class TaskHistoryPagesTests(NatsServer server, Chromium chromium) 
         await DashboardPageTests.ShotAsync(page, "dashboard-workflows");
     }
 
+    [Fact]
+    public async Task ChainStep_LinksToItsChain_WithTheChainsStateAndItsSteps()
+    {
+        await using var worker = await TestApp.StartAsync(server, options: o => o.SendTaskEvents = true);
+        await using var dashboard = await DashboardHost.StartAsync(server, worker.Prefix);
+        await dashboard.RecentTasksListeningAsync();
+        var chainId = "chain-" + Guid.NewGuid().ToString("N")[..10];
+        // echo(1) = 2 -> echo(2) = 4 -> echo(4) = 8, each step's result its next step's "value".
+        var doubled = new PartialTaskCall<int, int>(HandWrittenTasks.Echo, "value", new JsonArguments("{}"));
+        var chain = new TaskCall<int>(HandWrittenTasks.Echo, HandWrittenTasks.Value(1)).Then(doubled).Then(doubled);
+        var handle = await worker.Client.SendChainAsync(chain, new TaskOptions { TaskId = chainId }, Ct);
+        Assert.Equal(8, await handle.GetAsync(Timeout, Ct));
+        await WaitUntilAsync(() => dashboard.RecentTasks.Find(chainId + "-2")?.State == TaskState.Success);
+
+        var page = await chromium.NewPageAsync();
+        await page.GotoAsync(dashboard.Dashboard + "/tasks/" + chainId + "-2");
+        await Expect(page.Locator("p.workflow")).ToContainTextAsync($"Step 2 of the chain {chainId} (3 steps).");
+        await Expect(page.Locator("main p.progress")).ToContainTextAsync("3 of 3 done, 0 failed; the chain is SUCCESS");
+        await Expect(page.Locator("table.members tbody tr")).ToHaveCountAsync(3);
+        await Expect(page.Locator("table.members tr.current")).ToContainTextAsync(chainId + "-2");
+
+        await page.GotoAsync(dashboard.Dashboard + "/workflows");
+        var row = page.Locator("table.workflows tbody tr", new() { HasText = chainId });
+        await Expect(row).ToContainTextAsync("chain");
+        await Expect(row).ToContainTextAsync("3 of 3 done, 0 failed");
+        await Expect(row.Locator(".state-success").First).ToBeVisibleAsync();
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
