@@ -31,11 +31,12 @@ public sealed partial class ScheduleActionRoleTests(SecuredServer nats) : IClass
         var runNow = await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), inAnHour, Ct);
         await worker.Host.Services.GetRequiredService<IPeriodicSchedules>()
             .SetAsync(PeriodicSchedule.Create(new TaskCall(HandWrittenTasks.Echo, HandWrittenTasks.Value(21)), "0 0 3 29 2 *", name: "roles-leap-day"), Ct);
-        var due = (await DeploymentQueries.ReadDueLaterAsync(worker.Host.Services.GetRequiredService<TypedTasksConnection>(), 1, 10, Ct)).Tasks;
+        await using var dashboard = await nats.DashboardAsAsync("operator");
+        // Read as the operator (the worker role may not read single messages of TT_DELAYED, used on nats-server 2.12+).
+        var due = (await DeploymentQueries.ReadDueLaterAsync(dashboard.Services.GetRequiredService<TypedTasksConnection>(), 1, 10, Ct)).Tasks;
         var cancelSeq = due.Single(t => t.TaskId == cancelled.Id).Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var runSeq = due.Single(t => t.TaskId == runNow.Id).Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        await using var dashboard = await nats.DashboardAsAsync("operator");
         using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
         using var client = new HttpClient(handler);
 

@@ -74,7 +74,9 @@ public sealed partial class CliActionTests(NatsServer server) : IClassFixture<Na
         var (_, json, _) = await TtAsync(app, "--json", "scheduled", "--from", runSeq);
 
         Assert.Equal(0, listCode);
-        Assert.Contains("2 of 2 due later in", list, StringComparison.Ordinal);
+        // TT_SCHEDULED on nats-server 2.9; TT_DELAYED (the server's scheduled delivery) on 2.12+.
+        var waitingStream = app.Host.Services.GetRequiredService<Topology.TypedTasksConnection>().WaitingStream;
+        Assert.Contains($"2 of 2 due later in {waitingStream} (", list, StringComparison.Ordinal);
         Assert.DoesNotContain("next page", list, StringComparison.Ordinal);
         Assert.Contains(cancelled.Id, firstPage, StringComparison.Ordinal);
         Assert.DoesNotContain(runNow.Id, firstPage, StringComparison.Ordinal);
