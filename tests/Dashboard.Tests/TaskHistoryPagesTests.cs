@@ -88,6 +88,51 @@ public sealed class TaskHistoryPagesTests(NatsServer server, Chromium chromium) 
     }
 
     [Fact]
+    public async Task ATaskThatEndedBeforeTheLastEvents_IsNotReadFromThem_AndTheLinkLooksFurtherBack()
+    {
+        await using var worker = await TestApp.StartAsync(server, options: o => o.SendTaskEvents = true);
+        await using var dashboard = await DashboardHost.StartAsync(server, worker.Prefix, options: new TypedTasksDashboardOptions { RecentTasks = 1 });
+        await dashboard.RecentTasksListeningAsync();
+        var flaky = await worker.Client.EnqueueAsync(HandWrittenTasks.Flaky, HandWrittenTasks.Failures("history-deep", 1), cancellationToken: Ct);
+        await flaky.GetAsync(Timeout, Ct);
+        await WaitUntilAsync(() => dashboard.RecentTasks.Find(flaky.Id) is { State: TaskState.Success } t && t.Events.Count(e => e.Kind != TaskEventKind.Sent) == 4);
+
+        // 1,100 later events of other tasks (as another publisher would send them, an hour ahead): the task's own events
+        // are no longer among the last 1,000, nor the task in the list of one.
+        await using (var nats = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = server.Url }))
+        {
+            var later = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            for (var i = 0; i < 1_100; i++)
+            {
+                var json = $$"""{"kind":"Sent","id":"filler-{{i}}","taskName":"tests.filler","queue":"default","at":"{{later}}"}""";
+                await nats.PublishAsync(worker.Connection.Names.TaskEventsPrefix + "sent", System.Text.Encoding.UTF8.GetBytes(json), cancellationToken: Ct);
+            }
+
+            await nats.PingAsync(Ct);
+        }
+
+        await WaitUntilAsync(() => dashboard.RecentTasks.Find("filler-1099") is not null);
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            deadline.CancelAfter(Timeout);
+            while ((await TypedTasks.Client.TaskHistory.ReadStateAsync(worker.Connection, deadline.Token))!.Messages < 1_104)
+            {
+                await Task.Delay(50, deadline.Token); // core publishes are stored asynchronously; nothing to await on
+            }
+        }
+
+        var page = await chromium.NewPageAsync();
+        await page.GotoAsync(dashboard.Dashboard + "/tasks/" + flaky.Id);
+        await Expect(page.Locator("main")).ToContainTextAsync("Not looked up: this task ended");
+        await Expect(page.Locator("table.history")).ToHaveCountAsync(0);
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Look through the last 10,000 events" }).ClickAsync();
+        await Expect(page.Locator("table.history tbody tr td:nth-child(2)").Last).ToHaveTextAsync("SUCCESS");
+        var states = (await page.Locator("table.history tbody tr td:nth-child(2)").AllTextContentsAsync()).Where(s => s != "PENDING").ToList();
+        Assert.Equal(["STARTED", "RETRY", "STARTED", "SUCCESS"], states);
+        await Expect(page.Locator("main")).ToContainTextAsync("From the last 10,000 events of the task history");
+    }
+
+    [Fact]
     public async Task StateHistory_ShowsAnErrorFromTheTaskAsText()
     {
         await using var worker = await TestApp.StartAsync(server, tasks: b => b.AddHandWrittenTasks().AddTask(DashboardTasks.Explode), options: o => o.SendTaskEvents = true);

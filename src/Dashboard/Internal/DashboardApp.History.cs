@@ -14,6 +14,9 @@ internal sealed partial class DashboardApp
     /// <summary>How many it reads when asked to look further back (<c>?history=deep</c>, a link on the page).</summary>
     internal const int TaskPageDeepScan = 10_000;
 
+    /// <summary>How far the clocks of workers and publishers may differ when deciding a task ended before the events read.</summary>
+    private static readonly TimeSpan ClockSlack = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// The task's events, oldest first: those the recent-tasks list keeps, else those among the last
     /// <paramref name="scan"/> events of the history stream (one ordered consumer, never more); and a note saying where
@@ -43,9 +46,25 @@ internal sealed partial class DashboardApp
             return ([], false, $"No state history: the task history stream {stream} does not exist. Task events are off (TypedTasks:SendTaskEvents), or no process with them on that may create streams (a worker) has started since.", false);
         }
 
+        var limits = $"{stream} keeps the last {Limit(state.MaxMessages)} events for {Age(state.MaxAge)} (TypedTasks:TaskHistory)";
+        var from = state.LastSequence >= (ulong)scan ? state.LastSequence - (ulong)scan + 1 : 1;
+        // Events before the range read are still kept: a deeper read could find earlier ones.
+        var deeper = scan < TaskPageDeepScan && from > Math.Max(1UL, state.FirstSequence);
+        if (record is { CompletedAt: { } ended } && record.State.IsFinal() && from > Math.Max(1UL, state.FirstSequence))
+        {
+            // A task that ended before the range begins has no event in it: one event read instead of the range (what a
+            // page of an older task costs). The slack covers clocks that differ between the worker and the publishers.
+            await foreach (var (_, first) in TaskHistory.ReadAsync(Connection, state, from, from, cancellationToken).ConfigureAwait(false))
+            {
+                if (ended + ClockSlack < first.At)
+                {
+                    return ([], false, $"Not looked up: this task ended ({ended.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC) before the oldest of the last {scan:N0} events of the task history ({first.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC). {limits}.", deeper);
+                }
+            }
+        }
+
         var events = new List<TaskEvent>();
         var dropped = false;
-        var from = state.LastSequence >= (ulong)scan ? state.LastSequence - (ulong)scan + 1 : 1;
         await foreach (var (_, e) in TaskHistory.ReadAsync(Connection, state, from, state.LastSequence, cancellationToken).ConfigureAwait(false))
         {
             if (string.Equals(e.Id, id, StringComparison.Ordinal))
@@ -60,9 +79,6 @@ internal sealed partial class DashboardApp
             }
         }
 
-        var limits = $"{stream} keeps the last {Limit(state.MaxMessages)} events for {Age(state.MaxAge)} (TypedTasks:TaskHistory)";
-        // Events before the range read are still kept: a deeper read could find earlier ones.
-        var deeper = scan < TaskPageDeepScan && from > Math.Max(1UL, state.FirstSequence);
         if (events.Count > 0)
         {
             return (events, dropped, $"From the last {scan:N0} events of the task history; {limits}.", deeper);
