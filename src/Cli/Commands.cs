@@ -58,26 +58,13 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         return 0;
     }
 
-    /// <summary>The periodic schedules recorded in the schedules bucket, with their last and next occurrence.</summary>
+    /// <summary>The periodic schedules recorded in the schedules bucket, with their last and next occurrence: the read the
+    /// dashboard's periodic page makes (<see cref="DeploymentQueries.ReadPeriodicSchedulesAsync"/>, at most 500).</summary>
     public async Task<int> SchedulesAsync(CancellationToken cancellationToken)
     {
         var connection = Connection;
-        var records = new List<(ScheduleRecord Record, DateTimeOffset? Next)>();
-        if (await connection.StreamExistsAsync("KV_" + connection.Names.SchedulesBucket, cancellationToken).ConfigureAwait(false))
-        {
-            var store = await connection.KeyValue.GetStoreAsync(connection.Names.SchedulesBucket, cancellationToken).ConfigureAwait(false);
-            var serializer = NATS.Client.Core.NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
-            await foreach (var key in store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                var entry = await store.TryGetEntryAsync(key, serializer: serializer, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (entry.Success && ScheduleRecord.Read(entry.Value.Value.Span) is { } record)
-                {
-                    records.Add((record, DeploymentQueries.NextOccurrence(record, DateTimeOffset.UtcNow)));
-                }
-            }
-        }
-
-        records.Sort((a, b) => string.CompareOrdinal(a.Record.Name, b.Record.Name));
+        var view = await DeploymentQueries.ReadPeriodicSchedulesAsync(connection, DeploymentQueries.MaxPageSize, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        var records = view.Schedules;
         if (json)
         {
             return await WriteJsonAsync(records.Select(r => new { schedule = JsonDocument.Parse(r.Record.ToBytes()).RootElement, next = r.Next })).ConfigureAwait(false);
@@ -101,6 +88,11 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             r.Record.Removed ? "removed" : r.Next is { } next ? $"{next.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (in {Span(next - now)})" : "none",
         }));
         await WriteTableAsync(rows).ConfigureAwait(false);
+        if (view.More)
+        {
+            await output.WriteLineAsync($"only the first {DeploymentQueries.MaxPageSize} schedules of the bucket are listed").ConfigureAwait(false);
+        }
+
         return 0;
     }
 
