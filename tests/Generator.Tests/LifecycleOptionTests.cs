@@ -6,6 +6,9 @@ namespace TypedTasks.Generator.Tests;
 /// <summary>Retry, time-limit, expiry and rate-limit options: unusable values skip the task silently (the analyzer reports TT0008).</summary>
 public sealed class LifecycleOptionTests
 {
+    /// <summary>How the options end for a task without arguments: the lifecycle options come first, then its (empty) arguments.</summary>
+    private const string NoArguments = ", Arguments = global::System.Array.Empty<global::TypedTasks.Generated.TaskArgumentInfo>() }";
+
     private const string Declarations = """
         namespace Options;
 
@@ -110,7 +113,7 @@ public sealed class LifecycleOptionTests
             """, "Options", Declarations);
 
         Assert.Contains(
-            "AutoRetryFor = static ex => ex is global::System.IO.IOException or global::Options.GenericException<int> }",
+            "AutoRetryFor = static ex => ex is global::System.IO.IOException or global::Options.GenericException<int>" + NoArguments,
             result.Sources["Options.OptionTasks.Tasks.g.cs"]);
     }
 
@@ -127,7 +130,7 @@ public sealed class LifecycleOptionTests
             }
             """, "Options");
 
-        Assert.Contains("AutoRetryFor = static ex => ex is global::System.Exception }", result.Sources["Options.OptionTasks.Tasks.g.cs"]);
+        Assert.Contains("AutoRetryFor = static ex => ex is global::System.Exception" + NoArguments, result.Sources["Options.OptionTasks.Tasks.g.cs"]);
     }
 
     [Fact]
@@ -144,7 +147,7 @@ public sealed class LifecycleOptionTests
             """, "Options", Declarations);
 
         Assert.Contains(
-            "{ MaxRetries = 0, DefaultRetryDelay = global::System.TimeSpan.FromTicks(0), SoftTimeLimit = global::System.TimeSpan.FromTicks(50000000) }",
+            "{ MaxRetries = 0, DefaultRetryDelay = global::System.TimeSpan.FromTicks(0), SoftTimeLimit = global::System.TimeSpan.FromTicks(50000000)" + NoArguments,
             result.Sources["Options.OptionTasks.Tasks.g.cs"]);
     }
 
@@ -166,7 +169,7 @@ public sealed class LifecycleOptionTests
             """, "Options");
 
         Assert.Contains(
-            $"{{ Expires = global::System.TimeSpan.FromTicks(10000000), RateLimit = new global::TypedTasks.RateLimit({arguments}) }}",
+            $"{{ Expires = global::System.TimeSpan.FromTicks(10000000), RateLimit = new global::TypedTasks.RateLimit({arguments})" + NoArguments,
             result.Sources["Options.OptionTasks.Tasks.g.cs"]);
     }
 

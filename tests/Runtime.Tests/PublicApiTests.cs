@@ -14,7 +14,7 @@ public sealed class PublicApiTests
     private const string GeneratedNamespace = "TypedTasks.Generated";
 
     /// <summary>Types only generated code uses; user code never needs them.</summary>
-    private static readonly string[] Plumbing = ["TaskInvocation", "ITaskArguments", "TaskArgumentReader", "TaskInvoker"];
+    private static readonly string[] Plumbing = ["TaskInvocation", "ITaskArguments", "TaskArgumentReader", "TaskInvoker", "TaskArgumentInfo", "TaskArgumentKind"];
 
     private static readonly Assembly Runtime = typeof(TaskInvocation).Assembly;
 
@@ -71,6 +71,8 @@ public sealed class PublicApiTests
     [InlineData(typeof(TaskDefinition), ".ctor")]
     [InlineData(typeof(TaskDefinition<int>), ".ctor")]
     [InlineData(typeof(TaskDefinition), nameof(TaskDefinition.Invoker))]
+    [InlineData(typeof(TaskDefinition), nameof(TaskDefinition.Arguments))]
+    [InlineData(typeof(TaskDefinition), nameof(TaskDefinition.ResultTypeName))]
     [InlineData(typeof(TypedTasksBuilder), nameof(TypedTasksBuilder.AddTask))]
     [InlineData(typeof(TypedTasksBuilder), nameof(TypedTasksBuilder.AddTaskType))]
     [InlineData(typeof(ITaskClient), nameof(ITaskClient.EnqueueAsync))]

@@ -14,6 +14,8 @@ internal static class Names
     public const string ITaskArguments = "global::TypedTasks.Generated.ITaskArguments";
     public const string TaskInvocation = "global::TypedTasks.Generated.TaskInvocation";
     public const string TaskArgumentReader = "global::TypedTasks.Generated.TaskArgumentReader";
+    public const string TaskArgumentInfo = "global::TypedTasks.Generated.TaskArgumentInfo";
+    public const string TaskArgumentKind = "global::TypedTasks.Generated.TaskArgumentKind";
     public const string TypedTasksBuilder = "global::TypedTasks.TypedTasksBuilder";
     public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
     public const string CancellationToken = "global::System.Threading.CancellationToken";

@@ -112,6 +112,11 @@ internal static class ProxyEmitter
         }
 
         AddLifecycleInitializers(initializers, task.Lifecycle);
+        initializers.Add(ArgumentsInitializer(arguments));
+        if (task.ResultDisplayName is not null)
+        {
+            initializers.Add($"ResultTypeName = {Literals.String(task.ResultDisplayName)}");
+        }
 
         var constructorArguments = task.HasTypedResult ? $"Name, Invoke, {Names.TypeInfoOf(task.ResultJsonTypeName!)}" : "Name, Invoke";
         var initializer = initializers.Count == 0 ? string.Empty : " { " + string.Join(", ", initializers) + " }";
@@ -226,6 +231,19 @@ internal static class ProxyEmitter
         {
             initializers.Add($"RateLimit = new {Names.RateLimit}({rateLimit.Count.ToString(CultureInfo.InvariantCulture)}, {Names.TimeSpan}.FromTicks({rateLimit.PerTicks.ToString(CultureInfo.InvariantCulture)}))");
         }
+    }
+
+    /// <summary>The arguments as the wire carries them, for the task catalog: what the reader below enforces, said once here.</summary>
+    private static string ArgumentsInitializer(List<ParameterModel> arguments)
+    {
+        if (arguments.Count == 0)
+        {
+            return $"Arguments = global::System.Array.Empty<{Names.TaskArgumentInfo}>()";
+        }
+
+        var items = arguments.Select(a =>
+            $"new {Names.TaskArgumentInfo}({Literals.String(a.Name)}, {Names.TaskArgumentKind}.{a.JsonKind ?? "Object"}, {Literals.String(a.DisplayTypeName ?? a.JsonTypeName)}, isRequired: {(a.DefaultValue is null ? "true" : "false")}, isNullable: {(a.AcceptsNull ? "true" : "false")})");
+        return $"Arguments = new {Names.TaskArgumentInfo}[] {{ {string.Join(", ", items)} }}";
     }
 
     private static void AddTimeSpan(List<string> initializers, string property, long? ticks)

@@ -32,7 +32,11 @@ internal sealed record ContainingTypeModel(string Keyword, string Name);
 /// <param name="DefaultValue">The C# literal of the default value, or <see langword="null"/> when it has none.</param>
 /// <param name="RefusesNull">A reference type annotated as not nullable: the worker refuses a JSON <c>null</c> for it
 /// (oblivious, <c>#nullable disable</c>, and value types, which System.Text.Json checks itself, do not).</param>
-internal sealed record ParameterModel(ParameterKind Kind, string Name, string TypeName, string JsonTypeName, string? DefaultValue, bool RefusesNull = false);
+/// <param name="JsonKind">Arguments: the <c>TaskArgumentKind</c> member of its JSON value (<c>Integer</c>, <c>Object</c>, …).</param>
+/// <param name="DisplayTypeName">Arguments: the type as C# writes it, minimally qualified, for the task catalog.</param>
+/// <param name="AcceptsNull">Arguments: whether the worker takes a JSON <c>null</c> for it (neither <paramref name="RefusesNull"/>
+/// nor a value type that System.Text.Json refuses null for).</param>
+internal sealed record ParameterModel(ParameterKind Kind, string Name, string TypeName, string JsonTypeName, string? DefaultValue, bool RefusesNull = false, string? JsonKind = null, string? DisplayTypeName = null, bool AcceptsNull = false);
 
 /// <summary>Everything the emitters need to know about one task; values only.</summary>
 internal sealed record TaskModel(
@@ -52,7 +56,8 @@ internal sealed record TaskModel(
     LifecycleModel Lifecycle,
     EquatableArray<ParameterModel> Parameters,
     EquatableArray<JsonTypeSpec> JsonTypes,
-    EquatableArray<PeriodicModel> Periodic)
+    EquatableArray<PeriodicModel> Periodic,
+    string? ResultDisplayName = null)
 {
     /// <summary>The name of the generated proxy struct.</summary>
     public string ProxyName => MethodName.TrimStart('@') + "Task";

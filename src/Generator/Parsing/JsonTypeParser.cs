@@ -93,6 +93,27 @@ internal sealed class JsonTypeParser
         _jsonDerivedType = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonDerivedTypeAttribute");
     }
 
+    // The JSON kind of the value each converter reads (System.Text.Json's defaults: enums are numbers, byte[] is base64).
+    private static readonly Dictionary<string, string> ConverterKinds = new()
+    {
+        ["Boolean"] = "Boolean",
+        ["Byte"] = "Integer",
+        ["SByte"] = "Integer",
+        ["Int16"] = "Integer",
+        ["UInt16"] = "Integer",
+        ["Int32"] = "Integer",
+        ["UInt32"] = "Integer",
+        ["Int64"] = "Integer",
+        ["UInt64"] = "Integer",
+        ["Int128"] = "Integer",
+        ["UInt128"] = "Integer",
+        ["Single"] = "Number",
+        ["Double"] = "Number",
+        ["Decimal"] = "Number",
+        ["Half"] = "Number",
+        ["JsonElement"] = "Any",
+    };
+
     /// <summary>The specs of every type described so far, in discovery order.</summary>
     public IReadOnlyList<JsonTypeSpec> Specs => _ordered;
 
@@ -102,6 +123,42 @@ internal sealed class JsonTypeParser
     // Fully qualified, without nullable reference annotations (JsonTypeInfo<string?> is JsonTypeInfo<string>).
     private static readonly SymbolDisplayFormat KeyFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers | SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
+
+    /// <summary>
+    /// The <c>TaskArgumentKind</c> member naming the JSON value the metadata of <paramref name="type"/> reads, for the task
+    /// catalog: the converter's for built-in types (strings for text, dates, times, ids, <c>byte[]</c>), <c>Integer</c> for
+    /// enums, the underlying type's for <c>T?</c>, <c>Array</c> for arrays and collections, <c>Object</c> for the rest.
+    /// </summary>
+    public string ArgumentKind(ITypeSymbol type)
+    {
+        type = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
+        if (SpecialConverters.TryGetValue(type.SpecialType, out var special))
+        {
+            return ConverterKinds.TryGetValue(special.Member, out var kind) ? kind : "String";
+        }
+
+        if (_namedConverters.TryGetValue(type, out var named))
+        {
+            return ConverterKinds.TryGetValue(named.Member, out var kind) ? kind : "String";
+        }
+
+        return type switch
+        {
+            IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Byte } => "String",
+            IArrayTypeSymbol => "Array",
+            INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable => ArgumentKind(nullable.TypeArguments[0]),
+            INamedTypeSymbol { TypeKind: TypeKind.Enum } => "Integer",
+            INamedTypeSymbol { IsGenericType: true } generic when _collections.ContainsKey(generic.OriginalDefinition) => "Array",
+            _ => "Object",
+        };
+    }
+
+    /// <summary>Whether System.Text.Json reads a JSON <c>null</c> for <paramref name="type"/>: reference types, <c>T?</c> and
+    /// <c>JsonElement</c>; other value types refuse it.</summary>
+    public static bool AcceptsNull(ITypeSymbol type)
+        => !type.IsValueType
+            || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+            || type.ToDisplayString() == "System.Text.Json.JsonElement";
 
     /// <summary>
     /// Describes <paramref name="type"/> and what it contains; on failure returns the reason, with the

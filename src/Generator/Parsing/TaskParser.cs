@@ -16,6 +16,10 @@ internal static class TaskParser
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
+    // How the task catalog shows a type: as C# writes it in the method, without namespaces (int, string?, List<Order>).
+    private static readonly SymbolDisplayFormat DisplayFormat = SymbolDisplayFormat.MinimallyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         try
@@ -143,7 +147,17 @@ internal static class TaskParser
                 }
             }
 
-            parameters.Add(new ParameterModel(ParameterKind.Argument, parameter.Name, typeName, jsonTypeName, defaultValue, RefusesNull(parameter)));
+            var refusesNull = RefusesNull(parameter);
+            parameters.Add(new ParameterModel(
+                ParameterKind.Argument,
+                parameter.Name,
+                typeName,
+                jsonTypeName,
+                defaultValue,
+                refusesNull,
+                jsonTypes.ArgumentKind(parameter.Type),
+                parameter.Type.ToDisplayString(DisplayFormat),
+                !refusesNull && JsonTypeParser.AcceptsNull(parameter.Type)));
         }
 
         var (returnKind, resultType) = GetReturnKind(method, compilation);
@@ -191,7 +205,8 @@ internal static class TaskParser
             lifecycle,
             parameters.ToEquatableArray(),
             jsonTypes.Specs.OrderBy(s => s.FullName, System.StringComparer.Ordinal).ToEquatableArray(),
-            PeriodicParser.Parse(method, name, parameters));
+            PeriodicParser.Parse(method, name, parameters),
+            resultType?.ToDisplayString(DisplayFormat));
         return new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
     }
 

@@ -72,6 +72,15 @@ public class TaskDefinition
     /// <summary>At most this many starts per interval across all workers; <see langword="null"/> for no limit.</summary>
     public RateLimit? RateLimit { get; init; }
 
+    /// <summary>The task's arguments as the wire carries them, in parameter order; <see langword="null"/> for a definition
+    /// written by hand without them. Generated definitions always have them; workers publish them in the task catalog.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IReadOnlyList<TaskArgumentInfo>? Arguments { get; init; }
+
+    /// <summary>The .NET type of the method's result as C# writes it, for display; <see langword="null"/> for none (or not given).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public string? ResultTypeName { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -13,7 +13,7 @@ namespace Pipeline
             public const string Name = "Pipeline.Steps.Count";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>());
+            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>()) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("text", global::TypedTasks.Generated.TaskArgumentKind.String, "string", isRequired: true, isNullable: false) }, ResultTypeName = "int" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -127,7 +127,7 @@ namespace Pipeline
             public const string Name = "Pipeline.Steps.Notify";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke);
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("report", global::TypedTasks.Generated.TaskArgumentKind.Object, "Report", isRequired: true, isNullable: false) } };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -227,7 +227,7 @@ namespace Pipeline
             public const string Name = "Pipeline.Steps.Render";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<global::Pipeline.Report> Definition { get; } = new global::TypedTasks.TaskDefinition<global::Pipeline.Report>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Pipeline.Report>()) { Queue = "render" };
+            public static global::TypedTasks.TaskDefinition<global::Pipeline.Report> Definition { get; } = new global::TypedTasks.TaskDefinition<global::Pipeline.Report>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::Pipeline.Report>()) { Queue = "render", Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("pages", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: true, isNullable: false), new global::TypedTasks.Generated.TaskArgumentInfo("class", global::TypedTasks.Generated.TaskArgumentKind.String, "string", isRequired: true, isNullable: false), new global::TypedTasks.Generated.TaskArgumentInfo("title", global::TypedTasks.Generated.TaskArgumentKind.String, "string?", isRequired: false, isNullable: true) }, ResultTypeName = "Report" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -393,7 +393,7 @@ namespace Pipeline
             public const string Name = "Pipeline.Steps.Seed";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>());
+            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>()) { Arguments = global::System.Array.Empty<global::TypedTasks.Generated.TaskArgumentInfo>(), ResultTypeName = "int" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

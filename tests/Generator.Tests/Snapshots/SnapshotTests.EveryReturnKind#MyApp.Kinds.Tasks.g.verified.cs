@@ -13,7 +13,7 @@ namespace MyApp
             public const string Name = "MyApp.Kinds.AsyncTask";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke);
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Arguments = global::System.Array.Empty<global::TypedTasks.Generated.TaskArgumentInfo>() };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -86,7 +86,7 @@ namespace MyApp
             public const string Name = "MyApp.Kinds.AsyncTaskOfT";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<long> Definition { get; } = new global::TypedTasks.TaskDefinition<long>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<long>());
+            public static global::TypedTasks.TaskDefinition<long> Definition { get; } = new global::TypedTasks.TaskDefinition<long>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<long>()) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("value", global::TypedTasks.Generated.TaskArgumentKind.Integer, "long", isRequired: true, isNullable: false) }, ResultTypeName = "long" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -199,7 +199,7 @@ namespace MyApp
             public const string Name = "MyApp.Kinds.AsyncValueTask";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke);
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Arguments = global::System.Array.Empty<global::TypedTasks.Generated.TaskArgumentInfo>() };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -272,7 +272,7 @@ namespace MyApp
             public const string Name = "MyApp.Kinds.AsyncValueTaskOfT";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<bool> Definition { get; } = new global::TypedTasks.TaskDefinition<bool>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<bool>());
+            public static global::TypedTasks.TaskDefinition<bool> Definition { get; } = new global::TypedTasks.TaskDefinition<bool>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<bool>()) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("flag", global::TypedTasks.Generated.TaskArgumentKind.Boolean, "bool", isRequired: true, isNullable: false) }, ResultTypeName = "bool" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -386,7 +386,7 @@ namespace MyApp
             public const string Name = "MyApp.Kinds.SyncValue";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<string> Definition { get; } = new global::TypedTasks.TaskDefinition<string>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>());
+            public static global::TypedTasks.TaskDefinition<string> Definition { get; } = new global::TypedTasks.TaskDefinition<string>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<string>()) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("text", global::TypedTasks.Generated.TaskArgumentKind.String, "string?", isRequired: true, isNullable: true) }, ResultTypeName = "string" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -500,7 +500,7 @@ namespace MyApp
             public const string Name = "MyApp.Kinds.SyncVoid";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke);
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("a", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: true, isNullable: false) } };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

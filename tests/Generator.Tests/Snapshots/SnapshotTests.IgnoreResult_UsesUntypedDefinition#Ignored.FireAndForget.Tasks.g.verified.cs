@@ -13,7 +13,7 @@ namespace Ignored
             public const string Name = "Ignored.FireAndForget.Count";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { IgnoreResult = true };
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { IgnoreResult = true, Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("x", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: true, isNullable: false) }, ResultTypeName = "int" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

@@ -13,7 +13,7 @@ namespace Samples.Tasks
             public const string Name = "Samples.Tasks.EmailTasks.SendThankYouEmail";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Queue = "email" };
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Queue = "email", Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("emailAddress", global::TypedTasks.Generated.TaskArgumentKind.String, "string", isRequired: true, isNullable: false) } };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

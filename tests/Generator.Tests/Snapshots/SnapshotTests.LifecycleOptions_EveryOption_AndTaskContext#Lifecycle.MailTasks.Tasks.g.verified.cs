@@ -13,7 +13,7 @@ namespace Lifecycle
             public const string Name = "Lifecycle.MailTasks.Defaults";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { MaxRetries = 3 };
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { MaxRetries = 3, Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("x", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: true, isNullable: false) } };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -113,7 +113,7 @@ namespace Lifecycle
             public const string Name = "Lifecycle.MailTasks.Send";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<bool> Definition { get; } = new global::TypedTasks.TaskDefinition<bool>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<bool>()) { Queue = "email", MaxRetries = 5, DefaultRetryDelay = global::System.TimeSpan.FromTicks(300000000), RetryBackoff = true, RetryBackoffBase = global::System.TimeSpan.FromTicks(20000000), RetryBackoffMax = global::System.TimeSpan.FromTicks(6000000000), RetryJitter = false, AutoRetryFor = static ex => ex is global::System.Net.Http.HttpRequestException or global::System.TimeoutException or global::Lifecycle.RateLimitedException, SoftTimeLimit = global::System.TimeSpan.FromTicks(600000000), TimeLimit = global::System.TimeSpan.FromTicks(900000000), Expires = global::System.TimeSpan.FromTicks(864000000000), RateLimit = new global::TypedTasks.RateLimit(10, global::System.TimeSpan.FromTicks(10000000)) };
+            public static global::TypedTasks.TaskDefinition<bool> Definition { get; } = new global::TypedTasks.TaskDefinition<bool>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<bool>()) { Queue = "email", MaxRetries = 5, DefaultRetryDelay = global::System.TimeSpan.FromTicks(300000000), RetryBackoff = true, RetryBackoffBase = global::System.TimeSpan.FromTicks(20000000), RetryBackoffMax = global::System.TimeSpan.FromTicks(6000000000), RetryJitter = false, AutoRetryFor = static ex => ex is global::System.Net.Http.HttpRequestException or global::System.TimeoutException or global::Lifecycle.RateLimitedException, SoftTimeLimit = global::System.TimeSpan.FromTicks(600000000), TimeLimit = global::System.TimeSpan.FromTicks(900000000), Expires = global::System.TimeSpan.FromTicks(864000000000), RateLimit = new global::TypedTasks.RateLimit(10, global::System.TimeSpan.FromTicks(10000000)), Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("to", global::TypedTasks.Generated.TaskArgumentKind.String, "string", isRequired: true, isNullable: false) }, ResultTypeName = "bool" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

@@ -13,7 +13,7 @@ partial class Outer
             public const string Name = "Outer.Inner.Twice";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>());
+            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>()) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("x", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: true, isNullable: false) }, ResultTypeName = "int" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

@@ -13,7 +13,7 @@ namespace Nulls
             public const string Name = "Nulls.Oblivious.Work";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke);
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("id", global::TypedTasks.Generated.TaskArgumentKind.String, "string", isRequired: true, isNullable: true), new global::TypedTasks.Generated.TaskArgumentInfo("body", global::TypedTasks.Generated.TaskArgumentKind.Object, "Note", isRequired: true, isNullable: true) } };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

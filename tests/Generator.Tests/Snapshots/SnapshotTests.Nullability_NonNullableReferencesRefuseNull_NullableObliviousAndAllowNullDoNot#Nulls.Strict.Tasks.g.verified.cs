@@ -13,7 +13,7 @@ namespace Nulls
             public const string Name = "Nulls.Strict.Work";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke);
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("id", global::TypedTasks.Generated.TaskArgumentKind.String, "string", isRequired: true, isNullable: false), new global::TypedTasks.Generated.TaskArgumentInfo("note", global::TypedTasks.Generated.TaskArgumentKind.String, "string?", isRequired: true, isNullable: true), new global::TypedTasks.Generated.TaskArgumentInfo("body", global::TypedTasks.Generated.TaskArgumentKind.Object, "Note", isRequired: true, isNullable: false), new global::TypedTasks.Generated.TaskArgumentInfo("extra", global::TypedTasks.Generated.TaskArgumentKind.Object, "Note?", isRequired: true, isNullable: true), new global::TypedTasks.Generated.TaskArgumentInfo("count", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: true, isNullable: false), new global::TypedTasks.Generated.TaskArgumentInfo("maybe", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int?", isRequired: true, isNullable: true), new global::TypedTasks.Generated.TaskArgumentInfo("loose", global::TypedTasks.Generated.TaskArgumentKind.String, "string", isRequired: true, isNullable: true) } };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

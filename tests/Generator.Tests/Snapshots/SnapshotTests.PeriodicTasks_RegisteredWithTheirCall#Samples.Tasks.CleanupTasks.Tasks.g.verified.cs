@@ -13,7 +13,7 @@ namespace Samples.Tasks
             public const string Name = "Samples.Tasks.CleanupTasks.Archive";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke);
+            public static global::TypedTasks.TaskDefinition Definition { get; } = new global::TypedTasks.TaskDefinition(Name, Invoke) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("folder", global::TypedTasks.Generated.TaskArgumentKind.String, "string", isRequired: true, isNullable: false), new global::TypedTasks.Generated.TaskArgumentInfo("year", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: true, isNullable: false) } };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
@@ -132,7 +132,7 @@ namespace Samples.Tasks
             public const string Name = "Samples.Tasks.CleanupTasks.PurgeOldReports";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>()) { Queue = "maintenance" };
+            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>()) { Queue = "maintenance", Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("olderThanDays", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: false, isNullable: false) }, ResultTypeName = "int" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

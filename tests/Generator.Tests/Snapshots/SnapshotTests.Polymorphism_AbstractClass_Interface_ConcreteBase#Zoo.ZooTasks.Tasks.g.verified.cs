@@ -13,7 +13,7 @@ namespace Zoo
             public const string Name = "Zoo.ZooTasks.Draw";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>> Definition { get; } = new global::TypedTasks.TaskDefinition<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>());
+            public static global::TypedTasks.TaskDefinition<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>> Definition { get; } = new global::TypedTasks.TaskDefinition<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<global::System.Collections.Generic.IReadOnlyList<global::Zoo.Shape>>()) { Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("shape", global::TypedTasks.Generated.TaskArgumentKind.Object, "Shape", isRequired: true, isNullable: false), new global::TypedTasks.Generated.TaskArgumentInfo("animal", global::TypedTasks.Generated.TaskArgumentKind.Object, "IAnimal", isRequired: true, isNullable: false), new global::TypedTasks.Generated.TaskArgumentInfo("vehicles", global::TypedTasks.Generated.TaskArgumentKind.Object, "Dictionary<string, Vehicle>", isRequired: true, isNullable: false) }, ResultTypeName = "IReadOnlyList<Shape>" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 

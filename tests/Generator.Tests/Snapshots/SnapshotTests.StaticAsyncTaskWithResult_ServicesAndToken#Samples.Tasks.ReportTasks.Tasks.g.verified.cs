@@ -13,7 +13,7 @@ namespace Samples.Tasks
             public const string Name = "Samples.Tasks.ReportTasks.GenerateReport";
 
             /// <summary>What the runtime knows about the task: name, queue, invoker.</summary>
-            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>()) { Queue = "reports" };
+            public static global::TypedTasks.TaskDefinition<int> Definition { get; } = new global::TypedTasks.TaskDefinition<int>(Name, Invoke, global::TypedTasks.Generated.TypedTasksJsonMetadata.Get<int>()) { Queue = "reports", Arguments = new global::TypedTasks.Generated.TaskArgumentInfo[] { new global::TypedTasks.Generated.TaskArgumentInfo("year", global::TypedTasks.Generated.TaskArgumentKind.Integer, "int", isRequired: true, isNullable: false) }, ResultTypeName = "int" };
 
             private readonly global::TypedTasks.ITaskClient _client;
 
