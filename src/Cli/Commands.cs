@@ -14,7 +14,7 @@ using TypedTasks.Topology;
 namespace TypedTasks.Cli;
 
 /// <summary>The commands of <c>tt</c>, each through the same services an application uses.</summary>
-internal sealed class Commands(IServiceProvider services, TextWriter output, bool json)
+internal sealed class Commands(IServiceProvider services, TextWriter output, bool json, TextWriter error)
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -220,6 +220,45 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
             var more = limit == defaultLimit ? string.Empty : " --limit " + limit.ToString(CultureInfo.InvariantCulture);
             await output.WriteLineAsync($"next page: {command} --from {sequence}{more}").ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Checks the task and its arguments against the catalog before <c>tt send</c> sends anything: the task's entry (its
+    /// queue is the default), or a refusal naming what is wrong. No catalog at all (workers older than the catalog): a
+    /// warning, and the task is sent unchecked.
+    /// </summary>
+    private async Task<(TaskCatalogEntry? Entry, string? Refusal)> CheckAgainstCatalogAsync(string taskName, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken)
+    {
+        var connection = Connection;
+        var (entry, bucketExists) = await TaskCatalog.ReadAsync(connection, taskName, cancellationToken).ConfigureAwait(false);
+        const string Skip = "; nothing was sent (tt tasks lists the catalog; --no-validate sends without this check)";
+        if (entry is null)
+        {
+            var view = bucketExists ? await TaskCatalog.ReadAllAsync(connection, TaskCatalog.MaxTasks, cancellationToken).ConfigureAwait(false) : null;
+            if (view is null || view.Entries.Count == 0)
+            {
+                await error.WriteLineAsync($"tt: warning: no task catalog on prefix '{connection.Options.Prefix}' (workers older than the catalog publish none): '{WireText.Bound(taskName)}' and its arguments were not checked").ConfigureAwait(false);
+                return (null, null);
+            }
+
+            var close = TaskCatalog.CloseNames(taskName, view.Entries.Select(e => e.Name));
+            var hint = close.Count > 0 ? "; did you mean " + string.Join(", ", close.Select(n => "'" + n + "'")) + "?" : string.Empty;
+            return (null, $"tt: no task '{WireText.Bound(taskName)}' in the task catalog ({view.Entries.Count} tasks published by the workers){hint}{Skip}");
+        }
+
+        var problems = TaskCatalog.CheckArguments(entry, arguments);
+        if (problems.Count == 0)
+        {
+            return (entry, null);
+        }
+
+        var text = new StringBuilder($"tt: the arguments do not fit task '{entry.Name}' ({Signature(entry)}){Skip}:");
+        foreach (var problem in problems)
+        {
+            text.Append("\n  ").Append(problem);
+        }
+
+        return (entry, text.ToString());
     }
 
     private static string Span(TimeSpan span)
@@ -477,11 +516,62 @@ internal sealed class Commands(IServiceProvider services, TextWriter output, boo
         return 0;
     }
 
-    /// <summary>Sends task <paramref name="taskName"/> with <paramref name="arguments"/> (a JSON object, checked) through the
-    /// client's own send path, so the message is one any application would send (docs/protocol.md §2); prints its id, and
-    /// with <paramref name="wait"/> waits for its final state and prints the record (exit 1 unless SUCCESS).</summary>
-    public async Task<int> SendAsync(string taskName, ReadOnlyMemory<byte> arguments, string queue, string? id, TimeSpan? countdown, TimeSpan? wait, CancellationToken cancellationToken)
+    /// <summary>The task catalog the workers publish (<c>TT_CATALOG</c>), at most <see cref="TaskCatalog.MaxTasks"/> tasks.</summary>
+    public async Task<int> TasksAsync(CancellationToken cancellationToken)
     {
+        var connection = Connection;
+        var view = await TaskCatalog.ReadAllAsync(connection, TaskCatalog.MaxTasks, cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            return await WriteJsonAsync(view.Entries.Select(e => JsonDocument.Parse(e.ToBytes()).RootElement)).ConfigureAwait(false);
+        }
+
+        if (view.Entries.Count == 0)
+        {
+            await output.WriteLineAsync(view.BucketExists
+                ? $"no tasks in the task catalog {connection.Names.CatalogBucket}"
+                : $"no task catalog on prefix '{connection.Options.Prefix}': no worker of this version has started (older workers publish none)").ConfigureAwait(false);
+            return 0;
+        }
+
+        var rows = new List<string[]> { new[] { "TASK", "QUEUE", "ARGUMENTS", "RESULT" } };
+        rows.AddRange(view.Entries.Select(e => new[] { e.Name, e.Queue, Signature(e), e.IgnoreResult ? "(ignored)" : e.Result ?? "-" }));
+        await WriteTableAsync(rows).ConfigureAwait(false);
+        if (view.More)
+        {
+            await output.WriteLineAsync($"(only the first {TaskCatalog.MaxTasks} tasks of the catalog are listed)").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>An entry's arguments on one line: <c>year: int, note: string? (optional)</c>; <c>?</c> when the worker does not describe them.</summary>
+    internal static string Signature(TaskCatalogEntry entry)
+        => entry.Arguments is not { } arguments ? "?"
+            : arguments.Count == 0 ? "(none)"
+            : string.Join(", ", arguments.Select(a => $"{a.Name}: {a.DotnetType ?? a.Type}{(a.Required ? string.Empty : " (optional)")}"));
+
+    /// <summary>Sends task <paramref name="taskName"/> with <paramref name="arguments"/> (a JSON object, checked against the
+    /// task catalog unless <paramref name="validate"/> is off; its queue is the default of <paramref name="queue"/>) through the
+    /// client's own send path, so the message is one any application would send (docs/protocol.md §2); prints its id, and
+    /// with <paramref name="wait"/> waits for its final state and prints the record (exit 1 unless SUCCESS). A refusal by the
+    /// catalog sends nothing and exits 2.</summary>
+    public async Task<int> SendAsync(string taskName, ReadOnlyMemory<byte> arguments, string? queue, string? id, TimeSpan? countdown, TimeSpan? wait, bool validate, CancellationToken cancellationToken)
+    {
+        if (validate)
+        {
+            var (entry, refusal) = await CheckAgainstCatalogAsync(taskName, arguments, cancellationToken).ConfigureAwait(false);
+            if (refusal is not null)
+            {
+                await error.WriteLineAsync(refusal).ConfigureAwait(false);
+                return 2;
+            }
+
+            queue ??= entry?.Queue;
+        }
+
+        queue ??= "default";
+
         // tt only sends: a worker runs the task by its own definition of the name.
         var task = new TaskDefinition(taskName, static _ => throw new InvalidOperationException("tt sends tasks; it never runs them.")) { Queue = queue };
         var options = new TaskOptions { TaskId = id, Countdown = countdown is { } span && span > TimeSpan.Zero ? span : null };

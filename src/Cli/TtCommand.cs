@@ -90,7 +90,7 @@ public static class TtCommand
             o.CreateInfrastructure = false;
         });
         using var host = builder.Build();
-        var commands = new Commands(host.Services, parsed.Output, parsed.Json);
+        var commands = new Commands(host.Services, parsed.Output, parsed.Json, error);
         var started = DateTimeOffset.UtcNow;
         try
         {

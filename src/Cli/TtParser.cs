@@ -44,7 +44,7 @@ internal sealed class TtParser
 
     private readonly Option<bool> _json = new("--json")
     {
-        Description = "Print workers, ping, queues, schedules, scheduled, status, dead list and send as JSON (the wire formats of docs/protocol.md).",
+        Description = "Print workers, ping, queues, schedules, scheduled, tasks, status, dead list and send as JSON (the wire formats of docs/protocol.md).",
         Recursive = true,
     };
 
@@ -78,6 +78,7 @@ internal sealed class TtParser
         Add(Root, Queues());
         Add(Root, Schedules());
         Add(Root, Scheduled());
+        Add(Root, Tasks());
         Add(Root, Status());
         Add(Root, Revoke());
         Add(Root, Events());
@@ -319,6 +320,13 @@ internal sealed class TtParser
         return limit;
     }
 
+    private Command Tasks()
+    {
+        var command = new Command("tasks", "The task catalog the workers publish: each task's name, queue, arguments (JSON kind and .NET type, required, nullable) and result.");
+        Connects(command, _ => (c, t) => c.TasksAsync(t));
+        return command;
+    }
+
     private Command Status()
     {
         var id = TaskIdArgument("The task's id (as tt send or the application printed it).");
@@ -449,11 +457,10 @@ internal sealed class TtParser
         };
         var file = new Option<FileInfo>("--file") { Description = "Read the arguments' JSON object from this file.", HelpName = "path" };
         file.AcceptExistingOnly();
-        var queue = new Option<string>("--queue")
+        var queue = new Option<string?>("--queue")
         {
-            Description = "The queue to send the task to.",
+            Description = "The queue to send the task to (default: the task's queue in the catalog, else default).",
             HelpName = "queue",
-            DefaultValueFactory = _ => "default",
         };
         queue.Validators.Add(result =>
         {
@@ -498,9 +505,10 @@ internal sealed class TtParser
                 return Timeout.InfiniteTimeSpan;
             },
         };
-        var command = new Command("send", "Send a task by name with JSON arguments, exactly as an application would (docs/protocol.md §2); print its id.")
+        var noValidate = new Option<bool>("--no-validate") { Description = "Send without checking the task and its arguments against the task catalog the workers publish (tt tasks)." };
+        var command = new Command("send", "Send a task by name with JSON arguments, exactly as an application would (docs/protocol.md §2), after checking them against the task catalog; print its id.")
         {
-            task, arguments, file, queue, id, countdown, wait,
+            task, arguments, file, queue, id, countdown, wait, noValidate,
         };
         command.Validators.Add(result =>
         {
@@ -532,7 +540,7 @@ internal sealed class TtParser
 
             return await _run(
                 Read(parse),
-                (c, t) => c.SendAsync(parse.GetValue(task)!, body, parse.GetValue(queue)!, parse.GetValue(id), parse.GetValue(countdown), parse.GetValue(wait), t),
+                (c, t) => c.SendAsync(parse.GetValue(task)!, body, parse.GetValue(queue), parse.GetValue(id), parse.GetValue(countdown), parse.GetValue(wait), !parse.GetValue(noValidate), t),
                 token).ConfigureAwait(false);
         });
         return command;

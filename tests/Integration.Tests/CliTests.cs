@@ -186,9 +186,9 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
 
         Assert.Equal(new[] { 0, 0, 0 }, new[] { rootCode, sendCode, requeueCode });
         Assert.StartsWith(TtCommand.Usage, root, StringComparison.Ordinal);
-        Assert.All(["--url", "--prefix", "--json", "workers", "send", "dead", "Exit codes: 0 done, 1 failed"], text => Assert.Contains(text, root, StringComparison.Ordinal));
+        Assert.All(["--url", "--prefix", "--json", "workers", "tasks", "send", "dead", "Exit codes: 0 done, 1 failed"], text => Assert.Contains(text, root, StringComparison.Ordinal));
         Assert.Contains("tt send <task> [<json>] [options]", send, StringComparison.Ordinal);
-        Assert.All(["--file", "--queue", "--id", "--countdown", "--wait", "[default: default]"], text => Assert.Contains(text, send, StringComparison.Ordinal));
+        Assert.All(["--file", "--queue", "--id", "--countdown", "--wait", "--no-validate", "the task's queue in the catalog"], text => Assert.Contains(text, send, StringComparison.Ordinal));
         Assert.Contains("tt dead requeue [<seq>] [options]", requeue, StringComparison.Ordinal);
         Assert.All(["<seq>", "--all", "--queue"], text => Assert.Contains(text, requeue, StringComparison.Ordinal));
     }
@@ -264,6 +264,105 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
         var stored = list.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("queue").GetString()!, q => q.GetProperty("stored").GetInt64());
         Assert.Equal(1, stored["elsewhere"]);
         Assert.Equal(0, stored.GetValueOrDefault("default"));
+    }
+
+    [Fact]
+    public async Task Tasks_ListsTheCatalogTheWorkerPublished_AsATableAndAsJson()
+    {
+        await using var app = await TestApp.StartAsync(server, tasks: b => b.AddTypedTasksIntegrationTestsTasks());
+
+        var (code, table, _) = await TtAsync(app, "tasks");
+        var (jsonCode, json, _) = await TtAsync(app, "--json", "tasks");
+
+        Assert.Equal(0, code);
+        var row = table.Split('\n').Single(l => l.StartsWith(KindTasks.AsyncTaskOfTTask.Name + " ", StringComparison.Ordinal));
+        Assert.Contains(" kinds ", row, StringComparison.Ordinal);
+        Assert.Contains("text: string, times: int", row, StringComparison.Ordinal);
+        Assert.Contains("discountPercent: int? (optional)", table, StringComparison.Ordinal);
+        Assert.Equal(0, jsonCode);
+        using var entries = System.Text.Json.JsonDocument.Parse(json);
+        var total = entries.RootElement.EnumerateArray().Single(e => e.GetProperty("name").GetString() == KindTasks.TotalTask.Name);
+        Assert.Equal("default", total.GetProperty("queue").GetString());
+        Assert.Equal("InvoiceTotal", total.GetProperty("result").GetString());
+        var invoice = total.GetProperty("arguments")[0];
+        Assert.Equal("invoice", invoice.GetProperty("name").GetString());
+        Assert.Equal("object", invoice.GetProperty("type").GetString());
+        Assert.Equal("Invoice", invoice.GetProperty("dotnetType").GetString());
+        Assert.True(invoice.GetProperty("required").GetBoolean());
+        Assert.False(invoice.GetProperty("nullable").GetBoolean());
+        Assert.Equal(app.WorkerService.Id, total.GetProperty("writtenBy").GetString());
+    }
+
+    [Fact]
+    public async Task Send_OfArgumentsThatFitTheCatalog_GoesToTheTasksQueue_AndRuns()
+    {
+        await using var app = await TestApp.StartAsync(server, tasks: b => b.AddTypedTasksIntegrationTestsTasks());
+
+        var (code, output, error) = await TtAsync(app, "--json", "send", KindTasks.AsyncTaskOfTTask.Name, """{"text":"ab","times":3}""");
+        var (waitCode, waited, waitError) = await TtAsync(app, "send", KindTasks.SyncValueTask.Name, """{"a":20,"b":22}""", "--wait", "30s");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(string.Empty, error);
+        using var sent = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal("kinds", sent.RootElement.GetProperty("queue").GetString());
+        Assert.Equal("ababab", await app.Client.GetHandle(KindTasks.AsyncTaskOfTTask.Definition, sent.RootElement.GetProperty("id").GetString()!).GetAsync(Timeout, Ct));
+        Assert.True(waitCode == 0, waitError);
+        Assert.Contains("result:    42", waited, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_ThatDoesNotFitTheCatalog_SaysWhatIsWrong_AndSendsNothing()
+    {
+        // The worker publishes every task it has but takes tasks only from "elsewhere": what is sent to default or kinds stays.
+        await using var app = await TestApp.StartAsync(server, tasks: b => b.AddTypedTasksIntegrationTestsTasks(), workerOptions: o => o.Queues = ["elsewhere"]);
+        var add = KindTasks.SyncValueTask.Name;
+
+        var (unknown, _, unknownWhy) = await TtAsync(app, "send", add + "s", """{"a":1,"b":2}""");
+        var (missing, _, missingWhy) = await TtAsync(app, "send", add, """{"a":1}""");
+        var (extra, _, extraWhy) = await TtAsync(app, "send", add, """{"a":1,"b":2,"c":3}""");
+        var (kind, _, kindWhy) = await TtAsync(app, "send", add, """{"a":"1","b":2}""");
+        var (isNull, _, nullWhy) = await TtAsync(app, "send", NullabilityTasks.TakeNoteTask.Name, """{"key":"k","id":null,"note":null}""");
+        var (_, queues, _) = await TtAsync(app, "--json", "queues");
+
+        Assert.Equal(new[] { 2, 2, 2, 2, 2 }, new[] { unknown, missing, extra, kind, isNull });
+        Assert.StartsWith($"tt: no task '{add}s' in the task catalog", unknownWhy, StringComparison.Ordinal);
+        Assert.Contains($"did you mean '{add}'", unknownWhy, StringComparison.Ordinal);
+        Assert.Contains("nothing was sent", unknownWhy, StringComparison.Ordinal);
+        Assert.Contains($"tt: the arguments do not fit task '{add}' (a: int, b: int); nothing was sent", missingWhy, StringComparison.Ordinal);
+        Assert.Contains("missing required argument 'b': expected integer (int)", missingWhy, StringComparison.Ordinal);
+        Assert.Contains("unknown argument 'c': the task takes a, b", extraWhy, StringComparison.Ordinal);
+        Assert.Contains("argument 'a' must be integer (int), not a string", kindWhy, StringComparison.Ordinal);
+        Assert.Contains("argument 'id' is null, but it is not nullable: expected string (string)", nullWhy, StringComparison.Ordinal);
+        Assert.DoesNotContain("'note'", nullWhy, StringComparison.Ordinal);
+        using var list = System.Text.Json.JsonDocument.Parse(queues);
+        Assert.All(list.RootElement.EnumerateArray(), q => Assert.Equal(0, q.GetProperty("stored").GetInt64()));
+
+        // The same send that fits is stored, on the catalog's queue (no worker takes it here): the check above is what held them back.
+        var (sent, sentId, sentWhy) = await TtAsync(app, "send", add, """{"a":1,"b":2}""");
+        var (_, after, _) = await TtAsync(app, "--json", "queues");
+        Assert.True(sent == 0, sentWhy);
+        Assert.False(string.IsNullOrWhiteSpace(sentId));
+        using var stored = System.Text.Json.JsonDocument.Parse(after);
+        Assert.Equal(1, stored.RootElement.EnumerateArray().Single(q => q.GetProperty("queue").GetString() == "default").GetProperty("stored").GetInt64());
+    }
+
+    [Fact]
+    public async Task Send_WithoutACatalog_WarnsAndSends_AndNoValidateSendsWithoutAWord()
+    {
+        // No worker of this version has run on the prefix: no catalog, as with older workers.
+        await using var app = await TestApp.StartAsync(server, worker: false);
+        await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), new TaskOptions { Queue = "elsewhere" }, Ct);
+
+        var (code, _, warning) = await TtAsync(app, "send", "tests.echo", """{"value":1}""");
+        var (quiet, _, nothing) = await TtAsync(app, "send", "tests.unchecked", """{"anything":1}""", "--no-validate");
+        var (_, queues, _) = await TtAsync(app, "--json", "queues");
+
+        Assert.Equal(0, code);
+        Assert.StartsWith($"tt: warning: no task catalog on prefix '{app.Prefix}'", warning, StringComparison.Ordinal);
+        Assert.Equal(0, quiet);
+        Assert.Equal(string.Empty, nothing);
+        using var list = System.Text.Json.JsonDocument.Parse(queues);
+        Assert.Equal(2, list.RootElement.EnumerateArray().Single(q => q.GetProperty("queue").GetString() == "default").GetProperty("stored").GetInt64());
     }
 
     private Task<(int Code, string Output, string Error)> TtAsync(TestApp app, params string[] args) => TtAsync(server.Url, app.Prefix, args);

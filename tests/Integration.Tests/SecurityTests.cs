@@ -50,6 +50,13 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
         Assert.Contains($"{workerId}: pong", ping.Output, StringComparison.Ordinal);
         var queues = await OperatorTtAsync("queues");
         Assert.True(queues.Code == 0, queues.Error);
+        // The worker role published its tasks in the catalog; the operator lists them, and tt send checks a name against them.
+        var tasks = await OperatorTtAsync("tasks");
+        Assert.True(tasks.Code == 0, tasks.Error);
+        Assert.Contains(HandWrittenTasks.Echo.Name, tasks.Output, StringComparison.Ordinal);
+        var misspelt = await OperatorTtAsync("send", "tests.ech", "{\"value\":1}");
+        Assert.True(misspelt.Code == 2, misspelt.Error);
+        Assert.Contains($"did you mean '{HandWrittenTasks.Echo.Name}'", misspelt.Error, StringComparison.Ordinal);
         var revoke = await OperatorTtAsync("revoke", "security-revoked-1");
         Assert.True(revoke.Code == 0, revoke.Error);
         var dead = await OperatorTtAsync("dead", "list");
@@ -57,7 +64,7 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
         Assert.Contains(unknown.Id, dead.Output, StringComparison.Ordinal);
         var purge = await OperatorTtAsync("purge", "security-idle", "--yes");
         Assert.True(purge.Code == 0, purge.Error);
-        foreach (var look in new string[][] { ["queues"], ["workers"], ["status", handle.Id], ["dead", "list"] })
+        foreach (var look in new string[][] { ["queues"], ["workers"], ["status", handle.Id], ["dead", "list"], ["tasks"] })
         {
             var seen = await TtAsync(nats.Settings("monitor", SecuredNatsServer.MonitorPassword), look);
             Assert.True(seen.Code == 0, $"monitor: tt {string.Join(' ', look)}: {seen.Error}");

@@ -334,6 +334,7 @@ internal sealed partial class DashboardApp
         }
 
         body.Raw("<h2>Arguments</h2>");
+        await TaskSignatureAsync(context, body, record?.TaskName ?? seen?.TaskName ?? dead?.TaskName).ConfigureAwait(false);
         if (dead is not null)
         {
             body.Raw("<p class=\"note\">From dead letter ").Link(root + "/dead?from=" + dead.Sequence.ToString(CultureInfo.InvariantCulture), "#" + dead.Sequence.ToString(CultureInfo.InvariantCulture))

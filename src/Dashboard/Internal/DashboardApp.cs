@@ -77,6 +77,7 @@ internal sealed partial class DashboardApp
         group.MapGet("/dead", Guarded(DeadLettersAsync));
         group.MapGet("/scheduled", Guarded(ScheduledAsync));
         group.MapGet("/periodic", Guarded(PeriodicAsync));
+        group.MapGet("/catalog", Guarded(CatalogAsync));
         group.MapGet("/live", Guarded(LiveAsync));
         group.MapGet("/actions/{action}", Guarded(ConfirmAsync));
         group.MapPost("/actions/{action}", Guarded(ActAsync));
@@ -120,7 +121,7 @@ internal sealed partial class DashboardApp
     private static readonly (string Path, string Name)[] Navigation =
     [
         (string.Empty, "Overview"), ("/queues", "Queues"), ("/workers", "Workers"), ("/tasks", "Tasks"), ("/workflows", "Workflows"), ("/scheduled", "Due later"),
-        ("/periodic", "Periodic"), ("/dead", "Dead letters"),
+        ("/periodic", "Periodic"), ("/dead", "Dead letters"), ("/catalog", "Task types"),
     ];
 
     private async Task WritePageAsync(HttpContext context, string title, string active, Html body, int status = StatusCodes.Status200OK)

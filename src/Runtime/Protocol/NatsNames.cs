@@ -32,6 +32,7 @@ internal sealed class NatsNames
         LimitsBucket = upper + "_LIMITS";
         WorkersBucket = upper + "_WORKERS";
         SchedulesBucket = upper + "_SCHEDULES";
+        CatalogBucket = upper + "_CATALOG";
         ScheduleWildcard = Prefix + ".scheduled.>";
         DelayedStream = upper + "_DELAYED";
         DelayedWildcard = Prefix + ".delayed.>";
@@ -101,6 +102,9 @@ internal sealed class NatsNames
 
     /// <summary>The KV bucket of periodic schedules, one key per schedule name: its definition and last occurrence sent.</summary>
     public string SchedulesBucket { get; }
+
+    /// <summary>The KV bucket of the task catalog: one entry per task a worker serves (docs/protocol.md §2, "The task catalog").</summary>
+    public string CatalogBucket { get; }
 
     /// <summary>The KV bucket of leases (the schedule mover's leadership).</summary>
     public string LocksBucket { get; }

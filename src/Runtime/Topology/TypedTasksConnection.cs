@@ -21,6 +21,7 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
     private Task? _infrastructure;
     private Task<INatsKVStore?>? _results;
     private Task<INatsKVStore>? _schedules;
+    private Task<INatsKVStore>? _catalog;
     private Task? _chords;
 
     public TypedTasksConnection(IOptions<TypedTasksOptions> options, ILoggerFactory? loggerFactory = null)
@@ -97,6 +98,35 @@ internal sealed partial class TypedTasksConnection : IAsyncDisposable, IDisposab
         }
 
         return await KeyValue.GetStoreAsync(Names.SchedulesBucket, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The task catalog bucket for a worker to write, created on first use (by a worker publishing its tasks, not at every
+    /// start-up, so that a role without the right to it only misses the catalog: the worker logs it and runs on).
+    /// </summary>
+    public Task<INatsKVStore> GetCatalogStoreAsync(CancellationToken cancellationToken)
+        => Once(ref _catalog, () => OpenCatalogStoreAsync(cancellationToken));
+
+    private async Task<INatsKVStore> OpenCatalogStoreAsync(CancellationToken cancellationToken)
+    {
+        if (Options.CreateInfrastructure)
+        {
+            // No MaxAge: an entry stays while no worker serves the task (a deploy may stop them all). History 1: a reader
+            // wants the latest; values bounded, as every reader bounds what it takes.
+            var broker = Options.Broker;
+            await KeyValue.CreateOrUpdateStoreAsync(
+                new NatsKVConfig(Names.CatalogBucket)
+                {
+                    History = 1,
+                    MaxValueSize = TaskCatalogEntry.MaxBytes,
+                    NumberOfReplicas = broker.Replicas,
+                    Storage = BucketStorage(broker.Storage),
+                    Description = "TypedTasks task catalog (key = task name, or = and a hash): name, queue, arguments, options",
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return await KeyValue.GetStoreAsync(Names.CatalogBucket, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -102,6 +102,7 @@ internal sealed partial class TaskWorker : BackgroundService
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(keepAliveCts.Token), CancellationToken.None);
         var firstBeat = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var heartbeat = Task.Run(() => HeartbeatLoopAsync(firstBeat, keepAliveCts.Token), CancellationToken.None);
+        var catalog = Task.Run(() => PublishCatalogAsync(stoppingToken), CancellationToken.None);
         var controlListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var control = Task.Run(() => ControlLoopAsync(controlListening, stoppingToken), CancellationToken.None);
         var runners = new Task[_options.Concurrency];
@@ -118,9 +119,10 @@ internal sealed partial class TaskWorker : BackgroundService
             fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, stoppingToken), CancellationToken.None);
         }
 
-        // Started means visible too: the first heartbeat has been written (or tried), and remote control listens, before
-        // anyone is told.
+        // Started means visible too: the first heartbeat has been written (or tried), the task catalog (or tried, bounded by
+        // CatalogTimeout), and remote control listens, before anyone is told.
         await firstBeat.Task.ConfigureAwait(false);
+        await catalog.ConfigureAwait(false);
         await controlListening.Task.ConfigureAwait(false);
         _started.TrySetResult();
         await Task.WhenAll(fetchers).ConfigureAwait(false);
