@@ -183,6 +183,11 @@ internal static partial class DeploymentActions
                 }
 
                 var name = line[..colon].Trim();
+                if (name.Length == 0)
+                {
+                    return null;
+                }
+
                 var value = line[(colon + 1)..].Trim();
                 headers[name] = headers.TryGetValue(name, out var earlier) ? Microsoft.Extensions.Primitives.StringValues.Concat(earlier, value) : value;
             }
