@@ -1,6 +1,7 @@
 using TypedTasks.Dashboard.Tests.Infrastructure;
 using TypedTasks.Generated;
 using TypedTasks.Integration.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
 
 namespace TypedTasks.Dashboard.Tests;
 
@@ -9,7 +10,7 @@ namespace TypedTasks.Dashboard.Tests;
 /// row per task with its queue, arguments, result and options, names holding markup shown as text; and a task's own page
 /// shows the signature of its type beside its arguments.
 /// </summary>
-public sealed class CatalogPageTests(NatsServer server) : IClassFixture<NatsServer>
+public sealed class CatalogPageTests(NatsServer server, Chromium chromium) : IClassFixture<NatsServer>
 {
     /// <summary>A task name with markup (a name has no white space and no '&gt;': the reader refuses other entries).</summary>
     private const string ScriptName = "catalog.<script/src=x.js&amp;";
@@ -60,6 +61,14 @@ public sealed class CatalogPageTests(NatsServer server) : IClassFixture<NatsServ
         var arguments = task[task.IndexOf("<h2>Arguments</h2>", StringComparison.Ordinal)..];
         Assert.Contains("Signature of <a href=\"/tasks/catalog#task-dashboard.described\">dashboard.described</a>", arguments, StringComparison.Ordinal);
         Assert.Contains("<li><code>value</code>: integer <span class=\"muted\">(int)</span>, required</li>", arguments, StringComparison.Ordinal);
+
+        // In the browser: the page renders, the hostile name stays text, and the docs' screenshot is taken from it.
+        var page = await chromium.NewPageAsync();
+        await page.GotoAsync(dashboard.Dashboard + "/catalog");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Task types");
+        await Expect(page.Locator("main")).ToContainTextAsync("dashboard.described");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.querySelectorAll('main script').length === 0"));
+        await DashboardPageTests.ShotAsync(page, "dashboard-task-types");
     }
 
     [Fact]
