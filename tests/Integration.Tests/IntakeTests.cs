@@ -225,8 +225,9 @@ public sealed class IntakeTests(NatsServer server) : IClassFixture<NatsServer>
         // What NATS.Net read before the bad line is kept as headers; the id was valid, so the producer gets a FAILURE record.
         var badLine = Assert.Single(dead, d => d.TaskId == "raw-bad-line");
         Assert.Contains("no colon on this line", badLine.Reason, StringComparison.Ordinal);
-        var record = await app.Client.GetHandle(HandWrittenTasks.Count, "raw-bad-line").GetStatusAsync(Ct);
-        Assert.Equal(TaskState.Failure, record);
+        // The worker dead-letters first and stores the record after (TaskWorker.Settle.cs): wait for it.
+        var handle = app.Client.GetHandle(HandWrittenTasks.Count, "raw-bad-line");
+        await WaitForAsync(async () => await handle.GetStatusAsync(Ct), state => state == TaskState.Failure);
     }
 
     [Fact]

@@ -140,9 +140,12 @@ public sealed class WorkerTests(NatsServer server) : IClassFixture<NatsServer>
 
         var dead = await ReadDeadLetterAsync(app);
         Assert.Contains("Protocol version 2 is newer", dead.Headers!["TT-Dead-Reason"].ToString());
-        Assert.Equal(0, app.Probe.Executions("future"));
-        var record = await app.Client.GetHandle(HandWrittenTasks.Count, "from-the-future").GetRecordAsync(Ct);
+        // The worker dead-letters first and stores the FAILURE record after (TaskWorker.Settle.cs): wait for the record.
+        var handle = app.Client.GetHandle(HandWrittenTasks.Count, "from-the-future");
+        await Assert.ThrowsAsync<TaskFailedException>(() => handle.WaitAsync(Timeout, Ct));
+        var record = await handle.GetRecordAsync(Ct);
         Assert.Equal(TaskState.Failure, record!.State);
+        Assert.Equal(0, app.Probe.Executions("future"));
     }
 
     [Fact]
