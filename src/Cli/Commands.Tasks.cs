@@ -77,32 +77,35 @@ internal sealed partial class Commands
         // tt only sends: a worker runs the task by its own definition of the name.
         var task = new TaskDefinition(taskName, static _ => throw new InvalidOperationException("tt sends tasks; it never runs them.")) { Queue = queue };
         var options = new TaskOptions { TaskId = id, Countdown = countdown is { } span && span > TimeSpan.Zero ? span : null };
-        var handle = await services.GetRequiredService<ITaskClient>().EnqueueAsync(task, new RawTaskArguments(arguments), options, cancellationToken).ConfigureAwait(false);
+        // No result notification is asked for (no TT-Reply, nothing subscribed): without --wait nobody waits, and --wait
+        // watches the record in the result backend, which the operator role may read but whose notifications it may
+        // not subscribe to (docs/security.md). What is recorded is the same as for any send.
+        var sentId = await services.GetRequiredService<TaskClient>().SendWithoutNotificationAsync(task, new RawTaskArguments(arguments), options, cancellationToken).ConfigureAwait(false);
         if (wait is not { } timeout)
         {
             await output.WriteLineAsync(json
-                ? JsonSerializer.Serialize(new { id = handle.Id, task = taskName, queue })
-                : handle.Id).ConfigureAwait(false);
+                ? JsonSerializer.Serialize(new { id = sentId, task = taskName, queue })
+                : sentId).ConfigureAwait(false);
             return 0;
         }
 
         if (!json)
         {
-            await output.WriteLineAsync(handle.Id).ConfigureAwait(false);
+            await output.WriteLineAsync(sentId).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
         TaskResultRecord record;
         try
         {
-            record = await services.GetRequiredService<NatsResultBackend>().WaitForFinalAsync(handle.Id, local: true, timeout, cancellationToken).ConfigureAwait(false);
+            record = await services.GetRequiredService<NatsResultBackend>().WaitForFinalAsync(sentId, local: false, timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
-            throw new TimeoutException($"task {handle.Id} was sent, but has no final state after {Span(timeout)}: it may still run (tt status {handle.Id})", ex);
+            throw new TimeoutException($"task {sentId} was sent, but has no final state after {Span(timeout)}: it may still run (tt status {sentId})", ex);
         }
 
-        await WriteRecordAsync(handle.Id, record).ConfigureAwait(false);
+        await WriteRecordAsync(sentId, record).ConfigureAwait(false);
         return record.State == TaskState.Success ? 0 : 1;
     }
 

@@ -92,6 +92,36 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
         Assert.True(refusals.Count == 0, string.Join('\n', refusals));
     }
 
+    /// <summary><c>tt send</c> as the operator role, which may not subscribe to result notifications: it asks for none (no
+    /// <c>TT-Reply</c>, nothing subscribed), so the server refuses nothing; the task runs and its record is what any send
+    /// records; with <c>--wait</c>, the record is watched in the result backend, which the role may read.</summary>
+    [Fact]
+    public async Task Operator_TtSend_WithAndWithoutWait_TheServerRefusesNothing()
+    {
+        var logFrom = nats.Server.Output.Length;
+        using var worker = await SecuredNatsServer.StartHostAsync(nats.Settings("worker", SecuredNatsServer.WorkerPassword), worker: true);
+        using var producer = await StartProducerAsync();
+        var client = producer.Services.GetRequiredService<ITaskClient>();
+
+        var sent = await OperatorTtAsync("send", HandWrittenTasks.Echo.Name, "{\"value\":5}", "--id", "security-send-1");
+        Assert.True(sent.Code == 0, sent.Error);
+        Assert.Equal("security-send-1", sent.Output.Trim());
+        var handle = client.GetHandle(HandWrittenTasks.Echo, "security-send-1");
+        Assert.Equal(10, await handle.GetAsync(Timeout, Ct));
+        Assert.Equal(HandWrittenTasks.Echo.Name, (await handle.GetRecordAsync(Ct))!.TaskName);
+
+        var waited = await OperatorTtAsync("send", HandWrittenTasks.Echo.Name, "{\"value\":7}", "--id", "security-send-2", "--wait", "30s");
+        Assert.True(waited.Code == 0, waited.Error);
+        Assert.Contains("security-send-2: SUCCESS", waited.Output, StringComparison.Ordinal);
+        Assert.Contains("result:    14", waited.Output, StringComparison.Ordinal);
+        await producer.StopAsync(Ct);
+        await worker.StopAsync(Ct);
+
+        // Before: the client subscribed to tt.results.<instance>.* for the send, and the server logged the refusal.
+        var refusals = nats.Server.Output[logFrom..].Split('\n').Where(l => l.Contains("Violation", StringComparison.Ordinal)).ToList();
+        Assert.True(refusals.Count == 0, string.Join('\n', refusals));
+    }
+
     /// <summary>Workflows under the documented roles: a producer that may not write results sends a chain, a chord and a
     /// batch with <c>RecordWorkflows</c> off and waits for them; the worker role's rights cover the chords stream (created
     /// on first use, markers stored, counted, read and purged, callbacks sent). With the records on, the same producer is

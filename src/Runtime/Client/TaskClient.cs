@@ -27,10 +27,20 @@ internal sealed class TaskClient : TaskClientBase
     }
 
     protected override ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
-        => SendAsync(task, arguments, options, workflow: default, cancellationToken);
+        => SendAsync(task, arguments, options, workflow: default, notify: true, cancellationToken);
+
+    /// <summary>
+    /// Sends as <see cref="ITaskClient.EnqueueAsync{TArguments}"/> does, but asks for no result notification: no
+    /// <c>TT-Reply</c>, nothing subscribed. For a sender that does not wait here, or waits by watching the task's record
+    /// (<c>tt send</c>: the operator role may not subscribe to result notifications, docs/security/nats-server.conf). What
+    /// the result backend records is the same: the PENDING record, then the worker's outcome.
+    /// </summary>
+    internal ValueTask<string> SendWithoutNotificationAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, CancellationToken cancellationToken)
+        where TArguments : ITaskArguments
+        => SendAsync(task, arguments, options, workflow: default, notify: false, cancellationToken);
 
     protected override async ValueTask SendChainAsync(TaskCall first, ChainPlan plan, string header, CancellationToken cancellationToken)
-        => await SendAsync(first.Task, new RawTaskArguments(first.ArgumentsJson), new TaskOptions { TaskId = ChainPlan.StepId(plan.Id, 0) }, (TaskHeaders.Chain, header), cancellationToken).ConfigureAwait(false);
+        => await SendAsync(first.Task, new RawTaskArguments(first.ArgumentsJson), new TaskOptions { TaskId = ChainPlan.StepId(plan.Id, 0) }, (TaskHeaders.Chain, header), notify: true, cancellationToken).ConfigureAwait(false);
 
     protected override async ValueTask SendChordAsync(IReadOnlyList<TaskCall> members, string groupId, ChainStep callback, bool batch, ChainStep? onError, CancellationToken cancellationToken)
     {
@@ -42,14 +52,15 @@ internal sealed class TaskClient : TaskClientBase
             {
                 var call = members[index];
                 var plan = ChordPlan.Member(groupId, index, members.Count, callback, batch, onError);
-                await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = plan.MemberId }, (TaskHeaders.Chord, plan.ToHeader()), ct).ConfigureAwait(false);
+                await SendAsync(call.Task, new RawTaskArguments(call.ArgumentsJson), new TaskOptions { TaskId = plan.MemberId }, (TaskHeaders.Chord, plan.ToHeader()), notify: true, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a task, or with <paramref name="workflow"/> (a <c>TT-Chain</c> or <c>TT-Chord</c> header) a step of a
-    /// chain or a member of a chord, which notify nobody: their handles watch the workflow's record.</summary>
-    private async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, (string Name, string Value)? workflow, CancellationToken cancellationToken)
+    /// chain or a member of a chord, which notify nobody: their handles watch the workflow's record. Without
+    /// <paramref name="notify"/>, no notification is asked for either.</summary>
+    private async ValueTask<string> SendAsync<TArguments>(TaskDefinition task, TArguments arguments, TaskOptions? options, (string Name, string Value)? workflow, bool notify, CancellationToken cancellationToken)
         where TArguments : ITaskArguments
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -73,7 +84,7 @@ internal sealed class TaskClient : TaskClientBase
             [TaskHeaders.Id] = id,
         };
         // A chain's steps and a chord's members notify nobody: the workflow's handle watches its own record.
-        var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult && workflow is null;
+        var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult && workflow is null && notify;
         string? reply = null;
         if (expected)
         {
