@@ -68,6 +68,39 @@ public sealed class TaskEventsTests(NatsServer server) : IClassFixture<NatsServe
         Assert.DoesNotContain(events, e => e.Id == silent.Id);
     }
 
+    [Fact]
+    public async Task SentEvent_CarriesTheArguments_CutAtTheCap()
+    {
+        await using var app = await TestApp.StartAsync(server, options: o => { o.SendTaskEvents = true; o.TaskEventArgumentBytes = 20; });
+        await using var feed = await app.Host.Services.GetRequiredService<ITaskEvents>().SubscribeAsync([TaskEventKind.Sent], Ct);
+
+        var small = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
+        var large = await app.Client.EnqueueAsync(HandWrittenTasks.Flaky, HandWrittenTasks.Failures("a-key-longer-than-the-cap", 0), cancellationToken: Ct);
+        var events = await ReadUntilAsync(feed, e => e.Id == large.Id);
+
+        var whole = Assert.Single(events, e => e.Id == small.Id);
+        Assert.Equal("""{"value":21}""", whole.Arguments);
+        Assert.False(whole.ArgumentsTruncated);
+        var cut = Assert.Single(events, e => e.Id == large.Id);
+        Assert.Equal("""{"key":"a-key-longer""", cut.Arguments);
+        Assert.True(cut.ArgumentsTruncated);
+    }
+
+    [Fact]
+    public async Task SentEvent_WithTheCapAtZero_CarriesNoArguments()
+    {
+        await using var app = await TestApp.StartAsync(server, options: o => { o.SendTaskEvents = true; o.TaskEventArgumentBytes = 0; });
+        await using var feed = await app.Host.Services.GetRequiredService<ITaskEvents>().SubscribeAsync([TaskEventKind.Sent], Ct);
+
+        var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
+        var events = await ReadUntilAsync(feed, e => e.Id == handle.Id);
+
+        var sent = Assert.Single(events, e => e.Id == handle.Id);
+        Assert.Equal("tests.echo", sent.TaskName);
+        Assert.Null(sent.Arguments);
+        Assert.False(sent.ArgumentsTruncated);
+    }
+
     private static async Task<List<TaskEvent>> ReadUntilAsync(TaskEventFeed feed, Func<TaskEvent, bool> last)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);

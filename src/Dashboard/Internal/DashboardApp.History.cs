@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using TypedTasks.Client;
 using TypedTasks.Telemetry;
 
@@ -112,12 +113,32 @@ internal sealed partial class DashboardApp
         };
     }
 
-    /// <summary>The state history section of the task page.</summary>
-    private async Task WriteStateHistoryAsync(Html body, string root, string id, RecentTask? seen, TaskResultRecord? record, bool deep, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The task's sent event among its events: the last one that carries arguments, else the last one.</summary>
+    private static TaskEvent? SentEvent(IReadOnlyList<TaskEvent> events)
+        => events.LastOrDefault(e => e is { Kind: TaskEventKind.Sent, Arguments: not null }) ?? events.LastOrDefault(e => e.Kind == TaskEventKind.Sent);
+
+    /// <summary>The arguments of the task's sent event (<c>TypedTasks:TaskEventArgumentBytes</c>): pretty JSON when whole,
+    /// the text as it came when cut; HTML-encoded either way, and bounded by <see cref="TypedTasksDashboardOptions.MaxJsonBytes"/>.</summary>
+    private void WriteSentArguments(Html body, TaskEvent sent)
+    {
+        var bytes = Encoding.UTF8.GetBytes(sent.Arguments ?? string.Empty);
+        body.Raw("<p class=\"note\">From the task's sent event (").Time(sent.At, DateTimeOffset.UtcNow).Raw(").</p>");
+        if (!sent.ArgumentsTruncated)
+        {
+            body.Json(bytes, _options.MaxJsonBytes);
+            return;
+        }
+
+        var shown = Math.Min(bytes.Length, _options.MaxJsonBytes);
+        body.Raw("<pre class=\"json\">").Text(Encoding.UTF8.GetString(bytes, 0, shown)).Raw("</pre><p class=\"note\">")
+            .Text($"Cut at {bytes.Length:N0} bytes by the sender (TypedTasks:TaskEventArgumentBytes): the rest of the arguments is not in the event.").Raw("</p>");
+    }
+
+    /// <summary>The state history section of the task page, from <see cref="ReadStateHistoryAsync"/>.</summary>
+    private static void WriteStateHistory(Html body, string root, string id, (IReadOnlyList<TaskEvent> Events, bool Dropped, string Note, bool Deeper) history, DateTimeOffset now)
     {
         body.Raw("<h2 id=\"history\">State history</h2>");
-        var scan = deep ? TaskPageDeepScan : TaskPageScan;
-        var (events, dropped, note, deeper) = await ReadStateHistoryAsync(id, seen, record, scan, cancellationToken).ConfigureAwait(false);
+        var (events, dropped, note, deeper) = history;
         if (events.Count > 0)
         {
             // By time; events of one instant keep the order they arrived in (OrderBy is stable).

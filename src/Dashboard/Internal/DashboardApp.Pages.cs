@@ -285,9 +285,12 @@ internal sealed partial class DashboardApp
             body.Raw("<p class=\"note\">No record in the result backend: PENDING means queued, due later, unknown, expired, or a task that ignores its result (as <code>tt status</code> says).</p>");
         }
 
+        var deep = string.Equals(context.Request.Query["history"], "deep", StringComparison.Ordinal);
+        var history = await ReadStateHistoryAsync(id, seen, record, deep ? TaskPageDeepScan : TaskPageScan, context.RequestAborted).ConfigureAwait(false);
+        var sent = SentEvent(history.Events);
         body.Raw("<dl class=\"fields\">");
         Field(body, "Task", record?.TaskName ?? seen?.TaskName ?? dead?.TaskName);
-        Field(body, "Queue", seen?.Queue ?? dead?.Queue);
+        Field(body, "Queue", seen?.Queue ?? dead?.Queue ?? sent?.Queue);
         Field(body, "Attempts", record?.Attempts.ToString(CultureInfo.InvariantCulture));
         if (record?.Worker is { } worker)
         {
@@ -340,6 +343,10 @@ internal sealed partial class DashboardApp
             body.Raw("<p class=\"note\">From dead letter ").Link(root + "/dead?from=" + dead.Sequence.ToString(CultureInfo.InvariantCulture), "#" + dead.Sequence.ToString(CultureInfo.InvariantCulture))
                 .Raw(": ").Text(dead.Reason).Raw("</p>").Json(dead.Arguments, _options.MaxJsonBytes);
         }
+        else if (sent is { Arguments: not null })
+        {
+            WriteSentArguments(body, sent);
+        }
         else
         {
             body.Raw("<p class=\"note\">The result backend does not keep a task's arguments (docs/protocol.md); a dead letter does: open the task from the ")
@@ -347,8 +354,7 @@ internal sealed partial class DashboardApp
         }
 
         await WriteWorkflowAsync(body, root, id, record, context.RequestAborted).ConfigureAwait(false);
-        var deep = string.Equals(context.Request.Query["history"], "deep", StringComparison.Ordinal);
-        await WriteStateHistoryAsync(body, root, id, seen, record, deep, now, context.RequestAborted).ConfigureAwait(false);
+        WriteStateHistory(body, root, id, history, now);
         await WritePageAsync(context, "Task " + id, "/tasks", body).ConfigureAwait(false);
     }
 

@@ -159,7 +159,7 @@ internal sealed class TaskClient : TaskClientBase
             TaskTelemetry.RecordSent(task.Name, queue);
             if (_connection.Options.SendTaskEvents)
             {
-                await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = id, TaskName = task.Name, Queue = queue, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
+                await TaskEventPublisher.PublishAsync(_connection, TaskEventPublisher.Sent(_connection, id, task.Name, queue, buffer.WrittenMemory.Span, DateTimeOffset.UtcNow)).ConfigureAwait(false);
             }
 
             return id;

@@ -23,6 +23,10 @@ internal sealed class TypedTasksOptionsValidator : IValidateOptions<TypedTasksOp
         ValidateAuth(options, failures);
         ValidateTls(options.Tls, failures);
         ValidateHistory(options.TaskHistory, failures);
+        if (options.TaskEventArgumentBytes is < 0 or > MaxTaskEventArgumentBytes)
+        {
+            failures.Add($"TypedTasks:TaskEventArgumentBytes is {options.TaskEventArgumentBytes}: use 0 (no arguments in task events) to 65,536 bytes (default 1,024).");
+        }
         if (string.IsNullOrEmpty(options.Prefix) || !options.Prefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
         {
             failures.Add($"TypedTasks:Prefix '{options.Prefix}' is not valid: use letters, digits and '_' (e.g. tt).");
@@ -63,6 +67,9 @@ internal sealed class TypedTasksOptionsValidator : IValidateOptions<TypedTasksOp
     internal const long MinHistoryMessages = 1_000;
 
     internal const long MaxHistoryMessages = 100_000_000;
+
+    /// <summary>The most of <see cref="TypedTasksOptions.TaskEventArgumentBytes"/>: an event stays far below a server's max payload.</summary>
+    internal const int MaxTaskEventArgumentBytes = 65_536;
 
     private static void ValidateUrl(TypedTasksOptions options, List<string> failures)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace TypedTasks;
 
 /// <summary>What happened to a task.</summary>
@@ -57,4 +59,16 @@ public sealed record TaskEvent
 
     /// <summary>For <see cref="TaskEventKind.Retried"/>: when the next attempt may start.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>
+    /// For <see cref="TaskEventKind.Sent"/>: the task's arguments as the JSON text that was sent, at most
+    /// <see cref="TypedTasksOptions.TaskEventArgumentBytes"/> UTF-8 bytes of it (<c>docs/protocol.md</c>, section 7b).
+    /// Absent when that option is 0 or for other kinds. When <see cref="ArgumentsTruncated"/> is set, it is the first
+    /// bytes only (cut on a character boundary) and no longer JSON.
+    /// </summary>
+    public string? Arguments { get; init; }
+
+    /// <summary>Whether <see cref="Arguments"/> was cut at <see cref="TypedTasksOptions.TaskEventArgumentBytes"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ArgumentsTruncated { get; init; }
 }

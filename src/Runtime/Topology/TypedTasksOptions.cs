@@ -56,6 +56,14 @@ public sealed class TypedTasksOptions
     public bool SendTaskEvents { get; set; }
 
     /// <summary>
+    /// How many bytes of a task's JSON arguments its <see cref="TaskEventKind.Sent"/> event carries
+    /// (<see cref="TaskEvent.Arguments"/>; longer arguments are cut and marked <see cref="TaskEvent.ArgumentsTruncated"/>),
+    /// for the dashboard's task page. 0 to 65,536; 0 keeps arguments out of events. Whoever may read task events or the
+    /// history stream sees them (<c>docs/security.md</c>). Only with <see cref="SendTaskEvents"/> on. Default 1,024.
+    /// </summary>
+    public int TaskEventArgumentBytes { get; set; } = 1024;
+
+    /// <summary>
     /// The task history (<c>TT_HISTORY</c>): a stream that keeps the last task events, for the dashboard's recent tasks
     /// and a task's state history. Created with the other streams by processes that create infrastructure and have
     /// <see cref="SendTaskEvents"/> on (the workers, in docs/security.md's roles).

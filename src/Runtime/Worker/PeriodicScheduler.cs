@@ -475,7 +475,7 @@ internal sealed partial class PeriodicScheduler : BackgroundService
                     TaskTelemetry.RecordSent(schedule.Task, schedule.Queue);
                     if (_connection.Options.SendTaskEvents)
                     {
-                        await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = taskId, TaskName = schedule.Task, Queue = schedule.Queue, At = _time.GetUtcNow() }).ConfigureAwait(false);
+                        await TaskEventPublisher.PublishAsync(_connection, TaskEventPublisher.Sent(_connection, taskId, schedule.Task, schedule.Queue, schedule.ArgumentsJson.Span, _time.GetUtcNow())).ConfigureAwait(false);
                     }
                 }
 

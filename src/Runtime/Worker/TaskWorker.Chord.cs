@@ -209,7 +209,7 @@ internal sealed partial class TaskWorker
         TaskTelemetry.RecordSent(step.Task, step.Queue);
         if (_connection.Options.SendTaskEvents)
         {
-            await TaskEventPublisher.PublishAsync(_connection, new TaskEvent { Kind = TaskEventKind.Sent, Id = id, TaskName = step.Task, Queue = step.Queue, Worker = _workerId, At = DateTimeOffset.UtcNow }).ConfigureAwait(false);
+            await TaskEventPublisher.PublishAsync(_connection, TaskEventPublisher.Sent(_connection, id, step.Task, step.Queue, body, DateTimeOffset.UtcNow, _workerId)).ConfigureAwait(false);
         }
 
         return true;
