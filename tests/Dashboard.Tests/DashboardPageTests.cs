@@ -76,7 +76,9 @@ public sealed class DashboardPageTests(NatsServer server, Chromium chromium) : I
         await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(dashboard.Dashboard + "/tasks/" + echo.Id);
         await Expect(page.Locator("h1")).ToContainTextAsync("SUCCESS");
-        await Expect(page.Locator("pre.json")).ToHaveTextAsync("42");
+        // The result, then the arguments from the task's sent event (events are on).
+        await Expect(page.Locator("pre.json").First).ToHaveTextAsync("42");
+        await Expect(page.Locator("h2:has-text(\"Arguments\") ~ pre.json").First).ToContainTextAsync("\"value\": 21");
         await Expect(page.Locator("dl.fields")).ToContainTextAsync("tests.echo");
 
         // The failed task: its error type and message, as text.

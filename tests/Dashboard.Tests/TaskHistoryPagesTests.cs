@@ -144,7 +144,9 @@ public sealed class TaskHistoryPagesTests(NatsServer server, Chromium chromium) 
 
         var page = await chromium.NewPageAsync();
         await page.GotoAsync(dashboard.Dashboard + "/tasks/" + failed.Id);
-        await Expect(page.Locator("table.history tbody tr").Last).ToContainTextAsync(ScriptInError);
+        // The failed event's row, not the last one: the client's sent event may be stamped after the worker's (it is
+        // published after the broker's acknowledgement, when the task may have run already).
+        await Expect(page.Locator("table.history tbody tr", new() { HasText = "failed" })).ToContainTextAsync(ScriptInError);
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined && document.querySelectorAll('main script, main b').length === 0"));
     }
 
