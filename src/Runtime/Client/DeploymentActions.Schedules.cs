@@ -52,17 +52,18 @@ internal static partial class DeploymentActions
             return new ScheduleRunNow(record, null);
         }
 
-        // The client only sends: a worker runs the task by its own definition of the name (and stores its outcome if that
-        // definition keeps results). Nobody here waits for the result, so no reply subject: the operator role may not
-        // subscribe to result notifications (docs/security/nats-server.conf).
+        // The client only sends: a worker runs the task by its own definition of the name and stores its outcome if that
+        // definition keeps results. Nobody here waits for the result, so no reply subject: the operator role may not
+        // subscribe to result notifications (docs/security/nats-server.conf). The PENDING record is written as for any send.
         var task = new TaskDefinition(record.Task, static _ => throw new InvalidOperationException("A schedule run from tt or the dashboard is only sent here."))
         {
             Queue = record.Queue,
-            IgnoreResult = true,
             Expires = record.Expires is { } expires && TimeSpan.TryParse(expires, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero ? span : null,
         };
-        var arguments = record.Arguments is { } json ? System.Text.Encoding.UTF8.GetBytes(json.GetRawText()) : "{}"u8.ToArray();
-        var handle = await client.EnqueueAsync(task, new RawTaskArguments(arguments), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new ScheduleRunNow(record, handle.Id);
+        var arguments = new RawTaskArguments(record.Arguments is { } json ? System.Text.Encoding.UTF8.GetBytes(json.GetRawText()) : "{}"u8.ToArray());
+        var id = client is TaskClient nats
+            ? await nats.SendWithoutNotificationAsync(task, arguments, null, cancellationToken).ConfigureAwait(false)
+            : (await client.EnqueueAsync(task, arguments, cancellationToken: cancellationToken).ConfigureAwait(false)).Id;
+        return new ScheduleRunNow(record, id);
     }
 }
