@@ -12,7 +12,8 @@
 #   7. three years compared as a chord (docs/workflows.md): each year gathered in parallel, then one callback compares
 #      them; the status polled until it ends, the best year, and the worker's log line that it sent the callback;
 #   7. the periodic cleanup (docs/periodic.md) fires every 2 s, once per occurrence; `tt schedules` lists it;
-#   8. the dashboard the web app mounts at /tasks (TypedTasks.Dashboard): its URL, and every page answers 200.
+#   8. the dashboard the web app mounts at /tasks (TypedTasks.Dashboard): its URL, and every page answers 200
+#      (overview, queues, workers, tasks, a task, workflows, due later, periodic, dead letters, task types).
 # Builds the samples once, then starts nats-server, the worker and the web app from the build output
 # (no rebuild) on free 127.0.0.1 ports, and stops everything it started on exit.
 # Exits non-zero when any step fails. Environment: SAMPLES_TIMEOUT (seconds per wait, default 60),
@@ -437,7 +438,7 @@ grep -q "$later_task: SUCCESS" "$work/tt-status.txt" || fail "tt status did not 
 
 step "The dashboard (TypedTasks.Dashboard, docs/dashboard.md)"
 say "dashboard: $web/tasks"
-for path in /tasks /tasks/queues /tasks/workers /tasks/tasks "/tasks/tasks/$later_task" /tasks/dead; do
+for path in /tasks /tasks/queues /tasks/workers /tasks/tasks "/tasks/tasks/$later_task" /tasks/workflows /tasks/scheduled /tasks/periodic /tasks/dead /tasks/catalog; do
   code="$(curl -sS -o "$work/dashboard.html" -w '%{http_code}' "$web$path")" || fail "GET $path"
   [ "$code" = 200 ] || fail "GET $path -> $code (expected 200)"
   say "GET $path -> $code, $(wc -c <"$work/dashboard.html") bytes"
