@@ -113,6 +113,7 @@ public sealed class NatsServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         _process = process;
         s_running = process;
+        Countdown.ServerCpu = static () => ServerCpu;
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
