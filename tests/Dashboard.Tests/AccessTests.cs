@@ -53,20 +53,7 @@ public sealed class AccessTests(NatsServer server, Chromium chromium) : IClassFi
     [Fact]
     public async Task ReadPolicy_AdmitsOnlyUsersWhoSatisfyIt_InAnyEnvironment()
     {
-        await using var dashboard = await DashboardHost.StartAsync(
-            server,
-            TestApp.NewPrefix(),
-            environment: "Production",
-            options: new TypedTasksDashboardOptions { ReadPolicy = "tasks-readers", OperatorPolicy = "tasks-operators" },
-            configureServices: builder =>
-            {
-                builder.Services.AddAuthentication(HeaderAuthentication.Name).AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.Name, null);
-                builder.Services.AddAuthorization(o =>
-                {
-                    o.AddPolicy("tasks-readers", p => p.RequireRole("monitor", "operator"));
-                    o.AddPolicy("tasks-operators", p => p.RequireRole("operator"));
-                });
-            });
+        await using var dashboard = await DashboardHost.StartWithRolesAsync(server, TestApp.NewPrefix());
         var anonymous = await chromium.NewPageAsync();
         var stranger = await chromium.NewPageAsync(new Dictionary<string, string> { ["X-Test-User"] = "eve", ["X-Test-Role"] = "sales" });
         var monitor = await chromium.NewPageAsync(new Dictionary<string, string> { ["X-Test-User"] = "ada", ["X-Test-Role"] = "monitor" });

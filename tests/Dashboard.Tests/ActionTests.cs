@@ -104,21 +104,7 @@ public sealed class ActionTests(NatsServer server, Chromium chromium) : IClassFi
         var dead = await worker.Client.EnqueueAsync(HandWrittenTasks.NotRegistered, HandWrittenTasks.Value(1), cancellationToken: Ct);
         await Assert.ThrowsAsync<TaskFailedException>(() => dead.GetAsync(Timeout, Ct));
         var log = new CapturedLog();
-        await using var dashboard = await DashboardHost.StartAsync(
-            server,
-            worker.Prefix,
-            environment: "Production",
-            options: new TypedTasksDashboardOptions { ReadPolicy = "tasks-readers", OperatorPolicy = "tasks-operators" },
-            configureServices: builder =>
-            {
-                builder.Logging.AddProvider(log);
-                builder.Services.AddAuthentication(HeaderAuthentication.Name).AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.Name, null);
-                builder.Services.AddAuthorization(o =>
-                {
-                    o.AddPolicy("tasks-readers", p => p.RequireRole("monitor", "operator"));
-                    o.AddPolicy("tasks-operators", p => p.RequireRole("operator"));
-                });
-            });
+        await using var dashboard = await DashboardHost.StartWithRolesAsync(server, worker.Prefix, log);
         var monitor = await chromium.NewPageAsync(new Dictionary<string, string> { ["X-Test-User"] = "ada", ["X-Test-Role"] = "monitor" });
         var operatorPage = await chromium.NewPageAsync(new Dictionary<string, string> { ["X-Test-User"] = "grace", ["X-Test-Role"] = "operator" });
 

@@ -153,19 +153,5 @@ public sealed class QueueActionTests(NatsServer server, Chromium chromium) : ICl
 
     /// <summary>A dashboard in Production with a read policy (monitor, operator) and an operator policy, users by header.</summary>
     private Task<DashboardHost> StartWithRolesAsync(string prefix, CapturedLog log)
-        => DashboardHost.StartAsync(
-            server,
-            prefix,
-            environment: "Production",
-            options: new TypedTasksDashboardOptions { ReadPolicy = "tasks-readers", OperatorPolicy = "tasks-operators" },
-            configureServices: builder =>
-            {
-                builder.Logging.AddProvider(log);
-                builder.Services.AddAuthentication(HeaderAuthentication.Name).AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.Name, null);
-                builder.Services.AddAuthorization(o =>
-                {
-                    o.AddPolicy("tasks-readers", p => p.RequireRole("monitor", "operator"));
-                    o.AddPolicy("tasks-operators", p => p.RequireRole("operator"));
-                });
-            });
+        => DashboardHost.StartWithRolesAsync(server, prefix, log);
 }

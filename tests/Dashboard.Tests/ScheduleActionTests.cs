@@ -157,21 +157,7 @@ public sealed partial class ScheduleActionTests(NatsServer server, Chromium chro
         await using var worker = await TestApp.StartAsync(server);
         var waiting = await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), InAnHour, Ct);
         var log = new CapturedLog();
-        await using var dashboard = await DashboardHost.StartAsync(
-            server,
-            worker.Prefix,
-            environment: "Production",
-            options: new TypedTasksDashboardOptions { ReadPolicy = "tasks-readers", OperatorPolicy = "tasks-operators" },
-            configureServices: builder =>
-            {
-                builder.Logging.AddProvider(log);
-                builder.Services.AddAuthentication(HeaderAuthentication.Name).AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.Name, null);
-                builder.Services.AddAuthorization(o =>
-                {
-                    o.AddPolicy("tasks-readers", p => p.RequireRole("monitor", "operator"));
-                    o.AddPolicy("tasks-operators", p => p.RequireRole("operator"));
-                });
-            });
+        await using var dashboard = await DashboardHost.StartWithRolesAsync(server, worker.Prefix, log);
         await dashboard.Services.GetRequiredService<IPeriodicSchedules>().SetAsync(PeriodicSchedule.Create(new TaskCall(HandWrittenTasks.Echo, HandWrittenTasks.Value(2)), LeapDay, name: "dash-roles"), Ct);
         var connection = dashboard.Services.GetRequiredService<TypedTasksConnection>();
         var sequence = (await DeploymentQueries.ReadDueLaterAsync(connection, 1, 10, Ct)).Tasks.Single(t => t.TaskId == waiting.Id).Sequence;

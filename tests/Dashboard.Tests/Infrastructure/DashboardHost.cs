@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,6 +37,32 @@ public sealed class DashboardHost : IAsyncDisposable
 
     /// <summary>Waits until the recent-tasks list listens to task events, so that no event sent after this is missed.</summary>
     public Task RecentTasksListeningAsync() => RecentTasks.Subscribed.WaitAsync(TimeSpan.FromSeconds(20));
+
+    /// <summary>
+    /// A dashboard in Production behind the app's own policies, as docs/dashboard.md sets them up: readers are the
+    /// <c>monitor</c> and <c>operator</c> roles, operators the <c>operator</c> role; users and roles come from the request
+    /// headers <see cref="HeaderAuthentication"/> reads. With <paramref name="log"/>, the app's log lines are captured.
+    /// </summary>
+    public static Task<DashboardHost> StartWithRolesAsync(NatsServer server, string prefix, CapturedLog? log = null)
+        => StartAsync(
+            server,
+            prefix,
+            environment: "Production",
+            options: new TypedTasksDashboardOptions { ReadPolicy = "tasks-readers", OperatorPolicy = "tasks-operators" },
+            configureServices: builder =>
+            {
+                if (log is not null)
+                {
+                    builder.Logging.AddProvider(log);
+                }
+
+                builder.Services.AddAuthentication(HeaderAuthentication.Name).AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.Name, null);
+                builder.Services.AddAuthorization(o =>
+                {
+                    o.AddPolicy("tasks-readers", p => p.RequireRole("monitor", "operator"));
+                    o.AddPolicy("tasks-operators", p => p.RequireRole("operator"));
+                });
+            });
 
     public static async Task<DashboardHost> StartAsync(
         NatsServer server,
