@@ -162,15 +162,16 @@ public sealed partial class CliActionTests(NatsServer server) : IClassFixture<Na
         var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
         await handle.GetAsync(Timeout, Ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var output = new TableWriter("default ");
+        var output = new WatchedWriter();
+        static bool IsDefaultRow(string line) => line.StartsWith("default ", StringComparison.Ordinal);
 
         // Without a value: every 2 s.
         var watching = TtCommand.RunAsync(["--url", server.Url, "--prefix", app.Prefix, "queues", "--watch"], output, TextWriter.Null, stop.Token);
-        await output.SecondTable.WaitAsync(Timeout, Ct);
+        await output.WhenLines(IsDefaultRow, count: 2).WaitAsync(Timeout, Ct);
         await stop.CancelAsync();
 
         Assert.Equal(0, await watching.WaitAsync(Timeout, Ct));
-        var rows = output.Rows;
+        var rows = output.Lines(IsDefaultRow);
         // The first reading has no rates yet; the second has them, over about the interval.
         Assert.Matches(@"^default\s+\d+\s+\d+\s+\d+\s+\d+\s+-\s+-\s", rows[0]);
         Assert.Matches(@"^default\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\.\d\s+\d+\.\d\s", rows[1]);
@@ -184,13 +185,8 @@ public sealed partial class CliActionTests(NatsServer server) : IClassFixture<Na
 
     private Task<(int Code, string Output, string Error)> TtAsync(TestApp app, params string[] args) => TtAsync(server.Url, app.Prefix, args);
 
-    private static async Task<(int Code, string Output, string Error)> TtAsync(string url, string prefix, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await TtCommand.RunAsync(["--url", url, "--prefix", prefix, .. args], output, error, Ct).WaitAsync(Timeout, Ct);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> TtAsync(string url, string prefix, params string[] args)
+        => Tt.RunAsync(url, prefix, Timeout, Ct, args);
 
     /// <summary>The SEQ of the row of <paramref name="taskId"/> in <c>tt scheduled</c>'s table.</summary>
     private static string SequenceOf(string table, string taskId)
@@ -204,54 +200,4 @@ public sealed partial class CliActionTests(NatsServer server) : IClassFixture<Na
 
     [GeneratedRegex(@"next page: tt dead list --from (\d+) --limit 2")]
     private static partial Regex NextPage();
-
-    /// <summary>Keeps the rows starting with a queue's name as they are written, and signals when the second one was.</summary>
-    private sealed class TableWriter(string rowStart) : StringWriter
-    {
-        private readonly List<string> _rows = [];
-        private readonly TaskCompletionSource _second = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task SecondTable => _second.Task;
-
-        public IReadOnlyList<string> Rows
-        {
-            get
-            {
-                lock (_rows)
-                {
-                    return [.. _rows];
-                }
-            }
-        }
-
-        public override void WriteLine(string? value)
-        {
-            lock (_rows)
-            {
-                base.WriteLine(value);
-                if (value?.StartsWith(rowStart, StringComparison.Ordinal) == true)
-                {
-                    _rows.Add(value);
-                    if (_rows.Count == 2)
-                    {
-                        _second.TrySetResult();
-                    }
-                }
-            }
-        }
-
-        public override Task WriteLineAsync(string? value)
-        {
-            WriteLine(value);
-            return Task.CompletedTask;
-        }
-
-        public override string ToString()
-        {
-            lock (_rows)
-            {
-                return base.ToString();
-            }
-        }
-    }
 }

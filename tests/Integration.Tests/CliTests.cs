@@ -130,12 +130,12 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
     {
         await using var app = await TestApp.StartAsync(server, options: o => o.SendTaskEvents = true);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var output = new SignallingWriter("succeeded");
+        var output = new WatchedWriter();
         var running = TtCommand.RunAsync(["--url", server.Url, "--prefix", app.Prefix, "events"], output, TextWriter.Null, stop.Token);
-        await output.Seen("listening to").WaitAsync(Timeout, Ct);
+        await output.WhenLines(l => l.Contains("listening to", StringComparison.Ordinal)).WaitAsync(Timeout, Ct);
 
         var handle = await app.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(5), cancellationToken: Ct);
-        await output.Seen("succeeded").WaitAsync(Timeout, Ct);
+        await output.WhenLines(l => l.Contains("succeeded", StringComparison.Ordinal)).WaitAsync(Timeout, Ct);
         await stop.CancelAsync();
 
         Assert.Equal(0, await running.WaitAsync(Timeout, Ct));
@@ -367,49 +367,6 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
 
     private Task<(int Code, string Output, string Error)> TtAsync(TestApp app, params string[] args) => TtAsync(server.Url, app.Prefix, args);
 
-    private static async Task<(int Code, string Output, string Error)> TtAsync(string url, string prefix, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await TtCommand.RunAsync(["--url", url, "--prefix", prefix, .. args], output, error, Ct).WaitAsync(Timeout, Ct);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    /// <summary>A writer that signals when a line containing a text was written.</summary>
-    private sealed class SignallingWriter(params string[] texts) : StringWriter
-    {
-        private readonly Dictionary<string, TaskCompletionSource> _seen = texts.Append("listening to").Distinct().ToDictionary(t => t, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-
-        public Task Seen(string text) => _seen[text].Task;
-
-        public override void WriteLine(string? value)
-        {
-            lock (this)
-            {
-                base.WriteLine(value);
-            }
-
-            foreach (var (text, seen) in _seen)
-            {
-                if (value?.Contains(text, StringComparison.Ordinal) == true)
-                {
-                    seen.TrySetResult();
-                }
-            }
-        }
-
-        public override Task WriteLineAsync(string? value)
-        {
-            WriteLine(value);
-            return Task.CompletedTask;
-        }
-
-        public override string ToString()
-        {
-            lock (this)
-            {
-                return base.ToString();
-            }
-        }
-    }
+    private static Task<(int Code, string Output, string Error)> TtAsync(string url, string prefix, params string[] args)
+        => Tt.RunAsync(url, prefix, Timeout, Ct, args);
 }
