@@ -32,6 +32,23 @@ public sealed class NatsServerProcess : IAsyncDisposable
 
     public int Port { get; } = FreePort();
 
+    /// <summary>BENCH_VARZ=1: the server's monitoring port, for messages and bytes per task (a diagnostic, off by default).</summary>
+    public static readonly int? MonitorPort = Environment.GetEnvironmentVariable("BENCH_VARZ") == "1" ? FreePort() : null;
+
+    /// <summary>The server's message and byte counters (BENCH_VARZ=1), or null.</summary>
+    public static async Task<long[]?> VarzAsync()
+    {
+        if (MonitorPort is not { } port)
+        {
+            return null;
+        }
+
+        using var http = new System.Net.Http.HttpClient();
+        using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/varz"));
+        var root = doc.RootElement;
+        return [root.GetProperty("in_msgs").GetInt64(), root.GetProperty("in_bytes").GetInt64(), root.GetProperty("out_msgs").GetInt64(), root.GetProperty("out_bytes").GetInt64()];
+    }
+
     public string Url => $"nats://127.0.0.1:{Port}";
 
     public string Version { get; private set; } = "?";
@@ -63,6 +80,16 @@ public sealed class NatsServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The server's process id (once started).</summary>
+    public int? ProcessId => _process?.Id;
+
+    /// <summary>In a child process of the bench: reads the CPU time of the server the parent started.</summary>
+    public static void Attach(int pid)
+    {
+        s_running = Process.GetProcessById(pid);
+        Countdown.ServerCpu = static () => ServerCpu;
+    }
+
     public async Task StartAsync()
     {
         Directory.CreateDirectory(_storeDir);
@@ -80,7 +107,7 @@ public sealed class NatsServerProcess : IAsyncDisposable
         var output = _output;
         var process = new Process
         {
-            StartInfo = new ProcessStartInfo(binary, $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}{config}")
+            StartInfo = new ProcessStartInfo(binary, $"-js -a 127.0.0.1 -p {Port} -sd {_storeDir}{config}" + (MonitorPort is { } m ? $" -m {m}" : string.Empty))
             {
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,

@@ -14,6 +14,11 @@ if (args.Length >= 4 && args[0] == "--child-worker")
     return await ChildWorker.RunAsync(args);
 }
 
+if (args.Length >= 3 && args[0] == "--raw-side")
+{
+    return await RawProcess.ChildAsync(args);
+}
+
 if (args.Length >= 4 && args[0] == "--scale-worker")
 {
     return await Scale.ChildAsync(args);
@@ -32,34 +37,22 @@ await using var monitor = new QueueMonitor(server.Url);
 var results = new Results(options);
 var url = server.Url;
 
-async Task<Measurement> TimedAsync(int n, Func<Task> body)
+Task<Measurement> TimedAsync(int n, Func<Task> body) => RawRuns.TimedAsync(n, body);
+
+// BENCH_VARZ=1: what the server saw per task (messages and bytes in and out), a diagnostic.
+static void PrintVarz(string what, int n, long[]? before, long[]? after)
 {
-    var allocated = GC.GetTotalAllocatedBytes(true);
-    var jit = System.Runtime.JitInfo.GetCompilationTime(false);
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-    var serverCpu = NatsServerProcess.ServerCpu;
-    var start = Stopwatch.GetTimestamp();
-    await body();
-    var end = Stopwatch.GetTimestamp();
-    return Measurement.Timed(n, start, end, GC.GetTotalAllocatedBytes(true) - allocated, jit, cpu, serverCpu);
+    if (before is not null && after is not null)
+    {
+        Console.WriteLine($"  varz {what,-10} in {(after[0] - before[0]) / (double)n:F2} msgs {(after[1] - before[1]) / (double)n:F0} B  out {(after[2] - before[2]) / (double)n:F2} msgs {(after[3] - before[3]) / (double)n:F0} B per task");
+    }
 }
 
-async Task<Measurement> RawEnqueueAsync(int n, bool windowed)
-{
-    var names = BenchNames.Fresh("r");
-    try
-    {
-        await using var raw = await RawSide.StartAsync(url, names);
-        await raw.EnqueueSequentialAsync(200, BenchTasks.Echo.Name, withReply: true);
-        return await TimedAsync(n, () => windowed
-            ? raw.EnqueueWindowedAsync(n, options.Window, BenchTasks.Echo.Name, withReply: true)
-            : raw.EnqueueSequentialAsync(n, BenchTasks.Echo.Name, withReply: true));
-    }
-    finally
-    {
-        await monitor.CleanupAsync(names);
-    }
-}
+// The raw baseline in a process of its own unless --raw-in-process (RawProcess.cs says why).
+await using var rawProcess = options.RawInProcess || !options.Figures.Overlaps(["E1", "E2", "D1", "D2", "L"]) ? null : RawProcess.Start(url, server.ProcessId!.Value);
+
+Task<Measurement> RawEnqueueAsync(int n, bool windowed)
+    => rawProcess?.EnqueueAsync(n, windowed, options.Window) ?? RawRuns.EnqueueAsync(url, monitor, n, windowed, options.Window);
 
 async Task<Measurement> TypedEnqueueAsync(int n, bool windowed)
 {
@@ -68,9 +61,12 @@ async Task<Measurement> TypedEnqueueAsync(int n, bool windowed)
     {
         await using var typed = await TypedSide.StartAsync(url, names);
         await typed.EnqueueSequentialAsync(200, withResult: true);
-        return await TimedAsync(n, () => windowed
+        var before = await NatsServerProcess.VarzAsync();
+        var m = await TimedAsync(n, () => windowed
             ? typed.EnqueueWindowedAsync(n, options.Window, withResult: true)
             : typed.EnqueueSequentialAsync(n, withResult: true));
+        PrintVarz("enqueue", n, before, await NatsServerProcess.VarzAsync());
+        return m;
     }
     finally
     {
@@ -78,20 +74,8 @@ async Task<Measurement> TypedEnqueueAsync(int n, bool windowed)
     }
 }
 
-async Task<Measurement> RawDrainAsync(int n, bool withResult)
-{
-    var names = BenchNames.Fresh("r");
-    try
-    {
-        await using var raw = await RawSide.StartAsync(url, names);
-        await raw.EnqueueWindowedAsync(n, options.Window, withResult ? BenchTasks.Echo.Name : BenchTasks.Noop.Name, withReply: withResult);
-        return await raw.DrainAsync(n, withResult, inFlight: 64, monitor);
-    }
-    finally
-    {
-        await monitor.CleanupAsync(names);
-    }
-}
+Task<Measurement> RawDrainAsync(int n, bool withResult)
+    => rawProcess?.DrainAsync(n, withResult, options.Window) ?? RawRuns.DrainAsync(url, monitor, n, withResult, options.Window);
 
 // The worker configurations of the drains: defaults; "64 in flight on both sides" (64 slots, at most 64 outcomes being
 // stored, like the raw baseline's 64 puts); and a diagnostic one: default slots with a 64-message fetch window.
@@ -112,7 +96,10 @@ async Task<Measurement> TypedDrainAsync(int n, bool withResult, Action<WorkerOpt
     var names = BenchNames.Fresh("t");
     try
     {
-        return await TypedSide.DrainAsync(url, names, n, withResult, worker, monitor, options.Window);
+        var before = await NatsServerProcess.VarzAsync();
+        var m = await TypedSide.DrainAsync(url, names, n, withResult, worker, monitor, options.Window);
+        PrintVarz("fill+drain", n, before, await NatsServerProcess.VarzAsync());
+        return m;
     }
     finally
     {
@@ -120,33 +107,11 @@ async Task<Measurement> TypedDrainAsync(int n, bool withResult, Action<WorkerOpt
     }
 }
 
-async Task<double[]> RawRoundTripAsync(int count, int warmup)
-{
-    var names = BenchNames.Fresh("r");
-    try
-    {
-        await using var raw = await RawSide.StartAsync(url, names);
-        return await raw.RoundTripAsync(count, warmup);
-    }
-    finally
-    {
-        await monitor.CleanupAsync(names);
-    }
-}
+Task<(double[] Latencies, double CpuPerRoundTrip)> RawRoundTripAsync(int count, int warmup)
+    => rawProcess?.RoundTripAsync(count, warmup) ?? RawRuns.RoundTripAsync(url, monitor, count, warmup);
 
-async Task<double[]> RawKvGetAsync(int count, int warmup)
-{
-    var names = BenchNames.Fresh("r");
-    try
-    {
-        await using var raw = await RawSide.StartAsync(url, names);
-        return await raw.KvGetLatencyAsync(count, warmup);
-    }
-    finally
-    {
-        await monitor.CleanupAsync(names);
-    }
-}
+Task<double[]> RawKvGetAsync(int count, int warmup)
+    => rawProcess?.KvGetAsync(count, warmup) ?? RawRuns.KvGetAsync(url, monitor, count, warmup);
 
 async Task<double[]> TypedRoundTripAsync(int count, int warmup)
 {
@@ -251,8 +216,9 @@ for (var run = 1; run <= options.Runs; run++)
 
     if (options.Has("L"))
     {
-        results.AddLatencies("raw", await RawRoundTripAsync(options.RoundTrips, 100));
-        results.AddLatencies("cpu-raw", [RawSide.LastCpuPerRoundTrip]);
+        var (rawLatencies, rawCpu) = await RawRoundTripAsync(options.RoundTrips, 100);
+        results.AddLatencies("raw", rawLatencies);
+        results.AddLatencies("cpu-raw", [rawCpu]);
         results.AddLatencies("tt", await TypedRoundTripAsync(options.RoundTrips, 100));
         results.AddLatencies("cpu-tt", [TypedSide.LastCpuPerRoundTrip]);
         results.AddLatencies("kvget", await RawKvGetAsync(options.RoundTrips, 100));
@@ -388,6 +354,9 @@ public sealed class BenchOptions
 
     public string? Output { get; private set; }
 
+    /// <summary>Whether the raw baseline runs in the bench's own process (before 2026-12-07) rather than a child of its own.</summary>
+    public bool RawInProcess { get; private set; }
+
     /// <summary>Tasks per row of the scheduling figure: 2,000 unless <c>-n</c> is given.</summary>
     public int ScheduleN => _nGiven ? N : 2_000;
 
@@ -441,6 +410,9 @@ public sealed class BenchOptions
                 case "--out":
                     o.Output = args[++i];
                     break;
+                case "--raw-in-process":
+                    o.RawInProcess = true;
+                    break;
                 case "-h" or "--help":
                     Console.WriteLine("""
                         usage: dotnet run -c Release --project bench/TypedTasks.Bench -- [options] [figures]
@@ -459,6 +431,8 @@ public sealed class BenchOptions
                           --memory-n M tasks of the larger memory run (default 100,000)
                           --out FILE   where to write the markdown (default bench/results/latest.md for a full
                                        run, bench/results/partial.md otherwise)
+                          --raw-in-process  the raw baseline in the bench's own process, not a child process of
+                                       its own (its figures then move with the TypedTasks build measured beside it)
                         """);
                     return null;
                 default:
@@ -612,6 +586,7 @@ internal sealed class Results(BenchOptions options)
         sb.AppendLine("- D1/D2: the queue is filled with N tasks first; timed from the first message handled to an empty consumer (NumPending + NumAckPending = 0, polled every ms once all N were handled). Raw consumes with `ConsumeAsync` (1,000 pulled ahead) and acks; for D2 it puts a result record of TypedTasks' size into the same KV bucket (64 puts in flight) and then acks. Every TypedTasks row compares with that one raw baseline. \"Concurrency 64\" is 64 in flight on both sides: 64 slots and `MaxPendingOutcomes = 64`; \"defaults\" is `Concurrency = cores`, auto prefetch (up to 256 held for short tasks), `MaxPendingOutcomes = 256`; the diagnostic rows keep the default slots and outcomes and fix the fetch window at 64 messages.");
         sb.AppendLine("- L: raw is publish → consume → KV put → ack, a KV watch on `>` shared by all calls wakes the sender; TypedTasks is `EnqueueAsync` → `TaskHandle<int>.GetAsync` with a default worker in the same host.");
         sb.AppendLine("- M: a worker (defaults) in a child process drains a pre-filled queue; RSS right after the drain, after a full compacting GC, and peak; allocations from its first task to the empty queue. \"Independent of queue length\" compares the same number of executions with a small and a 5× longer queue (the child stops counting after N with the rest still queued); threshold ×1.10.");
+        sb.AppendLine(options.RawInProcess ? "- raw side: in the bench's own process (`--raw-in-process`), after the TypedTasks side of the previous figure." : "- raw side: in a child process of its own that runs only raw NATS.Net code (RawProcess.cs), so that what the JIT makes of NATS.Net there does not depend on the TypedTasks build measured beside it; its alloc B/op and CPU are that process's.");
         sb.AppendLine($"- warm-up: every measured path runs untimed, round after round, until the JIT's compile time (`JitInfo.GetCompilationTime`, all threads) is under 2 % of each timed part of a round (at most 8 rounds); in the measured runs it then took at most {MaxJitShare:P1} of a timed part.");
         sb.AppendLine("- alloc B/op: `GC.GetTotalAllocatedBytes(true)` over the timed part of the bench process / N (includes the driver, the NATS.Net client and, for TypedTasks drains, nothing of host start-up).");
         return sb.ToString();
