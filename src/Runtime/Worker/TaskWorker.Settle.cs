@@ -27,7 +27,98 @@ internal sealed partial class TaskWorker
             {
                 try
                 {
-                    await SettleOnceAsync(held, outcome, buffer).ConfigureAwait(false);
+                    // One pass over the steps, inline (not an async layer of its own: this runs for every task).
+                    switch (outcome.Kind)
+                    {
+                        case OutcomeKind.Abandon:
+                            Log.Abandoned(_logger, outcome.TaskName, outcome.TaskId);
+                            if (outcome.Task is { IgnoreResult: false } && !string.IsNullOrEmpty(outcome.TaskId))
+                            {
+                                // Queued again, and not a run: the next worker must not count it toward MaxDeliveries
+                                // (nats-server 2.9 sometimes counts a NAK as a delivery).
+                                await RecordHandBackAsync(outcome).ConfigureAwait(false);
+                            }
+
+                            await held.Message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                            break;
+
+                        case OutcomeKind.DeadLetter:
+                            Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
+                            await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
+                            // The chain's and the chord's records before the task's: once the task's is final, a redelivery settles nothing more.
+                            await EndChainAsync(held, outcome, TaskState.Failure).ConfigureAwait(false);
+                            await EndChordAsync(held, outcome, TaskState.Failure).ConfigureAwait(false);
+                            var failure = Stored(outcome, await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false));
+                            // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
+                            await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                            await NotifyAsync(outcome, failure).ConfigureAwait(false);
+                            break;
+
+                        case OutcomeKind.HandBack:
+                            await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                            break;
+
+                        case OutcomeKind.AlreadyDone:
+                            Log.DuplicateOutcome(_logger, outcome.TaskId!);
+                            if (outcome.Chord is not null)
+                            {
+                                // Its worker may have died between the member's record and the callback: the chord is checked again.
+                                await SettleChordAgainAsync(held, outcome).ConfigureAwait(false);
+                            }
+
+                            await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                            // A producer that sent the id again may be waiting: it reads the record that stays.
+                            await NotifyAsync(outcome, outcome.Stored).ConfigureAwait(false);
+                            break;
+
+                        case OutcomeKind.Retry:
+                            Log.Retrying(_logger, outcome.TaskName!, outcome.TaskId!, outcome.Attempt + 1, outcome.NextAttemptAt!.Value, outcome.Error!.Message, outcome.TaskException);
+                            // Schedule the next attempt first: once it is stored, the current message may go.
+                            await ScheduleRetryAsync(held, outcome).ConfigureAwait(false);
+                            Stored(outcome, await StoreAsync(outcome, TaskState.Retry, buffer!).ConfigureAwait(false));
+                            await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                            break;
+
+                        case OutcomeKind.Revoked:
+                            await EndChainAsync(held, outcome, TaskState.Revoked).ConfigureAwait(false);
+                            await EndChordAsync(held, outcome, TaskState.Revoked).ConfigureAwait(false);
+                            var revoked = Stored(outcome, await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false));
+                            await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                            await NotifyAsync(outcome, revoked).ConfigureAwait(false);
+                            break;
+
+                        default:
+                            var state = outcome.Kind == OutcomeKind.Success ? TaskState.Success : TaskState.Failure;
+                            if (state == TaskState.Success)
+                            {
+                                Log.Succeeded(_logger, outcome.TaskName!, outcome.TaskId!);
+                            }
+                            else
+                            {
+                                // The exception as thrown (its stack, its inner exceptions), whatever ErrorDetails keeps out of the record.
+                                Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, outcome.TaskException ?? new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
+                            }
+
+                            if (outcome.Chain is not null)
+                            {
+                                // The next step is sent (or the chain ended) before this step's record is final: a worker that dies in
+                                // between leaves a step that runs again and sends the next one under the same message id, never a
+                                // final step whose successor was not sent.
+                                await (state == TaskState.Success ? ContinueChainAsync(held, outcome) : EndChainAsync(held, outcome, state)).ConfigureAwait(false);
+                            }
+
+                            if (outcome.Chord is { } chord)
+                            {
+                                // Likewise: the marker (and, from the last member, the callback) before the member's record is final.
+                                await (state == TaskState.Success ? CompleteChordMemberAsync(held, chord, outcome.ResultJson) : EndChordAsync(held, outcome, state)).ConfigureAwait(false);
+                            }
+
+                            var stored = Stored(outcome, await StoreAsync(outcome, state, buffer!).ConfigureAwait(false));
+                            await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                            await NotifyAsync(outcome, stored).ConfigureAwait(false);
+                            break;
+                    }
+
                     return;
                 }
                 catch (Exception ex) when (IsTransient(ex) && !_stopping && attempt < SettleTries)
@@ -72,101 +163,6 @@ internal sealed partial class TaskWorker
         NatsException when ex.GetType() == typeof(NatsException) => true,
         _ => ex.InnerException is { } inner && IsTransient(inner),
     };
-
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SettleOnceAsync(HeldMessage held, Outcome outcome, ArrayBufferWriter<byte>? buffer)
-    {
-        switch (outcome.Kind)
-        {
-            case OutcomeKind.Abandon:
-                Log.Abandoned(_logger, outcome.TaskName, outcome.TaskId);
-                if (outcome.Task is { IgnoreResult: false } && !string.IsNullOrEmpty(outcome.TaskId))
-                {
-                    // Queued again, and not a run: the next worker must not count it toward MaxDeliveries
-                    // (nats-server 2.9 sometimes counts a NAK as a delivery).
-                    await RecordHandBackAsync(outcome).ConfigureAwait(false);
-                }
-
-                await held.Message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                break;
-
-            case OutcomeKind.DeadLetter:
-                Log.DeadLettered(_logger, held.Queue, outcome.TaskName, outcome.TaskId, outcome.DeadLetterReason!);
-                await PublishDeadLetterAsync(held, outcome.DeadLetterReason!).ConfigureAwait(false);
-                // The chain's and the chord's records before the task's: once the task's is final, a redelivery settles nothing more.
-                await EndChainAsync(held, outcome, TaskState.Failure).ConfigureAwait(false);
-                await EndChordAsync(held, outcome, TaskState.Failure).ConfigureAwait(false);
-                var failure = await StoreAsync(outcome, TaskState.Failure, buffer!).ConfigureAwait(false);
-                // A plain +TERM: 2.9 ignores a +TERM that carries a reason and redelivers (docs/nats.md, "+TERM with a reason").
-                await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                await NotifyAsync(outcome, failure).ConfigureAwait(false);
-                break;
-
-            case OutcomeKind.HandBack:
-                await held.Message.NakAsync(delay: TimeSpan.FromSeconds(1), cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                break;
-
-            case OutcomeKind.AlreadyDone:
-                Log.DuplicateOutcome(_logger, outcome.TaskId!);
-                if (outcome.Chord is not null)
-                {
-                    // Its worker may have died between the member's record and the callback: the chord is checked again.
-                    await SettleChordAgainAsync(held, outcome).ConfigureAwait(false);
-                }
-
-                await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                // A producer that sent the id again may be waiting: it reads the record that stays.
-                await NotifyAsync(outcome, outcome.Stored).ConfigureAwait(false);
-                break;
-
-            case OutcomeKind.Retry:
-                Log.Retrying(_logger, outcome.TaskName!, outcome.TaskId!, outcome.Attempt + 1, outcome.NextAttemptAt!.Value, outcome.Error!.Message, outcome.TaskException);
-                // Schedule the next attempt first: once it is stored, the current message may go.
-                await ScheduleRetryAsync(held, outcome).ConfigureAwait(false);
-                await StoreAsync(outcome, TaskState.Retry, buffer!).ConfigureAwait(false);
-                await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                break;
-
-            case OutcomeKind.Revoked:
-                await EndChainAsync(held, outcome, TaskState.Revoked).ConfigureAwait(false);
-                await EndChordAsync(held, outcome, TaskState.Revoked).ConfigureAwait(false);
-                var revoked = await StoreAsync(outcome, TaskState.Revoked, buffer!).ConfigureAwait(false);
-                await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                await NotifyAsync(outcome, revoked).ConfigureAwait(false);
-                break;
-
-            default:
-                var state = outcome.Kind == OutcomeKind.Success ? TaskState.Success : TaskState.Failure;
-                if (state == TaskState.Success)
-                {
-                    Log.Succeeded(_logger, outcome.TaskName!, outcome.TaskId!);
-                }
-                else
-                {
-                    // The exception as thrown (its stack, its inner exceptions), whatever ErrorDetails keeps out of the record.
-                    Log.Failed(_logger, outcome.TaskName!, outcome.TaskId!, outcome.TaskException ?? new TaskFailedException(outcome.TaskId!, outcome.TaskName!, outcome.Error!.Type, outcome.Error.Message, outcome.Error.StackTrace));
-                }
-
-                if (outcome.Chain is not null)
-                {
-                    // The next step is sent (or the chain ended) before this step's record is final: a worker that dies in
-                    // between leaves a step that runs again and sends the next one under the same message id, never a
-                    // final step whose successor was not sent.
-                    await (state == TaskState.Success ? ContinueChainAsync(held, outcome) : EndChainAsync(held, outcome, state)).ConfigureAwait(false);
-                }
-
-                if (outcome.Chord is { } chord)
-                {
-                    // Likewise: the marker (and, from the last member, the callback) before the member's record is final.
-                    await (state == TaskState.Success ? CompleteChordMemberAsync(held, chord, outcome.ResultJson) : EndChordAsync(held, outcome, state)).ConfigureAwait(false);
-                }
-
-                var stored = await StoreAsync(outcome, state, buffer!).ConfigureAwait(false);
-                await held.Message.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                await NotifyAsync(outcome, stored).ConfigureAwait(false);
-                break;
-        }
-    }
 
     private ArrayBufferWriter<byte> RentRecordBuffer()
         => _recordBuffers.TryDequeue(out var buffer) ? buffer : new ArrayBufferWriter<byte>(512);
@@ -335,9 +331,9 @@ internal sealed partial class TaskWorker
         await held.Message.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Writes the outcome's record, first final writer wins; returns the bytes now stored (to notify), or empty.</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadOnlyMemory<byte>> StoreAsync(Outcome outcome, TaskState state, ArrayBufferWriter<byte> buffer)
+    /// <summary>Writes the outcome's record, first final writer wins (not an async layer of its own: this is on every task's
+    /// path); the caller passes what it awaited to <see cref="Stored"/> for the bytes now stored (to notify), or empty.</summary>
+    private ValueTask<RecordWrite> StoreAsync(Outcome outcome, TaskState state, ArrayBufferWriter<byte> buffer)
     {
         if (outcome.Task is { IgnoreResult: true } || string.IsNullOrEmpty(outcome.TaskId))
         {
@@ -346,14 +342,18 @@ internal sealed partial class TaskWorker
 
         // The log has the full error (above); the record what ErrorDetails allows.
         var error = outcome.ErrorFromTask ? ErrorDetailsOptions.Apply(outcome.Error!, _options.ErrorDetails.InRecords) : outcome.Error;
-        var (revision, stored) = await _results.StoreOutcomeAsync(RunOf(outcome), state, outcome.ResultJson, error, outcome.NextAttemptAt, outcome.StartedRevision, buffer, CancellationToken.None).ConfigureAwait(false);
-        if (revision is null && !stored.IsEmpty)
+        return _results.StoreOutcomeAsync(RunOf(outcome), state, outcome.ResultJson, error, outcome.NextAttemptAt, outcome.StartedRevision, buffer, CancellationToken.None);
+    }
+
+    /// <summary>The bytes a store left in the record: the outcome's, or a final record from an earlier delivery (logged: first writer wins).</summary>
+    private ReadOnlyMemory<byte> Stored(Outcome outcome, RecordWrite write)
+    {
+        if (write.Revision is null && !write.Stored.IsEmpty)
         {
-            // A final record from an earlier delivery stays (first writer wins).
-            Log.DuplicateOutcome(_logger, outcome.TaskId);
+            Log.DuplicateOutcome(_logger, outcome.TaskId!);
         }
 
-        return stored;
+        return write.Stored;
     }
 
     private TaskRun RunOf(Outcome outcome) => new(outcome.TaskId!, outcome.TaskName ?? string.Empty, outcome.Attempt, outcome.Reruns, _workerId, outcome.StartedAt);
