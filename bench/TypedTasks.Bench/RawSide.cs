@@ -11,7 +11,7 @@ namespace TypedTasks.Bench;
 
 /// <summary>
 /// The raw NATS.Net baseline: the same stream, consumer and bucket settings, the same message bytes and headers
-/// (TT-Protocol, TT-Task, TT-Id, TT-Reply for tasks with a result, Nats-Msg-Id), the same NATS.Net options and
+/// (TT-Protocol, TT-Task, TT-Id, TT-Reply with a token for tasks with a result, TT-Fresh-Id, Nats-Msg-Id), the same NATS.Net options and
 /// serializer, one connection in the bench process — but no TypedTasks code in the path.
 /// </summary>
 public sealed class RawSide : IAsyncDisposable
@@ -43,6 +43,13 @@ public sealed class RawSide : IAsyncDisposable
         return side;
     }
 
+    /// <summary>
+    /// The raw messages carry what TypedTasks' messages carry: since issues 11 and 14 a 33-character reply token on
+    /// <c>TT-Reply</c> and <c>TT-Fresh-Id</c> (16 characters), 64 bytes and one header more than at e8dfb29.
+    /// <c>BENCH_RAW_BYTES=e8dfb29</c> sends the older, smaller shape (bench/results/ab-2026-12-07.md measures the difference).
+    /// </summary>
+    private static readonly bool ExtraBytes = Environment.GetEnvironmentVariable("BENCH_RAW_BYTES") != "e8dfb29";
+
     /// <summary>One task message, as <c>TaskClient.PublishAsync</c> writes it, published and its PubAck checked.</summary>
     public async ValueTask PublishAsync(int value, string taskName, bool withReply, string? id = null)
     {
@@ -55,7 +62,12 @@ public sealed class RawSide : IAsyncDisposable
         };
         if (withReply)
         {
-            headers["TT-Reply"] = Names.ReplySubject;
+            headers["TT-Reply"] = ExtraBytes ? Names.ReplySubject + "." + id[..32] : Names.ReplySubject;
+        }
+
+        if (ExtraBytes)
+        {
+            headers["TT-Fresh-Id"] = "NABCDEFGHIJKLMNO";
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(32);
