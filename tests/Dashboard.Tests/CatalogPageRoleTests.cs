@@ -13,7 +13,7 @@ public sealed class CatalogPageRoleTests(SecuredServer nats) : IClassFixture<Sec
     public async Task MonitorRole_ReadsTheCatalogTheWorkerRolePublished()
     {
         // Started waits for the catalog: the worker role's entries are written (or the warning logged) by now.
-        await using var worker = await TestApp.StartAsync(nats.Server, prefix: "tt", options: o => SecuredServer.LogIn(o, "worker"));
+        await using var worker = await nats.StartAsWorkerAsync();
         var handle = await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
 
         await using var dashboard = await nats.DashboardAsAsync("monitor");

@@ -16,11 +16,7 @@ public sealed class HistoryRoleTests(SecuredServer nats) : IClassFixture<Secured
     [Fact]
     public async Task MonitorRole_FillsTheRecentTasksFromTheHistoryTheWorkerRoleCreated()
     {
-        await using var worker = await TestApp.StartAsync(nats.Server, prefix: "tt", options: o =>
-        {
-            SecuredServer.LogIn(o, "worker");
-            o.SendTaskEvents = true;
-        });
+        await using var worker = await nats.StartAsWorkerAsync(options: o => o.SendTaskEvents = true);
         var echo = await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(3), cancellationToken: Ct);
         Assert.Equal(6, await echo.GetAsync(Timeout, Ct));
         // The worker publishes its last event after storing the record: wait until the stream holds it (bounded).

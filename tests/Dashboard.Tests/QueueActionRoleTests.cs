@@ -21,11 +21,7 @@ public sealed partial class QueueActionRoleTests(SecuredServer nats) : IClassFix
     [Fact]
     public async Task MonitorReadsOneQueuesDeadLetters_AndOperatorPurgesAQueue()
     {
-        await using var worker = await TestApp.StartAsync(
-            nats.Server,
-            prefix: "tt",
-            tasks: b => b.AddTask(HandWrittenTasks.Echo),
-            options: o => SecuredServer.LogIn(o, "worker"));
+        await using var worker = await nats.StartAsWorkerAsync(tasks: b => b.AddTask(HandWrittenTasks.Echo));
         var dead = await worker.Client.EnqueueAsync(HandWrittenTasks.NotRegistered, HandWrittenTasks.Value(1), cancellationToken: Ct);
         await Assert.ThrowsAsync<TaskFailedException>(() => dead.GetAsync(Timeout, Ct));
         await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), new TaskOptions { Queue = "idle" }, Ct);

@@ -16,11 +16,7 @@ public sealed class QueueFlowRoleTests(SecuredServer nats) : IClassFixture<Secur
     public async Task MonitorRole_QueuesPageAnswers_WithoutTheOldestWaitingAge()
     {
         // The worker role's client creates the streams and sends a task; no worker serves it, so it waits.
-        await using var producer = await TestApp.StartAsync(
-            nats.Server,
-            worker: false,
-            prefix: "tt",
-            options: o => SecuredServer.LogIn(o, "worker"));
+        await using var producer = await nats.StartAsWorkerAsync(worker: false);
         await producer.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), cancellationToken: Ct);
 
         await using var dashboard = await nats.DashboardAsAsync("monitor");

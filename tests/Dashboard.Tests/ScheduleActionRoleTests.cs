@@ -21,11 +21,7 @@ public sealed partial class ScheduleActionRoleTests(SecuredServer nats) : IClass
     [Fact]
     public async Task Operator_CancelsATaskDueLater_RunsAnotherNow_AndRunsAScheduleNow()
     {
-        await using var worker = await TestApp.StartAsync(
-            nats.Server,
-            prefix: "tt",
-            tasks: b => b.AddTask(HandWrittenTasks.Echo),
-            options: o => SecuredServer.LogIn(o, "worker"));
+        await using var worker = await nats.StartAsWorkerAsync(tasks: b => b.AddTask(HandWrittenTasks.Echo));
         var inAnHour = new TaskOptions { Countdown = TimeSpan.FromHours(1) };
         var cancelled = await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(1), inAnHour, Ct);
         var runNow = await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), inAnHour, Ct);

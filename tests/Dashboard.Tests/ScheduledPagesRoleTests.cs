@@ -13,10 +13,7 @@ public sealed class ScheduledPagesRoleTests(SecuredServer nats) : IClassFixture<
     public async Task MonitorRole_ReadsTasksDueLaterAndPeriodicSchedules()
     {
         // A worker (its role creates the streams and, with a periodic task, the schedules bucket) on the conf's prefix "tt".
-        await using var worker = await TestApp.StartAsync(
-            nats.Server,
-            prefix: "tt",
-            options: o => SecuredServer.LogIn(o, "worker"),
+        await using var worker = await nats.StartAsWorkerAsync(
             services: s => s.AddSingleton(PeriodicSchedule.Create(new TaskCall(HandWrittenTasks.Echo, HandWrittenTasks.Value(1)), TimeSpan.FromHours(1), name: "role-hourly")));
         var later = await worker.Client.EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(2), new TaskOptions { Countdown = TimeSpan.FromHours(1) }, Ct);
 

@@ -28,6 +28,16 @@ public sealed class SecuredServer : IAsyncLifetime
         options.InboxPrefix = "_INBOX_" + role;
     }
 
+    /// <summary>A TypedTasks host on prefix <c>tt</c> connected as the worker role (a worker unless <paramref name="worker"/>
+    /// is false), the role that creates the infrastructure the other roles use.</summary>
+    public Task<TestApp> StartAsWorkerAsync(
+        Action<TypedTasksBuilder>? tasks = null, Action<TypedTasksOptions>? options = null, Action<IServiceCollection>? services = null, bool worker = true)
+        => TestApp.StartAsync(Server, worker: worker, prefix: "tt", tasks: tasks, services: services, options: o =>
+        {
+            LogIn(o, "worker");
+            options?.Invoke(o);
+        });
+
     /// <summary>The dashboard on prefix <c>tt</c>, connected as <paramref name="role"/> (which creates nothing).</summary>
     public Task<DashboardHost> DashboardAsAsync(string role)
         => DashboardHost.StartAsync(Server, "tt", configureServices: b => b.Services.PostConfigure<TypedTasksOptions>(o =>
