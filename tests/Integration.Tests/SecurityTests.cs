@@ -122,6 +122,28 @@ public sealed class SecurityTests(SecuredNatsServer nats) : IClassFixture<Secure
         Assert.True(refusals.Count == 0, string.Join('\n', refusals));
     }
 
+    /// <summary>The operator sends a task due later (<c>tt send --countdown</c>): it waits where tasks due later wait (the
+    /// schedule stream before 2.12, the delayed stream after) and runs once due; the server refuses nothing.</summary>
+    [Fact]
+    public async Task Operator_TtSendWithCountdown_RunsWhenDue_TheServerRefusesNothing()
+    {
+        var logFrom = nats.Server.Output.Length;
+        using var worker = await SecuredNatsServer.StartHostAsync(nats.Settings("worker", SecuredNatsServer.WorkerPassword), worker: true);
+        using var producer = await StartProducerAsync();
+        var client = producer.Services.GetRequiredService<ITaskClient>();
+
+        var sent = await OperatorTtAsync("send", HandWrittenTasks.Echo.Name, "{\"value\":8}", "--id", "security-later-1", "--countdown", "1s");
+        Assert.True(sent.Code == 0, sent.Error);
+        Assert.Equal("security-later-1", sent.Output.Trim());
+        Assert.Equal(16, await client.GetHandle(HandWrittenTasks.Echo, "security-later-1").GetAsync(Timeout, Ct));
+        await producer.StopAsync(Ct);
+        await worker.StopAsync(Ct);
+
+        // Before: the operator role had no right to publish to tt.scheduled.> / tt.delayed.>, and tt send failed.
+        var refusals = nats.Server.Output[logFrom..].Split('\n').Where(l => l.Contains("Violation", StringComparison.Ordinal)).ToList();
+        Assert.True(refusals.Count == 0, string.Join('\n', refusals));
+    }
+
     /// <summary>Workflows under the documented roles: a producer that may not write results sends a chain, a chord and a
     /// batch with <c>RecordWorkflows</c> off and waits for them; the worker role's rights cover the chords stream (created
     /// on first use, markers stored, counted, read and purged, callbacks sent). With the records on, the same producer is
