@@ -127,12 +127,46 @@ public sealed class QueueMonitor : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes every stream a measurement made: its tasks, dead letters and results, and whatever else the TypedTasks side
+    /// created under its prefix (schedules, revocations, workers, the task catalog, …). Left behind, hundreds of idle
+    /// streams from the warm-up and earlier runs would weigh on the server for the rest of the bench, more for the side
+    /// that creates more of them.
+    /// </summary>
     public async Task CleanupAsync(BenchNames names)
     {
-        foreach (var stream in new[] { names.TasksStream, names.DeadStream, "KV_" + names.ResultsBucket })
+        var prefix = names.Prefix.ToUpperInvariant() + "_";
+        var made = new List<string>();
+        await foreach (var stream in _js.ListStreamNamesAsync())
+        {
+            if (stream.StartsWith(prefix, StringComparison.Ordinal) || stream.StartsWith("KV_" + prefix, StringComparison.Ordinal)
+                || stream.StartsWith("OBJ_" + prefix, StringComparison.Ordinal))
+            {
+                made.Add(stream);
+            }
+        }
+
+        foreach (var stream in made)
         {
             await DeleteStreamAsync(stream);
         }
+
+        LastCleanup = made.Count;
+    }
+
+    /// <summary>How many streams the last <see cref="CleanupAsync"/> deleted.</summary>
+    public int LastCleanup { get; private set; }
+
+    /// <summary>How many streams the server holds now.</summary>
+    public async Task<int> StreamCountAsync()
+    {
+        var count = 0;
+        await foreach (var _ in _js.ListStreamNamesAsync())
+        {
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>Deletes a stream if it exists.</summary>

@@ -38,6 +38,7 @@ var results = new Results(options);
 var url = server.Url;
 
 Task<Measurement> TimedAsync(int n, Func<Task> body) => RawRuns.TimedAsync(n, body);
+var firstCleanupShown = 0;
 
 // BENCH_VARZ=1: what the server saw per task (messages and bytes in and out), a diagnostic.
 static void PrintVarz(string what, int n, long[]? before, long[]? after)
@@ -104,6 +105,10 @@ async Task<Measurement> TypedDrainAsync(int n, bool withResult, Action<WorkerOpt
     finally
     {
         await monitor.CleanupAsync(names);
+        if (Interlocked.Exchange(ref firstCleanupShown, 1) == 0)
+        {
+            Console.WriteLine($"  a TypedTasks drain leaves {monitor.LastCleanup} streams, deleted after each measurement");
+        }
     }
 }
 
@@ -224,6 +229,8 @@ for (var run = 1; run <= options.Runs; run++)
         results.AddLatencies("kvget", await RawKvGetAsync(options.RoundTrips, 100));
     }
 }
+
+Console.WriteLine($"streams on the server after the measurements: {await monitor.StreamCountAsync()}");
 
 if (options.Has("P"))
 {
