@@ -129,8 +129,9 @@ internal sealed partial class DashboardApp
             return;
         }
 
-        var shown = Math.Min(bytes.Length, _options.MaxJsonBytes);
-        body.Raw("<pre class=\"json\">").Text(Encoding.UTF8.GetString(bytes, 0, shown)).Raw("</pre><p class=\"note\">")
+        // Bounded like the sender's cut: never inside a character.
+        var shown = TaskEventPublisher.CapArguments(bytes, _options.MaxJsonBytes).Text ?? string.Empty;
+        body.Raw("<pre class=\"json\">").Text(shown).Raw("</pre><p class=\"note\">")
             .Text($"Cut at {bytes.Length:N0} bytes by the sender (TypedTasks:TaskEventArgumentBytes): the rest of the arguments is not in the event.").Raw("</p>");
     }
 
