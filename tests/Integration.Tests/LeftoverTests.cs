@@ -34,6 +34,10 @@ public sealed class LeftoverTests
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long ack-pending entries may sit with the consumer not moving before they are taken for phantoms: five
+    /// of the worker's AckWaits (3 s), each of which would redeliver a message the stream still holds.</summary>
+    private static readonly TimeSpan StuckAfter = 5 * new WorkerOptions().AckWait;
+
     private static readonly string[] Queues = [Served, Idle];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -203,9 +207,14 @@ public sealed class LeftoverTests
     }
 
     /// <summary>
-    /// Waits until the queue has nothing waiting and nothing held: returns 0, or the number of ack-pending entries once the
-    /// lowest of them is a phantom — an entry for a message the stream no longer holds (nats-server 2.9.10 keeps them for
-    /// good after a crash, docs/nats.md): the attempt is then abandoned, whatever else is still pending.
+    /// Waits until the queue has nothing waiting and nothing held: returns 0, or the number of ack-pending entries once they
+    /// are phantoms — entries for messages the stream no longer holds (nats-server 2.9.10 keeps them for good after a
+    /// crash, docs/nats.md): the attempt is then abandoned, whatever else is still pending. A phantom is known when the
+    /// lowest entry is one (the message right above the ack floor is not stored), or when entries stay with nothing left
+    /// to deliver and the consumer does not move for <see cref="StuckAfter"/> while the worker's pull waits on it: a message
+    /// the stream holds is redelivered to that pull every AckWait (which moves the consumer's delivered sequence), so
+    /// entries the server neither redelivers nor drops are phantoms too, wherever they sit (one above a kept acknowledged
+    /// message hides from the first test). A worker that stopped pulling is not taken for that: it times out, saying so.
     /// </summary>
     private static async Task<ulong> WaitUntilDrainedAsync(TestApp client, SweepLogs workerLogs)
     {
@@ -213,14 +222,28 @@ public sealed class LeftoverTests
         deadline.CancelAfter(Timeout);
         ConsumerInfo? last = null;
         Exception? lastError = null;
+        var movedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         while (!deadline.IsCancellationRequested)
         {
             try
             {
+                var previous = last;
                 last = await ConsumerAsync(client, Served, deadline.Token);
                 if (last is { NumPending: 0, NumAckPending: 0 })
                 {
                     return 0;
+                }
+
+                if (previous is null || previous.Delivered.ConsumerSeq != last.Delivered.ConsumerSeq || previous.AckFloor.StreamSeq != last.AckFloor.StreamSeq
+                    || previous.NumAckPending != last.NumAckPending || previous.NumPending != last.NumPending)
+                {
+                    movedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+                else if (last is { NumPending: 0, NumAckPending: > 0, NumWaiting: > 0 } && System.Diagnostics.Stopwatch.GetElapsedTime(movedAt) >= StuckAfter)
+                {
+                    Report($"nats-server {client.Connection.Nats.ServerInfo?.Version}: {last.NumAckPending} ack-pending entries neither redelivered nor dropped for {StuckAfter.TotalSeconds:0} s "
+                        + $"(delivered {last.Delivered.StreamSeq}, ack floor {last.AckFloor.StreamSeq}, redelivered {last.NumRedelivered})");
+                    return (ulong)last.NumAckPending;
                 }
 
                 // The consumer's ack floor stops right below its lowest pending entry, and a held message is stored until it
@@ -251,10 +274,12 @@ public sealed class LeftoverTests
 
         Ct.ThrowIfCancellationRequested();
         var stored = (await StoredAsync(client)).Where(s => s.Value == Served).Select(s => s.Key);
-        throw new TimeoutException(
-            $"Queue {Served} not drained in {Timeout}: pending {last?.NumPending}, ack pending {last?.NumAckPending}, redelivered {last?.NumRedelivered}, "
-            + $"delivered {last?.Delivered.StreamSeq}, ack floor {last?.AckFloor.StreamSeq}; stored on the queue: {string.Join(", ", stored)}; last error: {lastError?.Message ?? "none"}.\n"
-            + $"Worker log (warnings and up):\n{string.Join('\n', workerLogs.Lines)}");
+        var state = $"Queue {Served} not drained in {Timeout}: pending {last?.NumPending}, ack pending {last?.NumAckPending}, redelivered {last?.NumRedelivered}, "
+            + $"pulls waiting {last?.NumWaiting}, delivered {last?.Delivered.StreamSeq}, ack floor {last?.AckFloor.StreamSeq}; stored on the queue: {string.Join(", ", stored)}; "
+            + $"last error: {lastError?.Message ?? "none"}.";
+        // Also as a diagnostic line of its own: a CI log that keeps only the tail of a long failure still shows the state.
+        Report(state);
+        throw new TimeoutException($"{state}\nWorker log (warnings and up):\n{string.Join('\n', workerLogs.Lines)}");
     }
 
     /// <summary>Whether the stream holds the message at <paramref name="sequence"/> (one STREAM.MSG.GET).</summary>
