@@ -11,7 +11,7 @@ namespace TypedTasks.Bench;
 
 /// <summary>
 /// The raw NATS.Net baseline: the same stream, consumer and bucket settings, the same message bytes and headers
-/// (TT-Protocol, TT-Task, TT-Id, TT-Reply with a token for tasks with a result, TT-Fresh-Id, Nats-Msg-Id), the same NATS.Net options and
+/// (TT-Protocol, TT-Task, TT-Reply with a token for tasks with a result, TT-Fresh-Id, Nats-Msg-Id = the id), the same NATS.Net options and
 /// serializer, one connection in the bench process — but no TypedTasks code in the path.
 /// </summary>
 public sealed class RawSide : IAsyncDisposable
@@ -45,8 +45,9 @@ public sealed class RawSide : IAsyncDisposable
 
     /// <summary>
     /// The raw messages carry what TypedTasks' messages carry: since issues 11 and 14 a 33-character reply token on
-    /// <c>TT-Reply</c> and <c>TT-Fresh-Id</c> (16 characters), 64 bytes and one header more than at e8dfb29.
-    /// <c>BENCH_RAW_BYTES=e8dfb29</c> sends the older, smaller shape (bench/results/ab-2026-12-07.md measures the difference).
+    /// <c>TT-Reply</c> and <c>TT-Fresh-Id</c> (16 characters), and since 2026-12-07 no <c>TT-Id</c> (its <c>Nats-Msg-Id</c> is the
+    /// id): 23 bytes more than at e8dfb29, in as many headers. <c>BENCH_RAW_BYTES=e8dfb29</c> sends e8dfb29's shape
+    /// (bench/results/ab-2026-12-07.md measures the difference).
     /// </summary>
     private static readonly bool ExtraBytes = Environment.GetEnvironmentVariable("BENCH_RAW_BYTES") != "e8dfb29";
 
@@ -58,8 +59,12 @@ public sealed class RawSide : IAsyncDisposable
         {
             ["TT-Protocol"] = "1",
             ["TT-Task"] = taskName,
-            ["TT-Id"] = id,
         };
+        if (!ExtraBytes)
+        {
+            headers["TT-Id"] = id;
+        }
+
         if (withReply)
         {
             headers["TT-Reply"] = ExtraBytes ? Names.ReplySubject + "." + id[..32] : Names.ReplySubject;
@@ -265,7 +270,7 @@ public sealed class RawSide : IAsyncDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(512);
         try
         {
-            var id = msg.Headers!["TT-Id"].ToString();
+            var id = (msg.Headers!.TryGetValue("TT-Id", out var taskId) ? taskId : msg.Headers["Nats-Msg-Id"]).ToString();
             var length = WriteRecord(buffer, id, msg.Data.Memory.Span);
             await store.PutAsync(id, new ReadOnlyMemory<byte>(buffer, 0, length), serializer: RawSerializer);
             await msg.AckAsync();

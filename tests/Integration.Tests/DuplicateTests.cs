@@ -182,7 +182,7 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
     }
 
     [Fact]
-    public async Task FreshIdMarker_IsSetOnlyForIdsTheClientMade_SentStraightToTheQueue()
+    public async Task FreshIdMarker_IsSetOnlyForIdsTheClientMade_SentStraightToTheQueue_WhichCarryNoTtId()
     {
         await using var app = await TestApp.StartAsync(server, worker: false);
         var made = await app.Client.EnqueueAsync(HandWrittenTasks.EchoCounted, HandWrittenTasks.Value(1), cancellationToken: Ct);
@@ -192,9 +192,12 @@ public sealed class DuplicateTests(NatsServer server) : IClassFixture<NatsServer
         var first = await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 1 }, Ct);
         var second = await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { Seq = 2 }, Ct);
         Assert.Contains("TT-Fresh-Id: " + app.Connection.Nats.ServerInfo!.Id[..16] + "\r\n", HeaderText(first), StringComparison.Ordinal);
-        Assert.Contains("TT-Id: " + made.Id, HeaderText(first), StringComparison.Ordinal);
         Assert.DoesNotContain("TT-Fresh-Id", HeaderText(second), StringComparison.Ordinal);
-        Assert.Contains("TT-Id: " + given.Id, HeaderText(second), StringComparison.Ordinal);
+        // Sent straight to the queue, each names its task by Nats-Msg-Id alone (docs/protocol.md §2).
+        Assert.Contains("Nats-Msg-Id: " + made.Id + "\r\n", HeaderText(first), StringComparison.Ordinal);
+        Assert.Contains("Nats-Msg-Id: " + given.Id + "\r\n", HeaderText(second), StringComparison.Ordinal);
+        Assert.DoesNotContain("TT-Id", HeaderText(first), StringComparison.Ordinal);
+        Assert.DoesNotContain("TT-Id", HeaderText(second), StringComparison.Ordinal);
 
         static string HeaderText(NATS.Client.JetStream.Models.StreamMsgGetResponse response)
             => System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(response.Message.Hdrs!));

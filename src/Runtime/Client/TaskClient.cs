@@ -76,12 +76,12 @@ internal sealed class TaskClient : TaskClientBase
             throw new ArgumentException($"The task id '{id}' is not valid: use 1 to 128 letters, digits, '-' and '_'.", nameof(options));
         }
 
-        // Sized for what a plain send carries (protocol, task, id, reply, fresh id, trace context): one array, no regrowth.
+        // Sized for what a send carries (protocol, task, id when due later, reply, fresh id, trace context): one array, no
+        // regrowth. No TT-Id on a task sent straight to its queue: its Nats-Msg-Id is the id (docs/protocol.md §2).
         var headers = new NatsHeaders(HeaderCapacity)
         {
             [TaskHeaders.Protocol] = TaskHeaders.ProtocolVersionText,
             [TaskHeaders.Task] = task.Name,
-            [TaskHeaders.Id] = id,
         };
         // A chain's steps and a chord's members notify nobody: the workflow's handle watches its own record.
         var expected = _connection.Options.ResultBackend.Enabled && !task.IgnoreResult && workflow is null && notify;
@@ -119,10 +119,19 @@ internal sealed class TaskClient : TaskClientBase
         {
             buffer.Write(arguments);
             await _connection.EnsureInfrastructureAsync(cancellationToken).ConfigureAwait(false);
-            // A task due later waits as a schedule, not in its queue (docs/lifecycle.md).
-            var subject = eta is { } due && due > now
-                ? TaskSchedule.Address(_connection.Names, _connection.NativeScheduling, queue, id, due, headers)
-                : _connection.Names.TaskSubject(queue);
+            // A task due later waits as a schedule, not in its queue (docs/lifecycle.md); it keeps TT-Id, since what moves it
+            // to its queue when due publishes it under another Nats-Msg-Id (the server's own schedules drop that header).
+            string subject;
+            if (eta is { } due && due > now)
+            {
+                headers[TaskHeaders.Id] = id;
+                subject = TaskSchedule.Address(_connection.Names, _connection.NativeScheduling, queue, id, due, headers);
+            }
+            else
+            {
+                subject = _connection.Names.TaskSubject(queue);
+            }
+
             if (options?.TaskId is null && workflow is null && (eta is not { } later || later <= now) && FreshId.Of(_connection.Nats.ServerInfo) is { } server)
             {
                 // An id made here and sent once, straight to its queue: the worker may skip reading its record (docs/protocol.md §2).

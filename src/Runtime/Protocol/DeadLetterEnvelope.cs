@@ -5,7 +5,7 @@ namespace TypedTasks.Protocol;
 
 /// <summary>
 /// The headers and body of a dead letter (docs/protocol.md §7): the original's headers (less <c>Nats-Msg-Id</c>, which
-/// would dedupe the dead letter against the task) and body, plus why, when, from where. Where the original would not fit
+/// would dedupe the dead letter against the task; kept as <c>TT-Id</c> when the original has none) and body, plus why, when, from where. Where the original would not fit
 /// the server's limits with them (64 KB of headers, the max payload), header values are cut and the body is cut, and
 /// <c>TT-Dead-Truncated</c> says so, with the original's sizes and stream sequence.
 /// </summary>
@@ -60,13 +60,17 @@ internal static class DeadLetterEnvelope
             var cut = originalBytes > HeaderBudget;
             foreach (var (key, value) in original)
             {
-                if (string.Equals(key, TaskHeaders.MsgId, StringComparison.OrdinalIgnoreCase))
+                // Without TT-Id, Nats-Msg-Id is the task's id (docs/protocol.md §2): the dead letter keeps it as TT-Id.
+                var name = string.Equals(key, TaskHeaders.MsgId, StringComparison.OrdinalIgnoreCase)
+                    ? original.ContainsKey(TaskHeaders.Id) ? null : TaskHeaders.Id
+                    : key;
+                if (name is null)
                 {
                     continue;
                 }
 
                 var text = value.ToString();
-                headers[key] = cut && text.Length > HeaderValueCut ? text[..HeaderValueCut] : value;
+                headers[name] = cut && text.Length > HeaderValueCut ? text[..HeaderValueCut] : value;
             }
 
             if (cut)

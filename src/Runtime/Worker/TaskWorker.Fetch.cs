@@ -136,7 +136,7 @@ internal sealed partial class TaskWorker
     private void StartRecordRead(HeldMessage held, TaskDefinition task)
     {
         if (held.Deliveries == 1 && _options.CheckRecordBeforeRun && !task.IgnoreResult && !task.TrackStarted && _results.Enabled
-            && held.Header(Protocol.TaskHeaders.Id) is { } id && Protocol.NatsNames.IsValidTaskId(id)
+            && held.TaskId is { } id && Protocol.NatsNames.IsValidTaskId(id)
             && !(FreshIdsTrusted && Protocol.FreshId.Holds(held.Header(Protocol.TaskHeaders.FreshId), id, held.Header(Protocol.TaskHeaders.MsgId), _connection.Nats.ServerInfo)))
         {
             if (RecentlyConnected)

@@ -117,7 +117,7 @@ internal sealed partial class TaskWorker
 
             var since = new DateTimeOffset(Volatile.Read(ref _activeSince[slot]), TimeSpan.Zero);
             var attempt = int.TryParse(held.Header(TaskHeaders.Attempt), out var a) && a > 0 ? a : 1;
-            active.Add(new ActiveTaskInfo(held.Header(TaskHeaders.Id) ?? held.Header(TaskHeaders.MsgId) ?? string.Empty, held.Header(TaskHeaders.Task) ?? string.Empty, attempt, since));
+            active.Add(new ActiveTaskInfo(held.TaskId ?? string.Empty, held.Header(TaskHeaders.Task) ?? string.Empty, attempt, since));
         }
 
         return new WorkerInfo

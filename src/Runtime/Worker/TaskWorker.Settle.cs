@@ -375,6 +375,8 @@ internal sealed partial class TaskWorker
             }
         }
 
+        // The copy goes under another Nats-Msg-Id: it names its task itself (the original may have left that to its own).
+        headers[TaskHeaders.Id] = outcome.TaskId!;
         var next = (outcome.Attempt + 1).ToString(CultureInfo.InvariantCulture);
         headers[TaskHeaders.Attempt] = next;
         var subject = TaskSchedule.Address(_connection.Names, _connection.NativeScheduling, held.Queue, outcome.TaskId!, outcome.NextAttemptAt!.Value, headers);
