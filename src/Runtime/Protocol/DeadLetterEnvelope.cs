@@ -5,9 +5,10 @@ namespace TypedTasks.Protocol;
 
 /// <summary>
 /// The headers and body of a dead letter (docs/protocol.md §7): the original's headers (less <c>Nats-Msg-Id</c>, which
-/// would dedupe the dead letter against the task; kept as <c>TT-Id</c> when the original has none) and body, plus why, when, from where. Where the original would not fit
-/// the server's limits with them (64 KB of headers, the max payload), header values are cut and the body is cut, and
-/// <c>TT-Dead-Truncated</c> says so, with the original's sizes and stream sequence.
+/// would dedupe the dead letter against the task; kept as <c>TT-Id</c> when the original has none) and body, plus why,
+/// when, from where. Where the original would not fit the server's limits with them (64 KB of headers, the max payload),
+/// header values are cut and the body is cut, and <c>TT-Dead-Truncated</c> says so, with the original's sizes and stream
+/// sequence.
 /// </summary>
 internal static class DeadLetterEnvelope
 {
