@@ -94,12 +94,6 @@ internal sealed class NatsDeadLetters : IDeadLetters
             }
         }
 
-        // Under its own Nats-Msg-Id, the copy names its task itself.
-        if (letter.TaskId is { Length: > 0 } taskId)
-        {
-            forward[TaskHeaders.Id] = taskId;
-        }
-
         // The FAILURE record would keep the new outcome out (first writer wins): clear it first.
         if (letter.TaskId is { Length: > 0 } id && _results.Enabled)
         {
