@@ -43,13 +43,22 @@ public sealed class HistoryAndProgressTests(NatsServer server, Chromium chromium
         // keeps the worker "alive" (three intervals) through the pauses of a busy CI machine; at 200 ms it once was not
         // for the whole wait.
         var inspector = worker.Host.Services.GetRequiredService<IWorkerInspector>();
+        IReadOnlyList<WorkerInfo> seen = [];
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct))
         {
             deadline.CancelAfter(Timeout);
-            while ((await inspector.ListAsync(WorkerListing.Alive, deadline.Token)).Sum(w => w.LastHour.Sum(m => m.Processed)) < 4)
+            try
             {
-                // Heartbeats come every second; nothing to await on but the next one.
-                await Task.Delay(50, deadline.Token);
+                while ((seen = await inspector.ListAsync(WorkerListing.AliveAndLost, deadline.Token)).Sum(w => w.LastHour.Sum(m => m.Processed)) < 4)
+                {
+                    // Heartbeats come every second; nothing to await on but the next one.
+                    await Task.Delay(50, deadline.Token);
+                }
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+                Assert.Fail($"No heartbeat counted the four runs in {Timeout}; last seen at {DateTimeOffset.UtcNow:O}: "
+                    + string.Join("; ", seen.Select(w => $"{w.Id} beat at {w.HeartbeatAt:O}, last hour {string.Join(",", w.LastHour.Select(m => $"{m.Minute:HH:mm}={m.Processed}/{m.Failed}"))}")));
             }
         }
 
