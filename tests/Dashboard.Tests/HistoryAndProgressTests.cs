@@ -39,9 +39,8 @@ public sealed class HistoryAndProgressTests(NatsServer server, Chromium chromium
 
         var failed = await worker.Client.EnqueueAsync(DashboardTasks.Explode, DashboardTasks.Message("<b>no</b>"), cancellationToken: Ct);
         await Assert.ThrowsAsync<TaskFailedException>(() => failed.GetAsync(Timeout, Ct));
-        // The chart reads the live workers' heartbeats: wait for one written after the four runs. A second between beats
-        // keeps the worker "alive" (three intervals) through the pauses of a busy CI machine; at 200 ms it once was not
-        // for the whole wait.
+        // The chart reads the live workers' heartbeats: wait for one written after the four runs (alive or not: the count is
+        // what is waited for; a worker beating every second stays "alive", three intervals, through a busy machine's pauses).
         var inspector = worker.Host.Services.GetRequiredService<IWorkerInspector>();
         IReadOnlyList<WorkerInfo> seen = [];
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct))
