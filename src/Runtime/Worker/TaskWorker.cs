@@ -112,6 +112,13 @@ internal sealed partial class TaskWorker : BackgroundService
             runners[i] = Task.Run(() => RunnerLoopAsync(slot), CancellationToken.None);
         }
 
+        // Started means visible too: the first heartbeat has been written (or tried), the task catalog (or tried, bounded by
+        // CatalogTimeout), and remote control listens, before anyone is told — and before the first task is fetched, so a
+        // worker holds tasks only once operators can see it, and its start-up writes (buckets, catalog entries) do not
+        // compete with its first tasks (a drain of 20,000 no-op tasks ran 20-30 % slower with them in its first 0.2 s).
+        await firstBeat.Task.ConfigureAwait(false);
+        await catalog.ConfigureAwait(false);
+        await controlListening.Task.ConfigureAwait(false);
         var fetchers = new Task[consumers.Count];
         for (var i = 0; i < consumers.Count; i++)
         {
@@ -119,11 +126,6 @@ internal sealed partial class TaskWorker : BackgroundService
             fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, stoppingToken), CancellationToken.None);
         }
 
-        // Started means visible too: the first heartbeat has been written (or tried), the task catalog (or tried, bounded by
-        // CatalogTimeout), and remote control listens, before anyone is told.
-        await firstBeat.Task.ConfigureAwait(false);
-        await catalog.ConfigureAwait(false);
-        await controlListening.Task.ConfigureAwait(false);
         _started.TrySetResult();
         await Task.WhenAll(fetchers).ConfigureAwait(false);
 
