@@ -13,6 +13,9 @@ public static class TtCommand
     /// <summary>The one-line synopsis that starts <c>tt --help</c> and follows a usage error.</summary>
     public const string Usage = "usage: tt [--url nats://host:4222] [--prefix tt] [--json] <command> [arguments]";
 
+    /// <summary>How long <c>tt</c> waits for its connection to the server (docs/cli.md).</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Runs <c>tt</c> with <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
     /// <param name="args">The command line.</param>
     /// <param name="output">Where results and help go.</param>
@@ -88,6 +91,9 @@ public static class TtCommand
             o.ConnectionName = "tt";
             // Looking never creates: what is missing is reported.
             o.CreateInfrastructure = false;
+            // One connection attempt, then the command gives up: 5 s for it, as the Go nats CLI's --timeout, rather than
+            // NATS.Net's 2 s, which a busy machine's first connect can take.
+            o.ConfigureNats = nats => nats with { ConnectTimeout = ConnectTimeout };
         });
         using var host = builder.Build();
         var commands = new Commands(host.Services, parsed.Output, parsed.Json, error);

@@ -178,6 +178,27 @@ public sealed class CliTests(NatsServer server) : IClassFixture<NatsServer>
     }
 
     [Fact]
+    public async Task Workers_AgainstAServerThatNeverAnswers_WaitsItsConnectTimeout_ThenSaysItCannotConnect()
+    {
+        // A listener that accepts and stays silent: the connection never gets the server's INFO. tt waits its 5 s (NATS.Net's
+        // own default is 2 s, which a busy machine's first connect can take), then exits 1 with the cause.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = silent.AcceptSocketAsync(Ct).AsTask();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var (code, _, error) = await TtAsync(url: $"nats://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}", prefix: "tt", "workers");
+
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Assert.Equal(1, code);
+        Assert.StartsWith("tt: ", error, StringComparison.Ordinal);
+        Assert.Contains("connect", error, StringComparison.OrdinalIgnoreCase);
+        // A lower bound only: a slow machine makes it longer, never shorter.
+        Assert.True(waited >= TtCommand.ConnectTimeout - TimeSpan.FromMilliseconds(100), $"tt gave up after {waited}, before its connect timeout ({TtCommand.ConnectTimeout}): {error}");
+        (await accepted).Dispose();
+    }
+
+    [Fact]
     public async Task Help_OfTheRootAndOfTwoCommands_ShowsTheirOptions()
     {
         var (rootCode, root, _) = await TtAsync(url: server.Url, prefix: "tt", "--help");

@@ -28,7 +28,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
     {
         var name = Header(headers, TaskHeaders.Task);
         var shownName = name is null ? null : WireText.Bound(name);
-        var id = Header(headers, TaskHeaders.Id) ?? Header(headers, TaskHeaders.MsgId);
+        var id = TaskHeaders.IdOf(headers);
         var usableId = id is not null && NatsNames.IsValidTaskId(id) ? id : null;
 
         if (headers?.Error is { } unreadable)
@@ -61,7 +61,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         {
             return IntakeVerdict.Refuse(
                 id is null
-                    ? $"The message has no {TaskHeaders.Id} header."
+                    ? $"The message has no {TaskHeaders.Id} header (nor {TaskHeaders.MsgId}, its stand-in)."
                     : $"The task id '{WireText.Bound(id)}' is not valid: use 1 to 128 letters, digits, '-' and '_'.",
                 null,
                 shownName);

@@ -1,3 +1,5 @@
+using NATS.Client.Core;
+
 namespace TypedTasks.Protocol;
 
 /// <summary>Header names of the task message protocol (<c>docs/protocol.md</c>).</summary>
@@ -68,4 +70,12 @@ internal static class TaskHeaders
 
     /// <summary>On a batch's member-done marker: <c>failed</c> when the member did not succeed (absent when it did).</summary>
     public const string ChordOutcome = "TT-Chord-Outcome";
+
+    /// <summary>The task id a message gives: <see cref="Id"/>, or without it <see cref="MsgId"/>, which is the id of a task
+    /// sent straight to its queue (docs/protocol.md §2); unchecked (the intake checks it). Null when it has neither.</summary>
+    public static string? IdOf(NatsHeaders? headers)
+        => headers is null ? null
+            : headers.TryGetValue(Id, out var id) ? id.ToString()
+            : headers.TryGetValue(MsgId, out var msgId) ? msgId.ToString()
+            : null;
 }

@@ -66,9 +66,8 @@ internal sealed class HeldMessage
     public string? Header(string name)
         => Message.Headers is { } headers && headers.TryGetValue(name, out var values) ? values.ToString() : null;
 
-    /// <summary>The task id as the message gives it: <c>TT-Id</c>, or without it <c>Nats-Msg-Id</c> (docs/protocol.md §2);
-    /// unchecked (the intake checks it).</summary>
-    public string? TaskId => Header(TaskHeaders.Id) ?? Header(TaskHeaders.MsgId);
+    /// <summary>The task id as the message gives it (<see cref="TaskHeaders.IdOf"/>); unchecked (the intake checks it).</summary>
+    public string? TaskId => TaskHeaders.IdOf(Message.Headers);
 }
 
 /// <summary>A task's record as read before its run: the entry (null when the id has none), or why it could not be read.</summary>
