@@ -26,7 +26,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
 
     public IntakeVerdict Check(NatsHeaders? headers, ReadOnlyMemory<byte> body)
     {
-        var name = Header(headers, TaskHeaders.Task);
+        var name = TaskHeaders.Value(headers, TaskHeaders.Task);
         var shownName = name is null ? null : WireText.Bound(name);
         var id = TaskHeaders.IdOf(headers);
         var usableId = id is not null && NatsNames.IsValidTaskId(id) ? id : null;
@@ -46,7 +46,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             return IntakeVerdict.Refuse($"The message's headers take {headerBytes} bytes, more than TypedTasks:Worker:Intake:MaxHeaderBytes ({options.MaxHeaderBytes}).", usableId, shownName);
         }
 
-        var protocol = Header(headers, TaskHeaders.Protocol);
+        var protocol = TaskHeaders.Value(headers, TaskHeaders.Protocol);
         if (!TryParseCount(protocol, out var version) || version < 1)
         {
             return IntakeVerdict.Refuse($"Missing or invalid {TaskHeaders.Protocol} header '{WireText.Bound(protocol)}'.", usableId, shownName);
@@ -70,14 +70,14 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         // A step of a chain: its plan is read before anything else can refuse the message, so that a refused step still
         // ends its chain (docs/protocol.md §12). A plan that cannot be read ends nothing: no part of it is trusted.
         ChainPlan? chain = null;
-        if (Header(headers, TaskHeaders.Chain) is { } chainText && ChainPlan.TryParse(chainText, usableId, out chain) is { } badChain)
+        if (TaskHeaders.Value(headers, TaskHeaders.Chain) is { } chainText && ChainPlan.TryParse(chainText, usableId, out chain) is { } badChain)
         {
             return IntakeVerdict.Refuse(badChain, usableId, shownName);
         }
 
         // A member of a chord, likewise: a refused member fails its chord (docs/protocol.md §13).
         ChordPlan? chord = null;
-        if (Header(headers, TaskHeaders.Chord) is { } chordText)
+        if (TaskHeaders.Value(headers, TaskHeaders.Chord) is { } chordText)
         {
             if (ChordPlan.TryParse(chordText, usableId, out chord) is { } badChord)
             {
@@ -102,19 +102,19 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         }
 
         var attempt = 1;
-        if (Header(headers, TaskHeaders.Attempt) is { } attemptText && (!TryParseCount(attemptText, out attempt) || attempt is < 1 or > MaxAttempts))
+        if (TaskHeaders.Value(headers, TaskHeaders.Attempt) is { } attemptText && (!TryParseCount(attemptText, out attempt) || attempt is < 1 or > MaxAttempts))
         {
             return Refused($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.");
         }
 
         var maxRetries = task.MaxRetries;
-        if (Header(headers, TaskHeaders.MaxRetries) is { } retriesText && (!TryParseCount(retriesText, out maxRetries) || maxRetries > MaxAttempts))
+        if (TaskHeaders.Value(headers, TaskHeaders.MaxRetries) is { } retriesText && (!TryParseCount(retriesText, out maxRetries) || maxRetries > MaxAttempts))
         {
             return Refused($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.");
         }
 
         DateTimeOffset? expires = null;
-        if (Header(headers, TaskHeaders.Expires) is { } expiresText)
+        if (TaskHeaders.Value(headers, TaskHeaders.Expires) is { } expiresText)
         {
             if (!TaskSchedule.TryParseTime(expiresText, out var time))
             {
@@ -126,7 +126,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
 
         // TT-Eta and TT-Queue belong to messages that wait (docs/protocol.md §4): the schedule mover and the forwarder drop
         // TT-Eta when a task is due. One on a queue's subject is a producer's mistake; a task is never run before its ETA.
-        if (Header(headers, TaskHeaders.Eta) is { } etaText)
+        if (TaskHeaders.Value(headers, TaskHeaders.Eta) is { } etaText)
         {
             if (!TaskSchedule.TryParseTime(etaText, out var eta))
             {
@@ -139,13 +139,13 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             }
         }
 
-        if (Header(headers, TaskHeaders.Queue) is { } queueText && (queueText.Length > 64 || !NatsNames.IsValidQueue(queueText)))
+        if (TaskHeaders.Value(headers, TaskHeaders.Queue) is { } queueText && (queueText.Length > 64 || !NatsNames.IsValidQueue(queueText)))
         {
             return Refused($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.");
         }
 
         ulong? revision = null;
-        if (Header(headers, TaskHeaders.RecordRevision) is { } revisionText)
+        if (TaskHeaders.Value(headers, TaskHeaders.RecordRevision) is { } revisionText)
         {
             if (!ulong.TryParse(revisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
@@ -155,7 +155,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             revision = parsed;
         }
 
-        var reply = Header(headers, TaskHeaders.Reply);
+        var reply = TaskHeaders.Value(headers, TaskHeaders.Reply);
         if (reply is not null && !names.IsResultsSubject(reply))
         {
             // Reply subjects are data, never authority: a worker publishes only to the shape the protocol defines.
@@ -201,9 +201,6 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
 
     private static bool TryParseCount(string? text, out int value)
         => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-
-    private static string? Header(NatsHeaders? headers, string name)
-        => headers is not null && headers.TryGetValue(name, out var values) ? values.ToString() : null;
 
     private static int HeaderBytes(NatsHeaders? headers)
     {

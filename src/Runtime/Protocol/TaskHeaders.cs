@@ -73,9 +73,9 @@ internal static class TaskHeaders
 
     /// <summary>The task id a message gives: <see cref="Id"/>, or without it <see cref="MsgId"/>, which is the id of a task
     /// sent straight to its queue (docs/protocol.md §2); unchecked (the intake checks it). Null when it has neither.</summary>
-    public static string? IdOf(NatsHeaders? headers)
-        => headers is null ? null
-            : headers.TryGetValue(Id, out var id) ? id.ToString()
-            : headers.TryGetValue(MsgId, out var msgId) ? msgId.ToString()
-            : null;
+    public static string? IdOf(NatsHeaders? headers) => Value(headers, Id) ?? Value(headers, MsgId);
+
+    /// <summary>The header's value as one string (several values joined by commas); null when the message has none.</summary>
+    public static string? Value(NatsHeaders? headers, string name)
+        => headers is not null && headers.TryGetValue(name, out var values) ? values.ToString() : null;
 }

@@ -64,7 +64,7 @@ internal sealed class HeldMessage
     public bool ReadRecordInSlot { get; set; }
 
     public string? Header(string name)
-        => Message.Headers is { } headers && headers.TryGetValue(name, out var values) ? values.ToString() : null;
+        => TaskHeaders.Value(Message.Headers, name);
 
     /// <summary>The task id as the message gives it (<see cref="TaskHeaders.IdOf"/>); unchecked (the intake checks it).</summary>
     public string? TaskId => TaskHeaders.IdOf(Message.Headers);
