@@ -75,6 +75,13 @@ for pair in "$rc:$log" "$rc_newer:$log_newer" "$rc_fault:$log_newer_fault"; do
     echo "dotnet test exited with $code (see https://aka.ms/testingplatform/exitcodes); log: ${pair#*:}"
   fi
 done
+# The failed tests by name, near the end: CI keeps only the tail of a long log, where MTP's own "failed" lines are
+# long gone behind the passing assemblies' output.
+failed_names=$(grep -h -E '^failed [A-Za-z_][A-Za-z0-9_.]+' "$log" "$log_newer" "$log_newer_fault" | cut -c1-300)
+if [ -n "$failed_names" ]; then
+  echo "failed tests:"
+  sed 's/^/  /' <<<"$failed_names"
+fi
 echo "all test projects on $(nats-server --version 2>&1): $p1 passed, $f1 failed, $s1 skipped"
 echo "integration tests on $("$newer" --version 2>&1): $p2 passed, $f2 failed, $s2 skipped"
 echo "chord crash test on $("$newer" --version 2>&1): $p3 passed, $f3 failed, $s3 skipped"

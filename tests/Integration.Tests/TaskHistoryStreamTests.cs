@@ -108,7 +108,7 @@ public sealed class TaskHistoryStreamTests(NatsServer server) : IClassFixture<Na
     {
         // docs/security/nats-server.conf as it was before the task history: no right on TT_HISTORY.
         var conf = Path.Combine(Path.GetTempPath(), "tt-conf-" + Guid.NewGuid().ToString("N") + ".conf");
-        await File.WriteAllLinesAsync(conf, (await File.ReadAllLinesAsync(RepositoryFile("docs/security/nats-server.conf"), Ct)).Where(l => !l.Contains("TT_HISTORY", StringComparison.Ordinal)), Ct);
+        await File.WriteAllLinesAsync(conf, (await File.ReadAllLinesAsync(SecuredNatsServer.RepositoryFile("docs/security/nats-server.conf"), Ct)).Where(l => !l.Contains("TT_HISTORY", StringComparison.Ordinal)), Ct);
         try
         {
             await using var secured = new NatsServer
@@ -141,20 +141,6 @@ public sealed class TaskHistoryStreamTests(NatsServer server) : IClassFixture<Na
         {
             File.Delete(conf);
         }
-    }
-
-    private static string RepositoryFile(string relative)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, relative);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}.");
     }
 
     [Fact]

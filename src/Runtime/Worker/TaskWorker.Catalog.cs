@@ -12,6 +12,10 @@ internal sealed partial class TaskWorker
     /// <summary>How long publishing the catalog may hold up <see cref="Started"/>.</summary>
     internal static readonly TimeSpan CatalogTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long becoming visible (first heartbeat, catalog, remote control) may hold up the first fetch; on a
+    /// server that answers, it takes milliseconds.</summary>
+    internal static readonly TimeSpan VisibleWait = TimeSpan.FromSeconds(2);
+
     private static readonly string? AppName = AppOf(Assembly.GetEntryAssembly());
 
     /// <summary>

@@ -112,13 +112,13 @@ internal sealed partial class TaskWorker : BackgroundService
             runners[i] = Task.Run(() => RunnerLoopAsync(slot), CancellationToken.None);
         }
 
-        // Started means visible too: the first heartbeat has been written (or tried), the task catalog (or tried, bounded by
-        // CatalogTimeout), and remote control listens, before anyone is told — and before the first task is fetched, so a
-        // worker holds tasks only once operators can see it, and its start-up writes (buckets, catalog entries) do not
-        // compete with its first tasks (a drain of 20,000 no-op tasks ran 20-30 % slower with them in its first 0.2 s).
-        await firstBeat.Task.ConfigureAwait(false);
-        await catalog.ConfigureAwait(false);
-        await controlListening.Task.ConfigureAwait(false);
+        // The first task is fetched once the worker is visible — its first heartbeat written (or tried), its task catalog
+        // entries (or tried) and remote control listening — so that a worker holds tasks only once operators can see it and
+        // its start-up writes do not compete with its first tasks (a drain of 20,000 no-op tasks ran 20-30 % slower with
+        // them in its first 0.2 s). But for VisibleWait at most: a JetStream API too busy to answer (each try waits for
+        // the request timeout, the catalog up to CatalogTimeout) delays being seen, not the tasks.
+        var visible = Task.WhenAll(firstBeat.Task, catalog, controlListening.Task);
+        await Task.WhenAny(visible, Task.Delay(VisibleWait, CancellationToken.None)).ConfigureAwait(false);
         var fetchers = new Task[consumers.Count];
         for (var i = 0; i < consumers.Count; i++)
         {
@@ -126,7 +126,16 @@ internal sealed partial class TaskWorker : BackgroundService
             fetchers[i] = Task.Run(() => FetchLoopAsync(queue, consumer, stoppingToken), CancellationToken.None);
         }
 
-        _started.TrySetResult();
+        // Started means visible too, before anyone is told (a stop before then ends the wait: a heartbeat or catalog
+        // write the server does not answer ends only at its timeout or at the stop).
+        try
+        {
+            await visible.WaitAsync(stoppingToken).ConfigureAwait(false);
+            _started.TrySetResult();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
         await Task.WhenAll(fetchers).ConfigureAwait(false);
 
         // Shutdown: no more fetching; hand back what has not started; let running tasks finish within the grace period.

@@ -46,7 +46,9 @@ public sealed class SecuredNatsServer : IAsyncLifetime
     };
 
     /// <summary>A host whose TypedTasks settings come only from configuration keys (as appsettings or the environment).</summary>
-    public static async Task<IHost> StartHostAsync(IDictionary<string, string> settings, bool worker, ILoggerProvider? logs = null, Action<IServiceCollection>? services = null)
+    /// <remarks>With <paramref name="waitStarted"/> off, returns once the host started, without waiting for the worker's
+    /// <c>Started</c> (it is visible: first heartbeat, catalog, remote control).</remarks>
+    public static async Task<IHost> StartHostAsync(IDictionary<string, string> settings, bool worker, ILoggerProvider? logs = null, Action<IServiceCollection>? services = null, bool waitStarted = true)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));
@@ -67,7 +69,7 @@ public sealed class SecuredNatsServer : IAsyncLifetime
         services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
-        if (worker)
+        if (worker && waitStarted)
         {
             await host.Services.GetServices<IHostedService>().OfType<Worker.TaskWorker>().Single().Started.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         }
@@ -84,7 +86,8 @@ public sealed class SecuredNatsServer : IAsyncLifetime
         RequestTimeout = TimeSpan.FromSeconds(30),
     });
 
-    private static string RepositoryFile(string relative)
+    /// <summary>A file of the repository (docs/security/nats-server.conf, …), found above the test's binaries.</summary>
+    public static string RepositoryFile(string relative)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
