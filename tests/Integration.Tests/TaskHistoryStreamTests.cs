@@ -107,40 +107,16 @@ public sealed class TaskHistoryStreamTests(NatsServer server) : IClassFixture<Na
     public async Task AWorkerThatMayNotCreateTheHistory_StillStartsAndRunsTasks_AndLogsWhy()
     {
         // docs/security/nats-server.conf as it was before the task history: no right on TT_HISTORY.
-        var conf = Path.Combine(Path.GetTempPath(), "tt-conf-" + Guid.NewGuid().ToString("N") + ".conf");
-        await File.WriteAllLinesAsync(conf, (await File.ReadAllLinesAsync(SecuredNatsServer.RepositoryFile("docs/security/nats-server.conf"), Ct)).Where(l => !l.Contains("TT_HISTORY", StringComparison.Ordinal)), Ct);
-        try
-        {
-            await using var secured = new NatsServer
-            {
-                ConfigFile = conf,
-                Environment = new Dictionary<string, string> { ["TT_PRODUCER_PASSWORD"] = "p", ["TT_WORKER_PASSWORD"] = SecuredNatsServer.WorkerPassword, ["TT_OPERATOR_PASSWORD"] = "o", ["TT_MONITOR_PASSWORD"] = "m" },
-            };
-            await secured.InitializeAsync();
-            var logs = new RecentLog();
-            using var worker = await SecuredNatsServer.StartHostAsync(
-                new Dictionary<string, string>
-                {
-                    ["TypedTasks:Url"] = secured.Url,
-                    ["TypedTasks:Auth:Username"] = "worker",
-                    ["TypedTasks:Auth:Password"] = SecuredNatsServer.WorkerPassword,
-                    ["TypedTasks:InboxPrefix"] = "_INBOX_worker",
-                    ["TypedTasks:SendTaskEvents"] = "true",
-                },
-                worker: true,
-                logs);
+        await using var secured = await EditedSecuredServer.StartAsync(lines => lines.Where(l => !l.Contains("TT_HISTORY", StringComparison.Ordinal)), Ct);
+        var logs = new RecentLog();
+        using var worker = await SecuredNatsServer.StartHostAsync(secured.WorkerSettings(("TypedTasks:SendTaskEvents", "true")), worker: true, logs);
 
-            var handle = await worker.Services.GetRequiredService<ITaskClient>().EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
-            Assert.Equal(42, await handle.GetAsync(Timeout, Ct));
-            // Refused at once by the server (not after a timeout), and said in the log with the subject refused.
-            var warning = Assert.Single(logs.Lines, l => l.Contains("The task history stream TT_HISTORY could not be created or updated", StringComparison.Ordinal));
-            Assert.Contains("Permissions Violation for Publish to \"$JS.API.STREAM.", warning, StringComparison.Ordinal);
-            Assert.Contains(".TT_HISTORY\"", warning, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(conf);
-        }
+        var handle = await worker.Services.GetRequiredService<ITaskClient>().EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
+        Assert.Equal(42, await handle.GetAsync(Timeout, Ct));
+        // Refused at once by the server (not after a timeout), and said in the log with the subject refused.
+        var warning = Assert.Single(logs.Lines, l => l.Contains("The task history stream TT_HISTORY could not be created or updated", StringComparison.Ordinal));
+        Assert.Contains("Permissions Violation for Publish to \"$JS.API.STREAM.", warning, StringComparison.Ordinal);
+        Assert.Contains(".TT_HISTORY\"", warning, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -179,44 +179,23 @@ public sealed class WorkerTests(NatsServer server) : IClassFixture<NatsServer>
     [Fact]
     public async Task AHeartbeatTheServerNeverAnswers_DoesNotHoldTheFirstTask()
     {
-        var conf = Path.Combine(Path.GetTempPath(), "tt-conf-" + Guid.NewGuid().ToString("N") + ".conf");
-        var lines = await File.ReadAllLinesAsync(SecuredNatsServer.RepositoryFile("docs/security/nats-server.conf"), Ct);
-        Assert.Single(lines, l => l.Contains("\"$KV.TT_WORKERS.>\"", StringComparison.Ordinal));
-        await File.WriteAllLinesAsync(conf, lines.Select(l => l.Replace(", \"$KV.TT_WORKERS.>\"", string.Empty, StringComparison.Ordinal)), Ct);
-        try
-        {
-            await using var secured = new NatsServer
+        await using var secured = await EditedSecuredServer.StartAsync(
+            lines =>
             {
-                ConfigFile = conf,
-                Environment = new Dictionary<string, string> { ["TT_PRODUCER_PASSWORD"] = "p", ["TT_WORKER_PASSWORD"] = SecuredNatsServer.WorkerPassword, ["TT_OPERATOR_PASSWORD"] = "o", ["TT_MONITOR_PASSWORD"] = "m" },
-            };
-            await secured.InitializeAsync();
-            var logs = new RecentLog();
-            using var host = await SecuredNatsServer.StartHostAsync(
-                new Dictionary<string, string>
-                {
-                    ["TypedTasks:Url"] = secured.Url,
-                    ["TypedTasks:Auth:Username"] = "worker",
-                    ["TypedTasks:Auth:Password"] = SecuredNatsServer.WorkerPassword,
-                    ["TypedTasks:InboxPrefix"] = "_INBOX_worker",
-                    ["TypedTasks:PublishTimeout"] = "00:01:00",
-                },
-                worker: true,
-                logs,
-                waitStarted: false);
-            var worker = host.Services.GetServices<IHostedService>().OfType<Worker.TaskWorker>().Single();
+                Assert.Single(lines, l => l.Contains("\"$KV.TT_WORKERS.>\"", StringComparison.Ordinal));
+                return lines.Select(l => l.Replace(", \"$KV.TT_WORKERS.>\"", string.Empty, StringComparison.Ordinal));
+            },
+            Ct);
+        var logs = new RecentLog();
+        using var host = await SecuredNatsServer.StartHostAsync(secured.WorkerSettings(("TypedTasks:PublishTimeout", "00:01:00")), worker: true, logs, waitStarted: false);
+        var worker = host.Services.GetServices<IHostedService>().OfType<Worker.TaskWorker>().Single();
 
-            var handle = await host.Services.GetRequiredService<ITaskClient>().EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
-            Assert.Equal(42, await handle.GetAsync(Timeout, Ct));
+        var handle = await host.Services.GetRequiredService<ITaskClient>().EnqueueAsync(HandWrittenTasks.Echo, HandWrittenTasks.Value(21), cancellationToken: Ct);
+        Assert.Equal(42, await handle.GetAsync(Timeout, Ct));
 
-            // Ran while the heartbeat still waited for the server: the worker is not started (visible) yet.
-            Assert.False(worker.Started.IsCompleted, "the worker's first heartbeat was answered: " + string.Join(" | ", logs.Lines));
-            Assert.DoesNotContain(logs.Lines, l => l.Contains("Heartbeat", StringComparison.OrdinalIgnoreCase));
-        }
-        finally
-        {
-            File.Delete(conf);
-        }
+        // Ran while the heartbeat still waited for the server: the worker is not started (visible) yet.
+        Assert.False(worker.Started.IsCompleted, "the worker's first heartbeat was answered: " + string.Join(" | ", logs.Lines));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("Heartbeat", StringComparison.OrdinalIgnoreCase));
     }
 
     private static async Task<INatsJSMsg<byte[]>> ReadDeadLetterAsync(TestApp app)
