@@ -26,9 +26,11 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
 
     public IntakeVerdict Check(NatsHeaders? headers, ReadOnlyMemory<byte> body)
     {
-        var name = TaskHeaders.Value(headers, TaskHeaders.Task);
-        var shownName = name is null ? null : WireText.Bound(name);
-        var id = TaskHeaders.IdOf(headers);
+        // One pass over the block picks out every header the intake reads and sums its size: a lookup per header name
+        // would hash each name again (a third of the check's time when it did).
+        var wire = new WireHeaders(headers);
+        var name = wire.Task;
+        var id = wire.Id ?? wire.MsgId;
         var usableId = id is not null && NatsNames.IsValidTaskId(id) ? id : null;
 
         if (headers?.Error is { } unreadable)
@@ -37,24 +39,23 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             // read before the error and no body. Nothing of it is trusted; the dead letter keeps the raw block and the body
             // read back from the stream (docs/protocol.md §7).
             var cause = unreadable is NatsHeaderParseException { InnerException: { } inner } ? inner.Message : unreadable.Message;
-            return IntakeVerdict.Refuse($"The message's header block cannot be read ({WireText.Bound(cause)}): it must start with NATS/1.0 and hold one 'Name: value' per line.", usableId, shownName);
+            return IntakeVerdict.Refuse($"The message's header block cannot be read ({WireText.Bound(cause)}): it must start with NATS/1.0 and hold one 'Name: value' per line.", usableId, Shown(name));
         }
 
-        var headerBytes = HeaderBytes(headers);
-        if (headerBytes > options.MaxHeaderBytes)
+        if (wire.Bytes > options.MaxHeaderBytes)
         {
-            return IntakeVerdict.Refuse($"The message's headers take {headerBytes} bytes, more than TypedTasks:Worker:Intake:MaxHeaderBytes ({options.MaxHeaderBytes}).", usableId, shownName);
+            return IntakeVerdict.Refuse($"The message's headers take {wire.Bytes} bytes, more than TypedTasks:Worker:Intake:MaxHeaderBytes ({options.MaxHeaderBytes}).", usableId, Shown(name));
         }
 
-        var protocol = TaskHeaders.Value(headers, TaskHeaders.Protocol);
+        var protocol = wire.Protocol;
         if (!TryParseCount(protocol, out var version) || version < 1)
         {
-            return IntakeVerdict.Refuse($"Missing or invalid {TaskHeaders.Protocol} header '{WireText.Bound(protocol)}'.", usableId, shownName);
+            return IntakeVerdict.Refuse($"Missing or invalid {TaskHeaders.Protocol} header '{WireText.Bound(protocol)}'.", usableId, Shown(name));
         }
 
         if (version > TaskHeaders.ProtocolVersion)
         {
-            return IntakeVerdict.Refuse($"Protocol version {version} is newer than this worker speaks ({TaskHeaders.ProtocolVersion}); upgrade the worker.", usableId, shownName);
+            return IntakeVerdict.Refuse($"Protocol version {version} is newer than this worker speaks ({TaskHeaders.ProtocolVersion}); upgrade the worker.", usableId, Shown(name));
         }
 
         if (usableId is null)
@@ -64,29 +65,29 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
                     ? $"The message has no {TaskHeaders.Id} header (nor {TaskHeaders.MsgId}, its stand-in)."
                     : $"The task id '{WireText.Bound(id)}' is not valid: use 1 to 128 letters, digits, '-' and '_'.",
                 null,
-                shownName);
+                Shown(name));
         }
 
         // A step of a chain: its plan is read before anything else can refuse the message, so that a refused step still
         // ends its chain (docs/protocol.md §12). A plan that cannot be read ends nothing: no part of it is trusted.
         ChainPlan? chain = null;
-        if (TaskHeaders.Value(headers, TaskHeaders.Chain) is { } chainText && ChainPlan.TryParse(chainText, usableId, out chain) is { } badChain)
+        if (wire.Chain is { } chainText && ChainPlan.TryParse(chainText, usableId, out chain) is { } badChain)
         {
-            return IntakeVerdict.Refuse(badChain, usableId, shownName);
+            return IntakeVerdict.Refuse(badChain, usableId, Shown(name));
         }
 
         // A member of a chord, likewise: a refused member fails its chord (docs/protocol.md §13).
         ChordPlan? chord = null;
-        if (TaskHeaders.Value(headers, TaskHeaders.Chord) is { } chordText)
+        if (wire.Chord is { } chordText)
         {
             if (ChordPlan.TryParse(chordText, usableId, out chord) is { } badChord)
             {
-                return IntakeVerdict.Refuse(badChord, usableId, shownName);
+                return IntakeVerdict.Refuse(badChord, usableId, Shown(name));
             }
 
             if (chain is not null)
             {
-                return IntakeVerdict.Refuse($"A message is a step of a chain ({TaskHeaders.Chain}) or a member of a chord ({TaskHeaders.Chord}), not both.", usableId, shownName);
+                return IntakeVerdict.Refuse($"A message is a step of a chain ({TaskHeaders.Chain}) or a member of a chord ({TaskHeaders.Chord}), not both.", usableId, Shown(name));
             }
         }
 
@@ -98,23 +99,23 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         // Exact: a name with padding or another case is another name (a task is never guessed).
         if (!registry.TryGet(name, out var task))
         {
-            return Refused(new UnknownTaskException(shownName!).Message, typeof(UnknownTaskException));
+            return Refused(new UnknownTaskException(Shown(name)!).Message, typeof(UnknownTaskException));
         }
 
         var attempt = 1;
-        if (TaskHeaders.Value(headers, TaskHeaders.Attempt) is { } attemptText && (!TryParseCount(attemptText, out attempt) || attempt is < 1 or > MaxAttempts))
+        if (wire.Attempt is { } attemptText && (!TryParseCount(attemptText, out attempt) || attempt is < 1 or > MaxAttempts))
         {
             return Refused($"Invalid {TaskHeaders.Attempt} header '{WireText.Bound(attemptText)}': a whole number from 1 to {MaxAttempts}.");
         }
 
         var maxRetries = task.MaxRetries;
-        if (TaskHeaders.Value(headers, TaskHeaders.MaxRetries) is { } retriesText && (!TryParseCount(retriesText, out maxRetries) || maxRetries > MaxAttempts))
+        if (wire.MaxRetries is { } retriesText && (!TryParseCount(retriesText, out maxRetries) || maxRetries > MaxAttempts))
         {
             return Refused($"Invalid {TaskHeaders.MaxRetries} header '{WireText.Bound(retriesText)}': a whole number from 0 to {MaxAttempts}.");
         }
 
         DateTimeOffset? expires = null;
-        if (TaskHeaders.Value(headers, TaskHeaders.Expires) is { } expiresText)
+        if (wire.Expires is { } expiresText)
         {
             if (!TaskSchedule.TryParseTime(expiresText, out var time))
             {
@@ -126,7 +127,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
 
         // TT-Eta and TT-Queue belong to messages that wait (docs/protocol.md §4): the schedule mover and the forwarder drop
         // TT-Eta when a task is due. One on a queue's subject is a producer's mistake; a task is never run before its ETA.
-        if (TaskHeaders.Value(headers, TaskHeaders.Eta) is { } etaText)
+        if (wire.Eta is { } etaText)
         {
             if (!TaskSchedule.TryParseTime(etaText, out var eta))
             {
@@ -139,13 +140,13 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             }
         }
 
-        if (TaskHeaders.Value(headers, TaskHeaders.Queue) is { } queueText && (queueText.Length > 64 || !NatsNames.IsValidQueue(queueText)))
+        if (wire.Queue is { } queueText && (queueText.Length > 64 || !NatsNames.IsValidQueue(queueText)))
         {
             return Refused($"Invalid {TaskHeaders.Queue} header '{WireText.Bound(queueText)}': use 1 to 64 letters, digits, '-' and '_'.");
         }
 
         ulong? revision = null;
-        if (TaskHeaders.Value(headers, TaskHeaders.RecordRevision) is { } revisionText)
+        if (wire.RecordRevision is { } revisionText)
         {
             if (!ulong.TryParse(revisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
@@ -155,7 +156,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
             revision = parsed;
         }
 
-        var reply = TaskHeaders.Value(headers, TaskHeaders.Reply);
+        var reply = wire.Reply;
         if (reply is not null && !names.IsResultsSubject(reply))
         {
             // Reply subjects are data, never authority: a worker publishes only to the shape the protocol defines.
@@ -175,7 +176,7 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
         return IntakeVerdict.Accept(new TaskMessage(usableId, task, attempt, maxRetries, expires, revision, reply, chain, chord));
 
         // Past the plans, every refusal keeps them: a refused step or member still ends its chain or chord.
-        IntakeVerdict Refused(string reason, Type? errorType = null) => IntakeVerdict.Refuse(reason, usableId, shownName, errorType, chain, chord);
+        IntakeVerdict Refused(string reason, Type? errorType = null) => IntakeVerdict.Refuse(reason, usableId, Shown(name), errorType, chain, chord);
     }
 
     /// <summary>Null when the body is one JSON object, with nothing after it, nesting at most <paramref name="maxDepth"/> deep.</summary>
@@ -202,23 +203,6 @@ internal sealed class TaskIntake(TaskRegistry registry, NatsNames names, IntakeO
     private static bool TryParseCount(string? text, out int value)
         => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
-    private static int HeaderBytes(NatsHeaders? headers)
-    {
-        if (headers is null)
-        {
-            return 0;
-        }
-
-        var total = 0;
-        foreach (var (key, values) in headers)
-        {
-            total += key.Length + 4;
-            foreach (var value in values)
-            {
-                total += Encoding.UTF8.GetByteCount(value ?? string.Empty);
-            }
-        }
-
-        return total;
-    }
+    /// <summary>The task name as a refusal shows it (bounded, control characters replaced); only refusals pay for it.</summary>
+    private static string? Shown(string? name) => name is null ? null : WireText.Bound(name);
 }

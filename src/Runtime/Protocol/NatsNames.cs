@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace TypedTasks.Protocol;
@@ -8,6 +9,12 @@ namespace TypedTasks.Protocol;
 /// </summary>
 internal sealed class NatsNames
 {
+    /// <summary>What ids and queue names are made of: ASCII letters, digits, <c>-</c> and <c>_</c>.</summary>
+    private static readonly SearchValues<char> IdCharacters = SearchValues.Create("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>What a results subject's instance and token are made of: lowercase hex digits.</summary>
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
+
     private readonly ConcurrentDictionary<string, string> _taskSubjects = new(StringComparer.Ordinal);
     private readonly string _taskSubjectPrefix;
 
@@ -146,12 +153,12 @@ internal sealed class NatsNames
     public string ConsumerName(string queue) => Prefix + "_" + queue;
 
     public static bool IsValidQueue(string queue)
-        => queue.Length > 0 && queue.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+        => queue.Length > 0 && queue.AsSpan().IndexOfAnyExcept(IdCharacters) < 0;
 
     /// <summary>The one rule for task ids (docs/protocol.md §2), shared by the client and the intake: 1 to 128 ASCII letters,
     /// digits, <c>-</c> and <c>_</c>, so that an id is always a valid KV key and subject token.</summary>
     public static bool IsValidTaskId(string id)
-        => id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+        => id.Length is > 0 and <= 128 && id.AsSpan().IndexOfAnyExcept(IdCharacters) < 0;
 
     /// <summary>
     /// Whether <paramref name="subject"/> is a results subject of this prefix (docs/protocol.md, <c>TT-Reply</c>):
@@ -173,7 +180,7 @@ internal sealed class NatsNames
             _ => false,
         };
 
-        static bool IsHex(ReadOnlySpan<char> text) => text.IndexOfAnyExcept("0123456789abcdef") < 0;
+        static bool IsHex(ReadOnlySpan<char> text) => text.IndexOfAnyExcept(HexDigits) < 0;
     }
 
     /// <summary>The length of a results subject's instance and token: 32 lowercase hex digits.</summary>
