@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Summarises a bench/ab/ab.sh sitting: for each figure, each reference side against "main": TT/raw per round (from each
 # invocation's .md table) and their median, the pooled median of every run's TT/raw (from the .log lines), TypedTasks' own
-# rate (L: p50 in ms), and CPU per task of the bench process and of nats-server.
+# rate (L: p50 in ms), and CPU per task of the bench process and of nats-server; for M, the worker's allocations per
+# executed task, its RSS after 20,000 tasks, and the two growth factors of its RSS (both lower is better).
 #   bench/ab/summary.py OUTDIR [reference side ...]     (default reference: base)
 import re, sys, glob, os, statistics as st
 out = sys.argv[1]
@@ -15,6 +16,12 @@ def num(s):
     s = s.strip().split()[0].replace(",", "")
     m = 1000 if s.endswith("k/s") or s.endswith("k") else 1
     return float(re.sub(r"[^0-9.]", "", s)) * m
+mem_rows = {  # md row prefix -> label of the M values read from it
+  "| M allocated per executed task": "M alloc B/task",
+  "| M worker RSS after draining 20,000 / 100,000 tasks": "M RSS 20k drained MiB",
+  "| M worker RSS after 20,000 tasks with 20,000 / 100,000 queued": "M x queue length",
+}
+mem = {}  # (label, side) -> list of values
 md = {}   # (label, side) -> list of (round, ratio, tt)
 pooled = {}  # (label, side) -> list of per-run ratios
 cpu = {}  # (label, side) -> list of (proc cpu, server cpu) of tt runs
@@ -26,6 +33,16 @@ for f in sorted(glob.glob(os.path.join(out, "r*-*-*.md")), key=lambda p: int(os.
             if line.startswith(pre):
                 c = [x.strip() for x in line.split("|")]
                 md.setdefault((lab, side), []).append((r, float(c[4]), num(c[3])))
+        for pre, lab in mem_rows.items():
+            if line.startswith(pre):
+                c = [x.strip() for x in line.split("|")]
+                if lab == "M x queue length":
+                    mem.setdefault((lab, side), []).append(float(c[4].lstrip("×")))
+                    mem.setdefault(("M x drained", side), []).append(float(prev_growth))
+                else:
+                    mem.setdefault((lab, side), []).append(num(c[3]))
+                if lab == "M RSS 20k drained MiB":
+                    prev_growth = c[4].lstrip("×")
     logf = f[:-3] + ".log"
     runs = {}
     for line in open(logf, encoding="utf-8", errors="replace"):
@@ -62,6 +79,13 @@ def report(ref):
         if b and m:
             print(f"CPU/op {key}: process {st.median(x[0] for x in b):.1f} -> {st.median(x[0] for x in m):.1f} µs, server {st.median(x[1] for x in b):.1f} -> {st.median(x[1] for x in m):.1f} µs")
 
+    for lab in ["M alloc B/task", "M RSS 20k drained MiB", "M x drained", "M x queue length"]:
+        b = mem.get((lab, ref)); m = mem.get((lab, "main"))
+        if b and m:
+            mb, mm = st.median(b), st.median(m)
+            print(f"{lab:22} {' '.join(f'{x:g}' for x in b):40} {' '.join(f'{x:g}' for x in m):40} {mb:g} -> {mm:g} ({(mm / mb - 1) * 100:+.0f} %, lower is better)")
+
+prev_growth = "nan"
 for ref in (sys.argv[2:] or ["base"]):
     print(f"== {ref} vs main")
     report(ref)
