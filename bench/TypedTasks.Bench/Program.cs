@@ -118,18 +118,15 @@ Task<(double[] Latencies, double CpuPerRoundTrip)> RawRoundTripAsync(int count, 
 Task<double[]> RawKvGetAsync(int count, int warmup)
     => rawProcess?.KvGetAsync(count, warmup) ?? RawRuns.KvGetAsync(url, monitor, count, warmup);
 
+// L's typed side: one host for the warm-up and every measured run, so that L times the round trips of a worker that has
+// been up for a while. With a new host per run, each run's round trips shared the two cores with that host's start-up and
+// the tiering it set off, which moved a build's L by 10 % and more between sittings (bench/results/ab-2026-12-08.md).
+TypedSide? roundTripHost = null;
+var roundTripNames = BenchNames.Fresh("t");
 async Task<double[]> TypedRoundTripAsync(int count, int warmup)
 {
-    var names = BenchNames.Fresh("t");
-    try
-    {
-        await using var typed = await TypedSide.StartAsync(url, names, _ => { });
-        return await typed.RoundTripAsync(count, warmup);
-    }
-    finally
-    {
-        await monitor.CleanupAsync(names);
-    }
+    roundTripHost ??= await TypedSide.StartAsync(url, roundTripNames, _ => { });
+    return await roundTripHost.RoundTripAsync(count, warmup);
 }
 
 // Warm-up: every measured path, untimed, round after round until the JIT is quiet. Tiered compilation recompiles hot methods
@@ -180,11 +177,18 @@ if (options.Has("D1") || options.Has("D2"))
 
 if (options.Has("L"))
 {
-    // Round trips are not measured by a Measurement: two rounds, as before.
-    for (var i = 0; i < 2; i++)
+    // Round trips likewise, in the host the measured runs use: rounds of 200 raw and 200 typed round trips (each after 50
+    // unmeasured ones) until the JIT took under 2 % of a round's 200 typed ones, at most MaxWarmRounds. Two fixed rounds
+    // left one build's first measured run compiling for most of its time (bench/results/ab-2026-12-08.md, sitting 5).
+    for (var i = 1; ; i++)
     {
         await RawRoundTripAsync(200, 50);
         await TypedRoundTripAsync(200, 50);
+        if (TypedSide.LastJitShare < 0.02 || i == MaxWarmRounds)
+        {
+            Console.WriteLine($"  L: {i} rounds (JIT {TypedSide.LastJitShare:P1} of the typed round trips' time in the last)");
+            break;
+        }
     }
 }
 
@@ -226,8 +230,15 @@ for (var run = 1; run <= options.Runs; run++)
         results.AddLatencies("cpu-raw", [rawCpu]);
         results.AddLatencies("tt", await TypedRoundTripAsync(options.RoundTrips, 100));
         results.AddLatencies("cpu-tt", [TypedSide.LastCpuPerRoundTrip]);
+        Console.WriteLine($"  L      tt JIT {TypedSide.LastJitShare:P1} of the measured round trips' time");
         results.AddLatencies("kvget", await RawKvGetAsync(options.RoundTrips, 100));
     }
+}
+
+if (roundTripHost is not null)
+{
+    await roundTripHost.DisposeAsync();
+    await monitor.CleanupAsync(roundTripNames);
 }
 
 Console.WriteLine($"streams on the server after the measurements: {await monitor.StreamCountAsync()}");

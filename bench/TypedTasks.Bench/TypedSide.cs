@@ -145,16 +145,24 @@ public sealed class TypedSide : IAsyncDisposable
     /// <summary>CPU time of this process (all threads) per measured round trip of the last <see cref="RoundTripAsync"/>, in ms.</summary>
     public static double LastCpuPerRoundTrip { get; private set; }
 
+    /// <summary>The JIT's compile time (all threads) during the measured round trips of the last <see cref="RoundTripAsync"/>,
+    /// as a share of their wall time.</summary>
+    public static double LastJitShare { get; private set; }
+
     /// <summary>L: <c>EnqueueAsync</c> → <c>GetAsync</c>, one at a time, with a worker (defaults) in the same host.</summary>
     public async Task<double[]> RoundTripAsync(int count, int warmup)
     {
         var latencies = new double[count];
         var cpuStart = TimeSpan.Zero;
+        var jitStart = TimeSpan.Zero;
+        var wallStart = 0L;
         for (var i = 0; i < warmup + count; i++)
         {
             if (i == warmup)
             {
                 cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+                jitStart = System.Runtime.JitInfo.GetCompilationTime(false);
+                wallStart = Stopwatch.GetTimestamp();
             }
 
             var start = Stopwatch.GetTimestamp();
@@ -172,6 +180,7 @@ public sealed class TypedSide : IAsyncDisposable
             }
         }
 
+        LastJitShare = (System.Runtime.JitInfo.GetCompilationTime(false) - jitStart) / Stopwatch.GetElapsedTime(wallStart);
         LastCpuPerRoundTrip = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMilliseconds / count;
         return latencies;
     }
